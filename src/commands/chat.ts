@@ -1,0 +1,154 @@
+/**
+ * `memagent chat --user <id>`: recovers pending journals, starts a session, and hands it to the
+ * Ink REPL (stdin and stdout are TTYs) or to pipe mode (anything else: Ink is never mounted).
+ * Owns process-level signals: SIGINT/SIGTERM save within the exit deadline (exit 130/143),
+ * SIGHUP (terminal closed) leaves the journal for next time (exit 129).
+ */
+import path from 'node:path';
+import { ChatSession, DEFAULT_MAX_TOKENS } from '../core/chat-session.js';
+import { extractPending, type ExtractionOutcome } from '../core/extraction.js';
+import { MemoryStore } from '../core/memory-store.js';
+import { createModelClient } from '../core/model.js';
+import { renderMemorySummaryLine } from '../core/render.js';
+import { requireApiKey, requireUser, type Config } from '../config.js';
+import { describeChanges } from './describe.js';
+import { formatMemoryView } from './show.js';
+
+/** Flags of `chat`. */
+export interface ChatFlags {
+  user?: string;
+  incognito?: boolean;
+  review?: boolean;
+}
+
+/** Exit codes for signals: 128 + the signal number, as shells report them. */
+const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM' | 'SIGHUP', number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/**
+ * Runs a chat. Resolves with the exit code.
+ * @throws UsageError, ConfigError, MemoryFileError (before anything is written).
+ */
+export async function runChat(config: Config, flags: ChatFlags): Promise<number> {
+  const userId = requireUser(flags.user);
+  const apiKey = requireApiKey(config);
+  const store = new MemoryStore({ dir: config.memoryDir });
+  // A corrupt file stops here, before any journal is opened or anything extracted.
+  await store.load(userId);
+  const model = createModelClient({
+    apiKey,
+    baseURL: config.baseURL,
+    maxRetries: config.maxRetries,
+    timeoutMs: config.requestTimeoutMs,
+  });
+  const now = () => new Date();
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+
+  if (!flags.incognito) await recoverPending(store, model, config, userId);
+
+  const session = await ChatSession.start(store, model, {
+    userId,
+    model: config.model,
+    extractModel: config.extractModel,
+    memoryBudgetTokens: config.memoryBudgetTokens,
+    maxTokens: DEFAULT_MAX_TOKENS,
+    incognito: Boolean(flags.incognito),
+    now,
+  });
+
+  const stopSignals = installSignalHandlers(session, config.exitTimeoutMs);
+  try {
+    if (interactive) {
+      const { runRepl } = await import('../ui/run-repl.js');
+      const result = await runRepl(session, {
+        historyPath: path.join(store.dir, 'history', userId, 'input-history.jsonl'),
+        exitTimeoutMs: config.exitTimeoutMs,
+        review: Boolean(flags.review),
+        memoryLine: `${renderMemorySummaryLine(session.memory)}`,
+        memoryView: () => formatMemoryView(session.memory, { budgetTokens: config.memoryBudgetTokens, now: now() }),
+      });
+      return result.saved === 'failed' ? 0 : 0;
+    }
+    const { runPipe } = await import('../pipe-chat.js');
+    return await runPipe(session, { exitTimeoutMs: config.exitTimeoutMs });
+  } finally {
+    stopSignals();
+  }
+}
+
+/** Extracts journals left by killed sessions or failed extractions, oldest first; failures are reported, not fatal. */
+async function recoverPending(
+  store: MemoryStore,
+  model: ReturnType<typeof createModelClient>,
+  config: Config,
+  userId: string,
+): Promise<void> {
+  const onDone = (outcomes: ExtractionOutcome[]) => {
+    const changed = outcomes.reduce((n, o) => n + o.changes.length, 0);
+    if (outcomes.length > 0) {
+      process.stderr.write(
+        `memagent: saved ${outcomes.length} earlier session${outcomes.length === 1 ? '' : 's'} that had not been saved (${changed} change${changed === 1 ? '' : 's'})\n`,
+      );
+    }
+  };
+  try {
+    const outcomes = await extractPending(
+      { store, model, extractModel: config.extractModel, now: () => new Date(), signal: AbortSignal.timeout(config.exitTimeoutMs * 3) },
+      userId,
+    );
+    onDone(outcomes);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`memagent: could not save an earlier session yet (${message}); will retry next time\n`);
+  }
+}
+
+/**
+ * SIGINT/SIGTERM: restore the terminal, save within the deadline (or leave the journal), exit
+ * 130/143. SIGHUP: the terminal is gone; leave the journal for the next run, exit 129.
+ * @returns a function that removes the handlers.
+ */
+function installSignalHandlers(session: ChatSession, exitTimeoutMs: number): () => void {
+  let exiting = false;
+  const handler = (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => {
+    if (exiting) return;
+    exiting = true;
+    restoreTerminal();
+    const code = SIGNAL_EXIT[signal];
+    if (signal === 'SIGHUP') {
+      session.abandon();
+      process.exit(code);
+    }
+    process.stderr.write(`\nmemagent: ${signal}, saving memory (up to ${Math.round(exitTimeoutMs / 1000)} s)…\n`);
+    session
+      .finish(AbortSignal.timeout(exitTimeoutMs))
+      .then((outcome) => {
+        if (outcome) process.stderr.write(`${describeChanges(outcome).join('\n')}\n`);
+      })
+      .catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        process.stderr.write(`memagent: could not save now (${message}); this session is kept and will be saved next time\n`);
+      })
+      .finally(() => process.exit(code));
+  };
+  const onInt = () => handler('SIGINT');
+  const onTerm = () => handler('SIGTERM');
+  const onHup = () => handler('SIGHUP');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onHup);
+  return () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    process.off('SIGHUP', onHup);
+  };
+}
+
+/** Raw mode off, cursor shown, bracketed paste off: whatever state Ink left the terminal in. */
+function restoreTerminal(): void {
+  try {
+    if (process.stdin.isTTY && process.stdin.isRaw) process.stdin.setRawMode(false);
+    if (process.stdout.isTTY) process.stdout.write('\x1b[?25h\x1b[?2004l');
+  } catch {
+    // The terminal may already be gone (SIGHUP): nothing to restore.
+  }
+}

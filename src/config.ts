@@ -1,0 +1,98 @@
+/**
+ * Configuration: flags win over the environment, which wins over defaults. `.env` is loaded by
+ * `cli.ts` (dotenv) before this runs. This is the only place besides `cli.ts` that reads
+ * `process.env`; the core receives the resolved values as parameters.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError, UsageError } from './core/errors.js';
+import { validateUserId } from './core/user-id.js';
+
+/** Default chat model: the newest Sonnet in SDK 1.11's `Model` type. */
+export const DEFAULT_MODEL = 'claude-sonnet-5-5';
+/** Default extraction model: the newest (cheap) Haiku in SDK 1.11's `Model` type. */
+export const DEFAULT_EXTRACT_MODEL = 'claude-haiku-5-5';
+/** Default deadline (ms) for the extraction at exit, after which the journal is left for next time. */
+export const DEFAULT_EXIT_TIMEOUT_MS = 10_000;
+
+/** Flags every command shares (commander's parsed options, before validation). */
+export interface CommonFlags {
+  memoryDir?: string;
+  model?: string;
+  user?: string;
+}
+
+/** Resolved settings. Times in ms, budgets in tokens. */
+export interface Config {
+  memoryDir: string;
+  model: string;
+  extractModel: string;
+  apiKey?: string;
+  baseURL?: string;
+  memoryBudgetTokens: number;
+  exitTimeoutMs: number;
+  maxRetries: number;
+  requestTimeoutMs: number;
+}
+
+const positiveInt = (name: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${name} must be a whole number`)
+    .transform(Number)
+    .refine((n) => n > 0, `${name} must be greater than 0`);
+
+const envSchema = z.object({
+  ANTHROPIC_API_KEY: z.string().optional(),
+  ANTHROPIC_BASE_URL: z.string().url('ANTHROPIC_BASE_URL must be a URL').optional(),
+  MEMAGENT_MEMORY_DIR: z.string().min(1).optional(),
+  MEMAGENT_MODEL: z.string().min(1).optional(),
+  MEMAGENT_EXTRACT_MODEL: z.string().min(1).optional(),
+  MEMAGENT_MEMORY_BUDGET: positiveInt('MEMAGENT_MEMORY_BUDGET').optional(),
+  MEMAGENT_EXIT_TIMEOUT_MS: positiveInt('MEMAGENT_EXIT_TIMEOUT_MS').optional(),
+  MEMAGENT_MAX_RETRIES: z.string().regex(/^\d+$/, 'MEMAGENT_MAX_RETRIES must be a whole number').transform(Number).optional(),
+  MEMAGENT_REQUEST_TIMEOUT_MS: positiveInt('MEMAGENT_REQUEST_TIMEOUT_MS').optional(),
+});
+
+/**
+ * Resolves the configuration from flags and an environment (pass `process.env`).
+ * Empty environment values count as unset, as in most CLIs.
+ * @throws UsageError for a malformed value (exit 2).
+ */
+export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv, cwd: string): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid environment');
+  }
+  const e = parsed.data;
+  return {
+    memoryDir: path.resolve(cwd, flags.memoryDir ?? e.MEMAGENT_MEMORY_DIR ?? 'memory'),
+    model: flags.model ?? e.MEMAGENT_MODEL ?? DEFAULT_MODEL,
+    extractModel: e.MEMAGENT_EXTRACT_MODEL ?? DEFAULT_EXTRACT_MODEL,
+    apiKey: e.ANTHROPIC_API_KEY,
+    baseURL: e.ANTHROPIC_BASE_URL,
+    memoryBudgetTokens: e.MEMAGENT_MEMORY_BUDGET ?? 2000,
+    exitTimeoutMs: e.MEMAGENT_EXIT_TIMEOUT_MS ?? DEFAULT_EXIT_TIMEOUT_MS,
+    maxRetries: e.MEMAGENT_MAX_RETRIES ?? 3,
+    requestTimeoutMs: e.MEMAGENT_REQUEST_TIMEOUT_MS ?? 60_000,
+  };
+}
+
+/**
+ * The API key, or a ConfigError naming `ANTHROPIC_API_KEY` and `.env.example` (exit 1).
+ */
+export function requireApiKey(config: Config): string {
+  if (!config.apiKey) {
+    throw new ConfigError(
+      'ANTHROPIC_API_KEY is not set: put it in your environment or in a .env file (copy .env.example)',
+    );
+  }
+  return config.apiKey;
+}
+
+/** Validates `--user` (exit 2 with one line when missing or malformed). */
+export function requireUser(user: string | undefined): string {
+  if (user === undefined) throw new UsageError('--user <id> is required (e.g. --user alice)');
+  return validateUserId(user);
+}

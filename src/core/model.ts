@@ -1,0 +1,280 @@
+/**
+ * The model adapter: the ONLY module that imports `@anthropic-ai/sdk`. It streams chat turns,
+ * runs structured-output calls, reports retries as they happen, and translates the SDK's error
+ * classes (chosen by HTTP status in the SDK's `APIError.generate`) into our `ApiError`.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
+import type { Middleware } from '@anthropic-ai/sdk/core/middleware';
+import type { z } from 'zod';
+import { ApiError } from './errors.js';
+
+/** Token usage of one call, as the API reports it (tokens). */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+}
+
+/** Something that happened during a call, for the UI: a text delta, or a retry the SDK is about to make. */
+export type ModelEvent =
+  | { type: 'text'; text: string }
+  | { type: 'retry'; attempt: number; reason: string };
+
+/** A chat request: the system prompt and the conversation so far (last message is the user's). */
+export interface ChatRequest {
+  model: string;
+  system: string;
+  messages: Array<{ role: 'user' | 'assistant'; content: string }>;
+  /** Upper bound of the answer's length (tokens). */
+  maxTokens: number;
+  signal?: AbortSignal;
+}
+
+/** How a streamed turn ended. `aborted` is true when the caller's signal stopped it. */
+export interface ChatResult {
+  text: string;
+  stopReason: string | null;
+  usage: Usage;
+  aborted: boolean;
+}
+
+/** A structured-output request: the answer must validate against `schema`. */
+export interface StructuredRequest<T> {
+  model: string;
+  system: string;
+  user: string;
+  schema: z.ZodType<T>;
+  maxTokens: number;
+  signal?: AbortSignal;
+}
+
+/** The model as the core sees it. Real: `createModelClient`. */
+export interface ModelClient {
+  /**
+   * Streams one assistant turn, calling `onEvent` for each text delta and retry.
+   * Resolves with the whole text (partial, `aborted: true`, if the signal fired).
+   * @throws ApiError after the SDK's retries are spent, or when the stream breaks mid-answer
+   *   (kind `stream`; the partial text is on `error.partialText`).
+   */
+  streamChat(req: ChatRequest, onEvent: (event: ModelEvent) => void): Promise<ChatResult>;
+  /**
+   * One structured-output call (`messages.parse` with `zodOutputFormat`).
+   * @throws ApiError (kind `invalid_output` when the answer is not valid for the schema).
+   */
+  structured<T>(req: StructuredRequest<T>, onEvent?: (event: ModelEvent) => void): Promise<{ value: T; usage: Usage }>;
+}
+
+/** Options of the real client. */
+export interface ModelClientOptions {
+  apiKey: string;
+  /** Defaults to the SDK's own (`ANTHROPIC_BASE_URL`, else the public API); the CLI passes it explicitly. */
+  baseURL?: string;
+  /** Retries of 429/529/5xx/connection errors, with the SDK's exponential backoff honouring `retry-after`. */
+  maxRetries?: number;
+  /** Per-request timeout (ms). The SDK retries timeouts too. */
+  timeoutMs?: number;
+}
+
+/** Default retries: 3 retries (4 attempts) ride out a short overload without leaving the user waiting for minutes. */
+export const DEFAULT_MAX_RETRIES = 3;
+/** Default per-request timeout (ms): a stream that sends nothing for this long is treated as failed. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** An `ApiError` from a stream that broke mid-answer, carrying what was shown before it broke. */
+export class StreamBrokenError extends ApiError {
+  readonly partialText: string;
+  constructor(message: string, partialText: string) {
+    super('stream', message);
+    this.partialText = partialText;
+  }
+}
+
+/**
+ * Builds the real model client over `@anthropic-ai/sdk`.
+ * Caching: the system prompt block carries a `cache_control` breakpoint and the request carries
+ * top-level `cache_control` (automatic caching puts a breakpoint on the last block), so the
+ * system prompt and every earlier turn are read from cache on later turns.
+ */
+export function createModelClient(options: ModelClientOptions): ModelClient {
+  const client = new Anthropic({
+    apiKey: options.apiKey,
+    ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+    maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    // The SDK's logger writes to the console; ours must not garble the REPL.
+    logLevel: 'off',
+  });
+  const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+
+  return {
+    async streamChat(req, onEvent) {
+      let text = '';
+      const stream = client.messages.stream(
+        {
+          model: req.model,
+          max_tokens: req.maxTokens,
+          system: [{ type: 'text', text: req.system, cache_control: { type: 'ephemeral' } }],
+          messages: req.messages,
+          cache_control: { type: 'ephemeral' },
+        },
+        { signal: req.signal, middleware: [retryReporter(maxRetries, onEvent)] },
+      );
+      stream.on('text', (delta) => {
+        text += delta;
+        onEvent({ type: 'text', text: delta });
+      });
+      try {
+        const message = await stream.finalMessage();
+        return { text, stopReason: message.stop_reason ?? null, usage: toUsage(message.usage), aborted: false };
+      } catch (error) {
+        if (req.signal?.aborted || error instanceof Anthropic.APIUserAbortError) {
+          return { text, stopReason: null, usage: emptyUsage(), aborted: true };
+        }
+        const translated = translateError(error, req.model, options.baseURL);
+        if (text.length > 0 || translated.kind === 'stream') {
+          throw new StreamBrokenError(`the answer broke off: ${translated.message}`, text);
+        }
+        throw translated;
+      }
+    },
+
+    async structured(req, onEvent) {
+      try {
+        const message = await client.messages.parse(
+          {
+            model: req.model,
+            max_tokens: req.maxTokens,
+            system: req.system,
+            messages: [{ role: 'user', content: req.user }],
+            output_config: { format: zodOutputFormat(req.schema as z.ZodType) },
+          },
+          { signal: req.signal, middleware: onEvent ? [retryReporter(maxRetries, onEvent)] : [] },
+        );
+        if (message.parsed_output == null) {
+          throw new ApiError('invalid_output', `the ${req.model} answer had no structured output`);
+        }
+        return { value: message.parsed_output as never, usage: toUsage(message.usage) };
+      } catch (error) {
+        if (error instanceof ApiError) throw error;
+        throw translateError(error, req.model, options.baseURL);
+      }
+    },
+  };
+}
+
+/** Middleware that reports, before each retry, why the previous attempt failed (runs per HTTP attempt). */
+function retryReporter(maxRetries: number, onEvent: (event: ModelEvent) => void): Middleware {
+  return async (request, next) => {
+    const attempt = Number(request.headers.get('x-stainless-retry-count') ?? '0');
+    try {
+      const response = await next(request);
+      if (isRetryableStatus(response.status) && attempt < maxRetries) {
+        onEvent({ type: 'retry', attempt: attempt + 1, reason: describeStatus(response.status) });
+      }
+      return response;
+    } catch (error) {
+      if (attempt < maxRetries && !(error instanceof Error && error.name === 'AbortError')) {
+        onEvent({ type: 'retry', attempt: attempt + 1, reason: 'connection failed' });
+      }
+      throw error;
+    }
+  };
+}
+
+function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+function describeStatus(status: number): string {
+  if (status === 429) return 'rate limited (429)';
+  if (status === 529) return 'API overloaded (529)';
+  return `server error (${status})`;
+}
+
+function toUsage(u: Anthropic.Usage | undefined): Usage {
+  return {
+    inputTokens: u?.input_tokens ?? 0,
+    outputTokens: u?.output_tokens ?? 0,
+    cacheReadTokens: u?.cache_read_input_tokens ?? 0,
+    cacheWriteTokens: u?.cache_creation_input_tokens ?? 0,
+  };
+}
+
+/** A usage of zero tokens. */
+export function emptyUsage(): Usage {
+  return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+}
+
+/** The API's own error message, without the SDK's `"<status> "` prefix or the JSON around it. */
+function apiMessage(error: InstanceType<typeof Anthropic.APIError>): string {
+  const body = error.error as { error?: { message?: unknown } } | undefined;
+  const message = body?.error?.message;
+  if (typeof message === 'string' && message.length > 0) return message;
+  return error.message.replace(/^\d{3}\s+/, '');
+}
+
+/**
+ * Translates anything the SDK throws into one `ApiError` whose message is a single line that
+ * says what to do. Never includes the API key.
+ */
+export function translateError(error: unknown, model: string, baseURL?: string): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof Anthropic.APIConnectionTimeoutError) {
+    return new ApiError('timeout', 'the API did not answer in time (request timed out after retries); try again');
+  }
+  if (error instanceof Anthropic.APIConnectionError) {
+    const where = baseURL ?? 'the Anthropic API';
+    const cause = error.cause instanceof Error ? `: ${describeCause(error.cause)}` : '';
+    return new ApiError('connection', `could not reach ${where}${cause}; check your network or ANTHROPIC_BASE_URL`);
+  }
+  if (error instanceof Anthropic.APIError) {
+    const status = error.status;
+    const opts = { status, requestId: error.requestID ?? undefined };
+    const msg = oneLine(apiMessage(error));
+    if (error instanceof Anthropic.AuthenticationError || error instanceof Anthropic.PermissionDeniedError) {
+      return new ApiError(
+        'auth',
+        `the API rejected the key (${status}: ${msg}); set a valid ANTHROPIC_API_KEY in your environment or .env (see .env.example)`,
+        opts,
+      );
+    }
+    if (error instanceof Anthropic.RateLimitError) {
+      return new ApiError('rate_limit', `rate limited by the API (429: ${msg}) after retries; wait a minute and try again`, opts);
+    }
+    if (error instanceof Anthropic.NotFoundError) {
+      return new ApiError('not_found', `the API answered 404 (${msg}) for model "${model}"; check --model or MEMAGENT_MODEL`, opts);
+    }
+    if (error instanceof Anthropic.BadRequestError) {
+      return new ApiError('bad_request', `the API refused the request (400: ${msg}) for model "${model}"`, opts);
+    }
+    if (status === 529) {
+      return new ApiError('overloaded', `the API is overloaded (529) and retries ran out; try again shortly`, opts);
+    }
+    if (typeof status === 'number' && status >= 500) {
+      return new ApiError('server', `the API failed (${status}: ${msg}) and retries ran out; try again shortly`, opts);
+    }
+    if (status === undefined) {
+      return new ApiError('stream', `the stream was interrupted by the API (${msg})`, opts);
+    }
+    return new ApiError('bad_request', `the API answered ${status}: ${msg}`, opts);
+  }
+  // The zod helper throws a plain AnthropicError when the answer is not JSON or not valid for the schema.
+  if (error instanceof Anthropic.AnthropicError && /structured output/i.test(error.message)) {
+    const what = /as JSON/.test(error.message) ? 'was not valid JSON' : 'did not match the schema';
+    return new ApiError('invalid_output', `the ${model} structured output ${what}`);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new ApiError('stream', oneLine(message));
+}
+
+function describeCause(cause: Error): string {
+  const code = (cause as { code?: string }).code ?? (cause.cause as { code?: string } | undefined)?.code;
+  return code ? `${code}` : oneLine(cause.message);
+}
+
+function oneLine(s: string): string {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return flat.length > 300 ? `${flat.slice(0, 297)}...` : flat;
+}

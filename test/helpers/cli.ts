@@ -1,0 +1,73 @@
+// Runs the built CLI (bin/memagent.js) as a child process, the way a user's shell would.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/memagent.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A fresh temp dir to run in (cwd) with its own memory dir; no .env of the repo is picked up. */
+export async function tempWorkspace(): Promise<{ cwd: string; memoryDir: string }> {
+  const cwd = await fs.mkdtemp(path.join(os.tmpdir(), 'memagent-e2e-'));
+  return { cwd, memoryDir: path.join(cwd, 'memory') };
+}
+
+/** Environment for a CLI child: only what the test gives, plus PATH/HOME (no inherited ANTHROPIC_*). */
+export function cliEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+/** Starts the CLI; stdin is a pipe (so pipe mode, never Ink). */
+export function startCli(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** Runs the CLI to the end with `input` on stdin. */
+export function runCli(
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number },
+): Promise<CliResult> {
+  const child = startCli(args, opts);
+  return collect(child, opts.input ?? '', opts.timeoutMs ?? 20_000);
+}
+
+/** Collects a child's output until it exits; kills it after `timeoutMs`. */
+export function collect(child: ChildProcess, input: string | null, timeoutMs: number): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`CLI timed out after ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    if (input !== null) child.stdin!.end(input);
+  });
+}
+
+/** Resolves when `read()` satisfies `ok`, polling every 20 ms; rejects after `timeoutMs`. */
+export async function waitFor<T>(read: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`waitFor timed out; last value: ${JSON.stringify(v)?.slice(0, 500)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Atomic file replacement: readers (and a crash at any moment) see either the whole old file or
+ * the whole new one, never a mix or a truncated file. The only way memagent writes a memory file,
+ * a history version, or a rewritten journal.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, readdir, rename, rm } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Options of `writeFileAtomic`. `mode` is the final permission bits of the file (default 0o600). */
+export interface WriteAtomicOptions {
+  mode?: number;
+}
+
+/**
+ * Unique temp name next to `path`: same directory, so the rename cannot cross file systems (a
+ * cross-device rename is a copy and not atomic); dot-prefixed so listings of the directory skip
+ * it; pid + random so concurrent writers never share one.
+ */
+function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Errors by which a platform says it cannot fsync a directory (Windows, some network FS). */
+const DIR_FSYNC_UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EINVAL', 'EBADF', 'EACCES']);
+
+/**
+ * Replaces `path` with `data` atomically and durably: writes a unique temp file in the same
+ * directory (`.<name>.<pid>.<random>.tmp`), fsyncs it, renames it over `path`, fsyncs the
+ * directory. On any error the temp file is removed and the error rethrown; `path` is then
+ * untouched. If `path` is a symlink, the link itself is replaced by a regular file.
+ * The directory must exist. Not a lock: concurrent writers each land whole, last rename wins.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: WriteAtomicOptions = {}): Promise<void> {
+  const mode = opts.mode ?? 0o600;
+  const tmp = tempPathFor(path);
+  let handle: FileHandle | undefined;
+  try {
+    // 'wx' (O_EXCL): never follow a planted symlink or reuse a file at the temp name.
+    handle = await open(tmp, 'wx', mode);
+    // open's mode is masked by the umask; chmod makes the final bits exactly `mode`.
+    await handle.chmod(mode);
+    await handle.writeFile(data);
+    // Data must reach the disk before the rename does: otherwise a power cut can leave the new
+    // name pointing at an empty or partial file (ext4/xfs delayed allocation).
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    // rename(2) replaces the target in one step: the atomicity this module exists for.
+    await rename(tmp, path);
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  await fsyncDir(dirname(path));
+}
+
+/**
+ * Removes temp files left next to `path` by writers that were killed mid-write
+ * (`.<name>.<pid>.<random>.tmp`). Returns how many were removed. Call only while holding
+ * `path`'s lock: a live writer's temp file would otherwise be pulled from under it (its rename
+ * then fails and it reports the error; nothing is corrupted).
+ */
+export async function removeTempFiles(path: string): Promise<number> {
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(path));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  const stray = names.filter((n) => n.startsWith(prefix) && /^\d+\.[0-9a-f]+\.tmp$/.test(n.slice(prefix.length)));
+  await Promise.all(stray.map((n) => rm(join(dirname(path), n), { force: true })));
+  return stray.length;
+}
+
+/**
+ * fsyncs directory `dir`, making a rename or a newly created file in it durable. Silently does
+ * nothing where the platform cannot fsync a directory (Windows, some network file systems).
+ * @throws the fs error for anything else (e.g. EIO, ENOENT).
+ */
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (err) {
+    if (!DIR_FSYNC_UNSUPPORTED.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,345 @@
+/**
+ * The session journal: every turn is appended to `<memory dir>/journal/<userId>/<sessionId>.jsonl`
+ * (JSON Lines, one `JournalLine` per line, a `session` header first) and is on disk before the
+ * chat goes on, so a killed terminal loses nothing the user typed. A journal stays until its
+ * extraction has been merged into memory (`retire`); leftovers are found by `listPending`.
+ *
+ * While a session runs, its journal is marked live by a lock (`<journal>.lock`, refreshed in the
+ * background, stale 10 s after the process dies), so other terminals of the same user neither
+ * extract nor delete a journal that is still being written.
+ */
+import { randomInt } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdir, open, readFile, readdir, rm, rmdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fsyncDir, writeFileAtomic } from './atomic-write.js';
+import { MemagentError, UsageError } from './errors.js';
+import { holdLock, isLockLive, type HeldLock } from './lock.js';
+import { journalLineSchema, type JournalLine, type Turn } from './schema.js';
+import { validateUserId } from './user-id.js';
+
+/** The header line of a journal. */
+export type SessionHeader = Extract<JournalLine, { type: 'session' }>;
+
+/** What `readJournal` found. */
+export interface JournalContents {
+  /** The first valid `session` line, or null if it is missing or damaged. */
+  header: SessionHeader | null;
+  /** Every turn in file order, across `/clear`s (cleared turns are still material for extraction). */
+  turns: Turn[];
+  /** Each `/clear`: when, and the index in `turns` of the first turn after it. */
+  cleared: Array<{ at: string; beforeTurn: number }>;
+  /** Lines skipped because they are not JSON or not a valid `JournalLine` (e.g. a half-written last line). */
+  damagedLines: number;
+}
+
+/** Options of `openJournal`. `now` is the session's start time (the header's `startedAt`). */
+export interface OpenJournalOptions {
+  dir: string;
+  userId: string;
+  sessionId: string;
+  model: string;
+  now: Date;
+}
+
+const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** `<dir>/journal/<userId>`. @throws UsageError for an invalid user id. */
+export function journalDirFor(dir: string, userId: string): string {
+  return join(dir, 'journal', validateUserId(userId));
+}
+
+/**
+ * A new session id that sorts by start time: `20261120T232129Z-` + 6 random base-36 chars
+ * (UTC, second precision; the random part keeps two sessions started in the same second apart).
+ */
+export function newSessionId(now: Date): string {
+  const stamp = `${now.toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
+  return `${stamp}-${randomInt(36 ** 6).toString(36).padStart(6, '0')}`;
+}
+
+/** Writes all of `data` at the end of `path` and fsyncs it. Creates the file (0o600) if missing. */
+function appendDurably(path: string, data: Buffer): void {
+  // Opened per append, not kept open: `forgetInJournals` replaces the file by rename, and an fd
+  // kept open would go on writing into the replaced inode, losing every later turn.
+  const fd = openSync(path, 'a', 0o600);
+  try {
+    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
+    // Each turn must be on disk when append returns: the page cache survives a killed process
+    // but not a power cut or a kernel panic.
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function lineOf(line: JournalLine): string {
+  return `${JSON.stringify(journalLineSchema.parse(line))}\n`;
+}
+
+/** An open session journal. Created by `openJournal`; one per running session. */
+export class Journal {
+  /** Absolute path of the journal file. */
+  readonly path: string;
+  readonly header: SessionHeader;
+  private lock: HeldLock;
+  private closed = false;
+  // Set when an append failed midway: the next append first ends the partial line.
+  private partial = false;
+
+  /** @internal use `openJournal`. */
+  constructor(path: string, header: SessionHeader, lock: HeldLock) {
+    this.path = path;
+    this.header = header;
+    this.lock = lock;
+  }
+
+  /**
+   * Appends one line, synchronously and durably (written and fsynced when this returns). If the
+   * journal was deleted meanwhile (`forgetAll`), it is recreated with its header first.
+   * @throws MemagentError after `close`; ZodError for an invalid line (a bug); the fs error if the
+   *   disk refuses (ENOSPC…): the line is then not recorded, and later appends still work.
+   */
+  append(line: JournalLine): void {
+    if (this.closed) throw new MemagentError(`journal ${this.path} is closed; cannot record more turns`);
+    let text = lineOf(line);
+    if (!existsSync(this.path)) {
+      mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+      text = lineOf(this.header) + text;
+      this.partial = false;
+    }
+    if (this.partial) text = `\n${text}`;
+    try {
+      appendDurably(this.path, Buffer.from(text));
+      this.partial = false;
+    } catch (err) {
+      this.partial = true;
+      throw err;
+    }
+    if (this.lock.compromised) this.relock();
+  }
+
+  /**
+   * Stops recording: the journal stays on disk as pending (for extraction now or at the next
+   * start) and stops being marked live. Idempotent; never throws (the lock is released in the
+   * background).
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    void this.lock.release();
+  }
+
+  /** Closes the journal and deletes it (after its extraction was merged). Idempotent. */
+  async retire(): Promise<void> {
+    this.close();
+    await rm(this.path, { force: true });
+  }
+
+  // The liveness lock was lost (e.g. the machine slept past the stale time): take it back, so
+  // other terminals stop treating this journal as abandoned. Best effort, in the background.
+  private relock(): void {
+    const lost = this.lock;
+    void holdLock(this.path)
+      .then((fresh) => {
+        if (!fresh) return;
+        if (this.closed || this.lock !== lost) return void fresh.release();
+        this.lock = fresh;
+      })
+      .catch(() => undefined);
+  }
+}
+
+/**
+ * Starts the journal of a new session: creates `<dir>/journal/<userId>/` (0o700) and the file
+ * (0o600) with its `session` header, fsynced, and marks it live.
+ * @throws UsageError for an invalid user or session id; MemagentError if a journal for this
+ *   session id already exists or is live; LockError / fs errors if the dir cannot be written.
+ */
+export async function openJournal(opts: OpenJournalOptions): Promise<Journal> {
+  const dir = journalDirFor(opts.dir, opts.userId);
+  if (!SESSION_ID_PATTERN.test(opts.sessionId) || opts.sessionId.includes('..')) {
+    throw new UsageError(`invalid session id ${JSON.stringify(opts.sessionId)}: use 1-100 letters, digits, '.', '_' or '-'`);
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const path = resolve(dir, `${opts.sessionId}.jsonl`);
+  // Live before the file exists, so no other terminal ever sees it as abandoned.
+  const lock = await holdLock(path);
+  if (!lock) throw new MemagentError(`session ${opts.sessionId} is already running in another memagent`);
+  const header: SessionHeader = {
+    type: 'session',
+    sessionId: opts.sessionId,
+    userId: opts.userId,
+    startedAt: opts.now.toISOString(),
+    model: opts.model,
+  };
+  try {
+    // 'wx': a session id names one session; never append to someone else's journal.
+    const fd = openSync(path, 'wx', 0o600);
+    try {
+      writeSync(fd, lineOf(header));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    // The new directory entry must survive a power cut too, or the whole journal vanishes.
+    await fsyncDir(dir);
+  } catch (err) {
+    await lock.release();
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new MemagentError(`a journal for session ${opts.sessionId} already exists (${path})`);
+    throw err;
+  }
+  return new Journal(path, header, lock);
+}
+
+/**
+ * Journals of `userId` waiting for extraction (left by killed sessions or failed extractions):
+ * absolute paths, oldest first (by name, i.e. session start). Journals of sessions still running
+ * (live lock) are left out, and so is `except` (a journal path or a session id). [] if none.
+ * A snapshot: a journal can be retired or go stale right after.
+ * @throws UsageError for an invalid user id.
+ */
+export async function listPending(dir: string, userId: string, except?: string): Promise<string[]> {
+  const jdir = resolve(journalDirFor(dir, userId));
+  let names: string[];
+  try {
+    names = await readdir(jdir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const skip = except === undefined ? null : except.endsWith('.jsonl') ? resolve(except) : join(jdir, `${except}.jsonl`);
+  const out: string[] = [];
+  for (const name of names.filter((n) => n.endsWith('.jsonl') && !n.startsWith('.')).sort()) {
+    const path = join(jdir, name);
+    if (path === skip || (await isLockLive(path))) continue;
+    out.push(path);
+  }
+  return out;
+}
+
+/** Parses journal text; damaged lines are counted, never fatal. */
+function parseJournal(text: string): JournalContents {
+  const out: JournalContents = { header: null, turns: [], cleared: [], damagedLines: 0 };
+  for (const raw of text.split('\n')) {
+    if (raw.trim() === '') continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      out.damagedLines++;
+      continue;
+    }
+    const parsed = journalLineSchema.safeParse(json);
+    if (!parsed.success) {
+      out.damagedLines++;
+      continue;
+    }
+    const line = parsed.data;
+    // A later header is the one `append` rewrites when it recreates a deleted journal: same session.
+    if (line.type === 'session') out.header ??= line;
+    else if (line.type === 'cleared') out.cleared.push({ at: line.at, beforeTurn: out.turns.length });
+    else out.turns.push({ role: line.role, text: line.text, at: line.at, ...(line.interrupted ? { interrupted: true } : {}) });
+  }
+  return out;
+}
+
+/**
+ * Reads a journal, tolerating a half-written last line (a session killed mid-append) and garbage
+ * lines: both are skipped and counted in `damagedLines`. Takes no lock.
+ * @throws the fs error if the file cannot be read (ENOENT if it was retired meanwhile).
+ */
+export async function readJournal(path: string): Promise<JournalContents> {
+  return parseJournal(await readFile(path, 'utf8'));
+}
+
+/**
+ * Marks a pending journal as being handled by this process (the same live lock a running session
+ * holds), so that another terminal starting at the same moment does not extract it too. Resolves
+ * with null if it is live elsewhere. Release the claim after `retire` (or to give it back).
+ */
+export async function claimJournal(path: string): Promise<HeldLock | null> {
+  return holdLock(path);
+}
+
+/**
+ * Deletes a journal whose extraction has been merged, and its lock dir if it was left by a dead
+ * session (a live one is left to its holder). Idempotent: a missing journal is fine.
+ */
+export async function retire(path: string): Promise<void> {
+  await rm(path, { force: true });
+  if (!(await isLockLive(path))) await rmdir(`${path}.lock`).catch(() => undefined);
+}
+
+/** Splits journal text into kept text and a count of removed lines (turns and damaged lines mentioning `needle`). */
+function scrub(text: string, needle: string): { kept: string; removed: number } {
+  const kept: string[] = [];
+  let removed = 0;
+  for (const raw of text.split('\n')) {
+    if (raw.trim() === '') continue;
+    let line: JournalLine | null = null;
+    try {
+      const parsed = journalLineSchema.safeParse(JSON.parse(raw));
+      if (parsed.success) line = parsed.data;
+    } catch {
+      // damaged: judged on its raw text below
+    }
+    const haystack = line === null ? raw : line.type === 'turn' ? line.text : '';
+    if (haystack.toLowerCase().includes(needle)) removed++;
+    else kept.push(raw);
+  }
+  return { kept: kept.map((l) => `${l}\n`).join(''), removed };
+}
+
+/**
+ * Removes from every journal of `userId` (pending and live ones) each turn whose text contains
+ * `matchText` (case-insensitive), and damaged lines whose raw text does; headers and `cleared`
+ * lines stay. Each journal is replaced atomically; a turn appended by a running session while its
+ * journal is being rewritten is carried over into the new file, not lost.
+ * @returns the number of lines removed.
+ * @throws UsageError for an empty `matchText` or an invalid user id.
+ */
+export async function forgetInJournals(dir: string, userId: string, matchText: string): Promise<number> {
+  const needle = matchText.trim().toLowerCase();
+  if (!needle) throw new UsageError('the text to forget is empty');
+  const jdir = journalDirFor(dir, userId);
+  let names: string[];
+  try {
+    names = await readdir(jdir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  let removed = 0;
+  for (const name of names.filter((n) => n.endsWith('.jsonl') && !n.startsWith('.'))) {
+    removed += await scrubJournal(join(jdir, name), needle);
+  }
+  return removed;
+}
+
+async function scrubJournal(path: string, needle: string): Promise<number> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  try {
+    const original = await handle.readFile();
+    const { kept, removed } = scrub(original.toString('utf8'), needle);
+    if (removed === 0) return 0;
+    await writeFileAtomic(path, kept, { mode: 0o600 });
+    // A running session appends by path: an append that landed between our read and the rename
+    // went into the old file, which this handle still reads. Carry it over.
+    const { size } = await handle.stat();
+    if (size <= original.length) return removed;
+    const tail = Buffer.alloc(size - original.length);
+    await handle.read(tail, 0, tail.length, original.length);
+    const rest = scrub(tail.toString('utf8'), needle);
+    if (rest.kept) appendDurably(path, Buffer.from(rest.kept));
+    return removed + rest.removed;
+  } finally {
+    await handle.close();
+  }
+}

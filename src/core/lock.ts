@@ -1,0 +1,230 @@
+/**
+ * Cross-process locking of memory files: the only module that imports `proper-lockfile`.
+ *
+ * What proper-lockfile 4.1.2 really does (read in node_modules/proper-lockfile/lib/lockfile.js):
+ * - The lock is a directory `<file>.lock`, taken with `mkdir` (atomic: EEXIST means held).
+ *   With `realpath: true` (its default) it first calls `fs.realpath(file)`, which fails with
+ *   ENOENT for a file that does not exist yet; with `realpath: false` it uses
+ *   `path.resolve(file)`, so a first write can be locked. The parent directory must exist.
+ * - Right after `mkdir` it sets the lock's mtime (the first time in a process to the next whole
+ *   second + 5 ms, to probe the file system's mtime precision), then refreshes the mtime every
+ *   `update` ms (default stale/2, clamped to [1000, stale/2]) with an unref'd timer.
+ * - `stale` is clamped to >= 2000 ms. A waiter finding the directory calls it stale when its
+ *   mtime is older than `stale` ms, removes it (`rmdir`) and `mkdir`s its own: this is how the
+ *   lock of a SIGKILLed holder is reclaimed. The reclaim is rmdir-then-mkdir, not atomic: two
+ *   waiters reclaiming the same stale lock in the same instant can both succeed (see doubts in
+ *   `withLock`).
+ * - Retries go through `retry` 0.12 on ANY error, not only "locked": a missing parent directory
+ *   or EACCES is retried for the whole budget before failing; hence the parent check below.
+ *   After the budget, the error is the most frequent one seen (code ELOCKED when held).
+ * - When a refresh finds the mtime changed (someone else took it) or the directory gone, or
+ *   cannot refresh for longer than `stale`, the lock is "compromised": `onCompromised(err)` runs
+ *   from a timer, and its default throws (crashing the process). Releasing a compromised lock
+ *   rejects with ERELEASED.
+ * - Held locks are removed synchronously on process exit (signal-exit 3.0.7 'exit' hook). On a
+ *   fatal signal it only re-raises the signal when the app has no handler of its own, so the
+ *   CLI's SIGINT/SIGTERM handlers keep control. After SIGKILL the directory stays until a waiter
+ *   finds it stale. Its refresh timer is unref'd: a held lock does not keep the process alive.
+ * - It is not re-entrant: locking a file this process already holds waits like any other waiter
+ *   (and times out).
+ */
+import { constants, statSync } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import lockfile from 'proper-lockfile';
+import type { OperationOptions } from 'retry';
+import { LockError } from './errors.js';
+
+/**
+ * A lock whose mtime is older than this (ms) is taken to belong to a dead process and is
+ * reclaimed. 10 s: long enough that a live holder (refreshing every 5 s) never looks dead, even
+ * with an event loop blocked for seconds, and short enough that a crash costs the next writer a few seconds.
+ */
+export const LOCK_STALE_MS = 10_000;
+
+/**
+ * Backoff while the lock is held by someone else: waits of 20 ms × 1.3^n (the first ten each × a
+ * random 1–2, to spread 20 waiters apart), capped at 250 ms, 60 retries. Total sleep: 13.35 s
+ * without jitter, at most ~13.95 s with it (10 growing waits ≈ 0.85–1.45 s, then 50 × 250 ms).
+ * Deliberately longer than LOCK_STALE_MS: a SIGKILLed holder's lock goes stale 10 s after its
+ * last refresh, and the first lock a process takes gets an mtime up to 1 s ahead (probe
+ * rounding), so a waiter arriving as the holder dies needs up to ~11 s (11.4 s measured in
+ * test/lock.test.ts).
+ * Live holders keep the lock for milliseconds, so the full wait is only ever spent on a dead one.
+ */
+export const LOCK_RETRIES: OperationOptions = { retries: 60, factor: 1.3, minTimeout: 20, maxTimeout: 250, randomize: true };
+
+/** How many times a section whose lock was lost is run again before giving up with `LockError`. */
+export const LOCK_MAX_ATTEMPTS = 3;
+
+/** Tuning for tests; production uses the defaults above. `staleMs` is clamped to ≥ 2000 by proper-lockfile. */
+export interface LockOptions {
+  staleMs?: number;
+  retries?: OperationOptions;
+  maxAttempts?: number;
+}
+
+/** Passed to a locked section. */
+export interface LockHandle {
+  /** 1 on the first run of the section, 2+ when it is run again after the lock was lost. */
+  readonly attempt: number;
+  /**
+   * Throws `LockError` if the lock is known to be lost (proper-lockfile reported it compromised,
+   * or the lock directory is gone). Call right before the section's commit (the rename), so a
+   * section that lost its lock does not write. Synchronous: one `stat`.
+   */
+  assertHeld(): void;
+}
+
+/** A lock held until `release()`, for marking something as in use (a live session's journal). */
+export interface HeldLock {
+  /** True once proper-lockfile found the lock taken over or gone (e.g. after a long sleep). */
+  readonly compromised: boolean;
+  /** Removes the lock. Never throws (a lost lock has nothing left to remove). Idempotent. */
+  release(): Promise<void>;
+}
+
+function lockDirOf(target: string): string {
+  return `${target}.lock`;
+}
+
+function codeOf(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+// Fail fast where proper-lockfile would retry a hopeless mkdir for the whole budget.
+async function checkParent(target: string): Promise<void> {
+  const dir = dirname(target);
+  try {
+    await access(dir, constants.W_OK);
+  } catch (err) {
+    throw new LockError(`cannot lock ${target}: its directory ${dir} is missing or not writable (${codeOf(err) ?? err})`);
+  }
+}
+
+/**
+ * Runs `fn` while holding the cross-process lock of `filePath` (a directory `<filePath>.lock`;
+ * `filePath` itself need not exist, its directory must). Resolves with `fn`'s result, and always
+ * releases the lock, also when `fn` throws (its error is rethrown).
+ *
+ * Waits up to ~13.4 s (LOCK_RETRIES) for another holder; then throws `LockError` ("memory file is
+ * locked by another memagent (…); try again"). A lock left by a killed process is reclaimed once
+ * stale (LOCK_STALE_MS). If the lock is lost while `fn` runs (proper-lockfile reports it
+ * compromised, or the lock directory vanished), `fn`'s result or error is discarded and the
+ * whole section is run again with a fresh lock, at most LOCK_MAX_ATTEMPTS times, then
+ * `LockError`. A section is therefore never reported done on a lock it lost; but it may have
+ * committed before the loss was noticed, so a section must be safe to run again (check
+ * `handle.attempt`, see MemoryStore). Keep `fn` short: no network calls under the lock.
+ *
+ * Not re-entrant: calling `withLock` on the same file inside `fn` waits for itself and times out.
+ * Doubt: two waiters reclaiming one stale lock at the same instant can both hold it (proper-
+ * lockfile's reclaim is rmdir-then-mkdir); `assertHeld` only notices once the other one has
+ * released (directory gone) or proper-lockfile's next refresh sees a foreign mtime.
+ */
+export async function withLock<T>(filePath: string, fn: (lock: LockHandle) => Promise<T> | T, opts: LockOptions = {}): Promise<T> {
+  const target = resolve(filePath);
+  const lockDir = lockDirOf(target);
+  const maxAttempts = opts.maxAttempts ?? LOCK_MAX_ATTEMPTS;
+  await checkParent(target);
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    let compromised = false;
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(target, {
+        realpath: false,
+        stale: opts.staleMs ?? LOCK_STALE_MS,
+        retries: opts.retries ?? LOCK_RETRIES,
+        // The default throws from a timer and kills the process; we record the loss instead and
+        // let the section's commit check (assertHeld) and the retry below deal with it.
+        onCompromised: () => {
+          compromised = true;
+        },
+      });
+    } catch (err) {
+      if (codeOf(err) === 'ELOCKED') {
+        throw new LockError(`memory file is locked by another memagent (${lockDir}); try again`);
+      }
+      throw new LockError(`cannot lock ${target}: ${(err as Error).message}`);
+    }
+    const lost = (): boolean => {
+      if (compromised) return true;
+      try {
+        statSync(lockDir);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    const handle: LockHandle = {
+      attempt,
+      assertHeld() {
+        if (lost()) throw new LockError(`lost the lock on ${target} (${lockDir}) before writing; nothing was written`);
+      },
+    };
+    let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+    try {
+      outcome = { ok: true, value: await fn(handle) };
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+    const wasLost = lost();
+    // A compromised lock rejects with ERELEASED: nothing of ours is left to remove.
+    await release().catch(() => undefined);
+    if (wasLost) continue;
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  }
+  throw new LockError(`lost the lock on ${target} ${maxAttempts} times in a row (another process took it over); try again`);
+}
+
+/**
+ * Takes the lock of `filePath` without waiting and holds it (refreshed in the background) until
+ * `release()`. Resolves with null if another live process holds it. Used as a liveness marker:
+ * while held, `isLockLive` says true; if this process dies, the lock goes stale after
+ * LOCK_STALE_MS. A lost lock only sets `compromised` (never throws). Throws `LockError` if the
+ * directory of `filePath` is missing or not writable.
+ */
+export async function holdLock(filePath: string, opts: Pick<LockOptions, 'staleMs'> = {}): Promise<HeldLock | null> {
+  const target = resolve(filePath);
+  await checkParent(target);
+  let compromised = false;
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(target, {
+      realpath: false,
+      stale: opts.staleMs ?? LOCK_STALE_MS,
+      retries: 0,
+      onCompromised: () => {
+        compromised = true;
+      },
+    });
+  } catch (err) {
+    if (codeOf(err) === 'ELOCKED') return null;
+    throw new LockError(`cannot lock ${target}: ${(err as Error).message}`);
+  }
+  let released = false;
+  return {
+    get compromised() {
+      return compromised;
+    },
+    async release() {
+      if (released) return;
+      released = true;
+      await release().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * True if some process (this one included) holds `filePath`'s lock and keeps it fresh: the lock
+ * directory exists and its mtime is younger than `staleMs` (default LOCK_STALE_MS). Never throws
+ * for a missing lock or file. A snapshot: the answer may be stale by the time it is used.
+ */
+export async function isLockLive(filePath: string, opts: Pick<LockOptions, 'staleMs'> = {}): Promise<boolean> {
+  try {
+    await stat(dirname(resolve(filePath)));
+  } catch {
+    return false;
+  }
+  return lockfile.check(resolve(filePath), { realpath: false, stale: opts.staleMs ?? LOCK_STALE_MS });
+}

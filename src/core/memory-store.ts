@@ -1,0 +1,452 @@
+/**
+ * The memory files on disk: the one module that reads and writes `<dir>/<userId>.json` and its
+ * history versions `<dir>/history/<userId>/<revision>.json`. Every write is atomic, under the
+ * file's cross-process lock, validated before it is written, and preceded by saving the
+ * previous bytes to history so `undo` can restore them exactly.
+ */
+import { mkdirSync } from 'node:fs';
+import { lstat, mkdir, open, readFile, readdir, realpath, rm, stat, utimes } from 'node:fs/promises';
+import { isAbsolute, join, relative } from 'node:path';
+import type { ZodError } from 'zod';
+import { writeFileAtomic, removeTempFiles } from './atomic-write.js';
+import { MemagentError, MemoryFileError } from './errors.js';
+import { journalDirFor } from './journal.js';
+import { withLock, type LockOptions } from './lock.js';
+import { SCHEMA_VERSION, emptyMemory, memorySchema, type Decision, type Fact, type Memory } from './schema.js';
+import { validateUserId } from './user-id.js';
+
+/** Constructor options of `MemoryStore`. */
+export interface MemoryStoreOptions {
+  /** The memory dir; created (mode 0o700, with parents) if missing. An existing dir's mode is left alone. */
+  dir: string;
+  /** Clock for `updatedAt` and for the empty memory of a new user. Default: `() => new Date()`. */
+  now?: () => Date;
+  /** How many earlier versions of each file `undo` can go back to. Default 10; 0 keeps none. */
+  historyLimit?: number;
+  /** Files larger than this (bytes) are refused unread. Default 5 MiB. */
+  maxFileBytes?: number;
+  /** Lock tuning for tests (see `withLock`); production uses the defaults. */
+  lock?: LockOptions;
+}
+
+/** One saved earlier version of a memory file, as listed by `history`. */
+export interface HistoryEntry {
+  /** The `revision` the file had when this version was current. */
+  revision: number;
+  path: string;
+  /** When the version was saved, i.e. replaced by a newer write (ISO time, the file's mtime). */
+  savedAt: string;
+  bytes: number;
+}
+
+/** One user's line in `listUsers`. For an unreadable file, counts are 0, `updatedAt` is '' and `error` says why. */
+export interface UserSummary {
+  userId: string;
+  /** Active facts. */
+  facts: number;
+  decisions: number;
+  sessionCount: number;
+  /** ISO time of the last write ('' when the file is unreadable). */
+  updatedAt: string;
+  /** Size of the memory file in bytes. */
+  bytes: number;
+  /** The `MemoryFileError` message when the file cannot be read. */
+  error?: string;
+}
+
+/** What `update` did. `after` equals `before` when `written` is false. */
+export interface UpdateResult {
+  before: Memory;
+  after: Memory;
+  written: boolean;
+}
+
+/** What `undo` did: `revision` is the restored revision (`after.revision`). */
+export interface UndoResult {
+  revision: number;
+  before: Memory;
+  after: Memory;
+}
+
+const DEFAULT_HISTORY_LIMIT = 10;
+/** 5 MiB: about 2,000 facts at the schema's caps fit in well under 2 MiB; more means something is wrong. */
+const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
+/** History file names are zero-padded so they also sort by name; 10 digits outlast any real use. */
+const REVISION_DIGITS = 10;
+const FIX_HINT = 'fix it or move it away; memagent will not overwrite it';
+
+/** Pretty JSON, 2-space indent, trailing newline: the one on-disk form of a memory. */
+function serialize(memory: Memory): string {
+  return `${JSON.stringify(memory, null, 2)}\n`;
+}
+
+/** `facts[3].text: Too big…; …` for the first 3 issues. */
+function describeIssues(error: ZodError): string {
+  const shown = error.issues.slice(0, 3).map((issue) => {
+    const where = issue.path.reduce<string>(
+      (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+      '',
+    );
+    return `${where || '(root)'}: ${issue.message}`;
+  });
+  const more = error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : '';
+  return `${shown.join('; ')}${more}`;
+}
+
+function isInside(dir: string, target: string): boolean {
+  const rel = relative(dir, target);
+  return rel !== '' && !isAbsolute(rel) && rel.split(/[\\/]/)[0] !== '..';
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/**
+ * Reads, validates and updates per-user memory files under one memory dir. Reads take no lock
+ * (writes are atomic renames, so a reader sees a whole old or whole new file); every write
+ * (`update`, `undo`, `forget`, `forgetAll`) holds the file's cross-process lock for a few
+ * milliseconds. Never reads `process.env`.
+ */
+export class MemoryStore {
+  /** The memory dir, as given. */
+  readonly dir: string;
+  private readonly now: () => Date;
+  private readonly historyLimit: number;
+  private readonly maxFileBytes: number;
+  private readonly lockOptions: LockOptions;
+
+  /** Creates `dir` (0o700) if missing. Throws the fs error if it cannot. */
+  constructor(opts: MemoryStoreOptions) {
+    this.dir = opts.dir;
+    this.now = opts.now ?? (() => new Date());
+    this.historyLimit = Math.max(0, opts.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+    this.maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    this.lockOptions = opts.lock ?? {};
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  /**
+   * The memory file path of `userId`: `<dir>/<userId>.json` (need not exist).
+   * @throws UsageError for an invalid id; MemoryFileError if the file is a symlink leaving the
+   *   memory dir (or dangling), or not a regular file.
+   */
+  async pathFor(userId: string): Promise<string> {
+    const file = join(this.dir, `${validateUserId(userId)}.json`);
+    let info;
+    try {
+      info = await lstat(file);
+    } catch (err) {
+      if (isNotFound(err)) return file;
+      throw err;
+    }
+    if (info.isSymbolicLink()) {
+      // Compare real paths: the memory dir itself may legitimately be a symlink.
+      const realDir = await realpath(this.dir);
+      let target: string;
+      try {
+        target = await realpath(file);
+      } catch {
+        throw new MemoryFileError(file, 'is a symlink to nothing; refusing');
+      }
+      if (!isInside(realDir, target)) throw new MemoryFileError(file, `is a symlink that leaves the memory dir (to ${target}); refusing`);
+      info = await stat(target);
+    }
+    if (!info.isFile()) throw new MemoryFileError(file, 'is not a regular file; refusing');
+    return file;
+  }
+
+  /**
+   * Reads and validates `userId`'s memory. A missing file gives `emptyMemory(userId, now())`
+   * with `exists: false`. Never writes, takes no lock.
+   * @throws MemoryFileError (naming the file) if it is empty, over `maxFileBytes` (checked
+   *   before reading), not JSON, from a newer schemaVersion, invalid against the schema (first 3
+   *   problems with their paths), or holds another userId; UsageError for an invalid id.
+   */
+  async load(userId: string): Promise<{ memory: Memory; exists: boolean }> {
+    const file = await this.pathFor(userId);
+    const { memory, bytes } = await this.read(file, userId);
+    return { memory, exists: bytes !== null };
+  }
+
+  /**
+   * Read-modify-write under the lock: re-reads the file, calls `fn(current)` (synchronous and
+   * pure: do slow work such as model calls before), and if it returns a memory, writes it with
+   * `revision = before.revision + 1` and `updatedAt = now()`, after saving the previous bytes to
+   * history. `fn` returning null writes nothing. Atomic: the file is the old or the new version.
+   * `fn` may be called more than once if the lock is lost and the section re-run; each call gets
+   * the file as it is then.
+   * @throws MemoryFileError if the current file is corrupt (nothing written); MemagentError if
+   *   `fn` returned an invalid memory or another userId (a bug; nothing written); LockError.
+   */
+  async update(userId: string, fn: (current: Memory) => Memory | null): Promise<UpdateResult> {
+    const file = await this.pathFor(userId);
+    let committed: { bytes: Buffer; result: UpdateResult } | null = null;
+    return withLock(
+      file,
+      async (lock) => {
+        if (committed && (await this.stillStands(userId, file, committed.bytes))) return committed.result;
+        const { memory: before, bytes: oldBytes } = await this.read(file, userId);
+        await removeTempFiles(file);
+        const proposed = fn(structuredClone(before));
+        if (proposed === null) return { before, after: before, written: false };
+        const after = this.checkForWrite(userId, { ...proposed, revision: before.revision + 1, updatedAt: this.now().toISOString() });
+        const bytes = Buffer.from(serialize(after));
+        if (oldBytes !== null) await this.saveHistory(userId, before.revision, oldBytes);
+        lock.assertHeld();
+        await writeFileAtomic(file, bytes, { mode: 0o600 });
+        committed = { bytes, result: { before, after, written: true } };
+        return committed.result;
+      },
+      this.lockOptions,
+    );
+  }
+
+  /**
+   * Saved earlier versions of `userId`'s file, newest (highest revision) first; [] if none.
+   * Takes no lock. @throws UsageError for an invalid id.
+   */
+  async history(userId: string): Promise<HistoryEntry[]> {
+    const dir = this.historyDir(validateUserId(userId));
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+    const entries: HistoryEntry[] = [];
+    for (const name of names) {
+      // Other files may live here (the REPL's input history): only `<digits>.json` are versions.
+      const m = /^(\d+)\.json$/.exec(name);
+      if (!m) continue;
+      const path = join(dir, name);
+      try {
+        const info = await lstat(path);
+        if (info.isFile()) entries.push({ revision: Number(m[1]), path, savedAt: info.mtime.toISOString(), bytes: info.size });
+      } catch (err) {
+        if (!isNotFound(err)) throw err; // pruned meanwhile by another writer
+      }
+    }
+    return entries.sort((a, b) => b.revision - a.revision);
+  }
+
+  /**
+   * Under the lock, restores the newest history version byte-identically (the file as it was
+   * before its last write) and removes that version from history, so a second undo goes back one
+   * more step. The restored revision is lower than the current one.
+   * @throws MemagentError if there is nothing to undo; MemoryFileError if the current file or the
+   *   saved version is corrupt (nothing written); LockError.
+   */
+  async undo(userId: string): Promise<UndoResult> {
+    const file = await this.pathFor(userId);
+    let committed: { bytes: Buffer; result: UndoResult } | null = null;
+    return withLock(
+      file,
+      async (lock) => {
+        if (committed && (await this.stillStands(userId, file, committed.bytes))) return committed.result;
+        const { memory: before } = await this.read(file, userId);
+        const [newest] = await this.history(userId);
+        if (!newest) throw new MemagentError(`nothing to undo for ${userId}: no earlier version is saved in ${this.historyDir(userId)}`);
+        const bytes = await readFile(newest.path);
+        const after = this.parse(newest.path, bytes, userId);
+        lock.assertHeld();
+        await writeFileAtomic(file, bytes, { mode: 0o600 });
+        // Removed only after the restore landed: a crash in between leaves a harmless duplicate.
+        await rm(newest.path, { force: true });
+        committed = { bytes, result: { revision: after.revision, before, after } };
+        return committed.result;
+      },
+      this.lockOptions,
+    );
+  }
+
+  /**
+   * Hard-deletes, under the lock, every fact and decision for which `match(item)` is true: from
+   * the memory file (a normal write: revision + 1, but the pre-forget version is NOT saved to
+   * history) and from every history version (each rewritten atomically, its mtime kept). History
+   * versions that do not parse are left as they are. Journals are not touched (see
+   * `forgetInJournals`). Idempotent.
+   * @returns how many items were removed from the current file (0 also when only history had them).
+   * @throws MemoryFileError if the current file is corrupt (nothing written); LockError.
+   */
+  async forget(userId: string, match: (item: Fact | Decision) => boolean): Promise<number> {
+    const file = await this.pathFor(userId);
+    let removedTotal = 0;
+    return withLock(
+      file,
+      async (lock) => {
+        const { memory, bytes } = await this.read(file, userId);
+        const kept = this.without(memory, match);
+        const removed = memory.facts.length + memory.decisions.length - kept.facts.length - kept.decisions.length;
+        if (bytes !== null && removed > 0) {
+          const after = this.checkForWrite(userId, { ...kept, revision: memory.revision + 1, updatedAt: this.now().toISOString() });
+          lock.assertHeld();
+          await writeFileAtomic(file, serialize(after), { mode: 0o600 });
+          removedTotal += removed;
+        }
+        for (const entry of await this.history(userId)) {
+          let old: Memory;
+          try {
+            old = this.parse(entry.path, await readFile(entry.path), userId);
+          } catch {
+            continue;
+          }
+          const scrubbed = this.without(old, match);
+          if (scrubbed.facts.length === old.facts.length && scrubbed.decisions.length === old.decisions.length) continue;
+          const info = await stat(entry.path);
+          await writeFileAtomic(entry.path, serialize(scrubbed), { mode: 0o600 });
+          // Keep `savedAt` (the mtime) meaningful: it says when the version was replaced.
+          await utimes(entry.path, info.atime, info.mtime);
+        }
+        return removedTotal;
+      },
+      this.lockOptions,
+    );
+  }
+
+  /**
+   * Deletes everything memagent keeps about `userId`, under the lock: the memory file, its
+   * history dir, its journal dir (including journals of sessions still running), and leftover
+   * temp files; the lock dir goes when the lock is released. Idempotent.
+   * @throws UsageError for an invalid id; LockError.
+   */
+  async forgetAll(userId: string): Promise<void> {
+    const file = join(this.dir, `${validateUserId(userId)}.json`);
+    await withLock(
+      file,
+      async () => {
+        // rm on the path removes a symlink itself, never what it points to.
+        await rm(file, { force: true });
+        await removeTempFiles(file);
+        await rm(this.historyDir(userId), { recursive: true, force: true });
+        await rm(journalDirFor(this.dir, userId), { recursive: true, force: true });
+      },
+      this.lockOptions,
+    );
+  }
+
+  /**
+   * Every user with a memory file in the dir, sorted by id, for `memagent show`. Corrupt files are
+   * listed with `error` set instead of throwing. Takes no lock, never writes.
+   */
+  async listUsers(): Promise<UserSummary[]> {
+    const out: UserSummary[] = [];
+    for (const name of (await readdir(this.dir)).sort()) {
+      // Dot files are temp files of writers; `*.json.lock` are lock dirs (no `.json` ending).
+      if (name.startsWith('.') || !name.endsWith('.json')) continue;
+      const userId = name.slice(0, -'.json'.length);
+      try {
+        validateUserId(userId);
+      } catch {
+        continue;
+      }
+      let bytes = 0;
+      try {
+        bytes = (await stat(join(this.dir, name))).size;
+        const { memory } = await this.load(userId);
+        out.push({
+          userId,
+          facts: memory.facts.filter((f) => f.status === 'active').length,
+          decisions: memory.decisions.length,
+          sessionCount: memory.sessionCount,
+          updatedAt: memory.updatedAt,
+          bytes,
+        });
+      } catch (err) {
+        if (isNotFound(err)) continue; // deleted meanwhile
+        out.push({ userId, facts: 0, decisions: 0, sessionCount: 0, updatedAt: '', bytes, error: (err as Error).message });
+      }
+    }
+    return out;
+  }
+
+  private historyDir(userId: string): string {
+    return join(this.dir, 'history', userId);
+  }
+
+  /** The file's memory and raw bytes (null when missing). Checks the size on the open handle before reading. */
+  private async read(file: string, userId: string): Promise<{ memory: Memory; bytes: Buffer | null }> {
+    let handle;
+    try {
+      handle = await open(file, 'r');
+    } catch (err) {
+      if (isNotFound(err)) return { memory: emptyMemory(userId, this.now()), bytes: null };
+      throw new MemoryFileError(file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? err}); check its permissions`);
+    }
+    try {
+      const { size } = await handle.stat();
+      if (size > this.maxFileBytes) {
+        throw new MemoryFileError(file, `is ${size} bytes, over the ${this.maxFileBytes}-byte limit; ${FIX_HINT}`);
+      }
+      const bytes = await handle.readFile();
+      return { memory: this.parse(file, bytes, userId), bytes };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Validates the bytes of a memory file (current or history version) for `userId`. */
+  private parse(file: string, bytes: Buffer, userId: string): Memory {
+    if (bytes.length > this.maxFileBytes) throw new MemoryFileError(file, `is ${bytes.length} bytes, over the ${this.maxFileBytes}-byte limit; ${FIX_HINT}`);
+    const text = bytes.toString('utf8');
+    if (text.trim() === '') throw new MemoryFileError(file, `is empty; ${FIX_HINT}`);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw new MemoryFileError(file, `is not valid JSON (${(err as Error).message}); ${FIX_HINT}`);
+    }
+    const version = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
+    if (typeof version === 'number' && version > SCHEMA_VERSION) {
+      throw new MemoryFileError(file, `was written by a newer memagent (schemaVersion ${version}); upgrade memagent`);
+    }
+    const result = memorySchema.safeParse(raw);
+    if (!result.success) throw new MemoryFileError(file, `does not match the memory schema: ${describeIssues(result.error)}; ${FIX_HINT}`);
+    if (result.data.userId !== userId) {
+      throw new MemoryFileError(file, `holds the memory of user "${result.data.userId}", not "${userId}"; ${FIX_HINT}`);
+    }
+    return result.data;
+  }
+
+  /** The last line of defence against a bug writing a file we would then refuse to read. */
+  private checkForWrite(userId: string, candidate: Memory): Memory {
+    const result = memorySchema.safeParse(candidate);
+    if (!result.success) {
+      throw new MemagentError(`refusing to write an invalid memory for ${userId} (a memagent bug: ${describeIssues(result.error)}); nothing was written`);
+    }
+    if (result.data.userId !== userId) {
+      throw new MemagentError(`refusing to write user "${result.data.userId}" into ${userId}'s memory file (a memagent bug); nothing was written`);
+    }
+    return result.data;
+  }
+
+  private without(memory: Memory, match: (item: Fact | Decision) => boolean): Memory {
+    return { ...memory, facts: memory.facts.filter((f) => !match(f)), decisions: memory.decisions.filter((d) => !match(d)) };
+  }
+
+  /** Saves `bytes` (revision `revision`) to history and prunes it to `historyLimit` versions. */
+  private async saveHistory(userId: string, revision: number, bytes: Buffer): Promise<void> {
+    if (this.historyLimit === 0) return;
+    const dir = this.historyDir(userId);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFileAtomic(join(dir, `${String(revision).padStart(REVISION_DIGITS, '0')}.json`), bytes, { mode: 0o600 });
+    const entries = await this.history(userId);
+    await Promise.all(entries.slice(this.historyLimit).map((e) => rm(e.path, { force: true })));
+  }
+
+  /**
+   * After a lost lock, whether the write of the previous run (`bytes`) landed and still counts:
+   * it is the current file, or a later writer saw it (and so saved it to history before
+   * replacing it). Then re-running the section would apply its change twice.
+   */
+  private async stillStands(userId: string, file: string, bytes: Buffer): Promise<boolean> {
+    const current = await readFile(file).catch(() => null);
+    if (current?.equals(bytes)) return true;
+    for (const entry of await this.history(userId)) {
+      const saved = await readFile(entry.path).catch(() => null);
+      if (saved?.equals(bytes)) return true;
+    }
+    return false;
+  }
+}

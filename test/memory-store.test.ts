@@ -1,0 +1,345 @@
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemagentError, MemoryFileError, UsageError } from '../src/core/errors.js';
+import { openJournal } from '../src/core/journal.js';
+import { MemoryStore } from '../src/core/memory-store.js';
+import { SCHEMA_VERSION, emptyMemory, type Decision, type Fact, type Memory } from '../src/core/schema.js';
+
+const T0 = new Date('2026-03-01T10:00:00.000Z');
+let tmp: string;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'memagent-store-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** A store in a fresh dir with a clock that ticks one second per call. */
+async function freshStore(opts: { historyLimit?: number; maxFileBytes?: number } = {}) {
+  const dir = join(await mkdtemp(join(tmp, 'case-')), 'memory');
+  let tick = 0;
+  const store = new MemoryStore({ dir, now: () => new Date(T0.getTime() + 1000 * tick++), ...opts });
+  return { dir, store };
+}
+
+function fact(id: string, text: string, status: Fact['status'] = 'active'): Fact {
+  const t = T0.toISOString();
+  return {
+    id,
+    text,
+    kind: 'preference',
+    confidence: 'high',
+    status,
+    pinned: false,
+    createdAt: t,
+    updatedAt: t,
+    validFrom: t,
+    source: { session: 's1', at: t, quote: text },
+  };
+}
+
+function decision(id: string, topic: string, text: string): Decision {
+  const t = T0.toISOString();
+  return { id, topic, decision: text, date: t, source: { session: 's1', at: t, quote: text } };
+}
+
+const addFact = (f: Fact) => (m: Memory): Memory => ({ ...m, facts: [...m.facts, f] });
+
+async function expectFileError(promise: Promise<unknown>, path: string, pattern: RegExp): Promise<void> {
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(MemoryFileError);
+  expect((err as MemoryFileError).path).toBe(path);
+  expect((err as Error).message).toContain(path);
+  expect((err as Error).message).toMatch(pattern);
+  expect((err as Error).message).not.toContain('\n');
+}
+
+describe('MemoryStore.load', () => {
+  it('gives an empty memory for a missing file and never writes', async () => {
+    const { dir, store } = await freshStore();
+    const { memory, exists } = await store.load('alice');
+    expect(exists).toBe(false);
+    expect(memory).toEqual(emptyMemory('alice', T0));
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('creates the memory dir with mode 0o700', async () => {
+    const { dir } = await freshStore();
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+  });
+
+  it('refuses invalid user ids before touching the disk', async () => {
+    const { store } = await freshStore();
+    await expect(store.load('../x')).rejects.toThrow(UsageError);
+    await expect(store.pathFor('con')).rejects.toThrow(UsageError);
+  });
+
+  const corrupt: Array<[string, string | Buffer, RegExp]> = [
+    ['empty', '', /is empty/],
+    ['whitespace only', '  \n', /is empty/],
+    ['not JSON', '{"schemaVersion": 1, ', /is not valid JSON/],
+    ['a JSON array', '[]', /does not match the memory schema: \(root\)/],
+    ['newer schemaVersion', JSON.stringify({ ...emptyMemory('alice', T0), schemaVersion: SCHEMA_VERSION + 1 }), /newer memagent \(schemaVersion 2\); upgrade memagent/],
+    [
+      'schema-invalid',
+      JSON.stringify({ ...emptyMemory('alice', T0), revision: -1, facts: [{ ...fact('f_1', 'x'), kind: 'mood', text: '' }] }),
+      /does not match the memory schema: .*revision.*facts\[0\]\.(text|kind).*facts\[0\]\.(text|kind)/,
+    ],
+    ['another user', JSON.stringify(emptyMemory('bob', T0)), /holds the memory of user "bob", not "alice"/],
+  ];
+  it.each(corrupt)('refuses a file that is %s with MemoryFileError naming it; bytes untouched', async (_name, content, pattern) => {
+    const { dir, store } = await freshStore();
+    const file = join(dir, 'alice.json');
+    await writeFile(file, content);
+    await expectFileError(store.load('alice'), file, pattern);
+    // update and undo refuse too, and write nothing.
+    await expectFileError(store.update('alice', addFact(fact('f_1', 'tea'))), file, pattern);
+    await expectFileError(store.undo('alice'), file, pattern);
+    expect(await readFile(file)).toEqual(Buffer.from(content));
+    expect((await readdir(dir)).sort()).toEqual(['alice.json']);
+  });
+
+  it('names only the first 3 schema problems', async () => {
+    const { dir, store } = await freshStore();
+    const file = join(dir, 'alice.json');
+    const bad = { ...emptyMemory('alice', T0), facts: [1, 2, 3, 4, 5] };
+    await writeFile(file, JSON.stringify(bad));
+    await expectFileError(store.load('alice'), file, /facts\[0\].*facts\[1\].*facts\[2\].*\(\+2 more\)/);
+  });
+
+  it('refuses a file over maxFileBytes without reading it', async () => {
+    const { dir, store } = await freshStore({ maxFileBytes: 1000 });
+    const file = join(dir, 'alice.json');
+    await writeFile(file, `${JSON.stringify(emptyMemory('alice', T0))}${' '.repeat(2000)}`);
+    await expectFileError(store.load('alice'), file, /over the 1000-byte limit/);
+  });
+
+  it('refuses an unreadable file with MemoryFileError', async () => {
+    if (process.getuid?.() === 0) return; // root reads anything
+    const { dir, store } = await freshStore();
+    const file = join(dir, 'alice.json');
+    await writeFile(file, JSON.stringify(emptyMemory('alice', T0)));
+    await chmod(file, 0o000);
+    await expectFileError(store.load('alice'), file, /cannot be read/);
+  });
+
+  it('refuses a symlink that leaves the memory dir, and one to nothing', async () => {
+    const { dir, store } = await freshStore();
+    const outside = join(dir, '..', 'outside.json');
+    await writeFile(outside, JSON.stringify(emptyMemory('alice', T0)));
+    const file = join(dir, 'alice.json');
+    await symlink(outside, file);
+    await expectFileError(store.load('alice'), file, /is a symlink that leaves the memory dir/);
+    await expectFileError(store.update('alice', addFact(fact('f_1', 'tea'))), file, /leaves the memory dir/);
+    await symlink(join(dir, 'nothing.json'), join(dir, 'bob.json'));
+    await expectFileError(store.load('bob'), join(dir, 'bob.json'), /symlink to nothing/);
+    expect(await readFile(outside, 'utf8')).toBe(JSON.stringify(emptyMemory('alice', T0)));
+  });
+
+  it('accepts a memory dir that is itself a symlink', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'tea')));
+    const link = join(dir, '..', 'link');
+    await symlink(dir, link);
+    const viaLink = new MemoryStore({ dir: link });
+    expect((await viaLink.load('alice')).memory.facts).toHaveLength(1);
+  });
+});
+
+describe('MemoryStore.update', () => {
+  it('bumps revision by exactly one, stamps updatedAt, writes pretty JSON with mode 0o600', async () => {
+    const { dir, store } = await freshStore();
+    const first = await store.update('alice', addFact(fact('f_1', 'likes tea')));
+    expect(first.written).toBe(true);
+    expect(first.before.revision).toBe(0);
+    expect(first.after.revision).toBe(1);
+    const second = await store.update('alice', (m) => ({ ...m, revision: 999, sessionCount: m.sessionCount + 1 }));
+    expect(second.after.revision).toBe(2);
+    expect(second.after.updatedAt).not.toBe(first.after.updatedAt);
+    const file = join(dir, 'alice.json');
+    const text = await readFile(file, 'utf8');
+    expect(text).toBe(`${JSON.stringify(second.after, null, 2)}\n`);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await store.load('alice')).memory).toEqual(second.after);
+  });
+
+  it('writes nothing when fn returns null', async () => {
+    const { dir, store } = await freshStore();
+    const result = await store.update('alice', () => null);
+    expect(result.written).toBe(false);
+    expect(result.after).toBe(result.before);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('gives fn a copy: mutating it does not change `before`', async () => {
+    const { store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'tea')));
+    const result = await store.update('alice', (m) => {
+      m.facts.push(fact('f_2', 'coffee'));
+      return m;
+    });
+    expect(result.before.facts).toHaveLength(1);
+    expect(result.after.facts).toHaveLength(2);
+  });
+
+  it('refuses to write an invalid memory or another user (a bug), writing nothing', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'tea')));
+    const before = await readFile(join(dir, 'alice.json'));
+    await expect(store.update('alice', addFact({ ...fact('f_2', ''), text: '' }))).rejects.toThrow(/refusing to write an invalid memory/);
+    await expect(store.update('alice', (m) => ({ ...m, userId: 'bob' }))).rejects.toThrow(MemagentError);
+    expect(await readFile(join(dir, 'alice.json'))).toEqual(before);
+    expect(await store.history('alice')).toHaveLength(0);
+  });
+
+  it('keeps the previous bytes in history (0o700 dir, 0o600 files), capped at historyLimit', async () => {
+    const { dir, store } = await freshStore({ historyLimit: 3 });
+    const file = join(dir, 'alice.json');
+    const versions: Buffer[] = [];
+    for (let i = 1; i <= 6; i++) {
+      await store.update('alice', addFact(fact(`f_${i}`, `fact ${i}`)));
+      versions.push(await readFile(file));
+    }
+    const history = await store.history('alice');
+    expect(history.map((h) => h.revision)).toEqual([5, 4, 3]);
+    expect(history[0].path).toBe(join(dir, 'history', 'alice', '0000000005.json'));
+    expect(await readFile(history[0].path)).toEqual(versions[4]);
+    expect(history[0].bytes).toBe(versions[4].length);
+    expect(Number.isNaN(Date.parse(history[0].savedAt))).toBe(false);
+    expect((await stat(join(dir, 'history'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(dir, 'history', 'alice'))).mode & 0o777).toBe(0o700);
+    expect((await stat(history[0].path)).mode & 0o777).toBe(0o600);
+  });
+
+  it('keeps no history with historyLimit 0', async () => {
+    const { store } = await freshStore({ historyLimit: 0 });
+    await store.update('alice', addFact(fact('f_1', 'a')));
+    await store.update('alice', addFact(fact('f_2', 'b')));
+    expect(await store.history('alice')).toEqual([]);
+  });
+
+  it('removes temp files left by killed writers', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'a')));
+    await writeFile(join(dir, '.alice.json.4242.deadbeef.tmp'), '{"half');
+    expect((await store.load('alice')).memory.facts).toHaveLength(1);
+    await store.update('alice', addFact(fact('f_2', 'b')));
+    expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('MemoryStore.undo', () => {
+  it('restores the file byte-identically, one write back per undo', async () => {
+    const { dir, store } = await freshStore();
+    const file = join(dir, 'alice.json');
+    await store.update('alice', addFact(fact('f_1', 'a')));
+    const v1 = await readFile(file);
+    await store.update('alice', addFact(fact('f_2', 'b')));
+    const v2 = await readFile(file);
+    await store.update('alice', addFact(fact('f_3', 'c')));
+
+    const first = await store.undo('alice');
+    expect(first.revision).toBe(2);
+    expect(first.before.revision).toBe(3);
+    expect(await readFile(file)).toEqual(v2);
+    const second = await store.undo('alice');
+    expect(second.revision).toBe(1);
+    expect(await readFile(file)).toEqual(v1);
+    const err = await store.undo('alice').catch((e) => e);
+    expect(err).toBeInstanceOf(MemagentError);
+    expect(err.message).toMatch(/nothing to undo for alice/);
+    expect(await readFile(file)).toEqual(v1);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+
+    // Writing after an undo continues from the restored revision.
+    const next = await store.update('alice', addFact(fact('f_4', 'd')));
+    expect(next.after.revision).toBe(2);
+    await store.undo('alice');
+    expect(await readFile(file)).toEqual(v1);
+  });
+
+  it('refuses a corrupt history version without writing', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'a')));
+    await store.update('alice', addFact(fact('f_2', 'b')));
+    const [newest] = await store.history('alice');
+    await writeFile(newest.path, 'garbage');
+    const current = await readFile(join(dir, 'alice.json'));
+    await expectFileError(store.undo('alice'), newest.path, /not valid JSON/);
+    expect(await readFile(join(dir, 'alice.json'))).toEqual(current);
+  });
+});
+
+describe('MemoryStore.forget', () => {
+  it('hard-deletes matching facts and decisions from the file and every history version', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'lives in Paris')));
+    await store.update('alice', addFact(fact('f_2', 'likes tea')));
+    await store.update('alice', (m) => ({ ...m, decisions: [decision('d_1', 'move', 'moving to Paris'), decision('d_2', 'db', 'use sqlite')] }));
+    const historyBefore = await store.history('alice');
+    const removed = await store.forget('alice', (item) => JSON.stringify(item).includes('Paris'));
+    expect(removed).toBe(2);
+    const { memory } = await store.load('alice');
+    expect(memory.revision).toBe(4);
+    expect(memory.facts.map((f) => f.id)).toEqual(['f_2']);
+    expect(memory.decisions.map((d) => d.id)).toEqual(['d_2']);
+    // Nothing of it anywhere on disk, and forget added no history version holding it.
+    const history = await store.history('alice');
+    expect(history.map((h) => [h.revision, h.savedAt])).toEqual(historyBefore.map((h) => [h.revision, h.savedAt]));
+    for (const h of history) expect(await readFile(h.path, 'utf8')).not.toContain('Paris');
+    expect(await readFile(join(dir, 'alice.json'), 'utf8')).not.toContain('Paris');
+    // Undo still works, on scrubbed versions.
+    await store.undo('alice');
+    expect(await readFile(join(dir, 'alice.json'), 'utf8')).not.toContain('Paris');
+    // Idempotent.
+    expect(await store.forget('alice', (item) => JSON.stringify(item).includes('Paris'))).toBe(0);
+  });
+
+  it('forgetAll deletes the file, history, journals and lock', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'a')));
+    await store.update('alice', addFact(fact('f_2', 'b')));
+    await store.update('bob', addFact(fact('f_1', 'a')));
+    await store.update('bob', addFact(fact('f_2', 'b')));
+    const journal = await openJournal({ dir, userId: 'alice', sessionId: 'S1', model: 'm', now: T0 });
+    journal.close();
+    await store.forgetAll('alice');
+    expect((await readdir(dir)).sort()).toEqual(['bob.json', 'history', 'journal']);
+    expect(await readdir(join(dir, 'history'))).toEqual(['bob']);
+    expect(await readdir(join(dir, 'journal'))).toEqual([]);
+    expect((await store.load('alice')).exists).toBe(false);
+    await store.forgetAll('alice');
+  });
+});
+
+describe('MemoryStore.listUsers', () => {
+  it('lists every user with counts, and corrupt files with their error', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('bob', (m) => ({
+      ...m,
+      sessionCount: 3,
+      facts: [fact('f_1', 'a'), fact('f_2', 'b', 'superseded'), fact('f_3', 'c')],
+      decisions: [decision('d_1', 't', 'd')],
+    }));
+    await store.update('alice', addFact(fact('f_1', 'a')));
+    await writeFile(join(dir, 'carol.json'), '{oops');
+    await writeFile(join(dir, '.bob.json.1.ab.tmp'), 'junk');
+    await writeFile(join(dir, 'not a user.json'), '{}');
+    await mkdir(join(dir, 'dave.json.lock'));
+    const users = await store.listUsers();
+    expect(users.map((u) => u.userId)).toEqual(['alice', 'bob', 'carol']);
+    const bob = users[1];
+    expect(bob).toMatchObject({ facts: 2, decisions: 1, sessionCount: 3 });
+    expect(bob.error).toBeUndefined();
+    expect(bob.bytes).toBe((await stat(join(dir, 'bob.json'))).size);
+    expect(bob.updatedAt).toMatch(/^2026-03-01T/);
+    expect(users[2]).toMatchObject({ userId: 'carol', facts: 0, updatedAt: '', bytes: 5 });
+    expect(users[2].error).toMatch(/carol\.json: is not valid JSON/);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * The chat screen: finished transcript items in `<Static>` (written once, never redrawn), then
+ * the live region — the streaming tail of the answer, the prompt, a hint line and the status
+ * line — kept well under the terminal's height so Ink never falls back to clearing the screen.
+ * Owns the key bindings that are about the session rather than the text: Enter, Esc, Ctrl+C,
+ * Ctrl+D. Exits (resolving `waitUntilExit` with an `AppExit`) once no turn is running.
+ */
+import { Box, Static, Text, useApp } from 'ink';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ChatSession } from '../core/chat-session.js';
+import type { KeyEvent } from './keys.js';
+import { InputLine } from './InputLine.js';
+import { LiveAnswer } from './LiveAnswer.js';
+import { StatusLine } from './StatusLine.js';
+import { TranscriptItemView } from './TranscriptItem.js';
+import { useTheme } from './theme.js';
+import { useChat, type TranscriptItem } from './use-chat.js';
+import { usePrompt } from './use-prompt.js';
+import { useTerminalInput } from './use-terminal-input.js';
+import { useTerminalSize } from './use-terminal-size.js';
+
+/** How the user left; the value `waitUntilExit()` resolves with. */
+export interface AppExit {
+  readonly reason: 'exit' | 'ctrl-c' | 'ctrl-d';
+}
+
+/** Props of `App`. */
+export interface AppProps {
+  readonly session: ChatSession;
+  /** The user's prompt history file (JSON Lines). */
+  readonly historyPath: string;
+  /** The first line: what is remembered about the user. */
+  readonly memoryLine: string;
+  /** The memory as `/memory` prints it. */
+  readonly memoryView: () => string;
+}
+
+/** Two Ctrl+C presses within this window exit (ms), as in Claude Code and Node's REPL. */
+export const CTRL_C_WINDOW_MS = 2000;
+
+/** Rows of the live region for the prompt text and for the streaming tail, from the terminal height. */
+export function liveBudget(rows: number): { inputRows: number; answerRows: number; splitRows: number } {
+  const inputRows = Math.max(1, Math.min(8, Math.floor(rows / 4)));
+  // Status line, hint line, margins and the "more lines" notes take about 6 rows.
+  const answerRows = Math.max(3, rows - inputRows - 6);
+  // Split well before the limit: the row estimate does not know about frames and list indents.
+  return { inputRows, answerRows, splitRows: Math.max(2, Math.floor(answerRows * 0.6)) };
+}
+
+/** The chat app. Render it inside a `ThemeContext` provider. */
+export function App({ session, historyPath, memoryLine, memoryView }: AppProps) {
+  const { exit } = useApp();
+  const theme = useTheme();
+  const { columns, rows } = useTerminalSize();
+  const budget = liveBudget(rows);
+  const layout = useRef({ columns, maxLiveRows: budget.splitRows });
+  layout.current = { columns, maxLiveRows: budget.splitRows };
+  const chat = useChat(session, {
+    memoryView,
+    layout: () => layout.current,
+    banner: [
+      { text: memoryLine, tone: 'accent' },
+      { text: '/help for commands · Esc stops an answer · Ctrl+D or /exit saves and quits', tone: 'dim' },
+    ],
+  });
+  const prompt = usePrompt(historyPath, (message) => chat.note(message, 'warn'));
+  const [hint, setHint] = useState<string | null>(null);
+  const [leaving, setLeaving] = useState(false);
+  const ctrlCAt = useRef(0);
+  const exiting = useRef(false);
+
+  useEffect(() => {
+    if (!hint) return;
+    const timer = setTimeout(() => setHint(null), CTRL_C_WINDOW_MS);
+    return () => clearTimeout(timer);
+  }, [hint]);
+
+  const quit = useCallback(
+    (reason: AppExit['reason']) => {
+      if (exiting.current) return;
+      exiting.current = true;
+      chat.stop();
+      // Draw no live region any more, so the prompt and status line do not stay on screen.
+      setLeaving(true);
+      // Let a stopped turn record itself in the journal before the session is finished, and
+      // the empty frame render, before unmounting.
+      void chat.idle().then(() => setImmediate(() => exit({ reason } satisfies AppExit)));
+    },
+    [chat, exit],
+  );
+
+  const onCtrlC = () => {
+    const now = Date.now();
+    if (chat.stop()) {
+      ctrlCAt.current = now;
+      setHint('Stopped. Press Ctrl+C again to exit.');
+    } else if (!prompt.isEmpty()) {
+      prompt.clear();
+      ctrlCAt.current = 0;
+    } else if (now - ctrlCAt.current <= CTRL_C_WINDOW_MS) {
+      quit('ctrl-c');
+    } else {
+      ctrlCAt.current = now;
+      setHint('Press Ctrl+C again to exit');
+    }
+  };
+
+  const onEnter = () => {
+    if (prompt.continueLine()) return;
+    if (chat.isBusy()) {
+      if (!prompt.isEmpty()) setHint('Still answering: Esc stops it; your text stays in the prompt.');
+      return;
+    }
+    const text = prompt.take();
+    if (text !== null && chat.submit(text) === 'exit') quit('exit');
+  };
+
+  useTerminalInput((event: KeyEvent) => {
+    if (exiting.current) return;
+    if (event.type === 'key' && event.name === 'ctrl-c') return onCtrlC();
+    ctrlCAt.current = 0;
+    if (hint) setHint(null);
+    if (event.type !== 'key') return prompt.edit(event);
+    switch (event.name) {
+      case 'enter':
+        return onEnter();
+      case 'escape':
+        chat.stop();
+        return;
+      case 'ctrl-d':
+        if (prompt.isEmpty()) return quit('ctrl-d');
+        return prompt.edit({ type: 'key', name: 'delete' });
+      case 'ctrl-l':
+        return;
+      default:
+        return prompt.edit(event);
+    }
+  });
+
+  const dim = theme.tone('dim');
+  return (
+    <>
+      <Static items={chat.items as TranscriptItem[]} style={{ width: columns }}>
+        {(item) => <TranscriptItemView key={item.id} item={item} width={columns} />}
+      </Static>
+      {leaving ? null : (
+        <>
+          {chat.live ? <LiveAnswer live={chat.live} width={columns} maxRows={budget.answerRows} /> : null}
+          <Box marginTop={1} flexDirection="column">
+            <InputLine
+              editor={prompt.editor}
+              width={columns}
+              maxRows={budget.inputRows}
+              placeholder={chat.busy ? 'answering… Esc stops it; you can type your next message' : 'Send a message · /help for commands'}
+            />
+            {hint ? <Text {...theme.tone('warn')}>{hint}</Text> : null}
+            {prompt.candidates.length > 0 ? <Text {...dim}>{prompt.candidates.map((c) => `/${c}`).join('  ')}</Text> : null}
+            <StatusLine
+              userId={session.options.userId}
+              model={session.options.model}
+              turns={session.turnCount}
+              usage={session.usage}
+              live={chat.live}
+              busy={chat.busy}
+              incognito={session.options.incognito}
+            />
+          </Box>
+        </>
+      )}
+    </>
+  );
+}

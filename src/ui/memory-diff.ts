@@ -1,0 +1,69 @@
+/**
+ * The exit report in words: what the extraction pass changed in memory (`+ prefers metric
+ * units`, `~ lives in Porto (was Lisbon)`, `- retracted: …`, `= already known: …`) and where it
+ * was written; or why nothing was saved. Pure.
+ */
+import type { ExtractionOutcome } from '../core/extraction.js';
+import type { MemoryChange } from '../core/schema.js';
+import type { OutputLine } from './slash-commands.js';
+
+/** How the exit save ended, as the report shows it. */
+export type SaveReport =
+  | {
+      readonly kind: 'saved';
+      readonly outcome: ExtractionOutcome;
+      /** Set (to the user id) when `--review` was asked for: review is not implemented yet. */
+      readonly reviewUnavailableFor: string | null;
+    }
+  | { readonly kind: 'incognito' }
+  | { readonly kind: 'failed'; readonly message: string };
+
+/** One memory change as a line of the diff. */
+export function describeChange(change: MemoryChange): OutputLine {
+  switch (change.type) {
+    case 'add':
+      return { text: `+ ${change.text}`, tone: 'good' };
+    case 'decision':
+      return { text: `+ decision: ${change.text}`, tone: 'good' };
+    case 'update':
+    case 'supersede':
+      return { text: `~ ${change.text} (was ${change.was})`, tone: 'warn' };
+    case 'retract':
+      return { text: `- retracted: ${change.text}`, tone: 'bad' };
+    case 'evict':
+      return { text: `- dropped to make room: ${change.text}`, tone: 'bad' };
+    case 'refresh':
+      return { text: `= already known: ${change.text}`, tone: 'dim' };
+    case 'summary':
+      return { text: '~ summary of you updated', tone: 'dim' };
+  }
+}
+
+/** The whole report, first line first. */
+export function describeSave(report: SaveReport): OutputLine[] {
+  if (report.kind === 'incognito') return [{ text: 'Incognito: nothing saved.', tone: 'dim' }];
+  if (report.kind === 'failed') {
+    return [{ text: `Could not save memory now (${report.message}); this session is kept and will be saved next time.`, tone: 'bad' }];
+  }
+  const { outcome } = report;
+  const changes = outcome.changes.filter((c) => c.type !== 'summary');
+  const lines: OutputLine[] = [];
+  if (changes.length === 0) {
+    lines.push({ text: 'Nothing new to remember.', tone: 'dim' });
+  } else {
+    lines.push({ text: `Memory updated (${changes.length} change${changes.length === 1 ? '' : 's'}):`, tone: 'normal' });
+    lines.push(...changes.map(describeChange));
+  }
+  if (outcome.changes.length > 0) lines.push({ text: `Saved to ${outcome.memoryPath}`, tone: 'dim' });
+  if (outcome.droppedUngrounded > 0) {
+    lines.push({ text: `(${outcome.droppedUngrounded} proposed item${outcome.droppedUngrounded === 1 ? ' was' : 's were'} dropped: not backed by your own words)`, tone: 'dim' });
+  }
+  for (const warning of outcome.warnings) lines.push({ text: `! ${warning}`, tone: 'dim' });
+  if (report.reviewUnavailableFor !== null && changes.length > 0) {
+    lines.push({
+      text: `--review is not available yet: these changes were saved without asking; \`memagent undo --user ${report.reviewUnavailableFor}\` reverts them.`,
+      tone: 'warn',
+    });
+  }
+  return lines;
+}

@@ -1,0 +1,122 @@
+/**
+ * The Ink REPL's entry point. Renders the chat app until the user leaves, then — in ordinary
+ * code, after the chat UI has unmounted and restored the terminal — runs the exit extraction
+ * with a deadline and shows what it changed in memory.
+ */
+import { render } from 'ink';
+import type { ChatSession } from '../core/chat-session.js';
+import type { ExtractionOutcome } from '../core/extraction.js';
+import { App, type AppExit } from './App.js';
+import { ExitReport, SavingMemory } from './ExitReport.js';
+import type { SaveReport } from './memory-diff.js';
+import { colorFromEnv, createTheme, ThemeContext, type Theme } from './theme.js';
+
+/** Options of `runRepl`. The streams default to the process's own (tests pass fakes). */
+export interface ReplOptions {
+  /** The user's prompt history (JSON Lines; created 0o600 on first submit). */
+  historyPath: string;
+  /** Deadline of the exit extraction (ms); past it the session is kept for next time. */
+  exitTimeoutMs: number;
+  /** `chat --review`: confirm each change before it is written (not available yet; see TODO). */
+  review: boolean;
+  /** The first line shown: what is remembered, or that this is a new user. */
+  memoryLine: string;
+  /** The memory as `/memory` prints it. */
+  memoryView: () => string;
+  stdin?: NodeJS.ReadStream;
+  stdout?: NodeJS.WriteStream;
+  stderr?: NodeJS.WriteStream;
+}
+
+/** How the REPL ended: how the user left, and whether memory was saved. */
+export interface ReplExit {
+  reason: 'exit' | 'ctrl-c' | 'ctrl-d';
+  /** `skipped`: incognito (nothing is ever saved); `failed`: the journal is kept for the next run. */
+  saved: 'ok' | 'failed' | 'skipped';
+}
+
+/**
+ * Frame cap (per second): a fast stream redraws the live region at most this often. Ink's
+ * default too, set explicitly because the anti-flicker design depends on it.
+ */
+const MAX_FPS = 30;
+
+/**
+ * Runs the interactive chat on TTY streams until the user leaves (`/exit`, `exit`, `quit`,
+ * Ctrl+D on an empty prompt, Ctrl+C twice), then saves what was learned
+ * (`session.finish` within `exitTimeoutMs`) and prints the memory diff.
+ * Never rejects for API trouble or a failed save (that is `saved: 'failed'`); rethrows only an
+ * unexpected UI crash, after trying to save.
+ */
+export async function runRepl(session: ChatSession, options: ReplOptions): Promise<ReplExit> {
+  const streams = {
+    stdin: options.stdin ?? process.stdin,
+    stdout: options.stdout ?? process.stdout,
+    stderr: options.stderr ?? process.stderr,
+  };
+  const theme = createTheme(colorFromEnv(process.env));
+  const app = render(
+    <ThemeContext.Provider value={theme}>
+      <App session={session} historyPath={options.historyPath} memoryLine={options.memoryLine} memoryView={options.memoryView} />
+    </ThemeContext.Provider>,
+    // Not `incrementalRendering`: in Ink 6.8 it leaves a stale copy of the live region behind when
+    // <Static> output is written (seen in tmux). The live region is small, so full redraws are cheap.
+    { ...streams, exitOnCtrlC: false, patchConsole: false, maxFps: MAX_FPS },
+  );
+  let reason: ReplExit['reason'] = 'exit';
+  let crash: unknown = null;
+  try {
+    const result = (await app.waitUntilExit()) as AppExit | undefined;
+    reason = result?.reason ?? 'exit';
+  } catch (error) {
+    crash = error;
+  }
+  const saved = await saveAtExit(session, options, streams, theme);
+  if (crash) throw crash;
+  return { reason, saved };
+}
+
+/** Runs the exit extraction under a spinner and shows the report. Never rejects. */
+async function saveAtExit(
+  session: ChatSession,
+  options: ReplOptions,
+  streams: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+  theme: Theme,
+): Promise<ReplExit['saved']> {
+  const view = render(
+    <ThemeContext.Provider value={theme}>
+      <SavingMemory since={Date.now()} />
+    </ThemeContext.Provider>,
+    { ...streams, exitOnCtrlC: false, patchConsole: false, maxFps: MAX_FPS },
+  );
+  const unmounted = view.waitUntilExit();
+  const deadline = AbortSignal.timeout(options.exitTimeoutMs);
+  let report: SaveReport;
+  let saved: ReplExit['saved'];
+  try {
+    // TODO(review): `--review` needs a core hook that proposes the changes before they are
+    // written (finish() merges and writes in one step). Until then changes are saved directly
+    // and the report says so.
+    const outcome: ExtractionOutcome | null = await session.finish(deadline);
+    report = outcome
+      ? { kind: 'saved', outcome, reviewUnavailableFor: options.review ? session.options.userId : null }
+      : { kind: 'incognito' };
+    saved = outcome ? 'ok' : 'skipped';
+  } catch (error) {
+    const message = deadline.aborted
+      ? `timed out after ${Math.round(options.exitTimeoutMs / 1000)} s`
+      : error instanceof Error
+        ? error.message
+        : String(error);
+    report = { kind: 'failed', message };
+    saved = 'failed';
+  }
+  view.rerender(
+    <ThemeContext.Provider value={theme}>
+      <ExitReport report={report} />
+    </ThemeContext.Provider>,
+  );
+  view.unmount();
+  await unmounted;
+  return saved;
+}

@@ -1,0 +1,217 @@
+/**
+ * The slash command table and the parsing of what the user submitted: a message for the model,
+ * a command, an exit word, or an unknown command (a hint, never a model call). No Ink or React:
+ * commands run against a small slice of `ChatSession` and return lines to print.
+ */
+import type { ChatSession } from '../core/chat-session.js';
+import type { MemoryChange } from '../core/schema.js';
+import type { Tone } from './theme.js';
+
+/** One line of command output and how to colour it. */
+export interface OutputLine {
+  readonly text: string;
+  readonly tone: Tone;
+}
+
+/** What commands may touch: the session's public surface and the memory view of the CLI. */
+export interface CommandContext {
+  readonly session: Pick<ChatSession, 'remember' | 'forget' | 'clear' | 'setModel' | 'usage' | 'options'>;
+  /** The memory as `memagent show` prints it. */
+  readonly memoryView: () => string;
+}
+
+/** What a command did: lines to print, and whether the conversation was cleared. */
+export interface CommandResult {
+  readonly lines: readonly OutputLine[];
+  readonly cleared?: boolean;
+}
+
+/** A slash command. `run` may throw (e.g. a lock timeout); the caller prints the error. */
+export interface SlashCommand {
+  readonly name: string;
+  /** Argument synopsis for /help, e.g. `<text>`. */
+  readonly args: string;
+  readonly summary: string;
+  run(args: string, ctx: CommandContext): Promise<CommandResult>;
+}
+
+const line = (text: string, tone: Tone = 'normal'): OutputLine => ({ text, tone });
+const result = (...lines: OutputLine[]): CommandResult => ({ lines });
+
+/** How `/remember` reports one change. */
+function describeRemembered(change: MemoryChange): OutputLine {
+  if (change.type === 'refresh') return line(`= already known: ${change.text}`, 'dim');
+  if (change.type === 'update' || change.type === 'supersede') return line(`~ remembered: ${change.text} (was ${change.was})`, 'good');
+  if (change.type === 'evict') return line(`- dropped to make room: ${change.text}`, 'warn');
+  return line(`+ remembered: ${change.text}`, 'good');
+}
+
+/** Every command, in /help order. `/exit` is handled by `parseInput` before the table. */
+export const SLASH_COMMANDS: readonly SlashCommand[] = [
+  {
+    name: 'help',
+    args: '',
+    summary: 'list commands and keys',
+    run: async () => ({ lines: helpLines() }),
+  },
+  {
+    name: 'memory',
+    args: '',
+    summary: 'show what is remembered about you',
+    run: async (_args, ctx) => ({ lines: ctx.memoryView().replace(/\n+$/, '').split('\n').map((t) => line(t)) }),
+  },
+  {
+    name: 'remember',
+    args: '<text>',
+    summary: 'remember something now (pinned)',
+    async run(args, ctx) {
+      if (!args) return result(line('Usage: /remember <text>, e.g. /remember I prefer metric units', 'warn'));
+      const changes = await ctx.session.remember(args);
+      if (changes.length === 0) return result(line('Nothing to remember in that (it was empty after removing secrets).', 'warn'));
+      return { lines: changes.filter((c) => c.type !== 'summary').map(describeRemembered) };
+    },
+  },
+  {
+    name: 'forget',
+    args: '<id>',
+    summary: 'forget one fact or decision by id (see /memory)',
+    async run(args, ctx) {
+      if (!args) return result(line('Usage: /forget <id>; /memory shows the ids', 'warn'));
+      const removed = await ctx.session.forget(args);
+      return removed
+        ? result(line(`- forgot ${args}`, 'good'))
+        : result(line(`Nothing remembered has the id ${args}; /memory shows the ids.`, 'warn'));
+    },
+  },
+  {
+    name: 'clear',
+    args: '',
+    summary: 'start a new conversation (memory is kept)',
+    async run(_args, ctx) {
+      ctx.session.clear();
+      return { lines: [line('── new conversation · memory kept ──', 'dim')], cleared: true };
+    },
+  },
+  {
+    name: 'model',
+    args: '[name]',
+    summary: 'show or switch the chat model',
+    async run(args, ctx) {
+      if (!args) {
+        const o = ctx.session.options;
+        return result(line(`Model: ${o.model} (memory extraction: ${o.extractModel})`));
+      }
+      ctx.session.setModel(args);
+      return result(line(`Model set to ${args} for the next turns.`, 'good'));
+    },
+  },
+  {
+    name: 'usage',
+    args: '',
+    summary: 'tokens used this session',
+    async run(_args, ctx) {
+      const u = ctx.session.usage;
+      const n = (x: number) => x.toLocaleString('en-US');
+      return result(
+        line('Tokens this session:'),
+        line(`  input        ${n(u.inputTokens)}`),
+        line(`  output       ${n(u.outputTokens)}`),
+        line(`  cache read   ${n(u.cacheReadTokens)}`),
+        line(`  cache write  ${n(u.cacheWriteTokens)}`),
+      );
+    },
+  },
+  {
+    name: 'exit',
+    args: '',
+    summary: 'save what was learned and quit (also: exit, quit, Ctrl+D)',
+    run: async () => result(),
+  },
+];
+
+/** /help: the commands, then the keys. */
+export function helpLines(): OutputLine[] {
+  const width = Math.max(...SLASH_COMMANDS.map((c) => `/${c.name} ${c.args}`.length));
+  return [
+    line('Commands:'),
+    ...SLASH_COMMANDS.map((c) => line(`  ${`/${c.name} ${c.args}`.padEnd(width)}  ${c.summary}`)),
+    line('Keys:'),
+    line('  Enter send · \\ then Enter or Alt+Enter new line · Tab complete a command', 'dim'),
+    line('  ↑/↓ history · Ctrl+A/E line start/end · Ctrl+W word · Ctrl+U line', 'dim'),
+    line('  Esc or Ctrl+C stop an answer · Ctrl+C twice or Ctrl+D quit · start with // to send a literal /', 'dim'),
+  ];
+}
+
+/** What a submitted prompt means. */
+export type ParsedInput =
+  | { readonly kind: 'empty' }
+  | { readonly kind: 'message'; readonly text: string }
+  | { readonly kind: 'exit' }
+  | { readonly kind: 'command'; readonly command: SlashCommand; readonly args: string }
+  | { readonly kind: 'unknown'; readonly name: string; readonly hint: string };
+
+/** Names that quit when typed alone, as in most REPLs. */
+const EXIT_WORDS = new Set(['exit', 'quit', '/exit', '/quit']);
+
+function findCommand(name: string): SlashCommand | undefined {
+  return SLASH_COMMANDS.find((c) => c.name === name);
+}
+
+/** Edit distance, for "did you mean". Small strings only. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+/**
+ * Classifies submitted text. `//text` sends `/text` as a message. A message keeps its text
+ * exactly (only a fully blank prompt is `empty`).
+ */
+export function parseInput(text: string): ParsedInput {
+  const trimmed = text.trim();
+  if (!trimmed) return { kind: 'empty' };
+  if (EXIT_WORDS.has(trimmed.toLowerCase())) return { kind: 'exit' };
+  if (trimmed.startsWith('//')) return { kind: 'message', text: trimmed.slice(1) };
+  if (!trimmed.startsWith('/')) return { kind: 'message', text };
+  const match = /^\/(\S*)\s*([\s\S]*)$/.exec(trimmed);
+  const name = (match?.[1] ?? '').toLowerCase();
+  const args = (match?.[2] ?? '').trim();
+  const command = findCommand(name);
+  if (command) return command.name === 'exit' ? { kind: 'exit' } : { kind: 'command', command, args };
+  const near = SLASH_COMMANDS.map((c) => ({ c, d: distance(name, c.name) }))
+    .filter((x) => x.d <= 2 || x.c.name.startsWith(name))
+    .sort((x, y) => x.d - y.d)[0];
+  const guess = near && name ? ` Did you mean /${near.c.name}?` : '';
+  return {
+    kind: 'unknown',
+    name,
+    hint: `Unknown command /${name}.${guess} /help lists commands; start with // to send a message beginning with /.`,
+  };
+}
+
+/**
+ * Tab completion of a command name. Only completes when the prompt is `/` plus part of a name
+ * (no space yet).
+ * @returns the completed prompt (the unique match plus a space, or the longest common prefix)
+ *   and the candidates, or null when the prompt is not a partial command.
+ */
+export function completeCommand(text: string): { text: string; candidates: string[] } | null {
+  const m = /^\/([a-z]*)$/i.exec(text);
+  if (!m) return null;
+  const prefix = m[1].toLowerCase();
+  const names = SLASH_COMMANDS.map((c) => c.name).filter((n) => n.startsWith(prefix));
+  if (names.length === 0) return { text, candidates: [] };
+  if (names.length === 1) return { text: `/${names[0]} `, candidates: names };
+  let common = names[0];
+  for (const n of names) while (!n.startsWith(common)) common = common.slice(0, -1);
+  return { text: `/${common}`, candidates: names };
+}

@@ -1,0 +1,199 @@
+/**
+ * The one bridge between the REPL and `ChatSession`: turns what the user submits into turns and
+ * commands, and the session's events into UI state. Finished things (user lines, completed
+ * answer chunks, command output) are appended to `items` for `<Static>`; only the streaming
+ * tail of the current answer is live. Deltas are batched (`FLUSH_MS`) so a fast stream costs a
+ * few React renders per second, not one per token.
+ */
+import { useCallback, useMemo, useRef, useState } from 'react';
+import type { ChatSession, SessionEvent } from '../core/chat-session.js';
+import { parseInput, type OutputLine } from './slash-commands.js';
+import { AnswerStream, type AnswerChunk, type SplitLayout } from './stream-split.js';
+import type { Tone } from './theme.js';
+
+/** One finished piece of the transcript. `id` is unique and stable (the `<Static>` key). */
+export type TranscriptItem =
+  | { readonly id: number; readonly kind: 'user'; readonly text: string }
+  | { readonly id: number; readonly kind: 'answer'; readonly chunk: AnswerChunk; readonly first: boolean }
+  | { readonly id: number; readonly kind: 'line'; readonly line: OutputLine; readonly gapBefore: boolean };
+
+/** A transcript item before it gets its id. */
+type NewItem = TranscriptItem extends infer T ? (T extends unknown ? Omit<T, 'id'> : never) : never;
+
+/** The turn in flight: when it started, and the live tail once text arrives. */
+export interface LiveTurn {
+  readonly startedAt: number;
+  /** The unfinished end of the answer (null before the first token or right after a chunk boundary). */
+  readonly tail: AnswerChunk | null;
+  /** True once the first text delta arrived (the spinner stops). */
+  readonly streaming: boolean;
+  /** Whether the tail is the first chunk of the answer (it gets a gap after the user line). */
+  readonly first: boolean;
+}
+
+/** What `submit` did. */
+export type SubmitResult = 'exit' | 'started' | 'ignored';
+
+/** The chat as the App sees it. */
+export interface Chat {
+  readonly items: readonly TranscriptItem[];
+  readonly live: LiveTurn | null;
+  /** A turn or a command is running (state, for rendering). */
+  readonly busy: boolean;
+  /** Same as `busy`, current even before React re-renders (for key handlers). */
+  isBusy(): boolean;
+  /** Runs a submitted prompt: a turn, a command, a hint. `exit` asks the App to quit. */
+  submit(text: string): SubmitResult;
+  /** Stops a streaming answer (aborts its request). @returns false when no turn was running. */
+  stop(): boolean;
+  /** Appends a line to the transcript. */
+  note(text: string, tone: Tone): void;
+  /** Resolves when no turn or command is running. */
+  idle(): Promise<void>;
+}
+
+/** Inputs of `useChat`. `layout` is read on every delta so a resize applies mid-answer. */
+export interface ChatOptions {
+  readonly memoryView: () => string;
+  readonly layout: () => SplitLayout;
+  /** Lines shown first (what is remembered, a tip). */
+  readonly banner: readonly OutputLine[];
+}
+
+/** Delay before pushing buffered deltas to React (ms): ~30 frames per second, Ink's own cap. */
+export const FLUSH_MS = 33;
+
+/** Drives `session`. Never throws: API and command failures become transcript lines. */
+export function useChat(session: ChatSession, options: ChatOptions): Chat {
+  const [items, setItems] = useState<readonly TranscriptItem[]>(() =>
+    options.banner.map((line, i) => ({ id: -1 - i, kind: 'line', line, gapBefore: false })),
+  );
+  const [live, setLive] = useState<LiveTurn | null>(null);
+  const [busy, setBusy] = useState(false);
+  const busyRef = useRef(false);
+  const nextId = useRef(1);
+  const controller = useRef<AbortController | null>(null);
+  const running = useRef<Promise<void>>(Promise.resolve());
+  const opts = useRef(options);
+  opts.current = options;
+
+  const append = useCallback((...added: NewItem[]) => {
+    const withIds = added.map((item) => ({ ...item, id: nextId.current++ }) as TranscriptItem);
+    setItems((prev) => [...prev, ...withIds]);
+  }, []);
+
+  const lines = useCallback(
+    (out: readonly OutputLine[], gap = true) => append(...out.map((line, i) => ({ kind: 'line' as const, line, gapBefore: gap && i === 0 }))),
+    [append],
+  );
+
+  const run = useCallback((job: () => Promise<void>) => {
+    busyRef.current = true;
+    setBusy(true);
+    running.current = job()
+      .catch((error: unknown) => {
+        lines([{ text: `✗ ${error instanceof Error ? error.message : String(error)}`, tone: 'bad' }]);
+      })
+      .finally(() => {
+        busyRef.current = false;
+        setBusy(false);
+      });
+  }, [lines]);
+
+  const turn = useCallback(
+    async (text: string) => {
+      append({ kind: 'user', text });
+      const abort = new AbortController();
+      controller.current = abort;
+      const stream = new AnswerStream(() => opts.current.layout());
+      const startedAt = Date.now();
+      let shown = 0;
+      let streaming = false;
+      let buffered: AnswerChunk[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      const flush = () => {
+        timer = undefined;
+        if (buffered.length) {
+          append(...buffered.map((chunk) => ({ kind: 'answer' as const, chunk, first: shown++ === 0 })));
+          buffered = [];
+        }
+        setLive({ startedAt, tail: stream.tail, streaming, first: shown === 0 });
+      };
+      setLive({ startedAt, tail: null, streaming: false, first: true });
+      const onEvent = (event: SessionEvent) => {
+        if (event.type === 'retry') {
+          lines([{ text: `retrying (attempt ${event.attempt}): ${event.reason}`, tone: 'dim' }], false);
+          return;
+        }
+        streaming = true;
+        buffered.push(...stream.push(event.text));
+        timer ??= setTimeout(flush, FLUSH_MS);
+      };
+      try {
+        const outcome = await session.send(text, onEvent, abort.signal);
+        clearTimeout(timer);
+        buffered.push(...stream.end());
+        flush();
+        if (outcome.type === 'interrupted') {
+          lines([{ text: shown > 0 ? '⎯ interrupted' : '⎯ interrupted before the answer started', tone: 'dim' }], shown === 0);
+        } else if (outcome.type === 'error') {
+          lines([
+            { text: `✗ ${outcome.error.message}`, tone: 'bad' },
+            { text: '  Your message is in the history: press ↑ to send it again.', tone: 'dim' },
+          ]);
+        }
+      } finally {
+        clearTimeout(timer);
+        controller.current = null;
+        setLive(null);
+      }
+    },
+    [session, append, lines],
+  );
+
+  const submit = useCallback(
+    (text: string): SubmitResult => {
+      if (busyRef.current) return 'ignored';
+      const parsed = parseInput(text);
+      switch (parsed.kind) {
+        case 'empty':
+          return 'ignored';
+        case 'exit':
+          return 'exit';
+        case 'unknown':
+          append({ kind: 'user', text });
+          lines([{ text: parsed.hint, tone: 'warn' }], false);
+          return 'started';
+        case 'command':
+          append({ kind: 'user', text });
+          run(async () => {
+            const result = await parsed.command.run(parsed.args, { session, memoryView: opts.current.memoryView });
+            lines(result.lines, false);
+          });
+          return 'started';
+        case 'message':
+          run(() => turn(parsed.text));
+          return 'started';
+      }
+    },
+    [append, lines, run, turn, session],
+  );
+
+  return useMemo(
+    () => ({
+      items,
+      live,
+      busy,
+      isBusy: () => busyRef.current,
+      submit,
+      stop() {
+        if (!controller.current) return false;
+        controller.current.abort();
+        return true;
+      },
+      note: (text: string, tone: Tone) => lines([{ text, tone }], false),
+      idle: () => running.current,
+    }),
+    [items, live, busy, submit, lines],
+  );
+}

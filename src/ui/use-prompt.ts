@@ -1,0 +1,149 @@
+/**
+ * The prompt's state: the text being edited (see line-editor.ts), Up/Down history persisted per
+ * user, and Tab completion of command names. Key handlers read the state through a ref, so keys
+ * that arrive faster than React re-renders (typed text, then Enter, in one read) see each other.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { openHistory, pushEntry, stepHistory, type HistoryCursor, type HistoryFile } from './history.js';
+import type { KeyEvent } from './keys.js';
+import * as ed from './line-editor.js';
+import { completeCommand } from './slash-commands.js';
+
+/** The prompt as the App sees it. */
+export interface Prompt {
+  readonly editor: ed.EditorState;
+  /** Command names Tab found when it could not complete uniquely (shown under the prompt). */
+  readonly candidates: readonly string[];
+  /** True when the prompt holds no text (read from the ref: current even mid-batch). */
+  isEmpty(): boolean;
+  /** Applies an editing key (text, paste, cursor, deletion, history, Tab); other keys are ignored. */
+  edit(event: KeyEvent): void;
+  /** Enter after a `\`: turns it into a line break. @returns false when there was no `\`. */
+  continueLine(): boolean;
+  /**
+   * Takes the text for submission: records it in the history (memory and file) and empties the
+   * prompt. @returns null for a blank prompt (nothing happens).
+   */
+  take(): string | null;
+  /** Empties the prompt (Ctrl+C on a non-empty prompt); the text is not added to history. */
+  clear(): void;
+}
+
+const EDITS: Partial<Record<string, (s: ed.EditorState) => ed.EditorState>> = {
+  backspace: ed.backspace,
+  delete: ed.deleteForward,
+  left: ed.left,
+  right: ed.right,
+  home: ed.home,
+  end: ed.end,
+  'word-left': ed.wordLeft,
+  'word-right': ed.wordRight,
+  'delete-word-back': ed.deleteWordBack,
+  'delete-word-forward': ed.deleteWordForward,
+  'kill-word-back': ed.killWordBack,
+  'kill-before': ed.killBefore,
+  'kill-after': ed.killAfter,
+  newline: (s) => ed.insert(s, '\n'),
+};
+
+/**
+ * @param historyPath the user's history file (JSON Lines); loaded once on mount.
+ * @param onWarning called once if the history file cannot be written (the REPL goes on).
+ */
+export function usePrompt(historyPath: string, onWarning: (message: string) => void): Prompt {
+  const [editor, setEditorState] = useState<ed.EditorState>(ed.EMPTY_EDITOR);
+  const [candidates, setCandidates] = useState<readonly string[]>([]);
+  const current = useRef(editor);
+  const entries = useRef<string[]>([]);
+  const cursor = useRef<HistoryCursor>({ index: 0, draft: '' });
+  // Writes are chained so entries land in order, after the file has been read.
+  const writes = useRef<Promise<HistoryFile | null>>(Promise.resolve(null));
+  const warned = useRef(false);
+  const warn = useRef(onWarning);
+  warn.current = onWarning;
+
+  useEffect(() => {
+    writes.current = openHistory(historyPath).then(({ entries: loaded, history }) => {
+      // Entries submitted before the file was read come after the loaded ones.
+      entries.current = [...loaded, ...entries.current];
+      cursor.current = { index: entries.current.length, draft: '' };
+      return history;
+    });
+  }, [historyPath]);
+
+  const set = useCallback((next: ed.EditorState) => {
+    current.current = next;
+    setEditorState(next);
+  }, []);
+
+  const walk = useCallback(
+    (direction: -1 | 1) => {
+      const moved = direction < 0 ? ed.lineUp(current.current) : ed.lineDown(current.current);
+      if (moved) return set(moved);
+      const step = stepHistory(entries.current, cursor.current, current.current.text, direction);
+      if (!step) return;
+      cursor.current = step.cursor;
+      set(ed.editorAt(step.text));
+    },
+    [set],
+  );
+
+  const edit = useCallback(
+    (event: KeyEvent) => {
+      setCandidates((c) => (c.length ? [] : c));
+      if (event.type === 'text' || event.type === 'paste') return set(ed.insert(current.current, event.text));
+      if (event.name === 'up' || event.name === 'down') return walk(event.name === 'up' ? -1 : 1);
+      if (event.name === 'tab') {
+        const s = current.current;
+        const done = s.cursor === s.text.length ? completeCommand(s.text) : null;
+        if (!done) return;
+        set(ed.editorAt(done.text));
+        if (done.candidates.length > 1) setCandidates(done.candidates);
+        return;
+      }
+      const op = EDITS[event.name];
+      if (op) set(op(current.current));
+    },
+    [set, walk],
+  );
+
+  const take = useCallback((): string | null => {
+    const text = current.current.text;
+    if (!text.trim()) return null;
+    entries.current = pushEntry(entries.current, text);
+    cursor.current = { index: entries.current.length, draft: '' };
+    set(ed.EMPTY_EDITOR);
+    writes.current = writes.current.then(async (history) => {
+      try {
+        await history?.append(text, entries.current);
+      } catch (error) {
+        if (!warned.current) {
+          warned.current = true;
+          warn.current(`Could not save prompt history (${error instanceof Error ? error.message : String(error)}).`);
+        }
+      }
+      return history;
+    });
+    return text;
+  }, [set]);
+
+  return useMemo(
+    () => ({
+      editor,
+      candidates,
+      isEmpty: () => current.current.text.length === 0,
+      edit,
+      continueLine() {
+        const next = ed.continueLine(current.current);
+        if (next) set(next);
+        return next !== null;
+      },
+      take,
+      clear() {
+        cursor.current = { index: entries.current.length, draft: '' };
+        set(ed.EMPTY_EDITOR);
+      },
+    }),
+    [editor, candidates, edit, take, set],
+  );
+}

@@ -1,0 +1,357 @@
+// The REPL's pure parts: key decoding, line editing, commands, answer splitting, the input
+// window, history file, exit diff, and Markdown rendering (ink-testing-library).
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { emptyUsage } from '../src/core/model.js';
+import { HISTORY_LIMIT, openHistory, pushEntry, stepHistory } from '../src/ui/history.js';
+import { layoutInput } from '../src/ui/input-view.js';
+import { createKeyDecoder, type KeyEvent } from '../src/ui/keys.js';
+import * as ed from '../src/ui/line-editor.js';
+import { Markdown } from '../src/ui/Markdown.js';
+import { describeSave } from '../src/ui/memory-diff.js';
+import { completeCommand, helpLines, parseInput, SLASH_COMMANDS, type CommandContext } from '../src/ui/slash-commands.js';
+import { AnswerStream, splitStable, toChunk, type AnswerChunk } from '../src/ui/stream-split.js';
+import { createTheme, ThemeContext } from '../src/ui/theme.js';
+
+const decode = (...raw: string[]): KeyEvent[] => {
+  const d = createKeyDecoder();
+  return raw.flatMap((r) => d.push(r));
+};
+const key = (name: string) => ({ type: 'key', name });
+
+describe('key decoding', () => {
+  it('maps control characters and escape sequences to keys', () => {
+    expect(decode('ab\r')).toEqual([{ type: 'text', text: 'ab' }, key('enter')]);
+    expect(decode('\x7f', '\x17', '\x1b\x7f', '\x01', '\x05', '\x15', '\x03', '\x04', '\t')).toEqual(
+      ['backspace', 'kill-word-back', 'delete-word-back', 'home', 'end', 'kill-before', 'ctrl-c', 'ctrl-d', 'tab'].map(key),
+    );
+    expect(decode('\x1b[A', '\x1bOB', '\x1b[C', '\x1b[D', '\x1b[H', '\x1b[F', '\x1b[1~', '\x1b[4~', '\x1b[3~')).toEqual(
+      ['up', 'down', 'right', 'left', 'home', 'end', 'home', 'end', 'delete'].map(key),
+    );
+    expect(decode('\x1b[1;5D', '\x1b[1;3C', '\x1bb', '\x1bf', '\x1b', '\x1b\r')).toEqual(
+      ['word-left', 'word-right', 'word-left', 'word-right', 'escape', 'newline'].map(key),
+    );
+    expect(decode('\x1b[15~', '\x1b[?1u')).toEqual([]);
+  });
+
+  it('collects a bracketed paste across reads into one event, CRLF normalized', () => {
+    const d = createKeyDecoder();
+    expect(d.push('\x1b[200~')).toEqual([]);
+    expect(d.push('one\r\ntwo\r')).toEqual([]);
+    expect(d.inPaste).toBe(true);
+    expect(d.push('three')).toEqual([]);
+    expect(d.push('\x1b[201~')).toEqual([{ type: 'paste', text: 'one\ntwo\nthree' }]);
+    expect(d.inPaste).toBe(false);
+    expect(d.push('\r')).toEqual([key('enter')]);
+  });
+
+  it('treats an unbracketed multi-line read as one paste, and can flush a paste whose end never came', () => {
+    expect(decode('first\nsecond\n')).toEqual([{ type: 'paste', text: 'first\nsecond' }]);
+    const d = createKeyDecoder();
+    d.push('\x1b[200~half a paste');
+    expect(d.flushPaste()).toEqual([{ type: 'paste', text: 'half a paste' }]);
+    expect(d.flushPaste()).toEqual([]);
+  });
+});
+
+describe('line editing', () => {
+  const at = (text: string, cursor = text.length) => ({ text, cursor });
+
+  it('deletes words back and forward, and kills to line start / end', () => {
+    expect(ed.killWordBack(at('git commit -m'))).toEqual(at('git commit ', 11));
+    expect(ed.killWordBack(at('see path/to/file'))).toEqual(at('see ', 4));
+    expect(ed.deleteWordBack(at('git commit -m'))).toEqual(at('git commit -', 12));
+    expect(ed.deleteWordBack(at('hello world   '))).toEqual(at('hello ', 6));
+    expect(ed.deleteWordBack(at('path/to/file'))).toEqual(at('path/to/', 8));
+    expect(ed.deleteWordForward(at('one two', 3))).toEqual(at('one', 3));
+    expect(ed.killBefore(at('abc\ndef', 6))).toEqual(at('abc\nf', 4));
+    expect(ed.killBefore(at('abc\ndef', 4))).toEqual(at('abcdef', 3));
+    expect(ed.killAfter(at('abc\ndef', 1))).toEqual(at('a\ndef', 1));
+  });
+
+  it('moves over surrogate pairs as one character', () => {
+    const s = at('a😀b', 3);
+    expect(ed.left(s).cursor).toBe(1);
+    expect(ed.backspace(s)).toEqual(at('ab', 1));
+    expect(ed.right(at('a😀b', 1)).cursor).toBe(3);
+  });
+
+  it('moves between lines keeping the column; null at the edges (history takes over)', () => {
+    const s = at('first line\nab\nthird', 9);
+    expect(ed.lineUp(s)).toBeNull();
+    const down = ed.lineDown(s)!;
+    expect(down.cursor).toBe(13); // end of "ab"
+    expect(ed.lineDown(down)!.cursor).toBe(16);
+    expect(ed.lineDown(at('x\ny', 3))).toBeNull();
+    expect(ed.home(at('ab\ncd', 4)).cursor).toBe(3);
+    expect(ed.end(at('ab\ncd', 0)).cursor).toBe(2);
+  });
+
+  it('turns a backslash before the cursor into a line break', () => {
+    expect(ed.continueLine(at('one\\'))).toEqual(at('one\n'));
+    expect(ed.continueLine(at('one'))).toBeNull();
+  });
+});
+
+describe('slash commands', () => {
+  it('classifies input', () => {
+    expect(parseInput('   ')).toEqual({ kind: 'empty' });
+    expect(parseInput('hello /there')).toEqual({ kind: 'message', text: 'hello /there' });
+    expect(parseInput('//etc/hosts is odd')).toEqual({ kind: 'message', text: '/etc/hosts is odd' });
+    for (const exit of ['exit', 'quit', '/exit', ' QUIT ']) expect(parseInput(exit)).toEqual({ kind: 'exit' });
+    const remember = parseInput('/remember  I like tea ');
+    expect(remember.kind === 'command' && remember.command.name === 'remember' && remember.args).toBe('I like tea');
+    const unknown = parseInput('/usgae');
+    expect(unknown.kind === 'unknown' && unknown.hint).toMatch(/Unknown command \/usgae\. Did you mean \/usage\?/);
+    const far = parseInput('/zzzzzz');
+    expect(far.kind === 'unknown' && far.hint).not.toMatch(/Did you mean/);
+  });
+
+  it('completes command names', () => {
+    expect(completeCommand('/mo')).toEqual({ text: '/model ', candidates: ['model'] });
+    expect(completeCommand('/')?.candidates).toEqual(SLASH_COMMANDS.map((c) => c.name));
+    expect(completeCommand('/x')).toEqual({ text: '/x', candidates: [] });
+    expect(completeCommand('/model x')).toBeNull();
+    expect(completeCommand('hi')).toBeNull();
+  });
+
+  it('lists every command in /help', () => {
+    const help = helpLines().map((l) => l.text).join('\n');
+    for (const c of SLASH_COMMANDS) expect(help).toContain(`/${c.name}`);
+  });
+
+  it('runs /usage and /model against the session surface', async () => {
+    const usage = { ...emptyUsage(), inputTokens: 12345, outputTokens: 67, cacheReadTokens: 8000, cacheWriteTokens: 1024 };
+    const options = { model: 'claude-a', extractModel: 'claude-b' };
+    const ctx = {
+      session: { usage, options, setModel: (m: string) => (options.model = m) },
+      memoryView: () => 'view',
+    } as unknown as CommandContext;
+    const run = async (text: string) => {
+      const p = parseInput(text);
+      if (p.kind !== 'command') throw new Error(text);
+      return (await p.command.run(p.args, ctx)).lines.map((l) => l.text).join('\n');
+    };
+    expect(await run('/usage')).toMatch(/input\s+12,345[\s\S]*output\s+67[\s\S]*cache read\s+8,000[\s\S]*cache write\s+1,024/);
+    expect(await run('/model')).toBe('Model: claude-a (memory extraction: claude-b)');
+    await run('/model claude-c');
+    expect(options.model).toBe('claude-c');
+    expect(await run('/remember')).toMatch(/^Usage: \/remember/);
+    expect(await run('/memory')).toBe('view');
+  });
+});
+
+/** The raw answer text a list of chunks stands for (synthetic seam fences removed). */
+function rawOf(chunks: readonly AnswerChunk[]): string {
+  return chunks
+    .map((c) => {
+      let lines = c.markdown.split('\n');
+      if (c.continuesFence) lines = lines.slice(1);
+      if (c.fenceContinues) lines = lines.slice(0, lines[lines.length - 1] === '' ? -2 : -1);
+      return lines.join('\n');
+    })
+    .join('\n');
+}
+const words = (s: string) => s.split(/\s+/).filter(Boolean).join(' ');
+
+describe('answer splitting', () => {
+  const layout = { columns: 80, maxLiveRows: 6 };
+
+  it('cuts after the last blank line outside a code fence', () => {
+    const layout = { columns: 80, maxLiveRows: 20 };
+    expect(splitStable('one\n\ntwo', null, layout)).toMatchObject({ stable: 'one\n\n', rest: 'two', atBoundary: true });
+    const fenced = splitStable('intro\n\n```\na\n\nb\n', null, layout);
+    expect(fenced.stable).toBe('intro\n\n');
+    expect(fenced.rest).toBe('```\na\n\nb\n');
+    expect(splitStable('```\na\n```\nafter', null, layout).stable).toBe('```\na\n```\n');
+    expect(splitStable('text\n```js\ncode', null, layout).stable).toBe('text\n');
+  });
+
+  it('forces a cut at the last complete line when the tail outgrows its rows, reopening a cut fence', () => {
+    const code = '```ts\n' + Array.from({ length: 10 }, (_, i) => `line ${i}`).join('\n') + '\nline 1';
+    const split = splitStable(code, null, layout);
+    expect(split.atBoundary).toBe(false);
+    expect(split.fenceAfter).toEqual({ marker: '```', info: 'ts' });
+    expect(split.rest).toBe('line 1');
+    const first = toChunk(split.stable, null, split.fenceAfter, false);
+    expect(first.markdown.endsWith('line 9\n```\n')).toBe(true);
+    const second = toChunk('line 10\n```\n', split.fenceAfter, null, false);
+    expect(second.markdown.startsWith('```ts\nline 10')).toBe(true);
+    expect(second.continuesFence).toBe(true);
+  });
+
+  it('streams any answer into chunks that add up to it, with a bounded live tail', () => {
+    const line = fc.oneof(
+      fc.constant(''),
+      fc.constant('```'),
+      fc.constant('~~~py'),
+      fc.stringMatching(/^[a-z ]{1,30}$/),
+      fc.stringMatching(/^- [a-z ]{1,20}$/),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 60 }), fc.array(fc.integer({ min: 1, max: 15 }), { minLength: 1 }), (lines, sizes) => {
+        const text = lines.join('\n');
+        const stream = new AnswerStream(() => layout);
+        const chunks: AnswerChunk[] = [];
+        for (let i = 0, k = 0; i < text.length; k++) {
+          const n = sizes[k % sizes.length];
+          chunks.push(...stream.push(text.slice(i, i + n)));
+          i += n;
+          const tail = stream.tail;
+          if (tail) expect(tail.markdown.split('\n').length).toBeLessThanOrEqual(layout.maxLiveRows + 3);
+        }
+        chunks.push(...stream.end());
+        expect(words(rawOf(chunks))).toBe(words(text));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('input window', () => {
+  it('shows the rows around the cursor and counts what is hidden', () => {
+    const text = Array.from({ length: 100 }, (_, i) => `line ${i}`).join('\n');
+    const view = layoutInput({ text, cursor: text.length }, 40, 5);
+    expect(view.rows.map((r) => r.text)).toEqual(['line 95', 'line 96', 'line 97', 'line 98', 'line 99']);
+    expect(view.rows[4].cursor).toBe(7);
+    expect(view.hiddenAbove).toBe(95);
+    expect(view.hiddenBelow).toBe(0);
+    const top = layoutInput({ text, cursor: 0 }, 40, 5);
+    expect(top.rows[0]).toEqual({ text: 'line 0', cursor: 0, lineStart: true });
+    expect(top.hiddenBelow).toBe(95);
+  });
+
+  it('wraps long lines at the width, wide characters counting two columns', () => {
+    const view = layoutInput({ text: 'x'.repeat(25), cursor: 25 }, 10, 10);
+    expect(view.rows.map((r) => r.text)).toEqual(['x'.repeat(10), 'x'.repeat(10), 'x'.repeat(5)]);
+    expect(view.rows[2].cursor).toBe(5);
+    expect(layoutInput({ text: '漢字漢字漢字', cursor: 0 }, 8, 5).rows.map((r) => r.text)).toEqual(['漢字漢字', '漢字']);
+    const full = layoutInput({ text: 'abcd', cursor: 4 }, 4, 5);
+    expect(full.rows.map((r) => [r.text, r.cursor])).toEqual([
+      ['abcd', null],
+      ['', 0],
+    ]);
+  });
+});
+
+describe('history file', () => {
+  it('skips broken lines, keeps the newest entries, appends 0600 and compacts', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'memagent-hist-'));
+    const file = path.join(dir, 'h', 'alice.jsonl');
+    await fs.mkdir(path.dirname(file));
+    const many = Array.from({ length: HISTORY_LIMIT * 2 }, (_, i) => JSON.stringify(`e${i}`)).join('\n');
+    await fs.writeFile(file, `${many}\n{"torn`, { mode: 0o644 });
+    const { entries, history } = await openHistory(file);
+    expect(entries).toHaveLength(HISTORY_LIMIT);
+    expect(entries[entries.length - 1]).toBe(`e${HISTORY_LIMIT * 2 - 1}`);
+    const all = pushEntry(entries, 'next');
+    await history.append('next', all);
+    const lines = (await fs.readFile(file, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(HISTORY_LIMIT);
+    expect(JSON.parse(lines[lines.length - 1])).toBe('next');
+    expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
+    expect((await openHistory(path.join(dir, 'missing.jsonl'))).entries).toEqual([]);
+  });
+
+  it('steps through entries and restores the draft', () => {
+    const entries = pushEntry(pushEntry(['a'], 'b'), 'b');
+    expect(entries).toEqual(['a', 'b']);
+    const up = stepHistory(entries, { index: 2, draft: '' }, 'typing', -1)!;
+    expect(up.text).toBe('b');
+    const down = stepHistory(entries, up.cursor, 'b edited', 1)!;
+    expect(down.text).toBe('typing');
+    expect(stepHistory(entries, down.cursor, 'typing', 1)).toBeNull();
+  });
+});
+
+describe('exit report', () => {
+  const outcome = {
+    journalPath: '/j',
+    extracted: true,
+    warnings: [],
+    droppedUngrounded: 0,
+    redacted: 0,
+    revision: 3,
+    memoryPath: '/mem/alice.json',
+  };
+
+  it('says every kind of change in words', () => {
+    const lines = describeSave({
+      kind: 'saved',
+      reviewUnavailableFor: null,
+      outcome: {
+        ...outcome,
+        changes: [
+          { type: 'add', id: 'f1', text: 'Prefers metric units' },
+          { type: 'supersede', id: 'f3', oldId: 'f2', text: 'Lives in Porto', was: 'Lives in Lisbon' },
+          { type: 'retract', id: 'f4', text: 'Owns a cat' },
+          { type: 'refresh', id: 'f5', text: 'Likes tea' },
+          { type: 'summary', text: 'whatever' },
+        ],
+      },
+    }).map((l) => l.text);
+    expect(lines).toEqual([
+      'Memory updated (4 changes):',
+      '+ Prefers metric units',
+      '~ Lives in Porto (was Lives in Lisbon)',
+      '- retracted: Owns a cat',
+      '= already known: Likes tea',
+      'Saved to /mem/alice.json',
+    ]);
+  });
+
+  it('covers nothing new, incognito and failure', () => {
+    expect(describeSave({ kind: 'saved', reviewUnavailableFor: null, outcome: { ...outcome, changes: [] } })[0].text).toBe('Nothing new to remember.');
+    expect(describeSave({ kind: 'incognito' })[0].text).toBe('Incognito: nothing saved.');
+    expect(describeSave({ kind: 'failed', message: 'timed out after 10 s' })[0].text).toBe(
+      'Could not save memory now (timed out after 10 s); this session is kept and will be saved next time.',
+    );
+  });
+});
+
+describe('Markdown', () => {
+  const show = (markdown: string, extra: Partial<AnswerChunk> = {}, width = 60) => {
+    const chunk: AnswerChunk = { markdown, continuesFence: false, fenceContinues: false, gapBefore: false, ...extra };
+    const ui = render(
+      <ThemeContext.Provider value={createTheme(true)}>
+        <Markdown chunk={chunk} width={width} />
+      </ThemeContext.Provider>,
+    );
+    const frame = ui.lastFrame() ?? '';
+    ui.unmount();
+    return frame;
+  };
+
+  it('renders nested and ordered lists, quotes, rules and tables', () => {
+    const out = show('1. one\n2. two\n   - nested\n\n> quoted\n\n---\n\n| a | bb |\n|---|---:|\n| 1 | 2 |\n\n- [x] done');
+    expect(out).toMatch(/1\. one\n2\. two\n\s+• nested/);
+    expect(out).toMatch(/┃ quoted/);
+    expect(out).toContain('───');
+    expect(out).toMatch(/a │ bb\n─+┼─+\n1 │  2/);
+    expect(out).toContain('• ☑ done');
+  });
+
+  it('falls back to one block per row for a table too wide for the terminal', () => {
+    const out = show(`| name | description |\n|---|---|\n| x | ${'long '.repeat(20)} |`, {}, 40);
+    expect(out).toMatch(/name: x\ndescription: long/);
+  });
+
+  it('leaves the frame open at a seam between chunks', () => {
+    const top = show('```ts\nconst a = 1;\n```\n', { fenceContinues: true });
+    expect(top).toMatch(/╭─+╮/);
+    expect(top).not.toMatch(/╰/);
+    const bottom = show('```ts\nconst b = 2;\n```\n', { continuesFence: true });
+    expect(bottom).not.toMatch(/╭/);
+    expect(bottom).not.toContain('ts\n');
+    expect(bottom).toMatch(/│ const b = 2;\s+│\n╰─+╯/);
+  });
+
+  it('decodes entities and shows links and images as text', () => {
+    const out = show('a &amp; b <https://x.dev> [docs](https://d.dev) ![logo](https://i.png)');
+    expect(out).toBe('a & b https://x.dev docs (https://d.dev) [image: logo]');
+  });
+});

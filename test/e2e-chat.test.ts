@@ -82,6 +82,7 @@ describe('memagent chat in pipe mode', () => {
     expect((await fs.readdir(dir)).filter((f) => f.endsWith('.jsonl'))).toHaveLength(1);
     await expect(fs.stat(path.join(ws.memoryDir, 'carol.json'))).rejects.toThrow();
 
+    fake.reset();
     const next = await runCli(['chat', '--user', 'carol'], { ...ws, input: 'hello again\n' });
     expect(next.code).toBe(0);
     expect(next.stderr).toMatch(/saved 1 earlier session/);

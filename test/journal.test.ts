@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { appendFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +49,15 @@ describe('Journal', () => {
     journal.append({ type: 'cleared', at: at(3) });
     journal.append({ type: 'turn', role: 'user', text: 'new topic', at: at(4) });
     const read = await readJournal(journal.path);
-    expect(read.header).toEqual({ type: 'session', sessionId: 'S1', userId: 'alice', startedAt: T0.toISOString(), model: 'claude-test' });
+    expect(read.header).toEqual({
+      type: 'session',
+      sessionId: 'S1',
+      userId: 'alice',
+      startedAt: T0.toISOString(),
+      model: 'claude-test',
+      pid: process.pid,
+      host: hostname(),
+    });
     expect(read.turns).toEqual([
       { role: 'user', text: 'hi, I like tea', at: at(1) },
       { role: 'assistant', text: 'noted', at: at(2), interrupted: true },

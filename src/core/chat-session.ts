@@ -241,12 +241,12 @@ export class ChatSession {
   async finish(signal?: AbortSignal): Promise<ExtractionOutcome | null> {
     const journal = this.journal;
     if (!journal) return null;
-    journal.close();
     this.journal = null;
     return extractJournal(
       { store: this.store, model: this.model, extractModel: this.options.extractModel, now: this.options.now, signal },
       this.options.userId,
       journal.path,
+      journal.handOver(),
     );
   }
 

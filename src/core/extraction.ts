@@ -5,7 +5,8 @@
  */
 import { ApiError, MemagentError } from './errors.js';
 import { groundExtraction, buildHandles } from './grounding.js';
-import { listPending, readJournal, retire } from './journal.js';
+import { claimJournal, listPending, readJournal, retire } from './journal.js';
+import type { HeldLock } from './lock.js';
 import { mergeMemory } from './merge.js';
 import type { MemoryStore } from './memory-store.js';
 import type { ModelClient, ModelEvent } from './model.js';
@@ -110,10 +111,25 @@ export function buildExtractionPrompt(
  * Extracts one journal and merges the result into the user's memory file.
  * Order: read journal → load memory (no lock) → model call → ground → lock, re-read, merge,
  * atomic write, unlock → retire the journal. Any failure leaves the journal in place for the
- * next run and leaves the memory file as it was.
+ * next run and leaves the memory file as it was. `claim` is the journal's liveness lock (from
+ * `claimJournal` or `Journal.handOver`), held throughout so no other terminal extracts it too;
+ * it is released at the end, whatever happens.
  * @throws ApiError (model failed / invalid output), MemoryFileError (corrupt file), LockError.
  */
-export async function extractJournal(deps: ExtractionDeps, userId: string, journalPath: string): Promise<ExtractionOutcome> {
+export async function extractJournal(
+  deps: ExtractionDeps,
+  userId: string,
+  journalPath: string,
+  claim: HeldLock,
+): Promise<ExtractionOutcome> {
+  try {
+    return await extractClaimed(deps, userId, journalPath);
+  } finally {
+    await claim.release();
+  }
+}
+
+async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath: string): Promise<ExtractionOutcome> {
   const journal = await readJournal(journalPath);
   const turns = journal.turns;
   const userTurns = turns.filter((t) => t.role === 'user').map((t) => t.text);
@@ -189,7 +205,9 @@ export async function extractPending(
   const pending = await listPending(deps.store.dir, userId, exceptSessionPath);
   const outcomes: ExtractionOutcome[] = [];
   for (const path of pending) {
-    outcomes.push(await extractJournal(deps, userId, path));
+    const claim = await claimJournal(path);
+    if (!claim) continue; // another terminal is extracting it right now
+    outcomes.push(await extractJournal(deps, userId, path, claim));
   }
   return outcomes;
 }

@@ -11,6 +11,7 @@
 import { randomInt } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rm, rmdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fsyncDir, writeFileAtomic } from './atomic-write.js';
 import { MemagentError, UsageError } from './errors.js';
@@ -130,6 +131,16 @@ export class Journal {
     void this.lock.release();
   }
 
+  /**
+   * Stops recording and hands over the liveness lock without releasing it, so the caller can
+   * extract and retire this journal with no window in which another terminal sees it as
+   * abandoned and extracts it too. The caller must `release()` the returned lock.
+   */
+  handOver(): HeldLock {
+    this.closed = true;
+    return this.lock;
+  }
+
   /** Closes the journal and deletes it (after its extraction was merged). Idempotent. */
   async retire(): Promise<void> {
     this.close();
@@ -172,6 +183,8 @@ export async function openJournal(opts: OpenJournalOptions): Promise<Journal> {
     userId: opts.userId,
     startedAt: opts.now.toISOString(),
     model: opts.model,
+    pid: process.pid,
+    host: hostname(),
   };
   try {
     // 'wx': a session id names one session; never append to someone else's journal.
@@ -212,10 +225,36 @@ export async function listPending(dir: string, userId: string, except?: string):
   const out: string[] = [];
   for (const name of names.filter((n) => n.endsWith('.jsonl') && !n.startsWith('.')).sort()) {
     const path = join(jdir, name);
-    if (path === skip || (await isLockLive(path))) continue;
+    if (path === skip) continue;
+    if ((await isLockLive(path)) && !(await ownerIsGone(path))) continue;
     out.push(path);
   }
   return out;
+}
+
+/**
+ * True when a journal's lock looks live but the session that holds it is provably gone: the
+ * header names this host and a pid that no longer exists (SIGKILL, crash). Its lock dir is then
+ * removed so the journal can be claimed at once, instead of waiting LOCK_STALE_MS for the lock's
+ * mtime to age. A pid reused by another process only makes us wait for the stale time.
+ */
+async function ownerIsGone(path: string): Promise<boolean> {
+  let header: SessionHeader | null;
+  try {
+    const text = await readFile(path, 'utf8');
+    header = parseJournal(text.slice(0, text.indexOf('\n') + 1 || undefined)).header;
+  } catch {
+    return false;
+  }
+  if (!header?.pid || header.host !== hostname() || header.pid === process.pid) return false;
+  try {
+    process.kill(header.pid, 0);
+    return false;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') return false;
+  }
+  await rmdir(`${path}.lock`).catch(() => undefined);
+  return true;
 }
 
 /** Parses journal text; damaged lines are counted, never fatal. */

@@ -97,6 +97,9 @@ export const journalLineSchema = z.discriminatedUnion('type', [
     userId: z.string(),
     startedAt: isoTime,
     model: z.string(),
+    /** The session's process and host, so a SIGKILLed session's journal is recognised at once. */
+    pid: z.number().int().optional(),
+    host: z.string().optional(),
   }),
   z.object({
     type: z.literal('turn'),

@@ -1,0 +1,398 @@
+/**
+ * The merge policy: applies grounded extraction ops to a memory. Pure: (memory, ops, session,
+ * clock) in, a new memory plus the list of changes out. Nothing is deleted except by the caps:
+ * contradicted facts are superseded, facts no longer true are retracted.
+ */
+import type { Confidence, Decision, Fact, Memory, MemoryChange, MergeOps } from './schema.js';
+import { normalizeText, isNearDuplicate } from './text-match.js';
+
+/**
+ * At most this many active facts. The memory block's default budget (2,000 tokens ≈ 8,000 chars)
+ * holds about 60 one-sentence facts next to decisions and the summary; facts beyond that would be
+ * stored but never shown to the model, which is memory the user cannot see working.
+ */
+export const MAX_ACTIVE_FACTS = 60;
+
+/**
+ * At most this many pinned facts. Pins are never evicted, so they must leave room under
+ * MAX_ACTIVE_FACTS for what the agent learns; a pin beyond this is stored unpinned, with a warning.
+ */
+export const MAX_PINNED_FACTS = 30;
+
+/**
+ * At most this many superseded + retracted facts (oldest dropped first). History exists so the
+ * user can see and undo what changed; 200 entries is years of sessions and keeps the file small.
+ */
+export const MAX_HISTORY_FACTS = 200;
+
+/** At most this many decisions (oldest dropped first): decisions go stale faster than facts. */
+export const MAX_DECISIONS = 20;
+
+/** The caps `mergeMemory` enforces; see the constants for their reasons. Counts of items. */
+export interface MergeCaps {
+  activeFacts: number;
+  pinnedFacts: number;
+  historyFacts: number;
+  decisions: number;
+}
+
+/** The default caps. */
+export const DEFAULT_MERGE_CAPS: Readonly<MergeCaps> = {
+  activeFacts: MAX_ACTIVE_FACTS,
+  pinnedFacts: MAX_PINNED_FACTS,
+  historyFacts: MAX_HISTORY_FACTS,
+  decisions: MAX_DECISIONS,
+};
+
+/** Options of `mergeMemory`. */
+export interface MergeOptions {
+  /** The session the ops come from; recorded in each touched item's `source.session` (1–100 chars). */
+  sessionId: string;
+  /** The clock: every time written by this merge is `now`. */
+  now: Date;
+  /** Overrides of DEFAULT_MERGE_CAPS. */
+  caps?: Partial<MergeCaps>;
+  /**
+   * Id factory: returns a fresh id starting with `f_` (facts) or `d_` (decisions) matching the
+   * schema's id pattern. Default: `<prefix>_` + 10 base-36 chars hashed from (session, now,
+   * counter), deterministic and unique within the file.
+   */
+  newId?: (prefix: 'f' | 'd') => string;
+}
+
+/** The merged memory, what changed (for the exit diff), and ops that were ignored and why. */
+export interface MergeResult {
+  memory: Memory;
+  changes: MemoryChange[];
+  warnings: string[];
+}
+
+// Schema maxima: the merge clips to them so its output always validates.
+const MAX_FACT_TEXT = 500;
+const MAX_QUOTE = 500;
+const MAX_TOPIC = 200;
+const MAX_DECISION = 500;
+const MAX_SUMMARY = 4000;
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,40}$/;
+const CONFIDENCE_RANK: Record<Confidence, number> = { low: 0, medium: 1, high: 2 };
+
+/**
+ * Applies `ops` to `memory` and returns a new memory; the input is never mutated.
+ *
+ * Ops apply in this order (retracts and supersedes first, so updates and adds meet the facts as
+ * they will stay):
+ * - retract: the fact becomes `retracted` with `validTo`; it stays in the file.
+ * - supersede: the old fact becomes `superseded` (`validTo`, `supersededBy`) and a new active fact
+ *   holds the new text, inheriting the pin. Same text as the old fact: a refresh. Text that
+ *   duplicates another active fact: the old one points at that fact instead of a new one.
+ * - update: rewrites an active fact's text in place. Text that duplicates another active fact:
+ *   the target is superseded by that fact.
+ * - add: an active fact with the same normalized text or a near-duplicate (`isNearDuplicate`) is
+ *   refreshed instead (`updatedAt`, `source`, the higher confidence, pinned if asked); otherwise a
+ *   new active fact. At the `activeFacts` cap, the lowest-ranked non-pinned fact (lowest
+ *   confidence, then oldest `updatedAt`) is evicted to make room if the new fact ranks strictly
+ *   higher or is pinned; else the new fact is not stored (a warning). Evicted facts stay in the
+ *   file as `retracted`, with an `evict` change, so the user sees what was pushed out.
+ *   Pins beyond `pinnedFacts` are stored unpinned, with a warning. Pinned facts are never evicted.
+ * - decisions: appended with `date` = now; one with the same normalized topic as an existing
+ *   decision replaces it (same decision text: no-op).
+ * - summary: replaced when given, clipped to 4,000 chars.
+ * Unknown or non-active ids in update/supersede/retract are ignored with a warning, and so is a
+ * second op on a fact already retracted, superseded or updated by this merge. Then the caps:
+ * the oldest history beyond `historyFacts` and the oldest decisions beyond `decisions` are
+ * dropped (a warning), and an input already over `activeFacts` is evicted down to it.
+ *
+ * Sets `updatedAt` to now; leaves `revision` and `sessionCount` to the caller. Texts are trimmed
+ * and clipped to the schema maxima, so the result validates against `memorySchema` when the input
+ * does. Idempotent on replay: applying the same ops to the result leaves the active facts as they
+ * are (every op is a refresh, a no-op or a warning).
+ *
+ * Throws RangeError if `now` is invalid or `sessionId` is empty or over 100 chars, and Error if
+ * `newId` returns an id that is malformed or already in use.
+ */
+export function mergeMemory(memory: Memory, ops: MergeOps, options: MergeOptions): MergeResult {
+  const { sessionId } = options;
+  if (sessionId.length < 1 || sessionId.length > 100) throw new RangeError('mergeMemory: sessionId must be 1–100 chars');
+  const now = options.now.toISOString(); // throws RangeError on an invalid Date
+  const caps: MergeCaps = { ...DEFAULT_MERGE_CAPS, ...options.caps };
+
+  const facts: Fact[] = memory.facts.map((f) => ({ ...f, source: { ...f.source } }));
+  let decisions: Decision[] = memory.decisions.map((d) => ({ ...d, source: { ...d.source } }));
+  const changes: MemoryChange[] = [];
+  const warnings: string[] = [];
+  const createdHere = new Set<string>();
+  const nextId = idFactory(options, now, [...facts, ...decisions].map((x) => x.id));
+
+  const source = (quote: string) => ({ session: sessionId, at: now, quote: clip(quote.trim(), MAX_QUOTE) });
+  const byId = (id: string) => facts.find((f) => f.id === id);
+  const active = () => facts.filter((f) => f.status === 'active');
+  const pinnedCount = () => active().filter((f) => f.pinned).length;
+  const duplicateOf = (text: string, exceptId?: string): Fact | undefined => {
+    const others = active().filter((f) => f.id !== exceptId);
+    const norm = normalizeText(text);
+    return others.find((f) => normalizeText(f.text) === norm) ?? others.find((f) => isNearDuplicate(f.text, text));
+  };
+  // One op per fact and merge: the first of retract, supersede, update (in that order) wins.
+  // Two ops on one fact contradict each other, and applying both would make a replay of the same
+  // ops apply the second one again against the changed fact.
+  const claimed = new Set<string>();
+  const activeTarget = (op: string, id: string): Fact | undefined => {
+    const f = byId(id);
+    if (f === undefined) warnings.push(`${op}: no fact ${id}; ignored`);
+    else if (f.status !== 'active') warnings.push(`${op}: fact ${id} is already ${f.status}; ignored`);
+    else if (claimed.has(id)) warnings.push(`${op}: fact ${id} is already changed by another op; ignored`);
+    else {
+      claimed.add(id);
+      return f;
+    }
+    return undefined;
+  };
+  const factText = (op: string, text: string): string | undefined => {
+    const t = clip(text.trim(), MAX_FACT_TEXT);
+    if (t === '') warnings.push(`${op}: empty text; ignored`);
+    return t === '' ? undefined : t;
+  };
+  const refresh = (f: Fact, quote: string): void => {
+    f.updatedAt = now;
+    f.source = source(quote);
+    if (!createdHere.has(f.id)) changes.push({ type: 'refresh', id: f.id, text: f.text });
+  };
+  const create = (text: string, kind: Fact['kind'], confidence: Confidence, pinned: boolean, quote: string): Fact => {
+    const f: Fact = {
+      id: nextId('f'),
+      text,
+      kind,
+      confidence,
+      status: 'active',
+      pinned,
+      createdAt: now,
+      updatedAt: now,
+      validFrom: now,
+      source: source(quote),
+    };
+    facts.push(f);
+    createdHere.add(f.id);
+    return f;
+  };
+
+  // `successor` is new or an existing active fact that already says the new thing.
+  const supersedeBy = (old: Fact, successor: Fact, quote: string): void => {
+    if (!createdHere.has(successor.id)) {
+      successor.updatedAt = now;
+      successor.source = source(quote);
+      successor.pinned ||= old.pinned;
+    }
+    old.status = 'superseded';
+    old.validTo = now;
+    old.updatedAt = now;
+    old.supersededBy = successor.id;
+    changes.push({ type: 'supersede', id: successor.id, text: successor.text, was: old.text, oldId: old.id });
+  };
+
+  for (const op of ops.retract) {
+    const f = activeTarget('retract', op.id);
+    if (f === undefined) continue;
+    f.status = 'retracted';
+    f.validTo = now;
+    f.updatedAt = now;
+    changes.push({ type: 'retract', id: f.id, text: f.text });
+  }
+
+  for (const op of ops.supersede) {
+    const old = activeTarget('supersede', op.id);
+    const text = factText('supersede', op.text);
+    if (old === undefined || text === undefined) continue;
+    if (normalizeText(text) === normalizeText(old.text)) {
+      refresh(old, op.quote);
+      continue;
+    }
+    // A pinned fact is superseded too: the pin says the fact matters, and the user has just
+    // contradicted it. The pin moves to the new fact, which now carries that topic.
+    supersedeBy(old, duplicateOf(text, old.id) ?? create(text, op.kind, op.confidence, old.pinned, op.quote), op.quote);
+  }
+
+  for (const op of ops.update) {
+    const target = activeTarget('update', op.id);
+    const text = factText('update', op.text);
+    if (target === undefined || text === undefined) continue;
+    if (normalizeText(text) === normalizeText(target.text)) {
+      refresh(target, op.quote);
+      continue;
+    }
+    // Refined into what another fact already says: keep that one and point this one at it.
+    // Skipping the update instead would make the result depend on whether that other fact is
+    // later evicted, and a replay of the same ops would then apply it.
+    const dup = duplicateOf(text, target.id);
+    if (dup !== undefined) {
+      supersedeBy(target, dup, op.quote);
+      continue;
+    }
+    changes.push({ type: 'update', id: target.id, text, was: target.text });
+    target.text = text;
+    target.updatedAt = now;
+    target.source = source(op.quote);
+  }
+
+  for (const op of ops.add) {
+    const text = factText('add', op.text);
+    if (text === undefined) continue;
+    let pinned = op.pinned ?? false;
+    const dup = duplicateOf(text);
+    if (pinned && !dup?.pinned && pinnedCount() >= caps.pinnedFacts) {
+      warnings.push(`add: already ${caps.pinnedFacts} pinned facts; "${text}" kept unpinned`);
+      pinned = false;
+    }
+    if (dup === undefined) {
+      // A full memory makes room by evicting its lowest-ranked fact, but only for a fact that
+      // ranks strictly higher (or is pinned); otherwise the new fact is not stored. Deciding at
+      // add time rather than adding and trimming afterwards keeps a replay stable: the lowest
+      // rank only rises during a merge, so an add refused or evicted once is refused again.
+      if (active().length >= caps.activeFacts) {
+        const victim = evictionOrder(active())[0];
+        const incoming = { confidence: op.confidence, updatedAt: now };
+        if (victim === undefined) {
+          warnings.push(`add: memory is full of pinned facts (${caps.activeFacts}); "${text}" was not stored`);
+          continue;
+        }
+        if (!pinned && compareRank(incoming, victim) <= 0) {
+          warnings.push(`add: memory is full (${caps.activeFacts} active facts); "${text}" ranks lowest and was not stored`);
+          continue;
+        }
+        evict(victim, now, changes);
+      }
+      const f = create(text, op.kind, op.confidence, pinned, op.quote);
+      changes.push({ type: 'add', id: f.id, text: f.text });
+      continue;
+    }
+    if (CONFIDENCE_RANK[op.confidence] > CONFIDENCE_RANK[dup.confidence]) dup.confidence = op.confidence;
+    dup.pinned ||= pinned;
+    refresh(dup, op.quote);
+  }
+
+  for (const op of ops.decisions) {
+    const topic = clip(op.topic.trim(), MAX_TOPIC);
+    const text = clip(op.decision.trim(), MAX_DECISION);
+    if (topic === '' || text === '') {
+      warnings.push('decision: empty topic or decision; ignored');
+      continue;
+    }
+    const sameTopic = decisions.find((d) => normalizeText(d.topic) === normalizeText(topic));
+    if (sameTopic !== undefined && normalizeText(sameTopic.decision) === normalizeText(text)) continue;
+    // Newest wins: decisions have no status, so the old one on this topic leaves the file.
+    decisions = decisions.filter((d) => d !== sameTopic);
+    const d: Decision = { id: nextId('d'), topic, decision: text, date: now, source: source(op.quote) };
+    decisions.push(d);
+    changes.push({ type: 'decision', id: d.id, text: `${topic}: ${text}` });
+  }
+
+  let summary = memory.summary;
+  if (ops.summary !== undefined) {
+    const next = clip(ops.summary.trim(), MAX_SUMMARY);
+    if (next !== summary) {
+      summary = next;
+      changes.push({ type: 'summary', text: next });
+    }
+  }
+
+  evictOverCap(facts, caps.activeFacts, now, changes, warnings);
+  const kept = dropOldestHistory(facts, caps.historyFacts, warnings);
+  if (decisions.length > caps.decisions) {
+    const drop = new Set(oldestFirst(decisions, (d) => d.date).slice(0, decisions.length - caps.decisions));
+    decisions = decisions.filter((d) => !drop.has(d));
+    warnings.push(`dropped ${drop.size} oldest decisions (cap ${caps.decisions})`);
+  }
+
+  return {
+    memory: { ...memory, updatedAt: now, summary, facts: kept, decisions },
+    changes,
+    warnings,
+  };
+}
+
+// Eviction rank: lower confidence first, then older `updatedAt`. Ids only break exact ties.
+function compareRank(a: Pick<Fact, 'confidence' | 'updatedAt'>, b: Pick<Fact, 'confidence' | 'updatedAt'>): number {
+  return CONFIDENCE_RANK[a.confidence] - CONFIDENCE_RANK[b.confidence] || compareTime(a.updatedAt, b.updatedAt);
+}
+
+// Non-pinned active facts, first to be evicted first. Pinned facts are never candidates.
+function evictionOrder(active: Fact[]): Fact[] {
+  return active.filter((f) => !f.pinned).sort((a, b) => compareRank(a, b) || compare(a.id, b.id));
+}
+
+// An evicted fact stays in the file as retracted history (with an `evict` change for the diff),
+// so a fact pushed out for room is visible and can be restored rather than silently lost.
+function evict(f: Fact, now: string, changes: MemoryChange[]): void {
+  f.status = 'retracted';
+  f.validTo = now;
+  f.updatedAt = now;
+  changes.push({ type: 'evict', id: f.id, text: f.text });
+}
+
+// Only needed when the input was already over the cap (a lowered cap, a hand-edited file):
+// adds make their own room.
+function evictOverCap(facts: Fact[], cap: number, now: string, changes: MemoryChange[], warnings: string[]): void {
+  const active = facts.filter((f) => f.status === 'active');
+  const excess = active.length - cap;
+  if (excess <= 0) return;
+  const candidates = evictionOrder(active);
+  for (const f of candidates.slice(0, excess)) evict(f, now, changes);
+  if (candidates.length < excess) {
+    warnings.push(`${active.length - candidates.length} pinned facts exceed the cap of ${cap} active facts`);
+  }
+}
+
+function dropOldestHistory(facts: Fact[], cap: number, warnings: string[]): Fact[] {
+  const history = facts.filter((f) => f.status !== 'active');
+  if (history.length <= cap) return facts;
+  const drop = new Set(oldestFirst(history, (f) => f.validTo ?? f.updatedAt).slice(0, history.length - cap));
+  warnings.push(`dropped ${drop.size} oldest superseded/retracted facts (cap ${cap})`);
+  return facts.filter((f) => !drop.has(f));
+}
+
+function oldestFirst<T extends { id: string }>(items: T[], time: (item: T) => string): T[] {
+  return [...items].sort((a, b) => compareTime(time(a), time(b)) || compare(a.id, b.id));
+}
+
+// ISO times may carry different offsets in a hand-edited file, so compare instants, not strings.
+function compareTime(a: string, b: string): number {
+  return Date.parse(a) - Date.parse(b) || compare(a, b);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+function idFactory(options: MergeOptions, now: string, existing: string[]): (prefix: 'f' | 'd') => string {
+  const taken = new Set(existing);
+  let counter = 0;
+  const fallback = (prefix: 'f' | 'd'): string => `${prefix}_${hash36(`${options.sessionId}|${now}|${counter++}`)}`;
+  const make = options.newId ?? fallback;
+  return (prefix) => {
+    let id = make(prefix);
+    // The default hash can collide with an existing id (36^10 space): step the counter. An
+    // injected factory that collides is a bug in the caller.
+    while (options.newId === undefined && taken.has(id)) id = make(prefix);
+    if (!ID_PATTERN.test(id) || !id.startsWith(`${prefix}_`)) throw new Error(`mergeMemory: newId returned a malformed id "${id}"`);
+    if (taken.has(id)) throw new Error(`mergeMemory: newId returned an id already in use: ${id}`);
+    taken.add(id);
+    return id;
+  };
+}
+
+// FNV-1a, 64-bit, reduced to 10 base-36 chars (the `f_` + 10 chars the schema documents).
+function hash36(s: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < s.length; i++) {
+    h ^= BigInt(s.charCodeAt(i));
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return (h % 36n ** 10n).toString(36).padStart(10, '0');
+}

@@ -1,0 +1,105 @@
+/**
+ * Text comparison for the memory policy: normalization, token similarity and the near-duplicate
+ * test the merge uses to refresh a fact instead of storing it twice. Pure, no I/O.
+ */
+
+/**
+ * Token Jaccard at or above which two facts with no substituted word count as the same fact.
+ *
+ * Why 0.8: `isNearDuplicate` only compares texts where one side's content words are a subset of
+ * the other's (see there), so the Jaccard is |shorter| / |longer|. 0.8 accepts one extra content
+ * word per four shared ones ("prefers metric units" vs "prefers metric units always" is 3/4 and
+ * stays separate; "works at Acme as backend engineer" plus "senior" is 4/5 and merges). A longer
+ * elaboration is new information the model should store with an `update`, not be swallowed here.
+ */
+export const NEAR_DUPLICATE_THRESHOLD = 0.8;
+
+// Words that carry no identity in a remembered fact. "user"/"i"/"my" are here because the model
+// writes "User prefers X" for what the user said as "I prefer X".
+const STOPWORDS = new Set([
+  'a', 'an', 'the', 'and', 'or', 'as', 'of', 'to', 'in', 'on', 'at', 'for', 'with', 'by', 'from',
+  'is', 'are', 'was', 'were', 'be', 'been', 'am', 'has', 'have', 'that', 'this', 'it', 'its',
+  'i', 'me', 'my', 'user', 'they', 'their', 'he', 'she', 'his', 'her', 'very', 'really',
+]);
+
+// Words that flip or date a statement. If the two texts differ by one of these, they say
+// different things ("likes X" vs "no longer likes X"), however similar the rest is.
+const POLARITY_WORDS = new Set([
+  'not', 'no', 'never', 'nor', 'none', 'neither', 'nothing', 'without', 'cannot',
+  'dont', 'doesnt', 'didnt', 'isnt', 'arent', 'wasnt', 'werent', 'cant', 'wont', 'wouldnt',
+  'shouldnt', 'hasnt', 'havent', 'longer', 'anymore', 'formerly', 'former', 'previously',
+  'used', 'ex', 'stopped', 'quit', 'until', 'except',
+]);
+
+/**
+ * Canonical form of a text for comparison: Unicode NFKC, lowercase, apostrophes removed
+ * ("don't" → "dont"), other punctuation replaced by spaces, whitespace collapsed and trimmed.
+ * `#`, `%`, `&`, `@` and symbols (`+`, `$`, emoji) are kept because they change meaning
+ * ("C++" vs "C", "50%" vs "50"). Pure and idempotent: normalizeText(normalizeText(s)) === normalizeText(s).
+ */
+export function normalizeText(s: string): string {
+  return s
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/['’‘`´ʼ]/gu, '')
+    .replace(/[^\P{P}#%&@]/gu, ' ')
+    .replace(/\s+/gu, ' ')
+    .trim();
+}
+
+// Light plural/3rd-person stemming so "prefers metric units" meets "prefer metric unit".
+// Two words differing only by a final "s" almost never contradict each other.
+function stem(token: string): string {
+  if (token.length > 3 && token.endsWith('s') && !/(ss|us|is)$/u.test(token)) return token.slice(0, -1);
+  return token;
+}
+
+/**
+ * The set of content tokens of a text: normalized, split on spaces, stopwords dropped,
+ * lightly stemmed. Negations are content (never dropped). Pure.
+ */
+export function contentTokens(s: string): Set<string> {
+  const out = new Set<string>();
+  for (const t of normalizeText(s).split(' ')) {
+    if (t !== '' && !STOPWORDS.has(t)) out.add(stem(t));
+  }
+  return out;
+}
+
+/**
+ * Jaccard similarity |A ∩ B| / |A ∪ B| of the content-token sets of `a` and `b`, in [0, 1].
+ * Two texts with no content tokens at all score 1 if their normalized forms are equal, else 0. Pure.
+ */
+export function tokenJaccard(a: string, b: string): number {
+  const ta = contentTokens(a);
+  const tb = contentTokens(b);
+  if (ta.size === 0 && tb.size === 0) return normalizeText(a) === normalizeText(b) ? 1 : 0;
+  let shared = 0;
+  for (const t of ta) if (tb.has(t)) shared++;
+  return shared / (ta.size + tb.size - shared);
+}
+
+/**
+ * Whether `a` and `b` state the same fact, so storing both would be a duplicate.
+ *
+ * True when the normalized texts are equal, or when all of these hold on content tokens:
+ * - no substitution: one side's tokens are a subset of the other's. A word swapped for another
+ *   is how contradictions look ("lives in Porto" / "lives in Lisbon", "love" / "hate",
+ *   "34" / "35"), and a contradiction must never be collapsed into a refresh;
+ * - the extra tokens contain no negation or tense marker ("not", "no longer", "formerly"…);
+ * - token Jaccard ≥ NEAR_DUPLICATE_THRESHOLD.
+ * Deliberately conservative: a missed duplicate costs one extra line, a false match loses a fact.
+ * Symmetric and pure.
+ */
+export function isNearDuplicate(a: string, b: string): boolean {
+  if (normalizeText(a) === normalizeText(b)) return true;
+  const ta = contentTokens(a);
+  const tb = contentTokens(b);
+  if (ta.size === 0 || tb.size === 0) return false;
+  const onlyA = [...ta].filter((t) => !tb.has(t));
+  const onlyB = [...tb].filter((t) => !ta.has(t));
+  if (onlyA.length > 0 && onlyB.length > 0) return false;
+  if ([...onlyA, ...onlyB].some((t) => POLARITY_WORDS.has(t))) return false;
+  const shared = ta.size - onlyA.length;
+  return shared / (ta.size + onlyB.length) >= NEAR_DUPLICATE_THRESHOLD;
+}

@@ -128,7 +128,7 @@ export interface Turn {
  * What the extraction model returns (structured output). Facts are referred to by short integer
  * handles (1, 2, 3…) that code maps back to ids: models invent long ids, short handles stop that.
  * Deliberately lenient (no length caps) so one over-long field does not void the whole answer;
- * `clampExtraction` enforces the caps afterwards.
+ * `groundExtraction` (grounding.ts) enforces the caps afterwards, after redaction.
  */
 export const extractionSchema = z.object({
   summary: z.string(),

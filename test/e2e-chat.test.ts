@@ -114,6 +114,20 @@ describe('memagent chat in pipe mode', () => {
     expect(file.facts.map((f: { text: string }) => f.text).join('\n')).toMatch(/green tea/);
   });
 
+  it('--incognito reads memory but journals and saves nothing', async () => {
+    const ws = await workspace();
+    await runCli(['chat', '--user', 'fay'], { ...ws, input: 'I live in Oslo.\n' });
+    const before = await fs.readFile(path.join(ws.memoryDir, 'fay.json'), 'utf8');
+    fake.reset();
+    const r = await runCli(['chat', '--user', 'fay', '--incognito'], { ...ws, input: 'I love secret plans.\n' });
+    expect(r.code).toBe(0);
+    expect(systemText(chatRequests()[0].body)).toMatch(/Oslo/);
+    expect(extractRequests()).toHaveLength(0);
+    expect(await fs.readFile(path.join(ws.memoryDir, 'fay.json'), 'utf8')).toBe(before);
+    const journals = await fs.readdir(path.join(ws.memoryDir, 'journal', 'fay')).catch(() => [] as string[]);
+    expect(journals.filter((j) => j.endsWith('.jsonl'))).toEqual([]);
+  });
+
   it('exit words end the session like end of input', async () => {
     const ws = await workspace();
     const r = await runCli(['chat', '--user', 'erin'], { ...ws, input: 'hello\n/exit\nnever sent\n' });

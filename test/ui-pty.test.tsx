@@ -59,7 +59,8 @@ describe.skipIf(!hasTmux)('the REPL in a terminal', () => {
       `MEMAGENT_MEMORY_DIR=${path.join(dir, 'memory')}`,
       'TERM=xterm-256color',
     ].join(' ');
-    const script = `cd ${dir} && env ${env} ${process.execPath} ${BIN} chat --user alice; echo "EXIT=$?"; stty -a | tr ' ;' '\\n\\n' | grep -x -- '-*icanon'; sleep 60`;
+    // Without CI variables: under them Ink draws no live region (its CI mode), as a user would not have.
+    const script = `cd ${dir} && env -u CI -u CONTINUOUS_INTEGRATION ${env} ${process.execPath} ${BIN} chat --user alice; echo "EXIT=$?"; stty -a | tr ' ;' '\\n\\n' | grep -x -- '-*icanon'; sleep 60`;
     tmux('new-session', '-d', '-s', 'repl', '-x', '80', '-y', '30', script);
     await waitScreen(/This is a new user/);
 

@@ -47,6 +47,12 @@ export function liveBudget(rows: number): { inputRows: number; answerRows: numbe
   return { inputRows, answerRows, splitRows: Math.max(2, Math.floor(answerRows * 0.6)) };
 }
 
+/** The first line: what is remembered, and where to look. */
+export function bannerLine(memoryLine: string): string {
+  const remembers = /^Remembering /.test(memoryLine) && !memoryLine.includes('/memory');
+  return `${memoryLine}${remembers ? ' · /memory to see them' : ''} · /help for commands`;
+}
+
 /** The chat app. Render it inside a `ThemeContext` provider. */
 export function App({ session, historyPath, memoryLine, memoryView }: AppProps) {
   const { exit } = useApp();
@@ -58,10 +64,7 @@ export function App({ session, historyPath, memoryLine, memoryView }: AppProps) 
   const chat = useChat(session, {
     memoryView,
     layout: () => layout.current,
-    banner: [
-      { text: memoryLine, tone: 'accent' },
-      { text: '/help for commands · Esc stops an answer · Ctrl+D or /exit saves and quits', tone: 'dim' },
-    ],
+    banner: [{ text: bannerLine(memoryLine), tone: 'accent' }],
   });
   const prompt = usePrompt(historyPath, (message) => chat.note(message, 'warn'));
   const [hint, setHint] = useState<string | null>(null);
@@ -97,6 +100,7 @@ export function App({ session, historyPath, memoryLine, memoryView }: AppProps) 
     } else if (!prompt.isEmpty()) {
       prompt.clear();
       ctrlCAt.current = 0;
+      setHint('Cleared (↑ brings it back)');
     } else if (now - ctrlCAt.current <= CTRL_C_WINDOW_MS) {
       quit('ctrl-c');
     } else {

@@ -35,11 +35,13 @@ export type KeyEvent =
   | { readonly type: 'paste'; readonly text: string }
   | { readonly type: 'key'; readonly name: KeyName };
 
-/** Bracketed paste markers (xterm): the terminal wraps pasted text in these when mode 2004 is on. */
+/** Start of a bracketed paste (xterm): the terminal sends it before pasted text when mode 2004 is on. */
 export const PASTE_START = '\x1b[200~';
+/** End of a bracketed paste. */
 export const PASTE_END = '\x1b[201~';
-/** Turn bracketed paste mode on / off (written to stdout). */
+/** Turns bracketed paste mode on (written to stdout). */
 export const BRACKETED_PASTE_ON = '\x1b[?2004h';
+/** Turns bracketed paste mode off (written to stdout when the prompt unmounts). */
 export const BRACKETED_PASTE_OFF = '\x1b[?2004l';
 
 const CONTROL: Record<string, KeyName> = {

@@ -88,26 +88,29 @@ export function deleteForward(s: EditorState): EditorState {
   return s.cursor >= s.text.length ? s : { text: s.text.slice(0, s.cursor) + s.text.slice(nextIndex(s.text, s.cursor)), cursor: s.cursor };
 }
 
-/** Moves one code point left / right. */
+/** Moves one code point left. */
 export function left(s: EditorState): EditorState {
   return { ...s, cursor: prevIndex(s.text, s.cursor) };
 }
+/** Moves one code point right. */
 export function right(s: EditorState): EditorState {
   return { ...s, cursor: nextIndex(s.text, s.cursor) };
 }
 
-/** Moves to the start / end of the current line (Home/End, Ctrl+A/E). */
+/** Moves to the start of the current line (Home, Ctrl+A). */
 export function home(s: EditorState): EditorState {
   return { ...s, cursor: lineStart(s.text, s.cursor) };
 }
+/** Moves to the end of the current line (End, Ctrl+E). */
 export function end(s: EditorState): EditorState {
   return { ...s, cursor: lineEnd(s.text, s.cursor) };
 }
 
-/** Moves to the start of the previous word / the end of the next word (Alt+B/F, Ctrl+←/→). */
+/** Moves to the start of the previous word (Alt+B, Ctrl+←). */
 export function wordLeft(s: EditorState): EditorState {
   return { ...s, cursor: wordStartBefore(s.text, s.cursor) };
 }
+/** Moves to the end of the next word (Alt+F, Ctrl+→). */
 export function wordRight(s: EditorState): EditorState {
   return { ...s, cursor: wordEndAfter(s.text, s.cursor) };
 }
@@ -143,8 +146,8 @@ export function killAfter(s: EditorState): EditorState {
 }
 
 /**
- * Moves to the same column of the line above / below.
- * @returns null when the cursor is already on the first / last line (the caller walks history).
+ * Moves to the same column of the line above (clamped to its length).
+ * @returns null when the cursor is already on the first line (the caller walks history).
  */
 export function lineUp(s: EditorState): EditorState | null {
   const start = lineStart(s.text, s.cursor);
@@ -153,6 +156,10 @@ export function lineUp(s: EditorState): EditorState | null {
   const column = s.cursor - start;
   return { ...s, cursor: Math.min(prevStart + column, start - 1) };
 }
+/**
+ * Moves to the same column of the line below (clamped to its length).
+ * @returns null when the cursor is already on the last line (the caller walks history).
+ */
 export function lineDown(s: EditorState): EditorState | null {
   const stop = lineEnd(s.text, s.cursor);
   if (stop === s.text.length) return null;

@@ -44,7 +44,7 @@ export interface Chat {
   isBusy(): boolean;
   /** Runs a submitted prompt: a turn, a command, a hint. `exit` asks the App to quit. */
   submit(text: string): SubmitResult;
-  /** Stops a streaming answer (aborts its request). @returns false when no turn was running. */
+  /** Stops a streaming answer (aborts its request). @returns false when no turn was running (or it was already stopped). */
   stop(): boolean;
   /** Appends a line to the transcript. */
   note(text: string, tone: Tone): void;
@@ -187,7 +187,8 @@ export function useChat(session: ChatSession, options: ChatOptions): Chat {
       isBusy: () => busyRef.current,
       submit,
       stop() {
-        if (!controller.current) return false;
+        // Already stopping counts as nothing to stop, so a second Ctrl+C reaches the exit logic.
+        if (!controller.current || controller.current.signal.aborted) return false;
         controller.current.abort();
         return true;
       },

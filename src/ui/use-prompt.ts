@@ -25,7 +25,7 @@ export interface Prompt {
    * prompt. @returns null for a blank prompt (nothing happens).
    */
   take(): string | null;
-  /** Empties the prompt (Ctrl+C on a non-empty prompt); the text is not added to history. */
+  /** Empties the prompt (Ctrl+C on a non-empty prompt), keeping the text in the history so ↑ brings it back. */
   clear(): void;
 }
 
@@ -58,6 +58,7 @@ export function usePrompt(historyPath: string, onWarning: (message: string) => v
   const cursor = useRef<HistoryCursor>({ index: 0, draft: '' });
   // Writes are chained so entries land in order, after the file has been read.
   const writes = useRef<Promise<HistoryFile | null>>(Promise.resolve(null));
+  const ready = useRef(false);
   const warned = useRef(false);
   const warn = useRef(onWarning);
   warn.current = onWarning;
@@ -67,6 +68,7 @@ export function usePrompt(historyPath: string, onWarning: (message: string) => v
       // Entries submitted before the file was read come after the loaded ones.
       entries.current = [...loaded, ...entries.current];
       cursor.current = { index: entries.current.length, draft: '' };
+      ready.current = true;
       return history;
     });
   }, [historyPath]);
@@ -77,9 +79,14 @@ export function usePrompt(historyPath: string, onWarning: (message: string) => v
   }, []);
 
   const walk = useCallback(
-    (direction: -1 | 1) => {
+    (direction: -1 | 1): void => {
       const moved = direction < 0 ? ed.lineUp(current.current) : ed.lineDown(current.current);
       if (moved) return set(moved);
+      // Up pressed before the history file was read: step once it has been.
+      if (!ready.current) {
+        void writes.current.then(() => walk(direction));
+        return;
+      }
       const step = stepHistory(entries.current, cursor.current, current.current.text, direction);
       if (!step) return;
       cursor.current = step.cursor;
@@ -107,25 +114,33 @@ export function usePrompt(historyPath: string, onWarning: (message: string) => v
     [set, walk],
   );
 
+  /** Records `text` in the history (memory and file) and empties the prompt. */
+  const record = useCallback(
+    (text: string) => {
+      entries.current = pushEntry(entries.current, text);
+      cursor.current = { index: entries.current.length, draft: '' };
+      set(ed.EMPTY_EDITOR);
+      writes.current = writes.current.then(async (history) => {
+        try {
+          await history?.append(text, entries.current);
+        } catch (error) {
+          if (!warned.current) {
+            warned.current = true;
+            warn.current(`Could not save prompt history (${error instanceof Error ? error.message : String(error)}).`);
+          }
+        }
+        return history;
+      });
+    },
+    [set],
+  );
+
   const take = useCallback((): string | null => {
     const text = current.current.text;
     if (!text.trim()) return null;
-    entries.current = pushEntry(entries.current, text);
-    cursor.current = { index: entries.current.length, draft: '' };
-    set(ed.EMPTY_EDITOR);
-    writes.current = writes.current.then(async (history) => {
-      try {
-        await history?.append(text, entries.current);
-      } catch (error) {
-        if (!warned.current) {
-          warned.current = true;
-          warn.current(`Could not save prompt history (${error instanceof Error ? error.message : String(error)}).`);
-        }
-      }
-      return history;
-    });
+    record(text);
     return text;
-  }, [set]);
+  }, [record]);
 
   return useMemo(
     () => ({
@@ -140,10 +155,11 @@ export function usePrompt(historyPath: string, onWarning: (message: string) => v
       },
       take,
       clear() {
-        cursor.current = { index: entries.current.length, draft: '' };
-        set(ed.EMPTY_EDITOR);
+        const text = current.current.text;
+        if (text.trim()) record(text);
+        else set(ed.EMPTY_EDITOR);
       },
     }),
-    [editor, candidates, edit, take, set],
+    [editor, candidates, edit, take, record, set],
   );
 }

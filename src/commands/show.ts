@@ -1,11 +1,13 @@
 /**
  * `memagent show`: what is remembered, for a person to read. The memory block is printed by the
- * same renderer that builds the system prompt, so the user sees exactly what the model sees.
+ * same renderer, with the same budget, that builds the system prompt, so the user sees exactly
+ * what the model sees (ids are listed below it, not inside it).
  */
 import { listPending } from '../core/journal.js';
 import { MemoryStore } from '../core/memory-store.js';
 import { renderMemoryBlock } from '../core/render.js';
-import { FACT_KINDS, type Fact, type Memory } from '../core/schema.js';
+import { FACT_KINDS, emptyMemory, type Fact, type Memory } from '../core/schema.js';
+import { UsageError } from '../core/errors.js';
 import { requireUser, type Config } from '../config.js';
 
 /** Flags of `show`. */
@@ -16,7 +18,7 @@ export interface ShowFlags {
   history?: boolean;
 }
 
-/** "3d ago"-style age of an ISO time relative to `now`. */
+/** "3d ago"-style age of an ISO time relative to `now` ('just now' under 90 s, also for future times). Pure. */
 export function age(iso: string, now: Date): string {
   const s = Math.max(0, (now.getTime() - new Date(iso).getTime()) / 1000);
   if (s < 90) return 'just now';
@@ -26,31 +28,39 @@ export function age(iso: string, now: Date): string {
 }
 
 /**
- * The human view of one user's memory: the block the model sees (with ids), then every fact
- * grouped by kind with id, age and source quote, then decisions. `all` adds superseded and
- * retracted facts.
+ * The human view of one user's memory (pure): a header line; the memory block exactly as the
+ * system prompt holds it (`renderMemoryBlock` with `budgetTokens`, no ids), with how many items
+ * were omitted to fit; then every fact grouped by kind with id, flags, age and source quote (facts
+ * left out of the block marked `not in prompt`), decisions, and `pending` unextracted journals.
+ * `all` adds superseded and retracted facts.
  */
 export function formatMemoryView(memory: Memory, opts: { budgetTokens: number; now: Date; all?: boolean; pending?: number }): string {
-  const block = renderMemoryBlock(memory, { budgetTokens: opts.budgetTokens, now: opts.now, showIds: true });
+  const block = renderMemoryBlock(memory, { budgetTokens: opts.budgetTokens, now: opts.now });
   const active = memory.facts.filter((f) => f.status === 'active');
   const out: string[] = [];
   out.push(
-    `${memory.userId} · ${active.length} facts, ${memory.decisions.length} decisions · ${memory.sessionCount} sessions · revision ${memory.revision}` +
+    `${memory.userId} · ${plural(active.length, 'fact')}, ${plural(memory.decisions.length, 'decision')} · ${plural(memory.sessionCount, 'session')} · revision ${memory.revision}` +
       (memory.revision > 0 ? ` · updated ${age(memory.updatedAt, opts.now)}` : ''),
   );
   out.push(
-    `What the model sees (${block.tokens} of ${opts.budgetTokens} tokens${block.omitted > 0 ? `; ${block.omitted} items omitted to fit` : ''}):`,
+    `What the model sees (${block.tokens} of ${opts.budgetTokens} tokens${block.omitted > 0 ? `; ${plural(block.omitted, 'item')} omitted to fit` : ''}):`,
   );
   out.push(block.text);
+  const inPrompt = new Set(block.text.split('\n'));
   const shown = opts.all ? memory.facts : active;
   if (shown.length > 0) {
-    out.push('', opts.all ? 'All facts (with history):' : 'Facts:');
+    out.push('', opts.all ? 'All facts (with superseded and retracted):' : 'Facts:');
     for (const kind of FACT_KINDS) {
       const ofKind = shown.filter((f) => f.kind === kind);
       if (ofKind.length === 0) continue;
       out.push(`  ${kind}`);
-      for (const fact of ofKind) out.push(`    ${formatFact(fact, opts.now)}`);
+      for (const fact of ofKind) {
+        const missing = fact.status === 'active' && block.omitted > 0 && !inPrompt.has(promptLine(fact, opts.now));
+        out.push(`    ${formatFact(fact, opts.now, missing)}`);
+      }
     }
+  } else if (opts.all && memory.facts.length === 0) {
+    out.push('', 'No facts.');
   }
   if (memory.decisions.length > 0) {
     out.push('', 'Decisions:');
@@ -59,25 +69,47 @@ export function formatMemoryView(memory: Memory, opts: { budgetTokens: number; n
     }
   }
   if (opts.pending) {
-    out.push('', `Pending: ${opts.pending} session journal${opts.pending === 1 ? '' : 's'} not yet extracted (saved at the next chat or compact)`);
+    out.push('', `Pending: ${plural(opts.pending, 'session journal')} not yet extracted (saved at the next chat or compact)`);
   }
   return out.join('\n');
 }
 
-function formatFact(fact: Fact, now: Date): string {
-  const flags = [fact.pinned ? 'pinned' : '', fact.confidence !== 'high' ? `${fact.confidence} confidence` : '', fact.status !== 'active' ? fact.status : '']
+/** The line `fact` gets in a memory block, from the renderer itself (no second copy of its format). */
+function promptLine(fact: Fact, now: Date): string {
+  const alone: Memory = { ...emptyMemory('', now), facts: [fact] };
+  return renderMemoryBlock(alone, { budgetTokens: 1_000_000, now }).text.split('\n')[2] ?? '';
+}
+
+function formatFact(fact: Fact, now: Date, notInPrompt: boolean): string {
+  const flags = [
+    fact.pinned ? 'pinned' : '',
+    fact.confidence !== 'high' ? `${fact.confidence} confidence` : '',
+    fact.status !== 'active' ? `${fact.status}${fact.supersededBy ? ` by ${fact.supersededBy}` : ''}` : '',
+    notInPrompt ? 'not in prompt' : '',
+  ]
     .filter(Boolean)
     .join(', ');
   const quote = fact.source.quote ? ` "${fact.source.quote.length > 60 ? `${fact.source.quote.slice(0, 57)}...` : fact.source.quote}"` : '';
   return `${fact.id}  ${fact.text}${flags ? ` [${flags}]` : ''}  (${age(fact.updatedAt, now)},${quote || ' no quote'})`;
 }
 
-/** Runs `show`. Prints to stdout. @throws UsageError, MemoryFileError. */
+/**
+ * Runs `show` (see `ShowFlags`), printing to stdout. Without `--user`: a table of users (a corrupt
+ * file is a row marked unreadable, with the reason below the table), or with `--json` the same as
+ * a JSON array. With `--user`: `--history` lists the versions `undo` can restore, `--json` prints
+ * the validated file, else `formatMemoryView`. Never writes memory.
+ * @throws UsageError (bad id, `--all`/`--history` without `--user`); MemoryFileError.
+ */
 export async function runShow(config: Config, flags: ShowFlags): Promise<void> {
   const store = new MemoryStore({ dir: config.memoryDir });
   const now = new Date();
-  if (!flags.user) {
+  if (flags.user === undefined) {
+    if (flags.all || flags.history) throw new UsageError(`--${flags.all ? 'all' : 'history'} needs --user <id>`);
     const users = await store.listUsers();
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(users, null, 2)}\n`);
+      return;
+    }
     if (users.length === 0) {
       process.stdout.write(`No one is remembered yet in ${store.dir}.\n`);
       return;
@@ -86,11 +118,12 @@ export async function runShow(config: Config, flags: ShowFlags): Promise<void> {
     for (const u of users) {
       rows.push(
         u.error
-          ? [u.userId, '-', '-', '-', 'unreadable', u.error]
+          ? [u.userId, '?', '?', '?', 'unreadable', formatBytes(u.bytes)]
           : [u.userId, String(u.facts), String(u.decisions), String(u.sessionCount), age(u.updatedAt, now), formatBytes(u.bytes)],
       );
     }
-    process.stdout.write(`${table(rows)}\n`);
+    const problems = users.filter((u) => u.error).map((u) => `${u.userId}: ${u.error}`);
+    process.stdout.write(`${table(rows)}\n${problems.length ? `\n${problems.join('\n')}\n` : ''}`);
     return;
   }
   const userId = requireUser(flags.user);
@@ -100,9 +133,13 @@ export async function runShow(config: Config, flags: ShowFlags): Promise<void> {
       process.stdout.write(`No earlier versions of ${userId}'s memory.\n`);
       return;
     }
-    const rows = [['revision', 'saved', 'size']];
+    const { memory } = await store.load(userId);
+    const rows = [['revision', 'replaced', 'size']];
     for (const v of versions) rows.push([String(v.revision), age(v.savedAt, now), formatBytes(v.bytes)]);
-    process.stdout.write(`${table(rows)}\n(memagent undo --user ${userId} restores the newest)\n`);
+    process.stdout.write(
+      `${userId}'s memory is at revision ${memory.revision}; undo can restore (newest first):\n${table(rows)}\n` +
+        `(memagent undo --user ${userId} restores revision ${versions[0].revision})\n`,
+    );
     return;
   }
   const { memory, exists } = await store.load(userId);
@@ -116,6 +153,10 @@ export async function runShow(config: Config, flags: ShowFlags): Promise<void> {
     return;
   }
   process.stdout.write(`${formatMemoryView(memory, { budgetTokens: config.memoryBudgetTokens, now, all: flags.all, pending })}\n`);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function formatBytes(n: number): string {

@@ -5,14 +5,15 @@
  * previous bytes to history so `undo` can restore them exactly.
  */
 import { mkdirSync } from 'node:fs';
-import { lstat, mkdir, open, readFile, readdir, realpath, rm, stat, utimes } from 'node:fs/promises';
-import { isAbsolute, join, relative } from 'node:path';
+import { appendFile, lstat, mkdir, open, readFile, readdir, realpath, rm, stat, utimes } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import type { ZodError } from 'zod';
 import { writeFileAtomic, removeTempFiles } from './atomic-write.js';
-import { MemagentError, MemoryFileError } from './errors.js';
-import { journalDirFor } from './journal.js';
+import { MemagentError, MemoryFileError, UsageError } from './errors.js';
+import { forgetInJournals, journalDirFor } from './journal.js';
 import { withLock, type LockOptions } from './lock.js';
 import { SCHEMA_VERSION, emptyMemory, memorySchema, type Decision, type Fact, type Memory } from './schema.js';
+import { normalizeText } from './text-match.js';
 import { validateUserId } from './user-id.js';
 
 /** Constructor options of `MemoryStore`. */
@@ -61,6 +62,31 @@ export interface UpdateResult {
   written: boolean;
 }
 
+/** What `purge` did. */
+export interface PurgeReport {
+  /** Items removed from the current file (as they were). */
+  removed: Array<Fact | Decision>;
+  /** Whether the current file's summary was rewritten. */
+  summaryChanged: boolean;
+  /** History versions rewritten. */
+  historyVersions: number;
+  /** Every distinct matching item found in the current file or any history version. */
+  matched: Array<Fact | Decision>;
+}
+
+/** What to forget everywhere: items by id, or everything mentioning a text. */
+export type ForgetTarget = { ids: string[] } | { text: string };
+
+/** What `forgetEverywhere` did: `purge`'s report plus the lines scrubbed outside memory files. */
+export interface ForgetEverywhereReport extends PurgeReport {
+  /** Journal lines removed (pending and live journals). */
+  journalLines: number;
+  /** Input-history lines removed. */
+  inputHistoryLines: number;
+  /** Requested ids found in no version (ids target only). */
+  unknownIds: string[];
+}
+
 /** What `undo` did: `revision` is the restored revision (`after.revision`). */
 export interface UndoResult {
   revision: number;
@@ -73,6 +99,13 @@ const DEFAULT_HISTORY_LIMIT = 10;
 const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
 /** History file names are zero-padded so they also sort by name; 10 digits outlast any real use. */
 const REVISION_DIGITS = 10;
+/** The REPL's input history, kept beside the history versions (see src/ui/history.ts). */
+const INPUT_HISTORY_FILE = 'input-history.jsonl';
+/**
+ * Texts shorter than this (normalized chars) are not looked for in journals, input history and
+ * summaries when forgetting by id: a two-word quote like "yes ok" would take unrelated lines along.
+ */
+const MIN_TRACE_CHARS = 8;
 const FIX_HINT = 'fix it or move it away; memagent will not overwrite it';
 
 /** Pretty JSON, 2-space indent, trailing newline: the one on-disk form of a memory. */
@@ -266,43 +299,206 @@ export class MemoryStore {
    * the memory file (a normal write: revision + 1, but the pre-forget version is NOT saved to
    * history) and from every history version (each rewritten atomically, its mtime kept). History
    * versions that do not parse are left as they are. Journals are not touched (see
-   * `forgetInJournals`). Idempotent.
+   * `forgetInJournals`). Idempotent. Same as `purge(userId, match)`.
    * @returns how many items were removed from the current file (0 also when only history had them).
    * @throws MemoryFileError if the current file is corrupt (nothing written); LockError.
    */
   async forget(userId: string, match: (item: Fact | Decision) => boolean): Promise<number> {
+    return (await this.purge(userId, match)).removed.length;
+  }
+
+  /**
+   * `forget` with a summary rewrite and a report. Under the lock: finds every item matching
+   * `match` in the current file and in every history version, then rewrites each version (the
+   * current file as a normal write with revision + 1 and no history copy; history versions in
+   * place, their mtime kept) without those items and with `summary(version.summary, matched)`,
+   * where `matched` is every matching item of every version (so a summary in an old version is
+   * scrubbed of an item only a newer version still had). Versions left unchanged are not
+   * rewritten; unparseable history versions are left as they are. Leftover temp files of killed
+   * writers (the current file's and history's), which may hold the old text, are removed.
+   * Idempotent when `summary` is.
+   * @returns what was removed and rewritten.
+   * @throws MemoryFileError if the current file is corrupt (nothing written); LockError.
+   */
+  async purge(
+    userId: string,
+    match: (item: Fact | Decision) => boolean,
+    options: { summary?: (summary: string, matched: ReadonlyArray<Fact | Decision>) => string } = {},
+  ): Promise<PurgeReport> {
     const file = await this.pathFor(userId);
-    let removedTotal = 0;
     return withLock(
       file,
       async (lock) => {
         const { memory, bytes } = await this.read(file, userId);
-        const kept = this.without(memory, match);
-        const removed = memory.facts.length + memory.decisions.length - kept.facts.length - kept.decisions.length;
-        if (bytes !== null && removed > 0) {
-          const after = this.checkForWrite(userId, { ...kept, revision: memory.revision + 1, updatedAt: this.now().toISOString() });
-          lock.assertHeld();
-          await writeFileAtomic(file, serialize(after), { mode: 0o600 });
-          removedTotal += removed;
-        }
+        const versions: Array<{ entry: HistoryEntry; memory: Memory }> = [];
         for (const entry of await this.history(userId)) {
-          let old: Memory;
           try {
-            old = this.parse(entry.path, await readFile(entry.path), userId);
+            versions.push({ entry, memory: this.parse(entry.path, await readFile(entry.path), userId) });
           } catch {
-            continue;
+            // unreadable or pruned meanwhile: left as it is
           }
-          const scrubbed = this.without(old, match);
-          if (scrubbed.facts.length === old.facts.length && scrubbed.decisions.length === old.decisions.length) continue;
+        }
+        const matched: Array<Fact | Decision> = [];
+        const seen = new Set<string>();
+        for (const m of [memory, ...versions.map((v) => v.memory)]) {
+          for (const item of [...m.facts, ...m.decisions]) {
+            const key = JSON.stringify(item);
+            if (!seen.has(key) && match(item)) {
+              seen.add(key);
+              matched.push(item);
+            }
+          }
+        }
+        const scrub = (m: Memory): Memory => {
+          const kept = this.without(m, match);
+          return options.summary ? { ...kept, summary: options.summary(kept.summary, matched) } : kept;
+        };
+        const changed = (a: Memory, b: Memory): boolean =>
+          a.facts.length !== b.facts.length || a.decisions.length !== b.decisions.length || a.summary !== b.summary;
+        const report: PurgeReport = { removed: [], summaryChanged: false, historyVersions: 0, matched };
+        await removeTempFiles(file);
+        if (bytes !== null) {
+          const kept = scrub(memory);
+          if (changed(memory, kept)) {
+            const after = this.checkForWrite(userId, { ...kept, revision: memory.revision + 1, updatedAt: this.now().toISOString() });
+            lock.assertHeld();
+            await writeFileAtomic(file, serialize(after), { mode: 0o600 });
+            report.removed = [...memory.facts, ...memory.decisions].filter(match);
+            report.summaryChanged = kept.summary !== memory.summary;
+          }
+        }
+        for (const { entry, memory: old } of versions) {
+          await removeTempFiles(entry.path);
+          const scrubbed = scrub(old);
+          if (!changed(old, scrubbed)) continue;
           const info = await stat(entry.path);
           await writeFileAtomic(entry.path, serialize(scrubbed), { mode: 0o600 });
           // Keep `savedAt` (the mtime) meaningful: it says when the version was replaced.
           await utimes(entry.path, info.atime, info.mtime);
+          report.historyVersions++;
         }
-        return removedTotal;
+        return report;
       },
       this.lockOptions,
     );
+  }
+
+  /**
+   * Forgets, so that no trace is left under the memory dir, what the user wants gone:
+   * - `{ text }`: every fact and decision whose text, topic, decision or source quote contains it
+   *   (`containsText`), and in every version's summary, journal turn and input-history line, the
+   *   sentences/lines that contain it;
+   * - `{ ids }`: those facts and decisions, then the summary sentences, journal turns and
+   *   input-history lines containing their text or source quote (the user's own words; texts
+   *   under 8 normalized chars are not searched for).
+   * Memory file and history versions go through `purge` (under the lock), journals through
+   * `forgetInJournals`, input history through `forgetInInputHistory`. Not undoable. Idempotent.
+   * @throws UsageError for an empty text or an invalid id; MemoryFileError if the current file is
+   *   corrupt (nothing written); LockError.
+   */
+  async forgetEverywhere(userId: string, target: ForgetTarget): Promise<ForgetEverywhereReport> {
+    let report: PurgeReport;
+    let traces: string[];
+    let unknownIds: string[] = [];
+    if ('text' in target) {
+      const text = target.text.trim();
+      if (normalizeText(text) === '') throw new UsageError('the text to forget is empty (give some letters or digits)');
+      report = await this.purge(userId, (item) => itemTexts(item).some((t) => containsText(t, text)), {
+        summary: (summary) => dropSentencesContaining(summary, [text]),
+      });
+      traces = [text];
+    } else {
+      const wanted = new Set(target.ids);
+      report = await this.purge(userId, (item) => wanted.has(item.id), {
+        summary: (summary, matched) => dropSentencesContaining(summary, traceTexts(matched)),
+      });
+      const found = new Set(report.matched.map((item) => item.id));
+      unknownIds = target.ids.filter((id) => !found.has(id));
+      traces = traceTexts(report.matched);
+    }
+    let journalLines = 0;
+    for (const t of traces) journalLines += await forgetInJournals(this.dir, userId, t);
+    const inputHistoryLines = await this.forgetInInputHistory(userId, (entry) => traces.some((t) => containsText(entry, t)));
+    return { ...report, journalLines, inputHistoryLines, unknownIds };
+  }
+
+  /**
+   * The REPL's input history of `userId`: `<dir>/history/<userId>/input-history.jsonl`, one JSON
+   * string (or, from other writers, one JSON value) per line. Need not exist.
+   * @throws UsageError for an invalid id.
+   */
+  inputHistoryPath(userId: string): string {
+    return join(this.historyDir(validateUserId(userId)), INPUT_HISTORY_FILE);
+  }
+
+  /**
+   * Removes from `userId`'s input history every line for which `match(text)` is true, where `text`
+   * is the entry for a JSON string line, and the raw line for anything else (a JSON object, a torn
+   * line). The file is replaced atomically (mode 0o600); a line a running REPL appends meanwhile is
+   * carried over (and filtered). Temp files a killed REPL left beside it are removed. Takes no
+   * lock: the REPL writes this file without one. A missing file is fine.
+   * @returns how many lines were removed.
+   * @throws UsageError for an invalid id; the fs error if the file cannot be read or replaced.
+   */
+  async forgetInInputHistory(userId: string, match: (text: string) => boolean): Promise<number> {
+    const file = this.inputHistoryPath(userId);
+    const keep = (text: string): { kept: string; removed: number } => {
+      const lines = text.split('\n').filter((l) => l.trim() !== '');
+      const kept = lines.filter((line) => {
+        let entry = line;
+        try {
+          const value: unknown = JSON.parse(line);
+          if (typeof value === 'string') entry = value;
+        } catch {
+          // a torn line: judged on its raw text
+        }
+        return !match(entry);
+      });
+      return { kept: kept.map((l) => `${l}\n`).join(''), removed: lines.length - kept.length };
+    };
+    await this.removeStaleInputHistoryTemps(file, keep);
+    let handle;
+    try {
+      handle = await open(file, 'r');
+    } catch (err) {
+      if (isNotFound(err)) return 0;
+      throw err;
+    }
+    try {
+      const original = await handle.readFile();
+      const { kept, removed } = keep(original.toString('utf8'));
+      if (removed === 0) return 0;
+      await writeFileAtomic(file, kept, { mode: 0o600 });
+      // The REPL appends by path: an entry that landed between our read and the rename went into
+      // the old file, which this handle still reads. Carry it over.
+      const { size } = await handle.stat();
+      if (size <= original.length) return removed;
+      const tail = Buffer.alloc(size - original.length);
+      await handle.read(tail, 0, tail.length, original.length);
+      const rest = keep(tail.toString('utf8'));
+      if (rest.kept) await appendFile(file, rest.kept, { mode: 0o600 });
+      return removed + rest.removed;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The REPL rewrites its history via `<file>.<pid>.tmp`: a killed REPL's leftover may hold forgotten text. */
+  private async removeStaleInputHistoryTemps(file: string, keep: (text: string) => { removed: number }): Promise<void> {
+    const dir = dirname(file);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    for (const name of names.filter((n) => n.startsWith(`${INPUT_HISTORY_FILE}.`) && n.endsWith('.tmp'))) {
+      const path = join(dir, name);
+      const text = await readFile(path, 'utf8').catch(() => '');
+      // A live REPL's temp file is renamed within milliseconds; only one holding forgotten text goes.
+      if (keep(text).removed > 0) await rm(path, { force: true });
+    }
   }
 
   /**
@@ -449,4 +645,40 @@ export class MemoryStore {
     }
     return false;
   }
+}
+
+/**
+ * Whether `haystack` mentions `text`: `text` is a substring of it after `normalizeText` on both
+ * (case, punctuation and apostrophes ignored), or a case-insensitive raw substring. Deliberately
+ * generous: forgetting a little too much is fixable, a leftover trace is not. Pure; an empty
+ * `text` matches nothing.
+ */
+export function containsText(haystack: string, text: string): boolean {
+  const needle = normalizeText(text);
+  const raw = text.trim().toLowerCase();
+  return (needle !== '' && normalizeText(haystack).includes(needle)) || (raw !== '' && haystack.toLowerCase().includes(raw));
+}
+
+/**
+ * `summary` without its sentences (split after `.`, `!` or `?` and whitespace) that contain any of
+ * `texts` (`containsText`), the rest joined by one space. Returns `summary` itself when nothing is
+ * dropped. Pure.
+ */
+export function dropSentencesContaining(summary: string, texts: readonly string[]): string {
+  const sentences = summary.split(/(?<=[.!?])\s+/u);
+  const kept = sentences.filter((s) => !texts.some((t) => containsText(s, t)));
+  return kept.length === sentences.length ? summary : kept.join(' ').trim();
+}
+
+/** Every text an item carries, for forgetting by text. */
+function itemTexts(item: Fact | Decision): string[] {
+  return 'text' in item ? [item.text, item.source.quote] : [item.topic, item.decision, item.source.quote];
+}
+
+/** The stored text and the user's words of forgotten items, to look for elsewhere. */
+function traceTexts(items: ReadonlyArray<Fact | Decision>): string[] {
+  const texts = items.flatMap((item) => ('text' in item ? [item.text, item.source.quote] : [item.decision, item.source.quote]));
+  // Without end punctuation: the quote "I live in Lisbon." must also find "I live in Lisbon, near…".
+  const bare = texts.map((t) => t.trim().replace(/[\s.!?,;:…]+$/u, ''));
+  return [...new Set(bare)].filter((t) => normalizeText(t).length >= MIN_TRACE_CHARS);
 }

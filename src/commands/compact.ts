@@ -1,13 +1,15 @@
 /**
- * `memagent compact --user <id> [--dry-run] [--yes]`: extracts pending journals first, then one
- * model pass consolidates the memory; prints the diff.
+ * `memagent compact --user <id> [--dry-run] [--yes]`: saves pending journals first (not in a dry
+ * run), then one model pass consolidates the memory; prints the diff.
  */
 import { compactMemory } from '../core/compaction.js';
+import { UsageError } from '../core/errors.js';
 import { extractPending } from '../core/extraction.js';
+import { listPending } from '../core/journal.js';
 import { MemoryStore } from '../core/memory-store.js';
 import { createModelClient } from '../core/model.js';
 import { requireApiKey, requireUser, type Config } from '../config.js';
-import { describeChange } from './describe.js';
+import { describeCompaction } from './describe.js';
 
 /** Flags of `compact`. */
 export interface CompactFlags {
@@ -16,19 +18,36 @@ export interface CompactFlags {
   yes?: boolean;
 }
 
-/** Runs `compact`. @returns the exit code. @throws MemagentError family. */
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * Runs `compact`: validates the memory file before any model call, extracts pending journals
+ * (unless `--dry-run`, which only counts them), then `compactMemory`. Prints the diff
+ * (`describeCompaction`), the warnings and one result line on stdout; notes on stderr. A dry run
+ * writes nothing.
+ * @returns the exit code: 0.
+ * @throws UsageError (exit 2) when the plan removes more than a third of the active facts without
+ *   `--yes` (nothing compacted); ConfigError without an API key; ApiError, MemoryFileError,
+ *   LockError, MemagentError (memory kept changing while compacting).
+ */
 export async function runCompact(config: Config, flags: CompactFlags): Promise<number> {
   const userId = requireUser(flags.user);
   const apiKey = requireApiKey(config);
   const store = new MemoryStore({ dir: config.memoryDir });
-  const { memory, exists } = await store.load(userId);
+  await store.load(userId); // a corrupt file stops us before any model call
   const model = createModelClient({ apiKey, baseURL: config.baseURL, maxRetries: config.maxRetries, timeoutMs: config.requestTimeoutMs });
   const now = () => new Date();
-  if (!flags.dryRun) {
+  if (flags.dryRun) {
+    const pending = (await listPending(store.dir, userId)).length;
+    if (pending) process.stderr.write(`memagent: ${plural(pending, 'pending session')} not included in this dry run (a real run saves them first)\n`);
+  } else {
     const recovered = await extractPending({ store, model, extractModel: config.extractModel, now }, userId);
-    if (recovered.length) process.stderr.write(`memagent: saved ${recovered.length} pending session(s) first\n`);
+    if (recovered.length) process.stderr.write(`memagent: saved ${plural(recovered.length, 'pending session')} first\n`);
   }
-  if (!exists && memory.facts.length === 0) {
+  const { memory, exists } = await store.load(userId);
+  if (!exists || (memory.facts.every((f) => f.status !== 'active') && memory.summary.trim() === '')) {
     process.stdout.write(`Nothing is remembered about ${userId} yet; nothing to compact.\n`);
     return 0;
   }
@@ -36,15 +55,35 @@ export async function runCompact(config: Config, flags: CompactFlags): Promise<n
     dryRun: Boolean(flags.dryRun),
     allowLargeRemoval: Boolean(flags.yes),
   });
-  const active = memory.facts.filter((f) => f.status === 'active').length;
-  const touched = Object.keys(outcome.plan.seen).length;
-  const lines = outcome.changes.map(describeChange);
-  for (const w of outcome.plan.warnings) lines.push(`! ${w}`);
-  lines.push(
-    `${flags.dryRun ? 'Would change' : outcome.written ? 'Changed' : 'Changed nothing in'} ${userId}'s memory: ` +
-      `${outcome.plan.merge.length} merged, ${outcome.plan.retract.length} retracted, ${active - touched} kept` +
-      (flags.dryRun ? ' (dry run: nothing written)' : outcome.written ? ` (revision ${outcome.revision}; memagent undo --user ${userId} reverts)` : ''),
-  );
+  const { removing, active } = outcome.removal;
+  if (outcome.status === 'needs-confirmation') {
+    throw new UsageError(
+      `compaction would remove ${removing} of ${active} active facts (more than a third); review it with --dry-run, then add --yes to apply; nothing compacted`,
+    );
+  }
+  if (outcome.replanned) process.stderr.write('memagent: another session changed the memory while the model was planning; planned again on the newer file\n');
+  const { diff } = outcome;
+  const mergedFacts = diff.merged.reduce((n, m) => n + m.from.length, 0);
+  const counts = (done: boolean): string =>
+    `${done ? 'merged' : 'merge'} ${plural(mergedFacts, 'fact')} into ${diff.merged.length}, ${done ? 'retracted' : 'retract'} ${diff.retracted.length}, ` +
+    `${done ? 'kept' : 'keep'} ${diff.kept}${diff.summary ? `, ${done ? 'rewrote' : 'rewrite'} the summary` : ''}`;
+  const lines = outcome.changes.length > 0 ? describeCompaction(diff) : [];
+  for (const w of outcome.warnings) lines.push(`! ${w}`);
+  switch (outcome.status) {
+    case 'dry-run':
+      lines.push(
+        outcome.changes.length === 0
+          ? `Dry run: the model proposes no change to ${userId}'s memory (${plural(diff.kept, 'fact')} kept).`
+          : `Dry run, nothing written: would ${counts(false)}.` +
+              (outcome.needsConfirmation ? ` Applying needs --yes: it removes ${removing} of ${active} active facts (more than a third).` : ''),
+      );
+      break;
+    case 'applied':
+      lines.push(`Compacted ${userId}'s memory: ${counts(true)} (revision ${outcome.revision}; memagent undo --user ${userId} reverts).`);
+      break;
+    default:
+      lines.push(`Nothing to change in ${userId}'s memory (${plural(diff.kept, 'fact')} kept).`);
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }

@@ -218,13 +218,14 @@ export class ChatSession {
   }
 
   /**
-   * `/forget <id>`: hard-deletes one fact (or decision) by id from the file and its history.
+   * `/forget <id>`: hard-deletes one fact (or decision) by id from the file, its history, and the
+   * journals (this session's included, so the exit extraction cannot learn it back).
    * @returns false when no item has that id.
    */
   async forget(id: string): Promise<boolean> {
-    const removed = await this.store.forget(this.options.userId, (item) => item.id === id);
+    const report = await this.store.forgetEverywhere(this.options.userId, { ids: [id] });
     await this.reloadMemory();
-    return removed > 0;
+    return !report.unknownIds.includes(id);
   }
 
   private record(turn: Turn): void {

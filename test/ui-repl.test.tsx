@@ -63,6 +63,9 @@ const lastUserContent = (body: any): string => {
   return typeof m.content === 'string' ? m.content : m.content.map((b: { text: string }) => b.text).join('');
 };
 
+/** Matches the prompt line holding `text` (not its echo in the transcript): the status line follows it. */
+const promptHolds = (text: string) => new RegExp(`› ${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} *\n(?:[^\n]*\n)?alice · `);
+
 /** Renders the App (ink-testing-library: every frame is the whole screen) and waits until it reads keys. */
 async function renderApp(opts: { historyPath?: string; color?: boolean } = {}) {
   const s = await newSession();
@@ -204,7 +207,7 @@ describe('chat', () => {
     await app.waitScreen(/✗ the API failed \(500/);
     expect(app.screen()).toContain('retrying (attempt 2)');
     app.press(UP);
-    await app.waitScreen(/› will this fail\s*\n/);
+    await app.waitScreen(promptHolds('will this fail'));
     fake.enqueue({ kind: 'text', text: 'Second time lucky.' });
     app.press(ENTER);
     await app.waitScreen('Second time lucky.');
@@ -269,7 +272,7 @@ describe('slash commands', () => {
   it('Tab completes a command name', async () => {
     const app = await renderApp();
     app.press('/rem', '\t');
-    await app.waitScreen(/› \/remember\s/);
+    await app.waitScreen(promptHolds('/remember'));
     app.press('I like tea', ENTER);
     await app.waitScreen('+ remembered: I like tea');
     app.ui.unmount();
@@ -285,14 +288,14 @@ describe('input', () => {
     await app.waitScreen('You said: "second message"');
     app.press('draft');
     app.press(UP);
-    await app.waitScreen(/› second message\s*\n/);
+    await app.waitScreen(promptHolds('second message'));
     app.press(UP);
-    await app.waitScreen(/› first message\s*\n/);
+    await app.waitScreen(promptHolds('first message'));
     app.press(UP); // nothing older: stays
     app.press(DOWN);
-    await app.waitScreen(/› second message\s*\n/);
+    await app.waitScreen(promptHolds('second message'));
     app.press(DOWN);
-    await app.waitScreen(/› draft\s*\n/);
+    await app.waitScreen(promptHolds('draft'));
     const text = await until(
       () => readSync(app.historyPath),
       (t) => t.split('\n').filter(Boolean).length === 2,
@@ -304,7 +307,7 @@ describe('input', () => {
     // A new REPL for the same user starts with that history.
     const again = await renderApp({ historyPath: app.historyPath });
     again.press(UP); // even before the file is read: applied once it is
-    await again.waitScreen(/› second message\s*\n/);
+    await again.waitScreen(promptHolds('second message'));
     again.ui.unmount();
   });
 
@@ -318,7 +321,7 @@ describe('input', () => {
     app.press('\x1b[D', '\x1b[D', '\x1b[3~'); // Left Left Delete: "Xhello"... removes the space
     app.press('\x1b[H', '\x1b[3~'); // Home Delete: "helloY"
     app.press('\x1b[F', '!'); // End: "helloY!"
-    await app.waitScreen(/› helloY!\s*\n/);
+    await app.waitScreen(promptHolds('helloY!'));
     app.press('\x15'); // Ctrl+U
     await app.waitScreen(/› \s*Send a message/);
     app.ui.unmount();
@@ -394,12 +397,12 @@ describe('interrupting', () => {
     await app.waitScreen('Stopped. Press Ctrl+C again to exit.');
     app.press('x'); // any other key disarms
     app.press('some text');
-    await app.waitScreen(/› xsome text/);
+    await app.waitScreen(promptHolds('xsome text'));
     app.press('\x03');
     await app.waitScreen(/› \s*Send a message/);
     await app.waitScreen('Cleared (↑ brings it back)');
     app.press(UP);
-    await app.waitScreen(/› xsome text\s*\n/);
+    await app.waitScreen(promptHolds('xsome text'));
     app.press('\x03', '\x03');
     await app.waitScreen('Press Ctrl+C again to exit');
     app.ui.unmount();

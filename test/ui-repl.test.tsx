@@ -54,7 +54,8 @@ async function newSession(opts: { incognito?: boolean } = {}) {
     incognito: opts.incognito ?? false,
     now: () => new Date(),
   });
-  return { dir, store, session, historyPath: path.join(dir, 'history', 'alice.jsonl') };
+  // Where the CLI puts it, so the store's forget scrubs the same file.
+  return { dir, store, session, historyPath: store.inputHistoryPath('alice') };
 }
 
 const chatRequests = () => fake.requests.filter((r) => r.path === '/v1/messages' && !r.body.output_config);
@@ -245,6 +246,21 @@ describe('slash commands', () => {
     await app.waitScreen('Nothing remembered has the id f_nope');
     const after = JSON.parse(await fs.readFile(path.join(app.dir, 'alice.json'), 'utf8'));
     expect(after.facts).toHaveLength(0);
+    app.ui.unmount();
+  });
+
+  it('/forget also scrubs the prompt history, on disk and in the running REPL', async () => {
+    const app = await renderApp();
+    app.press('/remember I have a cat called Whiskers', ENTER);
+    await app.waitScreen('+ remembered: I have a cat called Whiskers');
+    const id = JSON.parse(await fs.readFile(path.join(app.dir, 'alice.json'), 'utf8')).facts[0].id;
+    app.press(`/forget ${id}`, ENTER);
+    await app.waitScreen(`- forgot ${id}`);
+    app.press(UP, UP); // the /forget line, then nothing older
+    await app.waitScreen(promptHolds(`/forget ${id}`));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(app.screen()).toMatch(promptHolds(`/forget ${id}`));
+    expect(readSync(app.historyPath)).not.toContain('Whiskers');
     app.ui.unmount();
   });
 

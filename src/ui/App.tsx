@@ -61,12 +61,16 @@ export function App({ session, historyPath, memoryLine, memoryView }: AppProps) 
   const budget = liveBudget(rows);
   const layout = useRef({ columns, maxLiveRows: budget.splitRows });
   layout.current = { columns, maxLiveRows: budget.splitRows };
+  // The prompt is created after the chat (it reports to it), so the chat reaches it through a ref.
+  const reloadHistory = useRef(() => {});
   const chat = useChat(session, {
     memoryView,
     layout: () => layout.current,
     banner: [{ text: bannerLine(memoryLine), tone: 'accent' }],
+    onForgot: () => reloadHistory.current(),
   });
   const prompt = usePrompt(historyPath, (message) => chat.note(message, 'warn'));
+  reloadHistory.current = prompt.reloadHistory;
   const [hint, setHint] = useState<string | null>(null);
   const [leaving, setLeaving] = useState(false);
   const ctrlCAt = useRef(0);

@@ -94,9 +94,10 @@ async function saveAtExit(
   let report: SaveReport;
   let saved: ReplExit['saved'];
   try {
-    // TODO(review): `--review` needs a core hook that proposes the changes before they are
-    // written (finish() merges and writes in one step). Until then changes are saved directly
-    // and the report says so.
+    // TODO(review): `--review` needs `finish` to take a reviewer (items in, accepted flags out)
+    // between extraction and the write; core/review.ts has the pure `reviewItems`/`acceptedOps`
+    // for it, but `finish()` still merges and writes in one step. Until then changes are saved
+    // directly and the report says so (no fake confirmation).
     const outcome: ExtractionOutcome | null = await session.finish(deadline);
     report = outcome
       ? { kind: 'saved', outcome, reviewUnavailableFor: options.review ? session.options.userId : null }

@@ -20,10 +20,12 @@ export interface CommandContext {
   readonly memoryView: () => string;
 }
 
-/** What a command did: lines to print, and whether the conversation was cleared. */
+/** What a command did: lines to print, and what else changed that the REPL must follow. */
 export interface CommandResult {
   readonly lines: readonly OutputLine[];
   readonly cleared?: boolean;
+  /** Something was forgotten: the input history on disk was scrubbed too, so reload it. */
+  readonly forgot?: boolean;
 }
 
 /** A slash command. `run` may throw (e.g. a lock timeout); the caller prints the error. */
@@ -79,7 +81,7 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
       if (!args) return result(line('Usage: /forget <id>; /memory shows the ids', 'warn'));
       const removed = await ctx.session.forget(args);
       return removed
-        ? result(line(`- forgot ${args}`, 'good'))
+        ? { lines: [line(`- forgot ${args}`, 'good')], forgot: true }
         : result(line(`Nothing remembered has the id ${args}; /memory shows the ids.`, 'warn'));
     },
   },

@@ -58,6 +58,8 @@ export interface ChatOptions {
   readonly layout: () => SplitLayout;
   /** Lines shown first (what is remembered, a tip). */
   readonly banner: readonly OutputLine[];
+  /** Called after `/forget` removed something (it also scrubbed the input history file). */
+  readonly onForgot: () => void;
 }
 
 /** Delay before pushing buffered deltas to React (ms): ~30 frames per second, Ink's own cap. */
@@ -169,6 +171,7 @@ export function useChat(session: ChatSession, options: ChatOptions): Chat {
           run(async () => {
             const result = await parsed.command.run(parsed.args, { session, memoryView: opts.current.memoryView });
             lines(result.lines, false);
+            if (result.forgot) opts.current.onForgot();
           });
           return 'started';
         case 'message':

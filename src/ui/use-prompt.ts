@@ -27,6 +27,8 @@ export interface Prompt {
   take(): string | null;
   /** Empties the prompt (Ctrl+C on a non-empty prompt), keeping the text in the history so ↑ brings it back. */
   clear(): void;
+  /** Re-reads the history file (after `/forget` scrubbed it), once pending writes are done. */
+  reloadHistory(): void;
 }
 
 const EDITS: Partial<Record<string, (s: ed.EditorState) => ed.EditorState>> = {
@@ -70,6 +72,23 @@ export function usePrompt(historyPath: string, onWarning: (message: string) => v
       cursor.current = { index: entries.current.length, draft: '' };
       ready.current = true;
       return history;
+    });
+  }, [historyPath]);
+
+  const reloadHistory = useCallback(() => {
+    // Up/Down wait for the re-read, so they never show an entry that was just forgotten.
+    ready.current = false;
+    writes.current = writes.current.then(async (previous) => {
+      try {
+        const { entries: loaded, history } = await openHistory(historyPath);
+        entries.current = loaded;
+        cursor.current = { index: loaded.length, draft: '' };
+        return history;
+      } catch {
+        return previous;
+      } finally {
+        ready.current = true;
+      }
     });
   }, [historyPath]);
 
@@ -159,7 +178,8 @@ export function usePrompt(historyPath: string, onWarning: (message: string) => v
         if (text.trim()) record(text);
         else set(ed.EMPTY_EDITOR);
       },
+      reloadHistory,
     }),
-    [editor, candidates, edit, take, record, set],
+    [editor, candidates, edit, take, record, set, reloadHistory],
   );
 }

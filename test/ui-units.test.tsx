@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
+import { Box } from 'ink';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { emptyUsage } from '../src/core/model.js';
@@ -12,6 +13,7 @@ import { layoutInput } from '../src/ui/input-view.js';
 import { createKeyDecoder, type KeyEvent } from '../src/ui/keys.js';
 import * as ed from '../src/ui/line-editor.js';
 import { Markdown } from '../src/ui/Markdown.js';
+import { dropWrapSpace } from '../src/ui/Prose.js';
 import { describeSave } from '../src/ui/memory-diff.js';
 import { completeCommand, helpLines, parseInput, SLASH_COMMANDS, type CommandContext } from '../src/ui/slash-commands.js';
 import { AnswerStream, splitStable, toChunk, type AnswerChunk } from '../src/ui/stream-split.js';
@@ -318,7 +320,9 @@ describe('Markdown', () => {
     const chunk: AnswerChunk = { markdown, continuesFence: false, fenceContinues: false, gapBefore: false, ...extra };
     const ui = render(
       <ThemeContext.Provider value={createTheme(true)}>
-        <Markdown chunk={chunk} width={width} />
+        <Box width={width}>
+          <Markdown chunk={chunk} width={width} />
+        </Box>
       </ThemeContext.Provider>,
     );
     const frame = ui.lastFrame() ?? '';
@@ -348,6 +352,14 @@ describe('Markdown', () => {
     expect(bottom).not.toMatch(/╭/);
     expect(bottom).not.toContain('ts\n');
     expect(bottom).toMatch(/│ const b = 2;\s+│\n╰─+╯/);
+  });
+
+  it('wraps prose without a stray space starting a row', () => {
+    expect(dropWrapSpace('  indented first row', 0)).toBe('  indented first row');
+    expect(dropWrapSpace(' next', 1)).toBe('next');
+    expect(dropWrapSpace('\x1b[2m next', 2)).toBe('\x1b[2mnext');
+    // "aaaaa bbbb" fills the 10 columns exactly; Ink would start the next row with the space.
+    expect(show('aaaaa bbbb cc dd', {}, 10)).toBe('aaaaa bbbb\ncc dd');
   });
 
   it('decodes entities and shows links and images as text', () => {

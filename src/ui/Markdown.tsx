@@ -3,10 +3,11 @@
  * and code blocks in a visible frame (left open at a seam between two chunks). Ink wraps the
  * text to the terminal width. With colour off (NO_COLOR) the Markdown source is shown as is.
  */
-import { Box, Text, Transform } from 'ink';
+import { Box, Text } from 'ink';
 import { lexer, type MarkedToken, type Token, type Tokens } from 'marked';
 import { memo, useMemo, type ReactNode } from 'react';
 import { decodeEntities, inlineText, renderInline } from './markdown-inline.js';
+import { Prose } from './Prose.js';
 import type { AnswerChunk } from './stream-split.js';
 import { useTheme, type Theme } from './theme.js';
 
@@ -158,18 +159,6 @@ function renderTable(table: Tokens.Table, ctx: BlockContext): ReactNode {
       ))}
     </Box>
   );
-}
-
-/**
- * Ink wraps text keeping the space at a break, so a line that fills the width exactly pushes the
- * space to the start of the next row. Prose drops that one space (after any style codes).
- */
-function Prose({ children }: { readonly children: ReactNode }) {
-  return <Transform transform={dropWrapSpace}>{children}</Transform>;
-}
-
-function dropWrapSpace(line: string, index: number): string {
-  return index === 0 ? line : line.replace(/^((?:\x1b\[[\d;]*m)*) /, '$1');
 }
 
 /** Props of `CodeBlock`: the open sides are seams with the neighbouring chunk. */

@@ -4,6 +4,7 @@
  */
 import { Box, Text } from 'ink';
 import { Markdown } from './Markdown.js';
+import { Prose } from './Prose.js';
 import { useTheme } from './theme.js';
 import type { TranscriptItem } from './use-chat.js';
 
@@ -38,7 +39,9 @@ export function TranscriptItemView({ item, width }: TranscriptItemProps) {
             <Box flexShrink={0}>
               <Text {...theme.tone('prompt')}>{'› '}</Text>
             </Box>
-            <Text {...theme.tone('dim')}>{shown}</Text>
+            <Prose>
+              <Text {...theme.tone('dim')}>{shown}</Text>
+            </Prose>
           </Box>
           {note ? <Text {...theme.tone('dim')}>{`  ${note}`}</Text> : null}
         </Box>
@@ -53,7 +56,9 @@ export function TranscriptItemView({ item, width }: TranscriptItemProps) {
     case 'line':
       return (
         <Box marginTop={item.gapBefore ? 1 : 0}>
-          <Text {...theme.tone(item.line.tone)}>{item.line.text}</Text>
+          <Prose>
+            <Text {...theme.tone(item.line.tone)}>{item.line.text}</Text>
+          </Prose>
         </Box>
       );
   }

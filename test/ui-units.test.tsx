@@ -299,7 +299,7 @@ describe('exit report', () => {
     expect(lines).toEqual([
       'Memory updated (4 changes):',
       '+ Prefers metric units',
-      '~ Lives in Porto (was Lives in Lisbon)',
+      '~ Lives in Porto (was: Lives in Lisbon)',
       '- retracted: Owns a cat',
       '= already known: Likes tea',
       'Saved to /mem/alice.json',

@@ -4,40 +4,20 @@
  */
 import type { CompactionDiff } from '../core/compaction.js';
 import type { ExtractionOutcome } from '../core/extraction.js';
+import { describeChange as describeOne, summarizeChanges } from '../core/describe-changes.js';
 import type { MemoryChange } from '../core/schema.js';
 
-/** One line for one change (pure). */
+/** One line for one change (pure); the wording is shared with the REPL (core/describe-changes.ts). */
 export function describeChange(change: MemoryChange): string {
-  switch (change.type) {
-    case 'add':
-      return `+ ${change.text}`;
-    case 'update':
-    case 'supersede':
-      return `~ ${change.text} (was: ${change.was})`;
-    case 'retract':
-      return `- retracted: ${change.text}`;
-    case 'evict':
-      return `- dropped to stay within limits: ${change.text}`;
-    case 'refresh':
-      return `= already known: ${change.text}`;
-    case 'decision':
-      return `+ decided: ${change.text}`;
-    case 'summary':
-      return `~ summary rewritten`;
-  }
+  return describeOne(change).text;
 }
 
 /** The lines shown after an extraction (pure): each change, a count line, and where it was written. */
 export function describeChanges(outcome: ExtractionOutcome): string[] {
-  const visible = outcome.changes.filter((c) => c.type !== 'summary');
   if (!outcome.extracted) return ['Nothing to remember from this session.'];
+  const visible = outcome.changes.filter((c) => c.type !== 'summary');
   const lines = visible.length === 0 ? ['Nothing new to remember.'] : visible.map(describeChange);
-  const added = visible.filter((c) => c.type === 'add' || c.type === 'decision').length;
-  const updated = visible.filter((c) => c.type === 'update' || c.type === 'supersede').length;
-  const removed = visible.filter((c) => c.type === 'retract' || c.type === 'evict').length;
-  const notes: string[] = [];
-  if (outcome.droppedUngrounded > 0) notes.push(`${outcome.droppedUngrounded} unsupported item(s) dropped`);
-  if (outcome.redacted > 0) notes.push(`${outcome.redacted} secret(s) redacted`);
+  const { added, updated, removed, notes } = summarizeChanges(outcome);
   lines.push(
     `Memory saved: +${added} added, ~${updated} updated, -${removed} removed → ${outcome.memoryPath} (revision ${outcome.revision})${notes.length ? ` · ${notes.join(', ')}` : ''}`,
   );

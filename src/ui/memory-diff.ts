@@ -4,6 +4,7 @@
  * was written; or why nothing was saved. Pure.
  */
 import type { ExtractionOutcome } from '../core/extraction.js';
+import { describeChange as describeOne, summarizeChanges } from '../core/describe-changes.js';
 import type { MemoryChange } from '../core/schema.js';
 import type { OutputLine } from './slash-commands.js';
 
@@ -18,25 +19,9 @@ export type SaveReport =
   | { readonly kind: 'incognito' }
   | { readonly kind: 'failed'; readonly message: string };
 
-/** One memory change as a line of the diff. */
+/** One memory change as a line of the diff (the wording shared with pipe mode and `compact`). */
 export function describeChange(change: MemoryChange): OutputLine {
-  switch (change.type) {
-    case 'add':
-      return { text: `+ ${change.text}`, tone: 'good' };
-    case 'decision':
-      return { text: `+ decision: ${change.text}`, tone: 'good' };
-    case 'update':
-    case 'supersede':
-      return { text: `~ ${change.text} (was ${change.was})`, tone: 'warn' };
-    case 'retract':
-      return { text: `- retracted: ${change.text}`, tone: 'bad' };
-    case 'evict':
-      return { text: `- dropped to make room: ${change.text}`, tone: 'bad' };
-    case 'refresh':
-      return { text: `= already known: ${change.text}`, tone: 'dim' };
-    case 'summary':
-      return { text: '~ summary of you updated', tone: 'dim' };
-  }
+  return describeOne(change);
 }
 
 /** The whole report, first line first. */
@@ -55,9 +40,7 @@ export function describeSave(report: SaveReport): OutputLine[] {
     lines.push(...changes.map(describeChange));
   }
   if (outcome.changes.length > 0) lines.push({ text: `Saved to ${outcome.memoryPath}`, tone: 'dim' });
-  if (outcome.droppedUngrounded > 0) {
-    lines.push({ text: `(${outcome.droppedUngrounded} proposed item${outcome.droppedUngrounded === 1 ? ' was' : 's were'} dropped: not backed by your own words)`, tone: 'dim' });
-  }
+  for (const note of summarizeChanges(outcome).notes) lines.push({ text: `(${note})`, tone: 'dim' });
   for (const warning of outcome.warnings) lines.push({ text: `! ${warning}`, tone: 'dim' });
   if (report.reviewUnavailableFor !== null && changes.length > 0) {
     lines.push({

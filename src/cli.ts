@@ -7,7 +7,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import dotenv from 'dotenv';
 import { MemagentError } from './core/errors.js';
-import { resolveConfig, type CommonFlags, type Config } from './config.js';
+import type { CommonFlags, Config } from './config.js';
 
 declare const MEMAGENT_VERSION: string | undefined;
 const VERSION = typeof MEMAGENT_VERSION === 'string' ? MEMAGENT_VERSION : '0.1.0';
@@ -27,7 +27,9 @@ function fail(error: unknown): never {
   process.exit(70);
 }
 
-function config(flags: CommonFlags): Config {
+/** Resolves the configuration; loaded lazily because it brings zod, which `--version` does not need. */
+async function config(flags: CommonFlags): Promise<Config> {
+  const { resolveConfig } = await import('./config.js');
   return resolveConfig(flags, process.env, process.cwd());
 }
 
@@ -54,7 +56,7 @@ export function buildProgram(): Command {
     .option('--review', 'review each memory change before it is saved')
     .action(async (flags) => {
       const { runChat } = await import('./commands/chat.js');
-      process.exitCode = await runChat(config(flags), flags);
+      process.exitCode = await runChat(await config(flags), flags);
     });
 
   program
@@ -67,7 +69,7 @@ export function buildProgram(): Command {
     .addOption(memoryDirOption())
     .action(async (flags) => {
       const { runShow } = await import('./commands/show.js');
-      await runShow(config(flags), flags);
+      await runShow(await config(flags), flags);
     });
 
   program
@@ -79,7 +81,7 @@ export function buildProgram(): Command {
     .addOption(memoryDirOption())
     .action(async (flags) => {
       const { runCompact } = await import('./commands/compact.js');
-      process.exitCode = await runCompact(config(flags), flags);
+      process.exitCode = await runCompact(await config(flags), flags);
     });
 
   program
@@ -93,7 +95,7 @@ export function buildProgram(): Command {
     .addOption(memoryDirOption())
     .action(async (ids: string[], flags) => {
       const { runForget } = await import('./commands/manage.js');
-      process.exitCode = await runForget(config(flags), ids, flags);
+      process.exitCode = await runForget(await config(flags), ids, flags);
     });
 
   program
@@ -103,7 +105,7 @@ export function buildProgram(): Command {
     .addOption(memoryDirOption())
     .action(async (flags) => {
       const { runUndo } = await import('./commands/manage.js');
-      await runUndo(config(flags), flags);
+      await runUndo(await config(flags), flags);
     });
 
   program
@@ -114,7 +116,7 @@ export function buildProgram(): Command {
     .addOption(memoryDirOption())
     .action(async (flags) => {
       const { runExport } = await import('./commands/manage.js');
-      await runExport(config(flags), flags);
+      await runExport(await config(flags), flags);
     });
 
   return program;
@@ -126,6 +128,10 @@ async function main(): Promise<void> {
   const program = buildProgram();
   try {
     await program.parseAsync(process.argv);
+    // Exit now rather than when the event loop drains: idle keep-alive sockets and timers would
+    // otherwise keep a finished command alive for tens of ms. stdout/stderr writes to pipes, files
+    // and TTYs are synchronous on Linux, so nothing printed is lost.
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end through exitOverride with code 0.

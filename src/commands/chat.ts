@@ -25,6 +25,14 @@ export interface ChatFlags {
 const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM' | 'SIGHUP', number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 /**
+ * After the exit deadline, how long an aborted save may take to unwind (release its locks, print
+ * its line) before a signalled process ends anyway. The deadline aborts the model call and the
+ * lock wait; this bounds whatever else could still hang (a stalled disk), 1 s being ample for the
+ * few milliseconds the unwinding takes.
+ */
+const EXIT_GRACE_MS = 1000;
+
+/**
  * Runs a chat. Resolves with the exit code.
  * @throws UsageError, ConfigError, MemoryFileError (before anything is written).
  */
@@ -55,6 +63,7 @@ export async function runChat(config: Config, flags: ChatFlags): Promise<number>
     now,
   });
 
+  saveOnce(session);
   const stopSignals = installSignalHandlers(session, config.exitTimeoutMs);
   try {
     if (interactive) {
@@ -103,22 +112,43 @@ async function recoverPending(
 }
 
 /**
+ * Makes `session.finish` run once: later calls get the first call's promise. A signal arriving
+ * while end of input or /exit is already saving then waits for that save (bounded by its own
+ * deadline) instead of finding no journal, reporting nothing and exiting in the middle of it.
+ */
+function saveOnce(session: ChatSession): void {
+  const finish = session.finish.bind(session);
+  let saving: ReturnType<ChatSession['finish']> | null = null;
+  session.finish = (signal) => (saving ??= finish(signal));
+}
+
+/**
  * SIGINT/SIGTERM: restore the terminal, save within the deadline (or leave the journal), exit
- * 130/143. SIGHUP: the terminal is gone; leave the journal for the next run, exit 129.
+ * 130/143; a second signal meanwhile exits at once, leaving the journal. SIGHUP: the terminal is
+ * gone; leave the journal for the next run, exit 129.
  * @returns a function that removes the handlers.
  */
 function installSignalHandlers(session: ChatSession, exitTimeoutMs: number): () => void {
   let exiting = false;
+  const kept = 'this session is kept and will be saved next time';
   const handler = (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => {
-    if (exiting) return;
+    const code = SIGNAL_EXIT[signal];
+    if (exiting) {
+      // Asked twice: the user will not wait for the save. The journal stays for the next run.
+      if (signal !== 'SIGHUP') process.stderr.write(`memagent: ${signal} again, not waiting for the save; ${kept}\n`);
+      process.exit(code);
+    }
     exiting = true;
     restoreTerminal();
-    const code = SIGNAL_EXIT[signal];
     if (signal === 'SIGHUP') {
       session.abandon();
       process.exit(code);
     }
     process.stderr.write(`\nmemagent: ${signal}, saving memory (up to ${Math.round(exitTimeoutMs / 1000)} s)…\n`);
+    setTimeout(() => {
+      process.stderr.write(`memagent: could not save within ${Math.round(exitTimeoutMs / 1000)} s; ${kept}\n`);
+      process.exit(code);
+    }, exitTimeoutMs + EXIT_GRACE_MS);
     session
       .finish(AbortSignal.timeout(exitTimeoutMs))
       .then((outcome) => {
@@ -126,7 +156,7 @@ function installSignalHandlers(session: ChatSession, exitTimeoutMs: number): () 
       })
       .catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
-        process.stderr.write(`memagent: could not save now (${message}); this session is kept and will be saved next time\n`);
+        process.stderr.write(`memagent: could not save now (${message}); ${kept}\n`);
       })
       .finally(() => process.exit(code));
   };

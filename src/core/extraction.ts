@@ -35,6 +35,7 @@ export interface ExtractionDeps {
   /** The extraction model (a cheap Haiku). */
   extractModel: string;
   now: () => Date;
+  /** Aborts the model call and the wait for the memory file's lock (e.g. the exit deadline). */
   signal?: AbortSignal;
   onEvent?: (event: ModelEvent) => void;
 }
@@ -166,12 +167,18 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
   const grounded = groundExtraction(value, { userTurns, handles: prompt.handles, sessionDate });
   let changes: MemoryChange[] = [];
   let warnings: string[] = [];
-  const result = await deps.store.update(userId, (current) => {
-    const merged = mergeMemory(current, grounded.ops, { sessionId, now: deps.now() });
-    changes = merged.changes;
-    warnings = merged.warnings;
-    return { ...merged.memory, sessionCount: current.sessionCount + 1 };
-  });
+  // The deadline that bounded the model call bounds the wait for the lock too: at exit, a lock
+  // left by a dead process must not hold the user past MEMAGENT_EXIT_TIMEOUT_MS.
+  const result = await deps.store.update(
+    userId,
+    (current) => {
+      const merged = mergeMemory(current, grounded.ops, { sessionId, now: deps.now() });
+      changes = merged.changes;
+      warnings = merged.warnings;
+      return { ...merged.memory, sessionCount: current.sessionCount + 1 };
+    },
+    { signal: deps.signal },
+  );
   await retire(journalPath);
   return {
     journalPath,

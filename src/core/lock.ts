@@ -14,9 +14,10 @@
  *   lock of a SIGKILLed holder is reclaimed. The reclaim is rmdir-then-mkdir, not atomic: two
  *   waiters reclaiming the same stale lock in the same instant can both succeed (see doubts in
  *   `withLock`).
- * - Retries go through `retry` 0.12 on ANY error, not only "locked": a missing parent directory
- *   or EACCES is retried for the whole budget before failing; hence the parent check below.
- *   After the budget, the error is the most frequent one seen (code ELOCKED when held).
+ * - Its own retries go through `retry` 0.12, on ANY error, with timers nobody can cancel. We
+ *   call it with `retries: 0` and wait between tries ourselves (`acquire`, same backoff), so an
+ *   exit deadline can stop the wait. Like it, we retry any error: a missing parent directory or
+ *   EACCES would be retried for the whole budget before failing; hence the parent check below.
  * - When a refresh finds the mtime changed (someone else took it) or the directory gone, or
  *   cannot refresh for longer than `stale`, the lock is "compromised": `onCompromised(err)` runs
  *   from a timer, and its default throws (crashing the process). Releasing a compromised lock
@@ -62,6 +63,12 @@ export interface LockOptions {
   staleMs?: number;
   retries?: OperationOptions;
   maxAttempts?: number;
+  /**
+   * Stops waiting for a lock held elsewhere when aborted (e.g. the exit deadline): the wait
+   * ends at once with `LockError`. A free lock is still taken on the first try after the abort,
+   * and a section already running is never interrupted.
+   */
+  signal?: AbortSignal;
 }
 
 /** Passed to a locked section. */
@@ -102,14 +109,67 @@ async function checkParent(target: string): Promise<void> {
   }
 }
 
+/** The waits (ms) between tries, computed as the `retry` package does for proper-lockfile. */
+function backoff(policy: OperationOptions): number[] {
+  if (Array.isArray(policy)) return [...policy].sort((a, b) => a - b);
+  const retries = policy.retries ?? 10;
+  const factor = policy.factor ?? 2;
+  const min = policy.minTimeout ?? 1000;
+  const max = policy.maxTimeout ?? Infinity;
+  const waits = Array.from({ length: retries }, (_, i) =>
+    Math.min(Math.round((policy.randomize ? Math.random() + 1 : 1) * min * factor ** i), max),
+  );
+  return waits.sort((a, b) => a - b);
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((done) => {
+    if (signal?.aborted) return done();
+    const onAbort = () => {
+      clearTimeout(timer);
+      done();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      done();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Takes the lock, waiting between tries by `opts.retries` (every error is retried, as
+ * proper-lockfile's own retries do). The tries are ours rather than proper-lockfile's so that
+ * `opts.signal` can end the wait: its retry timer cannot be cancelled, and an exit deadline must
+ * not sit behind a lock a dead process left for LOCK_STALE_MS.
+ */
+async function acquire(target: string, opts: LockOptions, onCompromised: () => void): Promise<() => Promise<void>> {
+  const lockDir = lockDirOf(target);
+  const waits = backoff(opts.retries ?? LOCK_RETRIES);
+  for (let i = 0; ; i++) {
+    try {
+      return await lockfile.lock(target, { realpath: false, stale: opts.staleMs ?? LOCK_STALE_MS, retries: 0, onCompromised });
+    } catch (err) {
+      if (i < waits.length && !opts.signal?.aborted) {
+        await pause(waits[i], opts.signal);
+        if (!opts.signal?.aborted) continue;
+      }
+      const what = opts.signal?.aborted ? 'stopped waiting at the deadline, nothing was written' : 'try again';
+      if (codeOf(err) === 'ELOCKED') throw new LockError(`memory file is locked by another memagent (${lockDir}); ${what}`);
+      throw new LockError(`cannot lock ${target}: ${(err as Error).message}`);
+    }
+  }
+}
+
 /**
  * Runs `fn` while holding the cross-process lock of `filePath` (a directory `<filePath>.lock`;
  * `filePath` itself need not exist, its directory must). Resolves with `fn`'s result, and always
  * releases the lock, also when `fn` throws (its error is rethrown).
  *
- * Waits up to ~13.4 s (LOCK_RETRIES) for another holder; then throws `LockError` ("memory file is
- * locked by another memagent (…); try again"). A lock left by a killed process is reclaimed once
- * stale (LOCK_STALE_MS). If the lock is lost while `fn` runs (proper-lockfile reports it
+ * Waits up to ~13.4 s (LOCK_RETRIES) for another holder, or until `opts.signal` aborts; then
+ * throws `LockError` ("memory file is locked by another memagent (…); try again"). A lock left
+ * by a killed process is reclaimed once stale (LOCK_STALE_MS). If the lock is lost while `fn` runs (proper-lockfile reports it
  * compromised, or the lock directory vanished), `fn`'s result or error is discarded and the
  * whole section is run again with a fresh lock, at most LOCK_MAX_ATTEMPTS times, then
  * `LockError`. A section is therefore never reported done on a lock it lost; but it may have
@@ -128,24 +188,11 @@ export async function withLock<T>(filePath: string, fn: (lock: LockHandle) => Pr
   await checkParent(target);
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     let compromised = false;
-    let release: () => Promise<void>;
-    try {
-      release = await lockfile.lock(target, {
-        realpath: false,
-        stale: opts.staleMs ?? LOCK_STALE_MS,
-        retries: opts.retries ?? LOCK_RETRIES,
-        // The default throws from a timer and kills the process; we record the loss instead and
-        // let the section's commit check (assertHeld) and the retry below deal with it.
-        onCompromised: () => {
-          compromised = true;
-        },
-      });
-    } catch (err) {
-      if (codeOf(err) === 'ELOCKED') {
-        throw new LockError(`memory file is locked by another memagent (${lockDir}); try again`);
-      }
-      throw new LockError(`cannot lock ${target}: ${(err as Error).message}`);
-    }
+    // The default throws from a timer and kills the process; we record the loss instead and let
+    // the section's commit check (assertHeld) and the retry below deal with it.
+    const release = await acquire(target, opts, () => {
+      compromised = true;
+    });
     const lost = (): boolean => {
       if (compromised) return true;
       try {

@@ -208,11 +208,12 @@ export class MemoryStore {
    * `revision = before.revision + 1` and `updatedAt = now()`, after saving the previous bytes to
    * history. `fn` returning null writes nothing. Atomic: the file is the old or the new version.
    * `fn` may be called more than once if the lock is lost and the section re-run; each call gets
-   * the file as it is then.
+   * the file as it is then. `opts.signal` stops waiting for a lock held elsewhere (LockError,
+   * nothing written); it never interrupts the write itself.
    * @throws MemoryFileError if the current file is corrupt (nothing written); MemagentError if
    *   `fn` returned an invalid memory or another userId (a bug; nothing written); LockError.
    */
-  async update(userId: string, fn: (current: Memory) => Memory | null): Promise<UpdateResult> {
+  async update(userId: string, fn: (current: Memory) => Memory | null, opts: { signal?: AbortSignal } = {}): Promise<UpdateResult> {
     const file = await this.pathFor(userId);
     let committed: { bytes: Buffer; result: UpdateResult } | null = null;
     return withLock(
@@ -231,7 +232,7 @@ export class MemoryStore {
         committed = { bytes, result: { before, after, written: true } };
         return committed.result;
       },
-      this.lockOptions,
+      { ...this.lockOptions, signal: opts.signal ?? this.lockOptions.signal },
     );
   }
 

@@ -61,7 +61,8 @@ export interface ModelClient {
   streamChat(req: ChatRequest, onEvent: (event: ModelEvent) => void): Promise<ChatResult>;
   /**
    * One structured-output call (`messages.parse` with `zodOutputFormat`).
-   * @throws ApiError (kind `invalid_output` when the answer is not valid for the schema).
+   * @throws ApiError (kind `invalid_output` when the answer is not valid for the schema, `timeout`
+   *   when `req.signal` stopped it).
    */
   structured<T>(req: StructuredRequest<T>, onEvent?: (event: ModelEvent) => void): Promise<{ value: T; usage: Usage }>;
 }
@@ -158,6 +159,11 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
         return { value: message.parsed_output as never, usage: toUsage(message.usage) };
       } catch (error) {
         if (error instanceof ApiError) throw error;
+        // Our own deadline (e.g. the exit timeout), not the API: the SDK reports it as an
+        // APIUserAbortError, which would otherwise read as "interrupted by the API".
+        if (req.signal?.aborted) {
+          throw new ApiError('timeout', `the ${req.model} call did not finish before the deadline and was stopped`);
+        }
         throw translateError(error, req.model, options.baseURL);
       }
     },

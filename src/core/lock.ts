@@ -29,7 +29,7 @@
  * - It is not re-entrant: locking a file this process already holds waits like any other waiter
  *   (and times out).
  */
-import { constants, statSync } from 'node:fs';
+import fs, { constants, statSync } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -91,6 +91,17 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
+/**
+ * The file system proper-lockfile works through: node's, except that lock directories are made
+ * 0o700 rather than 0o777 minus the umask. A lock directory others can write into could be
+ * wedged by anyone dropping a file in it: a non-empty directory is never removed, neither on
+ * release nor when stale, so every later write of that memory file would fail.
+ */
+const LOCK_FS = {
+  ...fs,
+  mkdir: (dir: string, callback: (err: NodeJS.ErrnoException | null) => void) => fs.mkdir(dir, { mode: 0o700 }, callback),
+};
+
 function lockDirOf(target: string): string {
   return `${target}.lock`;
 }
@@ -149,7 +160,7 @@ async function acquire(target: string, opts: LockOptions, onCompromised: () => v
   const waits = backoff(opts.retries ?? LOCK_RETRIES);
   for (let i = 0; ; i++) {
     try {
-      return await lockfile.lock(target, { realpath: false, stale: opts.staleMs ?? LOCK_STALE_MS, retries: 0, onCompromised });
+      return await lockfile.lock(target, { realpath: false, stale: opts.staleMs ?? LOCK_STALE_MS, retries: 0, onCompromised, fs: LOCK_FS });
     } catch (err) {
       if (i < waits.length && !opts.signal?.aborted) {
         await pause(waits[i], opts.signal);
@@ -241,6 +252,7 @@ export async function holdLock(filePath: string, opts: Pick<LockOptions, 'staleM
       realpath: false,
       stale: opts.staleMs ?? LOCK_STALE_MS,
       retries: 0,
+      fs: LOCK_FS,
       onCompromised: () => {
         compromised = true;
       },
@@ -273,5 +285,5 @@ export async function isLockLive(filePath: string, opts: Pick<LockOptions, 'stal
   } catch {
     return false;
   }
-  return lockfile.check(resolve(filePath), { realpath: false, stale: opts.staleMs ?? LOCK_STALE_MS });
+  return lockfile.check(resolve(filePath), { realpath: false, stale: opts.staleMs ?? LOCK_STALE_MS, fs: LOCK_FS });
 }

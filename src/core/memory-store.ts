@@ -126,6 +126,17 @@ function describeIssues(error: ZodError): string {
   return `${shown.join('; ')}${more}`;
 }
 
+/**
+ * Text from a file's contents made safe for a one-line error message: V8's JSON errors quote the
+ * text around the fault, and a userId is any string, so a hostile file could otherwise put line
+ * breaks or terminal escapes on the user's screen. Control, line-separator and bidi characters
+ * are shown as `\uXXXX`; the result is cut to `max` characters.
+ */
+function printable(text: string, max: number): string {
+  const shown = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return shown.length > max ? `${shown.slice(0, max - 1)}…` : shown;
+}
+
 function isInside(dir: string, target: string): boolean {
   const rel = relative(dir, target);
   return rel !== '' && !isAbsolute(rel) && rel.split(/[\\/]/)[0] !== '..';
@@ -182,7 +193,7 @@ export class MemoryStore {
       } catch {
         throw new MemoryFileError(file, 'is a symlink to nothing; refusing');
       }
-      if (!isInside(realDir, target)) throw new MemoryFileError(file, `is a symlink that leaves the memory dir (to ${target}); refusing`);
+      if (!isInside(realDir, target)) throw new MemoryFileError(file, `is a symlink that leaves the memory dir (to ${printable(target, 200)}); refusing`);
       info = await stat(target);
     }
     if (!info.isFile()) throw new MemoryFileError(file, 'is not a regular file; refusing');
@@ -592,7 +603,7 @@ export class MemoryStore {
     try {
       raw = JSON.parse(text);
     } catch (err) {
-      throw new MemoryFileError(file, `is not valid JSON (${(err as Error).message}); ${FIX_HINT}`);
+      throw new MemoryFileError(file, `is not valid JSON (${printable((err as Error).message, 200)}); ${FIX_HINT}`);
     }
     const version = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
     if (typeof version === 'number' && version > SCHEMA_VERSION) {
@@ -601,7 +612,7 @@ export class MemoryStore {
     const result = memorySchema.safeParse(raw);
     if (!result.success) throw new MemoryFileError(file, `does not match the memory schema: ${describeIssues(result.error)}; ${FIX_HINT}`);
     if (result.data.userId !== userId) {
-      throw new MemoryFileError(file, `holds the memory of user "${result.data.userId}", not "${userId}"; ${FIX_HINT}`);
+      throw new MemoryFileError(file, `holds the memory of user "${printable(result.data.userId, 80)}", not "${userId}"; ${FIX_HINT}`);
     }
     return result.data;
   }

@@ -272,12 +272,20 @@ export function translateError(error: unknown, model: string, baseURL?: string):
     return new ApiError('invalid_output', `the ${model} structured output ${what}`);
   }
   const message = error instanceof Error ? error.message : String(error);
+  // undici ends a response body whose connection the server dropped with TypeError('terminated').
+  if (message === 'terminated') return new ApiError('stream', 'the connection to the API was lost');
   return new ApiError('stream', oneLine(message));
 }
 
+/** The most telling part of a connection error's cause chain: an errno code, else the innermost message. */
 function describeCause(cause: Error): string {
-  const code = (cause as { code?: string }).code ?? (cause.cause as { code?: string } | undefined)?.code;
-  return code ? `${code}` : oneLine(cause.message);
+  let innermost: Error = cause;
+  for (let e: unknown = cause, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code) return code;
+    innermost = e;
+  }
+  return oneLine(innermost.message);
 }
 
 function oneLine(s: string): string {

@@ -40,7 +40,12 @@ export async function runPipe(session: ChatSession, opts: { exitTimeoutMs: numbe
   process.stderr.write('memagent: saving memory…\n');
   try {
     const outcome = await session.finish(AbortSignal.timeout(opts.exitTimeoutMs));
-    if (outcome) process.stderr.write(`${describeChanges(outcome).join('\n')}\n`);
+    if (outcome) {
+      process.stderr.write(`${describeChanges(outcome).join('\n')}\n`);
+      // What grounding and the merge refused or cut (unknown facts, over-long or too many items):
+      // a script's log is where a misbehaving extraction model gets noticed.
+      for (const warning of outcome.warnings) process.stderr.write(`memagent: note: ${warning}\n`);
+    }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`memagent: could not save memory now (${message}); this session is kept and will be saved next time\n`);

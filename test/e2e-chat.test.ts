@@ -157,6 +157,14 @@ describe('errors a user can cause are one line and an exit code', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
+  it('--review without a terminal is a usage error (it has no one to ask)', async () => {
+    const ws = await workspace();
+    const r = await runCli(['chat', '--user', 'alice', '--review'], { ...ws, input: 'hi\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--review .*terminal/);
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it('a corrupt memory file is reported, never overwritten, and chat refuses that user', async () => {
     const ws = await workspace();
     await fs.mkdir(ws.memoryDir, { recursive: true });

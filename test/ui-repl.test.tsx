@@ -473,14 +473,40 @@ describe('runRepl', () => {
     expect(journals.some((j) => j.endsWith('.jsonl'))).toBe(true);
   });
 
-  it('--review is reported as unavailable rather than faked', async () => {
+  it('--review asks about each proposed change and writes only what was kept', async () => {
+    const repl = await startRepl({ review: true });
+    repl.press('I live in Porto. I like green tea. I prefer metric units.', ENTER);
+    await repl.waitText('You said');
+    repl.press('exit', ENTER);
+    await repl.waitText('Keep this?');
+    expect(repl.text()).toContain('? + I live in Porto.');
+    repl.press('y');
+    await repl.waitText('? + I like green tea.');
+    repl.press('n');
+    await repl.waitText('? + I prefer metric units.');
+    repl.press('y');
+    await repl.waitText('? ~ summary:');
+    repl.press('n');
+    expect(await repl.done).toEqual({ reason: 'exit', saved: 'ok' });
+    const file = JSON.parse(await fs.readFile(path.join(repl.dir, 'alice.json'), 'utf8'));
+    const texts = file.facts.map((f: { text: string }) => f.text);
+    expect(texts).toContain('I live in Porto.');
+    expect(texts).toContain('I prefer metric units.');
+    expect(texts).not.toContain('I like green tea.');
+    expect(file.summary).toBe('');
+    expect(repl.text()).toContain('+ I prefer metric units.');
+  });
+
+  it('--review: Esc keeps none of the rest, and nothing rejected is written', async () => {
     const repl = await startRepl({ review: true });
     repl.press('I live in Porto.', ENTER);
     await repl.waitText('You said');
     repl.press('exit', ENTER);
-    await repl.done;
-    expect(repl.text()).toContain('+ I live in Porto.');
-    expect(repl.text()).toContain('--review is not available yet');
+    await repl.waitText('Keep this?');
+    repl.press('\x1b');
+    expect(await repl.done).toEqual({ reason: 'exit', saved: 'ok' });
+    const file = JSON.parse(await fs.readFile(path.join(repl.dir, 'alice.json'), 'utf8'));
+    expect(file.facts).toEqual([]);
   });
 
   it('keeps the live region small during a long answer (no full-screen redraw) and follows a resize', async () => {

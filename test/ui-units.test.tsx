@@ -284,7 +284,6 @@ describe('exit report', () => {
   it('says every kind of change in words', () => {
     const lines = describeSave({
       kind: 'saved',
-      reviewUnavailableFor: null,
       outcome: {
         ...outcome,
         changes: [
@@ -307,7 +306,7 @@ describe('exit report', () => {
   });
 
   it('covers nothing new, incognito and failure', () => {
-    expect(describeSave({ kind: 'saved', reviewUnavailableFor: null, outcome: { ...outcome, changes: [] } })[0].text).toBe('Nothing new to remember.');
+    expect(describeSave({ kind: 'saved', outcome: { ...outcome, changes: [] } })[0].text).toBe('Nothing new to remember.');
     expect(describeSave({ kind: 'incognito' })[0].text).toBe('Incognito: nothing saved.');
     expect(describeSave({ kind: 'failed', message: 'timed out after 10 s' })[0].text).toBe(
       'Could not save memory now (timed out after 10 s); this session is kept and will be saved next time.',

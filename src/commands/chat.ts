@@ -5,6 +5,7 @@
  * SIGHUP (terminal closed) leaves the journal for next time (exit 129).
  */
 import path from 'node:path';
+import { UsageError } from '../core/errors.js';
 import { ChatSession, DEFAULT_MAX_TOKENS } from '../core/chat-session.js';
 import { extractPending, type ExtractionOutcome } from '../core/extraction.js';
 import { MemoryStore } from '../core/memory-store.js';
@@ -50,6 +51,9 @@ export async function runChat(config: Config, flags: ChatFlags): Promise<number>
   });
   const now = () => new Date();
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  if (flags.review && !interactive) {
+    throw new UsageError('--review asks about each change in the terminal; it needs stdin and stdout to be a terminal');
+  }
 
   if (!flags.incognito) await recoverPending(store, model, config, userId);
 
@@ -63,7 +67,6 @@ export async function runChat(config: Config, flags: ChatFlags): Promise<number>
     now,
   });
 
-  saveOnce(session);
   const stopSignals = installSignalHandlers(session, config.exitTimeoutMs);
   try {
     if (interactive) {
@@ -109,17 +112,6 @@ async function recoverPending(
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`memagent: could not save an earlier session yet (${message}); will retry next time\n`);
   }
-}
-
-/**
- * Makes `session.finish` run once: later calls get the first call's promise. A signal arriving
- * while end of input or /exit is already saving then waits for that save (bounded by its own
- * deadline) instead of finding no journal, reporting nothing and exiting in the middle of it.
- */
-function saveOnce(session: ChatSession): void {
-  const finish = session.finish.bind(session);
-  let saving: ReturnType<ChatSession['finish']> | null = null;
-  session.finish = (signal) => (saving ??= finish(signal));
 }
 
 /**

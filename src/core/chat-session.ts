@@ -4,7 +4,7 @@
  * through `send`, `clear` and `finish`, and render the `SessionEvent`s it emits.
  */
 import { ApiError } from './errors.js';
-import { extractJournal, type ExtractionOutcome } from './extraction.js';
+import { extractJournal, type ExtractionDeps, type ExtractionOutcome } from './extraction.js';
 import { newSessionId, openJournal, type Journal } from './journal.js';
 import type { MemoryStore } from './memory-store.js';
 import { emptyUsage, StreamBrokenError, type ModelClient, type Usage } from './model.js';
@@ -72,6 +72,7 @@ export class ChatSession {
   memory: Memory;
   systemPrompt: string;
   private journal: Journal | null = null;
+  private finishing: Promise<ExtractionOutcome | null> | null = null;
   private readonly store: MemoryStore;
   private readonly model: ModelClient;
 
@@ -236,15 +237,22 @@ export class ChatSession {
   /**
    * Ends the session: closes the journal and runs the extraction pass over it. Incognito sessions
    * and sessions without a user turn extract nothing. On failure the journal stays for the next
-   * run and the error is rethrown.
-   * @param signal aborts the extraction call (e.g. the exit deadline).
+   * run and the error is rethrown. Runs once: later calls (a signal arriving during the save at
+   * exit) get the first call's promise.
+   * @param signal aborts the extraction call and the wait for the lock (e.g. the exit deadline).
+   * @param review `chat --review`: decides which proposed changes are written.
    */
-  async finish(signal?: AbortSignal): Promise<ExtractionOutcome | null> {
+  finish(signal?: AbortSignal, review?: ExtractionDeps['review']): Promise<ExtractionOutcome | null> {
+    this.finishing ??= this.runFinish(signal, review);
+    return this.finishing;
+  }
+
+  private async runFinish(signal?: AbortSignal, review?: ExtractionDeps['review']): Promise<ExtractionOutcome | null> {
     const journal = this.journal;
     if (!journal) return null;
     this.journal = null;
     return extractJournal(
-      { store: this.store, model: this.model, extractModel: this.options.extractModel, now: this.options.now, signal },
+      { store: this.store, model: this.model, extractModel: this.options.extractModel, now: this.options.now, signal, review },
       this.options.userId,
       journal.path,
       journal.handOver(),

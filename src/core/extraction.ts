@@ -11,6 +11,7 @@ import { mergeMemory } from './merge.js';
 import type { MemoryStore } from './memory-store.js';
 import type { ModelClient, ModelEvent } from './model.js';
 import { redactSecrets } from './redact.js';
+import { acceptedOps, reviewItems, type ReviewItem } from './review.js';
 import { extractionSchema, type Fact, type Memory, type MemoryChange, type Turn } from './schema.js';
 
 /** What an extraction pass did, for the exit line and the diff. */
@@ -38,6 +39,11 @@ export interface ExtractionDeps {
   /** Aborts the model call and the wait for the memory file's lock (e.g. the exit deadline). */
   signal?: AbortSignal;
   onEvent?: (event: ModelEvent) => void;
+  /**
+   * `chat --review`: called with the proposed changes (after grounding, before the lock); only
+   * the items answered `true` are written. Not called when nothing is proposed.
+   */
+  review?: (items: ReviewItem[]) => Promise<boolean[]>;
 }
 
 /** Upper bound of the extraction answer (tokens): room for a summary and a few dozen ops. */
@@ -181,6 +187,11 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
     deps.onEvent,
   );
   const grounded = groundExtraction(value, { userTurns, handles: prompt.handles, sessionDate });
+  let ops = grounded.ops;
+  if (deps.review) {
+    const items = reviewItems(memory, ops);
+    if (items.length > 0) ops = acceptedOps(ops, items, await deps.review(items));
+  }
   let changes: MemoryChange[] = [];
   let warnings: string[] = [];
   // The deadline that bounded the model call bounds the wait for the lock too: at exit, a lock
@@ -188,7 +199,7 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
   const result = await deps.store.update(
     userId,
     (current) => {
-      const merged = mergeMemory(current, grounded.ops, { sessionId, now: deps.now() });
+      const merged = mergeMemory(current, ops, { sessionId, now: deps.now() });
       changes = merged.changes;
       warnings = merged.warnings;
       return { ...merged.memory, sessionCount: current.sessionCount + 1 };

@@ -10,12 +10,7 @@ import type { OutputLine } from './slash-commands.js';
 
 /** How the exit save ended, as the report shows it. */
 export type SaveReport =
-  | {
-      readonly kind: 'saved';
-      readonly outcome: ExtractionOutcome;
-      /** Set (to the user id) when `--review` was asked for: review is not implemented yet. */
-      readonly reviewUnavailableFor: string | null;
-    }
+  | { readonly kind: 'saved'; readonly outcome: ExtractionOutcome }
   | { readonly kind: 'incognito' }
   | { readonly kind: 'failed'; readonly message: string };
 
@@ -42,11 +37,5 @@ export function describeSave(report: SaveReport): OutputLine[] {
   if (outcome.changes.length > 0) lines.push({ text: `Saved to ${outcome.memoryPath}`, tone: 'dim' });
   for (const note of summarizeChanges(outcome).notes) lines.push({ text: `(${note})`, tone: 'dim' });
   for (const warning of outcome.warnings) lines.push({ text: `! ${warning}`, tone: 'dim' });
-  if (report.reviewUnavailableFor !== null && changes.length > 0) {
-    lines.push({
-      text: `--review is not available yet: these changes were saved without asking; \`memagent undo --user ${report.reviewUnavailableFor}\` reverts them.`,
-      tone: 'warn',
-    });
-  }
   return lines;
 }

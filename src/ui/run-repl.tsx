@@ -7,7 +7,9 @@ import { render } from 'ink';
 import type { ChatSession } from '../core/chat-session.js';
 import type { ExtractionOutcome } from '../core/extraction.js';
 import { App, type AppExit } from './App.js';
+import type { ReviewItem } from '../core/review.js';
 import { ExitReport, SavingMemory } from './ExitReport.js';
+import { ReviewPrompt } from './ReviewPrompt.js';
 import type { SaveReport } from './memory-diff.js';
 import { colorFromEnv, createTheme, ThemeContext, type Theme } from './theme.js';
 
@@ -17,7 +19,7 @@ export interface ReplOptions {
   historyPath: string;
   /** Deadline of the exit extraction (ms); past it the session is kept for next time. */
   exitTimeoutMs: number;
-  /** `chat --review`: confirm each change before it is written (not available yet; see TODO). */
+  /** `chat --review`: confirm each proposed change before it is written. */
   review: boolean;
   /** The first line shown: what is remembered, or that this is a new user. */
   memoryLine: string;
@@ -90,21 +92,40 @@ async function saveAtExit(
     { ...streams, exitOnCtrlC: false, patchConsole: false, maxFps: MAX_FPS },
   );
   const unmounted = view.waitUntilExit();
-  const deadline = AbortSignal.timeout(options.exitTimeoutMs);
+  // The deadline bounds the model call and the lock wait, not the user: it is paused while the
+  // user reviews (`--review`) and restarts, whole, once they have answered.
+  const deadline = new AbortController();
+  let timer = setTimeout(() => deadline.abort(), options.exitTimeoutMs);
+  const review = (items: ReviewItem[]) =>
+    new Promise<boolean[]>((resolve) => {
+      clearTimeout(timer);
+      view.rerender(
+        <ThemeContext.Provider value={theme}>
+          <ReviewPrompt
+            items={items}
+            onDone={(accepted) => {
+              view.rerender(
+                <ThemeContext.Provider value={theme}>
+                  <SavingMemory since={Date.now()} />
+                </ThemeContext.Provider>,
+              );
+              timer = setTimeout(() => deadline.abort(), options.exitTimeoutMs);
+              resolve(accepted);
+            }}
+          />
+        </ThemeContext.Provider>,
+      );
+    });
   let report: SaveReport;
   let saved: ReplExit['saved'];
   try {
-    // TODO(review): `--review` needs `finish` to take a reviewer (items in, accepted flags out)
-    // between extraction and the write; core/review.ts has the pure `reviewItems`/`acceptedOps`
-    // for it, but `finish()` still merges and writes in one step. Until then changes are saved
-    // directly and the report says so (no fake confirmation).
-    const outcome: ExtractionOutcome | null = await session.finish(deadline);
-    report = outcome
-      ? { kind: 'saved', outcome, reviewUnavailableFor: options.review ? session.options.userId : null }
-      : { kind: 'incognito' };
+    const outcome: ExtractionOutcome | null = await session.finish(deadline.signal, options.review ? review : undefined);
+    clearTimeout(timer);
+    report = outcome ? { kind: 'saved', outcome } : { kind: 'incognito' };
     saved = outcome ? 'ok' : 'skipped';
   } catch (error) {
-    const message = deadline.aborted
+    clearTimeout(timer);
+    const message = deadline.signal.aborted
       ? `timed out after ${Math.round(options.exitTimeoutMs / 1000)} s`
       : error instanceof Error
         ? error.message

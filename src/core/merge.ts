@@ -4,7 +4,7 @@
  * contradicted facts are superseded, facts no longer true are retracted.
  */
 import type { Confidence, Decision, Fact, Memory, MemoryChange, MergeOps } from './schema.js';
-import { normalizeText, isNearDuplicate } from './text-match.js';
+import { contentTokens, normalizeText, isNearDuplicate } from './text-match.js';
 
 /**
  * At most this many active facts. The memory block's default budget (2,000 tokens ≈ 8,000 chars)
@@ -127,10 +127,26 @@ export function mergeMemory(memory: Memory, ops: MergeOps, options: MergeOptions
   const byId = (id: string) => facts.find((f) => f.id === id);
   const active = () => facts.filter((f) => f.status === 'active');
   const pinnedCount = () => active().filter((f) => f.pinned).length;
+  // Each fact's normalized text and content tokens, computed once per text rather than once per
+  // fact per op: every add, supersede and update compares its text with every active fact.
+  const comparable = new Map<Fact, { text: string; norm: string; tokens: Set<string> }>();
+  const comparableOf = (f: Fact) => {
+    let c = comparable.get(f);
+    if (c === undefined || c.text !== f.text) {
+      c = { text: f.text, norm: normalizeText(f.text), tokens: contentTokens(f.text) };
+      comparable.set(f, c);
+    }
+    return c;
+  };
   const duplicateOf = (text: string, exceptId?: string): Fact | undefined => {
     const others = active().filter((f) => f.id !== exceptId);
     const norm = normalizeText(text);
-    return others.find((f) => normalizeText(f.text) === norm) ?? others.find((f) => isNearDuplicate(f.text, text));
+    const same = others.find((f) => comparableOf(f).norm === norm);
+    if (same !== undefined) return same;
+    // No normalized text is equal, so `isNearDuplicate` can only hold where one side's content
+    // tokens contain the other's: a cheap test on the cached tokens that spares it most facts.
+    const tokens = contentTokens(text);
+    return others.find((f) => nestedTokens(comparableOf(f).tokens, tokens) && isNearDuplicate(f.text, text));
   };
   // One op per fact and merge: the first of retract, supersede, update (in that order) wins.
   // Two ops on one fact contradict each other, and applying both would make a replay of the same
@@ -349,8 +365,21 @@ function dropOldestHistory(facts: Fact[], cap: number, warnings: string[]): Fact
   return facts.filter((f) => !drop.has(f));
 }
 
+// `compareTime` order with each time parsed once, not once per comparison: the history cap sorts
+// hundreds of facts.
 function oldestFirst<T extends { id: string }>(items: T[], time: (item: T) => string): T[] {
-  return [...items].sort((a, b) => compareTime(time(a), time(b)) || compare(a.id, b.id));
+  const at = new Map(items.map((item) => [item, Date.parse(time(item))]));
+  const instant = (item: T) => at.get(item) as number;
+  return [...items].sort((a, b) => instant(a) - instant(b) || compare(time(a), time(b)) || compare(a.id, b.id));
+}
+
+// Both non-empty and one a subset of the other: what `isNearDuplicate` requires of two texts whose
+// normalized forms differ (see there).
+function nestedTokens(a: Set<string>, b: Set<string>): boolean {
+  if (a.size === 0 || b.size === 0) return false;
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  for (const t of small) if (!large.has(t)) return false;
+  return true;
 }
 
 // ISO times may carry different offsets in a hand-edited file, so compare instants, not strings.

@@ -1,7 +1,8 @@
 /**
  * Atomic file replacement: readers (and a crash at any moment) see either the whole old file or
  * the whole new one, never a mix or a truncated file. The only way memagent writes a memory file,
- * a history version, or a rewritten journal.
+ * a history version, or a rewritten journal (history versions are also hard links of replaced
+ * memory files: see MemoryStore).
  */
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm } from 'node:fs/promises';
@@ -11,6 +12,13 @@ import { basename, dirname, join } from 'node:path';
 /** Options of `writeFileAtomic`. `mode` is the final permission bits of the file (default 0o600). */
 export interface WriteAtomicOptions {
   mode?: number;
+  /**
+   * Work that must be done (typically made durable) before the new content becomes visible:
+   * started once the temp file is created, it runs while the temp file is written and fsynced,
+   * and the rename waits for it. If it rejects, nothing is renamed, the temp file is removed and
+   * its error is thrown. Running it alongside overlaps two waits for the disk instead of adding them.
+   */
+  beforeRename?: () => Promise<unknown>;
 }
 
 /**
@@ -30,15 +38,20 @@ const DIR_FSYNC_UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EINVAL', 'EBADF', 'EA
  * directory (`.<name>.<pid>.<random>.tmp`), fsyncs it, renames it over `path`, fsyncs the
  * directory. On any error the temp file is removed and the error rethrown; `path` is then
  * untouched. If `path` is a symlink, the link itself is replaced by a regular file.
+ * `opts.beforeRename`, if given, has settled before this returns or throws.
  * The directory must exist. Not a lock: concurrent writers each land whole, last rename wins.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: WriteAtomicOptions = {}): Promise<void> {
   const mode = opts.mode ?? 0o600;
   const tmp = tempPathFor(path);
   let handle: FileHandle | undefined;
+  let alongside: Promise<unknown> | undefined;
   try {
     // 'wx' (O_EXCL): never follow a planted symlink or reuse a file at the temp name.
     handle = await open(tmp, 'wx', mode);
+    alongside = opts.beforeRename?.();
+    // Awaited below; until then a rejection must not count as unhandled (the write may fail first).
+    alongside?.catch(() => undefined);
     // open's mode is masked by the umask; chmod makes the final bits exactly `mode`.
     await handle.chmod(mode);
     await handle.writeFile(data);
@@ -47,10 +60,12 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     await handle.sync();
     await handle.close();
     handle = undefined;
+    await alongside;
     // rename(2) replaces the target in one step: the atomicity this module exists for.
     await rename(tmp, path);
   } catch (err) {
     await handle?.close().catch(() => undefined);
+    await alongside?.catch(() => undefined);
     await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
@@ -75,6 +90,20 @@ export async function removeTempFiles(path: string): Promise<number> {
   const stray = names.filter((n) => n.startsWith(prefix) && /^\d+\.[0-9a-f]+\.tmp$/.test(n.slice(prefix.length)));
   await Promise.all(stray.map((n) => rm(join(dirname(path), n), { force: true })));
   return stray.length;
+}
+
+/**
+ * fsyncs the regular file `path`, making its content and metadata (e.g. a new link count)
+ * durable. Opens it read-only: fsync(2) flushes a file through any of its descriptors.
+ * @throws the fs error (e.g. ENOENT, EIO).
+ */
+export async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

@@ -1,0 +1,199 @@
+// What the fast memory write path (issue 6) must keep: every byte change on disk is validated,
+// callers never share objects with the store's cache, history versions made by hard link are
+// private, exact and independent of the current file, undo restores them byte for byte, and the
+// merge's cached duplicate test decides exactly as `isNearDuplicate` does. No timings here: the
+// bench measures those.
+import { chmod, link, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileAtomic } from '../src/core/atomic-write.js';
+import { MemoryFileError } from '../src/core/errors.js';
+import { MemoryStore } from '../src/core/memory-store.js';
+import { mergeMemory } from '../src/core/merge.js';
+import { emptyMemory, type Fact, type Memory, type MergeOps } from '../src/core/schema.js';
+import { isNearDuplicate, normalizeText } from '../src/core/text-match.js';
+
+const T0 = new Date('2026-03-01T10:00:00.000Z');
+let tmp: string;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'memagent-perf-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+async function freshStore(opts: { historyLimit?: number } = {}) {
+  const dir = join(await mkdtemp(join(tmp, 'case-')), 'memory');
+  let tick = 0;
+  const store = new MemoryStore({ dir, now: () => new Date(T0.getTime() + 1000 * tick++), ...opts });
+  return { dir, file: join(dir, 'alice.json'), store };
+}
+
+function fact(id: string, text: string): Fact {
+  const t = T0.toISOString();
+  return { id, text, kind: 'preference', confidence: 'high', status: 'active', pinned: false, createdAt: t, updatedAt: t, validFrom: t, source: { session: 's1', at: t, quote: text } };
+}
+
+const addFact = (f: Fact) => (m: Memory): Memory => ({ ...m, facts: [...m.facts, f] });
+
+describe('MemoryStore write path', () => {
+  it('validates bytes it has not seen, even when size and mtime are unchanged', async () => {
+    const { file, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'tea')));
+    await store.load('alice');
+    const good = await readFile(file, 'utf8');
+    const info = await stat(file);
+    // Same length, same mtime, an invalid status.
+    await writeFile(file, good.replace('"status": "active"', '"status": "ACTIVE"'));
+    await utimes(file, info.atime, info.mtime);
+    expect((await stat(file)).size).toBe(info.size);
+    await expect(store.load('alice')).rejects.toBeInstanceOf(MemoryFileError);
+    await expect(store.update('alice', addFact(fact('f_2', 'coffee')))).rejects.toBeInstanceOf(MemoryFileError);
+    expect(await readFile(file, 'utf8')).not.toContain('coffee');
+  });
+
+  it('hands out copies: changing what load or update returned changes nothing later', async () => {
+    const { store } = await freshStore();
+    const first = await store.update('alice', addFact(fact('f_1', 'tea')));
+    first.after.facts[0].text = 'changed after';
+    first.after.facts[0].source.quote = 'changed after';
+    const loaded = await store.load('alice');
+    expect(loaded.memory.facts[0].text).toBe('tea');
+    loaded.memory.facts[0].text = 'changed load';
+    loaded.memory.facts.push(fact('f_9', 'ghost'));
+    const second = await store.update('alice', (m) => {
+      m.facts[0].source.quote = 'changed in fn';
+      return m;
+    });
+    expect(second.before.facts.map((f) => [f.text, f.source.quote])).toEqual([['tea', 'tea']]);
+    const again = await store.load('alice');
+    expect(again.memory.facts.map((f) => [f.text, f.source.quote])).toEqual([['tea', 'changed in fn']]);
+  });
+
+  it('keeps each replaced version exact, private and apart from the current file; undo restores it byte for byte', async () => {
+    const { dir, file, store } = await freshStore();
+    const versions: Buffer[] = [];
+    for (let i = 1; i <= 4; i++) {
+      await store.update('alice', addFact(fact(`f_${i}`, `fact number ${i}`)));
+      versions.push(await readFile(file));
+    }
+    const history = await store.history('alice');
+    expect(history.map((h) => h.revision)).toEqual([3, 2, 1]);
+    const current = await stat(file);
+    for (const h of history) {
+      const info = await lstat(h.path);
+      expect(await readFile(h.path)).toEqual(versions[h.revision - 1]);
+      expect(info.mode & 0o777).toBe(0o600);
+      expect(info.nlink).toBe(1);
+      expect(info.ino).not.toBe(current.ino);
+    }
+    expect((await readdir(join(dir, 'history', 'alice'))).filter((n) => n.startsWith('.'))).toEqual([]);
+    await store.undo('alice');
+    expect(await readFile(file)).toEqual(versions[2]);
+    await store.undo('alice');
+    expect(await readFile(file)).toEqual(versions[1]);
+  });
+
+  it('dates a version by when it was replaced, not by when it was written', async () => {
+    const { file, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'tea')));
+    const old = new Date('2020-01-01T00:00:00.000Z');
+    await utimes(file, old, old);
+    const before = Date.now();
+    await store.update('alice', addFact(fact('f_2', 'coffee')));
+    const [newest] = await store.history('alice');
+    expect(Date.parse(newest.savedAt)).toBeGreaterThanOrEqual(before - 1000);
+  });
+
+  it('copies instead of linking a file that is not private or is linked elsewhere', async () => {
+    const { dir, file, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'tea')));
+    // A hand-made backup link: writes must never change what it holds.
+    const backup = join(dir, '..', 'alice-backup.json');
+    await link(file, backup);
+    const saved = await readFile(backup);
+    await store.update('alice', addFact(fact('f_2', 'coffee')));
+    expect(await readFile(backup)).toEqual(saved);
+    const [v1] = await store.history('alice');
+    expect(await readFile(v1.path)).toEqual(saved);
+    expect((await lstat(v1.path)).ino).not.toBe((await lstat(backup)).ino);
+    // A file left readable by others: the version is still 0o600.
+    const { file: file2, store: store2 } = await freshStore();
+    await store2.update('alice', addFact(fact('f_1', 'tea')));
+    const text = await readFile(file2);
+    await chmod(file2, 0o644);
+    await store2.update('alice', addFact(fact('f_2', 'coffee')));
+    const [v] = await store2.history('alice');
+    expect((await stat(v.path)).mode & 0o777).toBe(0o600);
+    expect(await readFile(v.path)).toEqual(text);
+  });
+
+  it('replaces a version of the same revision (a file restored to an earlier revision)', async () => {
+    const { dir, file, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'tea')));
+    const rev1 = await readFile(file);
+    await store.update('alice', addFact(fact('f_2', 'coffee')));
+    // Back to revision 1 with other content, as a restore from a backup would do.
+    const restored = rev1.toString('utf8').replace('"tea"', '"mint"');
+    await writeFileAtomic(file, restored, { mode: 0o600 });
+    await store.update('alice', addFact(fact('f_3', 'cocoa')));
+    const history = await store.history('alice');
+    expect(history.map((h) => h.revision)).toEqual([1]);
+    expect(await readFile(history[0].path, 'utf8')).toBe(restored);
+    expect((await readdir(join(dir, 'history', 'alice'))).sort()).toEqual(['0000000001.json']);
+  });
+
+  it('prunes to historyLimit versions and leaves other entries of the history dir alone', async () => {
+    const { dir, store } = await freshStore({ historyLimit: 2 });
+    const hdir = join(dir, 'history', 'alice');
+    await store.update('alice', addFact(fact('f_1', 'fact 1')));
+    await store.update('alice', addFact(fact('f_2', 'fact 2')));
+    await writeFile(join(hdir, 'input-history.jsonl'), '"hello"\n');
+    await mkdir(join(hdir, '0000000000.json'));
+    for (let i = 3; i <= 6; i++) await store.update('alice', addFact(fact(`f_${i}`, `fact ${i}`)));
+    expect((await store.history('alice')).map((h) => h.revision)).toEqual([5, 4]);
+    expect((await readdir(hdir)).sort()).toEqual(['0000000000.json', '0000000004.json', '0000000005.json', 'input-history.jsonl']);
+  });
+});
+
+describe('writeFileAtomic beforeRename', () => {
+  it('runs before the new content is visible, and its failure leaves the old file and no temp file', async () => {
+    const dir = await mkdtemp(join(tmp, 'atomic-'));
+    const path = join(dir, 'f.json');
+    await writeFile(path, 'old');
+    let seen = '';
+    await writeFileAtomic(path, 'new', { beforeRename: async () => (seen = await readFile(path, 'utf8')) });
+    expect(seen).toBe('old');
+    expect(await readFile(path, 'utf8')).toBe('new');
+    await expect(writeFileAtomic(path, 'newer', { beforeRename: () => Promise.reject(new Error('not durable')) })).rejects.toThrow('not durable');
+    expect(await readFile(path, 'utf8')).toBe('new');
+    expect(await readdir(dir)).toEqual(['f.json']);
+  });
+});
+
+describe('mergeMemory duplicate test', () => {
+  // Four to six of six content words, so that texts nest often (4 of 5 words is a near-duplicate),
+  // plus a stopword, a negation, a plural or punctuation now and then.
+  const content = ['likes', 'green', 'tea', 'morning', 'Porto', 'coffee'];
+  const extra = fc.constantFrom('', '', 'the', 'user', 'not', 'no longer', "don't", 'dont', 'teas', 'LIKES', '!', ',');
+  const text = fc.tuple(fc.shuffledSubarray(content, { minLength: 4, maxLength: 6 }), extra).map(([words, e]) => [...words, e].join(' '));
+
+  it('refreshes exactly the fact the documented rule names: equal normalized text first, else the first near-duplicate', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(text, { minLength: 1, maxLength: 4, selector: normalizeText }), text, (existing, incoming) => {
+        const memory: Memory = { ...emptyMemory('alice', T0), facts: existing.map((t, i) => fact(`f_${i}`, t)) };
+        const ops: MergeOps = { add: [{ text: incoming, kind: 'preference', confidence: 'high', quote: incoming }], update: [], supersede: [], retract: [], decisions: [] };
+        const { changes } = mergeMemory(memory, ops, { sessionId: 's2', now: new Date(T0.getTime() + 60_000) });
+        const trimmed = incoming.trim();
+        const expected =
+          memory.facts.find((f) => normalizeText(f.text) === normalizeText(trimmed)) ?? memory.facts.find((f) => isNearDuplicate(f.text, trimmed));
+        const refreshed = changes.filter((c) => c.type === 'refresh').map((c) => ('id' in c ? c.id : ''));
+        expect(refreshed).toEqual(expected ? [expected.id] : []);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

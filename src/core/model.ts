@@ -83,6 +83,23 @@ export const DEFAULT_MAX_RETRIES = 3;
 /** Default per-request timeout (ms): a stream that sends nothing for this long is treated as failed. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
+/**
+ * The structured-output format of each schema, converted once: `zodOutputFormat` turns the zod
+ * schema into JSON Schema on every call (1-3 ms warm, 10-30 ms in a cold process, measured on the
+ * extraction schema). The format is never mutated by the SDK, so one object serves every call.
+ * Weak keys: a schema that is dropped takes its format with it.
+ */
+const outputFormats = new WeakMap<z.ZodType, ReturnType<typeof zodOutputFormat>>();
+
+function outputFormatFor(schema: z.ZodType): ReturnType<typeof zodOutputFormat> {
+  let format = outputFormats.get(schema);
+  if (format === undefined) {
+    format = zodOutputFormat(schema);
+    outputFormats.set(schema, format);
+  }
+  return format;
+}
+
 /** An `ApiError` from a stream that broke mid-answer, carrying what was shown before it broke. */
 export class StreamBrokenError extends ApiError {
   readonly partialText: string;
@@ -149,7 +166,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
             max_tokens: req.maxTokens,
             system: req.system,
             messages: [{ role: 'user', content: req.user }],
-            output_config: { format: zodOutputFormat(req.schema as z.ZodType) },
+            output_config: { format: outputFormatFor(req.schema as z.ZodType) },
           },
           { signal: req.signal, middleware: onEvent ? [retryReporter(maxRetries, onEvent)] : [] },
         );

@@ -3,16 +3,17 @@
  * history copy, atomic write with fsync, unlock) around the real `mergeMemory`.
  *
  *   node memory-writes.js latency <dir> <iterations> <historical facts>
- *     One process, one user. Prints JSON { fresh: ms[], bare: ms[], steady: ms[], bytes }:
- *     `fresh` restores a 60-active + N-historical file before each (untimed) write; `steady` keeps
- *     writing the file the merge produced (history capped by MAX_HISTORY_FACTS); `bare` is a plain
- *     durable write of the same bytes (the floor), interleaved with `fresh`.
+ *     One process, one user. Prints JSON { fresh: ms[], bare: ms[], steady: ms[], loaded: ms[], bytes }:
+ *     `fresh` restores a 60-active + N-historical file before each (untimed) write; `loaded` does
+ *     the same after an untimed `load` of it (the exit path); `steady` keeps writing the file the
+ *     merge produced (history capped by MAX_HISTORY_FACTS); `bare` is a plain durable write of the
+ *     same bytes (the floor), interleaved with `fresh` and `loaded`.
  *   node memory-writes.js writer <dir> <userId> <writer index> <writes>
  *     One of many concurrent writers: prints `ready`, waits for a line on stdin (the start gate),
  *     then makes <writes> updates, each adding the fact `writerFact(i, j)` and bumping
  *     sessionCount. Prints JSON { latencies: ms[], start, end } (epoch ms).
  */
-import { writeFileSync } from 'node:fs';
+import { fsyncSync, openSync, closeSync, writeSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MemoryStore } from '../../src/core/memory-store.js';
@@ -63,6 +64,22 @@ async function bareWrite(dir: string, file: string, data: string): Promise<numbe
   return performance.now() - t0;
 }
 
+/**
+ * Puts the fixture back as a file at rest: written and fsynced (untimed), as every memory file
+ * memagent wrote is. Without the fsync the next timed write would also pay for flushing these
+ * bytes (the history version is the replaced file, and its data is made durable), which the bare
+ * write it is compared with never does.
+ */
+function restore(file: string, data: string): void {
+  const fd = openSync(file, 'w', 0o600);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function latency(dir: string, iterations: number, historical: number): Promise<void> {
   const userId = 'bench';
   const store = new MemoryStore({ dir });
@@ -71,24 +88,30 @@ async function latency(dir: string, iterations: number, historical: number): Pro
   const fresh: number[] = [];
   const bare: number[] = [];
   const steady: number[] = [];
+  const loaded: number[] = [];
   const bytes = { fresh: Buffer.byteLength(fixture), steady: 0 };
   for (let i = 0; i < 5; i++) {
-    writeFileSync(file, fixture, { mode: 0o600 });
+    restore(file, fixture);
     await timedUpdate(store, userId, 's_warmup', `Warm-up note ${i}.`);
   }
-  // Interleaved, so both see the same disk and machine load.
+  // Interleaved, so all three see the same disk and machine load. `fresh` re-reads bytes this
+  // store has not validated yet (it last saw its own write); `loaded` follows a `load` of the same
+  // bytes, as at exit, where the extraction loads the file before its model call.
   for (let i = 0; i < iterations; i++) {
     bare.push(await bareWrite(dir, file, fixture));
-    writeFileSync(file, fixture, { mode: 0o600 });
+    restore(file, fixture);
     fresh.push(await timedUpdate(store, userId, `s_fresh_${i}`, `Fresh note number ${i} about a new hobby.`));
+    restore(file, fixture);
+    await store.load(userId);
+    loaded.push(await timedUpdate(store, userId, `s_loaded_${i}`, `Loaded note number ${i} about a new hobby.`));
   }
-  writeFileSync(file, fixture, { mode: 0o600 });
+  restore(file, fixture);
   for (let i = 0; i < iterations; i++) {
     steady.push(await timedUpdate(store, userId, `s_steady_${i}`, `Steady note number ${i} about a new hobby.`));
   }
   const { memory } = await store.load(userId);
   bytes.steady = Buffer.byteLength(serializeMemory(memory));
-  process.stdout.write(`${JSON.stringify({ fresh, bare, steady, bytes, facts: memory.facts.length })}\n`);
+  process.stdout.write(`${JSON.stringify({ fresh, bare, steady, loaded, bytes, facts: memory.facts.length })}\n`);
 }
 
 async function writer(dir: string, userId: string, index: number, writes: number): Promise<void> {

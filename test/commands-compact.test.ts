@@ -2,44 +2,23 @@
 // fake API, whose compaction answers are scripted (`match: 'extract'`, the structured-output call).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CompactionAnswer } from '../src/core/compaction.js';
 import { MemoryStore } from '../src/core/memory-store.js';
 import { memorySchema, type Fact, type Memory } from '../src/core/schema.js';
 import { startFakeApi } from '../src/fake-api/server.js';
-import type { FakeApi } from '../src/fake-api/types.js';
-import { cliEnv, collect, runCli, startCli, tempWorkspace, waitFor } from './helpers/cli.js';
+import { apiWorkspace, cliEnv, collect, runCli, startCli, waitFor } from './helpers/cli.js';
+import { useFakeApi } from './helpers/fake.js';
+import { makeFact } from './helpers/memory.js';
 
-let fake: FakeApi;
-beforeAll(async () => {
-  fake = await startFakeApi({ strict: true });
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => fake.reset());
+const fake = useFakeApi({ strict: true });
 
 async function workspace() {
-  const ws = await tempWorkspace();
-  const env = cliEnv({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, MEMAGENT_MEMORY_DIR: ws.memoryDir });
-  return { ...ws, env, store: new MemoryStore({ dir: ws.memoryDir }) };
+  const ws = await apiWorkspace(fake().url);
+  return { ...ws, store: new MemoryStore({ dir: ws.memoryDir }) };
 }
 
-function fact(id: string, text: string, createdAt: string, extra: Partial<Fact> = {}): Fact {
-  return {
-    id,
-    text,
-    kind: 'fact',
-    confidence: 'high',
-    status: 'active',
-    pinned: false,
-    createdAt,
-    updatedAt: createdAt,
-    validFrom: createdAt,
-    source: { session: 's1', at: createdAt, quote: text },
-    ...extra,
-  };
-}
+const fact = (id: string, text: string, createdAt: string, extra: Partial<Fact> = {}): Fact => makeFact(id, text, createdAt, extra);
 
 // Handles are numbered by createdAt: handle n is the n-th fact here.
 const seedFacts = (): Fact[] => [
@@ -57,7 +36,7 @@ async function seed(store: MemoryStore) {
 
 const answer = (a: Partial<CompactionAnswer>): CompactionAnswer => ({ summary: '', merge: [], retract: [], ...a });
 const mergeAB = { facts: [1, 2], text: 'Lives in Lisbon, Portugal (merged)', kind: 'fact' as const, confidence: 'high' as const };
-const compactionRequests = () => fake.requests.filter((r) => r.path === '/v1/messages' && r.body?.output_config);
+const compactionRequests = () => fake().requests.filter((r) => r.path === '/v1/messages' && r.body?.output_config);
 
 /** Every file under `dir` with its bytes (lock dirs and temp files included). */
 async function snapshot(dir: string): Promise<Record<string, string>> {
@@ -79,7 +58,7 @@ describe('memagent compact', () => {
     const ws = await workspace();
     await seed(ws.store);
     const before = await snapshot(ws.memoryDir);
-    fake.enqueue({ match: 'extract', kind: 'json', value: answer({ summary: 'Alice, in Lisbon.', merge: [mergeAB], retract: [{ fact: 3, reason: 'left Acme' }] }) });
+    fake().enqueue({ match: 'extract', kind: 'json', value: answer({ summary: 'Alice, in Lisbon.', merge: [mergeAB], retract: [{ fact: 3, reason: 'left Acme' }] }) });
     const r = await runCli(['compact', '--user', 'alice', '--dry-run'], ws);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -105,7 +84,7 @@ describe('memagent compact', () => {
     await seed(ws.store);
     const file = path.join(ws.memoryDir, 'alice.json');
     const before = await fs.readFile(file);
-    fake.enqueue({ match: 'extract', kind: 'json', value: answer({ merge: [mergeAB] }) });
+    fake().enqueue({ match: 'extract', kind: 'json', value: answer({ merge: [mergeAB] }) });
     const r = await runCli(['compact', '--user', 'alice'], ws);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Compacted alice's memory: merged 2 facts into 1, retracted 0, kept 4 \(revision 2; memagent undo --user alice reverts\)\.$/m);
@@ -125,7 +104,7 @@ describe('memagent compact', () => {
     await seed(ws.store);
     const before = await snapshot(ws.memoryDir);
     const big = answer({ merge: [mergeAB], retract: [{ fact: 3, reason: 'stale' }, { fact: 5, reason: 'stale' }] });
-    fake.enqueue({ match: 'extract', kind: 'json', value: big });
+    fake().enqueue({ match: 'extract', kind: 'json', value: big });
     const r = await runCli(['compact', '--user', 'alice'], ws);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
@@ -135,11 +114,11 @@ describe('memagent compact', () => {
     expect(await snapshot(ws.memoryDir)).toEqual(before);
 
     // The dry run shows it and says --yes is needed; --yes applies it.
-    fake.enqueue({ match: 'extract', kind: 'json', value: big });
+    fake().enqueue({ match: 'extract', kind: 'json', value: big });
     const dry = await runCli(['compact', '--user', 'alice', '--dry-run'], ws);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/Applying needs --yes: it removes 3 of 6 active facts/);
-    fake.enqueue({ match: 'extract', kind: 'json', value: big });
+    fake().enqueue({ match: 'extract', kind: 'json', value: big });
     const yes = await runCli(['compact', '--user', 'alice', '--yes'], ws);
     expect(yes.code).toBe(0);
     expect((await load(ws)).facts.filter((f) => f.status === 'active')).toHaveLength(3);
@@ -149,7 +128,7 @@ describe('memagent compact', () => {
     const ws = await workspace();
     await seed(ws.store);
     const pinnedBefore = (await load(ws)).facts.find((f) => f.id === 'f_d');
-    fake.enqueue({
+    fake().enqueue({
       match: 'extract',
       kind: 'json',
       value: answer({ merge: [{ ...mergeAB, facts: [4, 5], text: 'Allergic; learning Rust' }], retract: [{ fact: 4, reason: 'old' }, { fact: 6, reason: 'gave up tea' }] }),
@@ -175,13 +154,13 @@ describe('memagent compact', () => {
       { type: 'turn', role: 'user', text: 'I like green tea.', at },
     ];
     await fs.writeFile(path.join(dir, '20260301T100000Z-aaaaaa.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
-    fake.enqueue({ match: 'extract', kind: 'json', value: answer({}) });
+    fake().enqueue({ match: 'extract', kind: 'json', value: answer({}) });
     const dry = await runCli(['compact', '--user', 'alice', '--dry-run'], ws);
     expect(dry.stderr).toMatch(/1 pending session not included in this dry run/);
     expect(dry.stdout).toMatch(/the model proposes no change/);
 
     // The journal's extraction goes first (the fake's default extractor), then the compaction.
-    fake.enqueue(
+    fake().enqueue(
       { match: 'extract', kind: 'json', value: { summary: '', add: [{ text: 'Likes green tea', kind: 'preference', confidence: 'high', quote: 'I like green tea' }], update: [], supersede: [], retract: [], decisions: [] } },
       { match: 'extract', kind: 'json', value: answer({}) },
     );
@@ -224,7 +203,7 @@ describe('memagent compact', () => {
   it('when a planned fact changes during the model call, it plans again on the newer file', async () => {
     const ws = await workspace();
     await seed(ws.store);
-    fake.enqueue(
+    fake().enqueue(
       { match: 'extract', kind: 'json', value: answer({ merge: [mergeAB] }), delayMs: 800 },
       { match: 'extract', kind: 'json', value: answer({ retract: [{ fact: 3, reason: 'left Acme' }] }) },
     );
@@ -249,7 +228,7 @@ describe('memagent compact', () => {
     const r = await runCli(['compact', '--user', 'nobody'], ws);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/nothing to compact/);
-    expect(fake.requests).toHaveLength(0);
+    expect(fake().requests).toHaveLength(0);
     const nokey = await runCli(['compact', '--user', 'alice'], { cwd: ws.cwd, env: cliEnv({ MEMAGENT_MEMORY_DIR: ws.memoryDir }) });
     expect(nokey.code).toBe(1);
     expect(nokey.stderr.trim().split('\n')).toHaveLength(1);

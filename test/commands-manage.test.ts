@@ -2,27 +2,16 @@
 // a child process; memory built by real chat runs against the in-process fake API.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryStore, containsText, dropSentencesContaining } from '../src/core/memory-store.js';
 import { memorySchema, type Decision, type Fact, type Memory } from '../src/core/schema.js';
-import { startFakeApi } from '../src/fake-api/server.js';
-import type { FakeApi } from '../src/fake-api/types.js';
-import { cliEnv, runCli, tempWorkspace } from './helpers/cli.js';
+import { apiWorkspace, runCli } from './helpers/cli.js';
+import { useFakeApi } from './helpers/fake.js';
+import { makeFact } from './helpers/memory.js';
 
-let fake: FakeApi;
-beforeAll(async () => {
-  fake = await startFakeApi();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => fake.reset());
+const fake = useFakeApi();
 
-async function workspace() {
-  const ws = await tempWorkspace();
-  const env = cliEnv({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, MEMAGENT_MEMORY_DIR: ws.memoryDir });
-  return { ...ws, env };
-}
+const workspace = () => apiWorkspace(fake().url);
 type Ws = Awaited<ReturnType<typeof workspace>>;
 
 async function chat(ws: Ws, user: string, input: string) {
@@ -34,9 +23,7 @@ async function load(ws: Ws, user = 'alice'): Promise<Memory> {
   return memorySchema.parse(JSON.parse(await fs.readFile(path.join(ws.memoryDir, `${user}.json`), 'utf8')));
 }
 
-function fact(id: string, text: string, at: string): Fact {
-  return { id, text, kind: 'fact', confidence: 'high', status: 'active', pinned: false, createdAt: at, updatedAt: at, validFrom: at, source: { session: 's1', at, quote: text } };
-}
+const fact = (id: string, text: string, at: string): Fact => makeFact(id, text, at);
 
 /**
  * Alice's memory as three sessions leave it (so history holds two versions, the first with a

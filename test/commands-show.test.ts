@@ -2,46 +2,23 @@
 // must agree with go to the in-process fake API.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../src/core/memory-store.js';
 import { memorySchema, type Decision, type Fact } from '../src/core/schema.js';
-import { startFakeApi } from '../src/fake-api/server.js';
-import type { FakeApi } from '../src/fake-api/types.js';
-import { cliEnv, runCli, tempWorkspace } from './helpers/cli.js';
+import { apiWorkspace, runCli } from './helpers/cli.js';
+import { systemText, useFakeApi } from './helpers/fake.js';
+import { makeFact } from './helpers/memory.js';
 
-let fake: FakeApi;
-beforeAll(async () => {
-  fake = await startFakeApi();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => fake.reset());
+const fake = useFakeApi();
 
 async function workspace(extraEnv: Record<string, string> = {}) {
-  const ws = await tempWorkspace();
-  const env = cliEnv({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, MEMAGENT_MEMORY_DIR: ws.memoryDir, ...extraEnv });
-  return { ...ws, env, store: new MemoryStore({ dir: ws.memoryDir }) };
+  const ws = await apiWorkspace(fake().url, extraEnv);
+  return { ...ws, store: new MemoryStore({ dir: ws.memoryDir }) };
 }
 
 const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
 
-function fact(id: string, text: string, extra: Partial<Fact> = {}): Fact {
-  const at = extra.updatedAt ?? daysAgo(3);
-  return {
-    id,
-    text,
-    kind: 'fact',
-    confidence: 'high',
-    status: 'active',
-    pinned: false,
-    createdAt: at,
-    updatedAt: at,
-    validFrom: at,
-    source: { session: 's1', at, quote: text },
-    ...extra,
-  };
-}
+const fact = (id: string, text: string, extra: Partial<Fact> = {}): Fact => makeFact(id, text, extra.updatedAt ?? daysAgo(3), extra);
 
 function decision(id: string, topic: string, text: string): Decision {
   const at = daysAgo(2);
@@ -68,8 +45,6 @@ async function seedAlice(store: MemoryStore) {
   }));
 }
 
-const systemText = (body: any): string =>
-  typeof body.system === 'string' ? body.system : body.system.map((b: { text: string }) => b.text).join('\n');
 const memoryBlock = (text: string): string => {
   const m = /^<memory>\n[\s\S]*?\n<\/memory>$/m.exec(text);
   if (!m) throw new Error(`no memory block in:\n${text}`);
@@ -115,7 +90,7 @@ describe('memagent show', () => {
     await seedAlice(ws.store);
     const chat = await runCli(['chat', '--user', 'alice', '--incognito'], { ...ws, input: 'hello\n' });
     expect(chat.code).toBe(0);
-    const [req] = fake.requests.filter((q) => q.path === '/v1/messages');
+    const [req] = fake().requests.filter((q) => q.path === '/v1/messages');
     const block = memoryBlock(systemText(req.body));
 
     const r = await runCli(['show', '--user', 'alice'], ws);

@@ -3,7 +3,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   applyCompaction,
   compactMemory,
@@ -17,29 +17,14 @@ import { buildHandles } from '../src/core/grounding.js';
 import { MemoryStore } from '../src/core/memory-store.js';
 import { createModelClient } from '../src/core/model.js';
 import { emptyMemory, memorySchema, type Fact, type Memory } from '../src/core/schema.js';
-import { startFakeApi } from '../src/fake-api/server.js';
-import type { FakeApi } from '../src/fake-api/types.js';
 import { waitFor } from './helpers/cli.js';
+import { useFakeApi } from './helpers/fake.js';
+import { makeFact } from './helpers/memory.js';
 
 const T0 = '2026-03-01T10:00:00.000Z';
 const NOW = new Date('2026-03-10T10:00:00.000Z');
 
-function fact(id: string, text: string, extra: Partial<Fact> = {}): Fact {
-  const at = extra.updatedAt ?? T0;
-  return {
-    id,
-    text,
-    kind: 'fact',
-    confidence: 'high',
-    status: 'active',
-    pinned: false,
-    createdAt: extra.createdAt ?? at,
-    updatedAt: at,
-    validFrom: at,
-    source: { session: 's1', at, quote: text },
-    ...extra,
-  };
-}
+const fact = (id: string, text: string, extra: Partial<Fact> = {}): Fact => makeFact(id, text, extra.updatedAt ?? T0, extra);
 
 function memory(facts: Fact[], summary = 'Alice lives in Lisbon.'): Memory {
   return { ...emptyMemory('alice', new Date(T0)), revision: 5, sessionCount: 3, summary, facts };
@@ -198,60 +183,57 @@ describe('applyCompaction', () => {
 });
 
 describe('compactMemory against a store and the fake API', () => {
-  let fake: FakeApi;
+  const fake = useFakeApi({ strict: true });
   let tmp: string;
   beforeAll(async () => {
-    fake = await startFakeApi({ strict: true });
     tmp = await mkdtemp(join(tmpdir(), 'memagent-compaction-'));
   });
   afterAll(async () => {
-    await fake.close();
     await rm(tmp, { recursive: true, force: true });
   });
-  beforeEach(() => fake.reset());
 
   async function setup() {
     const store = new MemoryStore({ dir: await mkdtemp(join(tmp, 'case-')) });
     await store.update('alice', (m) => ({ ...m, summary: 'Alice lives in Lisbon.', facts: facts() }));
-    const model = createModelClient({ apiKey: 'test-key', baseURL: fake.url, maxRetries: 0 });
+    const model = createModelClient({ apiKey: 'test-key', baseURL: fake().url, maxRetries: 0 });
     const deps = { store, model, extractModel: 'claude-haiku-5-5', now: () => new Date() };
     return { store, deps };
   }
-  const compactionRequests = () => fake.requests.filter((r) => r.body?.output_config);
+  const compactionRequests = () => fake().requests.filter((r) => r.body?.output_config);
 
   it('a dry run writes nothing; a real run writes one revision that undo reverts byte for byte', async () => {
     const { store, deps } = await setup();
     const file = await store.pathFor('alice');
     const before = await readFile(file);
-    fake.enqueue({ match: 'extract', kind: 'json', value: answer({ merge: [mergeAB] }) });
+    fake().enqueue({ match: 'extract', kind: 'json', value: answer({ merge: [mergeAB] }) });
     const dry = await compactMemory(deps, 'alice', { dryRun: true, allowLargeRemoval: false });
     expect(dry.status).toBe('dry-run');
     expect(dry.diff.merged).toHaveLength(1);
     expect(await readFile(file)).toEqual(before);
 
-    fake.enqueue({ match: 'extract', kind: 'json', value: answer({ merge: [mergeAB] }) });
+    fake().enqueue({ match: 'extract', kind: 'json', value: answer({ merge: [mergeAB] }) });
     const real = await compactMemory(deps, 'alice', { dryRun: false, allowLargeRemoval: false });
     expect(real).toMatchObject({ status: 'applied', revision: 2, replanned: false });
     await store.undo('alice');
     expect(await readFile(file)).toEqual(before);
-    expect(fake.unexpected).toEqual([]);
+    expect(fake().unexpected).toEqual([]);
   });
 
   it('refuses to remove more than a third without allowLargeRemoval, writing nothing', async () => {
     const { store, deps } = await setup();
     const before = await readFile(await store.pathFor('alice'));
     const big = answer({ merge: [mergeAB], retract: [{ fact: 3, reason: 'x' }, { fact: 5, reason: 'y' }] }); // 3 of 6
-    fake.enqueue({ match: 'extract', kind: 'json', value: big });
+    fake().enqueue({ match: 'extract', kind: 'json', value: big });
     const r = await compactMemory(deps, 'alice', { dryRun: false, allowLargeRemoval: false });
     expect(r).toMatchObject({ status: 'needs-confirmation', needsConfirmation: true, removal: { removing: 3, active: 6 } });
     expect(await readFile(await store.pathFor('alice'))).toEqual(before);
-    fake.enqueue({ match: 'extract', kind: 'json', value: big });
+    fake().enqueue({ match: 'extract', kind: 'json', value: big });
     expect((await compactMemory(deps, 'alice', { dryRun: false, allowLargeRemoval: true })).status).toBe('applied');
   });
 
   it('a write during the model call: new facts survive; a changed targeted fact makes it re-plan on the newer file', async () => {
     const { store, deps } = await setup();
-    fake.enqueue(
+    fake().enqueue(
       { match: 'extract', kind: 'json', value: answer({ merge: [mergeAB] }), delayMs: 400 },
       { match: 'extract', kind: 'json', value: answer({ retract: [{ fact: 3, reason: 'left Acme' }] }) },
     );
@@ -275,7 +257,7 @@ describe('compactMemory against a store and the fake API', () => {
 
   it('stops with a clear error when planned facts change again during the re-plan', async () => {
     const { store, deps } = await setup();
-    fake.enqueue(
+    fake().enqueue(
       { match: 'extract', kind: 'json', value: answer({ merge: [mergeAB] }), delayMs: 300 },
       { match: 'extract', kind: 'json', value: answer({ merge: [mergeAB] }), delayMs: 300 },
     );

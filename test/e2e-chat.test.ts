@@ -1,30 +1,13 @@
 // End to end: the built bin/memagent.js as a child process, in pipe mode, against the fake API.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeApi } from '../src/fake-api/server.js';
-import type { FakeApi } from '../src/fake-api/types.js';
-import { cliEnv, collect, runCli, startCli, tempWorkspace, waitFor } from './helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { apiWorkspace, cliEnv, runCli, startCli, waitFor } from './helpers/cli.js';
+import { chatRequests, extractRequests, systemText, useFakeApi } from './helpers/fake.js';
 
-let fake: FakeApi;
-beforeAll(async () => {
-  fake = await startFakeApi();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => fake.reset());
+const fake = useFakeApi();
 
-async function workspace() {
-  const ws = await tempWorkspace();
-  const env = cliEnv({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, MEMAGENT_MEMORY_DIR: ws.memoryDir });
-  return { ...ws, env };
-}
-
-const chatRequests = () => fake.requests.filter((r) => r.path === '/v1/messages' && !r.body.output_config);
-const extractRequests = () => fake.requests.filter((r) => r.path === '/v1/messages' && r.body.output_config);
-const systemText = (body: any): string =>
-  typeof body.system === 'string' ? body.system : body.system.map((b: { text: string }) => b.text).join('\n');
+const workspace = () => apiWorkspace(fake().url);
 
 describe('memagent chat in pipe mode', () => {
   it('remembers across two sessions: the second system prompt holds what the first taught', async () => {
@@ -50,10 +33,10 @@ describe('memagent chat in pipe mode', () => {
     const journals = await fs.readdir(path.join(ws.memoryDir, 'journal', 'alice')).catch(() => []);
     expect(journals.filter((j) => j.endsWith('.jsonl'))).toEqual([]);
 
-    fake.reset();
+    fake().reset();
     const second = await runCli(['chat', '--user', 'alice'], { ...ws, input: 'What do you know about me?\n' });
     expect(second.code).toBe(0);
-    const [req] = chatRequests();
+    const [req] = chatRequests(fake());
     expect(systemText(req.body)).toMatch(/<memory>[\s\S]*Lisbon[\s\S]*<\/memory>/);
     expect(second.stdout).toMatch(/Lisbon/);
     // Prompt caching is requested for the stable prefix.
@@ -64,7 +47,7 @@ describe('memagent chat in pipe mode', () => {
     const ws = await workspace();
     const r = await runCli(['chat', '--user', 'bob'], { ...ws, input: 'first message\nsecond message\n' });
     expect(r.code).toBe(0);
-    const reqs = chatRequests();
+    const reqs = chatRequests(fake());
     expect(reqs).toHaveLength(2);
     expect(reqs[1].body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user']);
   });
@@ -82,14 +65,14 @@ describe('memagent chat in pipe mode', () => {
     expect((await fs.readdir(dir)).filter((f) => f.endsWith('.jsonl'))).toHaveLength(1);
     await expect(fs.stat(path.join(ws.memoryDir, 'carol.json'))).rejects.toThrow();
 
-    fake.reset();
+    fake().reset();
     const next = await runCli(['chat', '--user', 'carol'], { ...ws, input: 'hello again\n' });
     expect(next.code).toBe(0);
     expect(next.stderr).toMatch(/saved 1 earlier session/);
     const file = JSON.parse(await fs.readFile(path.join(ws.memoryDir, 'carol.json'), 'utf8'));
     expect(file.facts.map((f: { text: string }) => f.text).join('\n')).toMatch(/observatory/);
     // The recovered facts were in memory before the new session's first turn.
-    expect(systemText(chatRequests()[0].body)).toMatch(/observatory/);
+    expect(systemText(chatRequests(fake())[0].body)).toMatch(/observatory/);
   });
 
   it('a garbage extraction changes nothing and loses nothing', async () => {
@@ -97,8 +80,8 @@ describe('memagent chat in pipe mode', () => {
     await runCli(['chat', '--user', 'dan'], { ...ws, input: 'I live in Porto.\n' });
     const before = await fs.readFile(path.join(ws.memoryDir, 'dan.json'), 'utf8');
 
-    fake.reset();
-    fake.enqueue({ match: 'extract', kind: 'raw', text: '{"summary": "oops", "add": [{"text": ' });
+    fake().reset();
+    fake().enqueue({ match: 'extract', kind: 'raw', text: '{"summary": "oops", "add": [{"text": ' });
     const r = await runCli(['chat', '--user', 'dan'], { ...ws, input: 'I love green tea.\n' });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/could not save memory now .*will be saved next time/);
@@ -107,7 +90,7 @@ describe('memagent chat in pipe mode', () => {
     expect(journals).toHaveLength(1);
 
     // Next run: the kept journal is extracted first.
-    fake.reset();
+    fake().reset();
     const again = await runCli(['chat', '--user', 'dan'], { ...ws, input: 'bye now\n' });
     expect(again.stderr).toMatch(/saved 1 earlier session/);
     const file = JSON.parse(await fs.readFile(path.join(ws.memoryDir, 'dan.json'), 'utf8'));
@@ -118,11 +101,11 @@ describe('memagent chat in pipe mode', () => {
     const ws = await workspace();
     await runCli(['chat', '--user', 'fay'], { ...ws, input: 'I live in Oslo.\n' });
     const before = await fs.readFile(path.join(ws.memoryDir, 'fay.json'), 'utf8');
-    fake.reset();
+    fake().reset();
     const r = await runCli(['chat', '--user', 'fay', '--incognito'], { ...ws, input: 'I love secret plans.\n' });
     expect(r.code).toBe(0);
-    expect(systemText(chatRequests()[0].body)).toMatch(/Oslo/);
-    expect(extractRequests()).toHaveLength(0);
+    expect(systemText(chatRequests(fake())[0].body)).toMatch(/Oslo/);
+    expect(extractRequests(fake())).toHaveLength(0);
     expect(await fs.readFile(path.join(ws.memoryDir, 'fay.json'), 'utf8')).toBe(before);
     const journals = await fs.readdir(path.join(ws.memoryDir, 'journal', 'fay')).catch(() => [] as string[]);
     expect(journals.filter((j) => j.endsWith('.jsonl'))).toEqual([]);
@@ -132,8 +115,8 @@ describe('memagent chat in pipe mode', () => {
     const ws = await workspace();
     const r = await runCli(['chat', '--user', 'erin'], { ...ws, input: 'hello\n/exit\nnever sent\n' });
     expect(r.code).toBe(0);
-    expect(chatRequests()).toHaveLength(1);
-    expect(extractRequests()).toHaveLength(1);
+    expect(chatRequests(fake())).toHaveLength(1);
+    expect(extractRequests(fake())).toHaveLength(1);
   });
 });
 
@@ -154,7 +137,7 @@ describe('errors a user can cause are one line and an exit code', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     await expect(fs.readdir(ws.cwd)).resolves.not.toContain('x');
-    expect(fake.requests).toHaveLength(0);
+    expect(fake().requests).toHaveLength(0);
   });
 
   it('--review without a terminal is a usage error (it has no one to ask)', async () => {
@@ -162,7 +145,7 @@ describe('errors a user can cause are one line and an exit code', () => {
     const r = await runCli(['chat', '--user', 'alice', '--review'], { ...ws, input: 'hi\n' });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--review .*terminal/);
-    expect(fake.requests).toHaveLength(0);
+    expect(fake().requests).toHaveLength(0);
   });
 
   it('a corrupt memory file is reported, never overwritten, and chat refuses that user', async () => {
@@ -175,12 +158,12 @@ describe('errors a user can cause are one line and an exit code', () => {
     expect(r.stderr).toContain('alice.json');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(await fs.readFile(file, 'utf8')).toBe('{"schemaVersion": 1, "facts": [');
-    expect(fake.requests).toHaveLength(0);
+    expect(fake().requests).toHaveLength(0);
   });
 
   it('401 from the API is one clear line naming ANTHROPIC_API_KEY', async () => {
     const ws = await workspace();
-    fake.enqueue({ kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' });
+    fake().enqueue({ kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' });
     const r = await runCli(['chat', '--user', 'alice'], { ...ws, input: 'hi\n' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/ANTHROPIC_API_KEY/);

@@ -4,28 +4,15 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createModelClient, type ModelEvent } from '../src/core/model.js';
 import { startFakeApi } from '../src/fake-api/server.js';
-import type { FakeApi } from '../src/fake-api/types.js';
-import { cliEnv, collect, runCli, startCli, tempWorkspace, waitFor } from './helpers/cli.js';
+import { apiWorkspace, collect, runCli, startCli, waitFor } from './helpers/cli.js';
+import { chatRequests, useFakeApi } from './helpers/fake.js';
 
-let fake: FakeApi;
-beforeAll(async () => {
-  fake = await startFakeApi();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => fake.reset());
+const fake = useFakeApi();
 
-async function workspace(extra: Record<string, string> = {}, baseURL = fake.url) {
-  const ws = await tempWorkspace();
-  const env = cliEnv({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: baseURL, MEMAGENT_MEMORY_DIR: ws.memoryDir, ...extra });
-  return { ...ws, env };
-}
-
-const chatRequests = () => fake.requests.filter((r) => r.path === '/v1/messages' && !r.body.output_config);
+const workspace = (extra: Record<string, string> = {}, baseURL = fake().url) => apiWorkspace(baseURL, extra);
 
 /** stderr lines that report a problem (not progress: retries, "saving memory…", the saved diff). */
 function problemLines(stderr: string): string[] {
@@ -54,34 +41,34 @@ async function closedPort(): Promise<number> {
 describe('retries (model adapter, real SDK)', () => {
   it('a 429 is retried after the retry-after the API asked for', async () => {
     // retryAfterMs 0: only `retry-after: 1` (seconds) is sent, as the real API does.
-    fake.enqueue(
+    fake().enqueue(
       { kind: 'error', status: 429, type: 'rate_limit_error', message: 'Rate limited', retryAfter: 1, retryAfterMs: 0 },
       { kind: 'text', text: 'after the wait' },
     );
     const events: ModelEvent[] = [];
-    const client = createModelClient({ apiKey: 'test-key', baseURL: fake.url, maxRetries: 2 });
+    const client = createModelClient({ apiKey: 'test-key', baseURL: fake().url, maxRetries: 2 });
     const result = await client.streamChat(
       { model: 'claude-sonnet-5-5', system: 's', messages: [{ role: 'user', content: 'hi' }], maxTokens: 100 },
       (e) => events.push(e),
     );
     expect(result.text).toBe('after the wait');
     expect(events).toContainEqual({ type: 'retry', attempt: 1, reason: 'rate limited (429)' });
-    expect(fake.requests).toHaveLength(2);
-    expect(fake.requests[1].at - fake.requests[0].at).toBeGreaterThanOrEqual(950);
+    expect(fake().requests).toHaveLength(2);
+    expect(fake().requests[1].at - fake().requests[0].at).toBeGreaterThanOrEqual(950);
   });
 
   it.each([500, 502, 503, 529])('a %i is retried and the answer arrives', async (status) => {
-    fake.enqueue(
+    fake().enqueue(
       { kind: 'error', status, type: status === 529 ? 'overloaded_error' : 'api_error', message: 'try later' },
       { kind: 'text', text: 'recovered' },
     );
-    const client = createModelClient({ apiKey: 'test-key', baseURL: fake.url, maxRetries: 1 });
+    const client = createModelClient({ apiKey: 'test-key', baseURL: fake().url, maxRetries: 1 });
     const result = await client.streamChat(
       { model: 'claude-sonnet-5-5', system: 's', messages: [{ role: 'user', content: 'hi' }], maxTokens: 100 },
       () => {},
     );
     expect(result.text).toBe('recovered');
-    expect(fake.requests).toHaveLength(2);
+    expect(fake().requests).toHaveLength(2);
   });
 });
 
@@ -91,7 +78,7 @@ describe('a failed turn is one clear line and the session goes on (pipe mode)', 
     ['a mid-stream error event', { kind: 'stream-error' as const, afterText: 'The first half of an answer' }, /broke off: .*Overloaded/],
   ])('%s: the partial answer is shown, the next line is answered, the partial is never resent as complete', async (_name, step, says) => {
     const ws = await workspace({ MEMAGENT_MAX_RETRIES: '0' });
-    fake.enqueue({ match: 'chat', ...step });
+    fake().enqueue({ match: 'chat', ...step });
     const r = await runCli(['chat', '--user', 'cut'], { ...ws, input: 'tell me a story\nand then?\n' });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('The first half of an answer\n');
@@ -100,19 +87,19 @@ describe('a failed turn is one clear line and the session goes on (pipe mode)', 
     expect(problems, r.stderr).toHaveLength(1);
     expect(problems[0]).toMatch(says);
     // The next request carries the cut answer only as marked, never as if it were whole.
-    const [, second] = chatRequests();
+    const [, second] = chatRequests(fake());
     const messages = second.body.messages as Array<{ role: string; content: string }>;
     expect(messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
     expect(messages[1].content).not.toBe('The first half of an answer');
     expect(messages[1].content).toMatch(/^The first half of an answer[\s\S]*\[interrupted/);
     // The journal kept it flagged, so the extraction is told it was cut.
-    const extract = fake.requests.find((q) => q.body?.output_config)!;
+    const extract = fake().requests.find((q) => q.body?.output_config)!;
     expect(extract.body.messages[0].content).toContain('[assistant] The first half of an answer [answer interrupted]');
   });
 
   it('a request that times out: one line saying so, and the next line is answered', async () => {
     const ws = await workspace({ MEMAGENT_REQUEST_TIMEOUT_MS: '300', MEMAGENT_MAX_RETRIES: '1' });
-    fake.enqueue({ match: 'chat', kind: 'hang' }, { match: 'chat', kind: 'hang' });
+    fake().enqueue({ match: 'chat', kind: 'hang' }, { match: 'chat', kind: 'hang' });
     const started = Date.now();
     const r = await runCli(['chat', '--user', 'slow'], { ...ws, input: 'are you there\nhello?\n' });
     expect(r.code).toBe(1);
@@ -122,7 +109,7 @@ describe('a failed turn is one clear line and the session goes on (pipe mode)', 
     expect(problems[0]).toMatch(/did not answer in time/);
     expect(r.stdout).toContain('You said: "hello?"');
     // The failed turn is not sent again as if answered: the second request starts afresh.
-    const last = chatRequests().at(-1)!;
+    const last = chatRequests(fake()).at(-1)!;
     expect(last.body.messages.map((m: { content: string }) => m.content)).toEqual(['hello?']);
     expect(r.stderr).toMatch(/Memory saved/);
   });
@@ -160,7 +147,7 @@ describe('the extraction at exit failing never blocks exit for long and never lo
     ['a hang (exit deadline 1.5 s)', [{ match: 'extract' as const, kind: 'hang' as const }]],
   ])('%s', async (_name, steps) => {
     const ws = await workspace({ MEMAGENT_MAX_RETRIES: '0', MEMAGENT_EXIT_TIMEOUT_MS: '1500' });
-    fake.enqueue(...steps);
+    fake().enqueue(...steps);
     const started = Date.now();
     const r = await runCli(['chat', '--user', 'exitfail'], { ...ws, input: 'I live in Keepsake.\n' });
     expect(r.code, r.stderr).toBe(0);
@@ -186,7 +173,7 @@ describe('the extraction at exit failing never blocks exit for long and never lo
     expect(r.stderr).toMatch(/could not save memory now \(could not reach .*\).*will be saved next time/);
     expect((await journalTurns(ws.memoryDir, 'gone'))[0].text).toBe('I live in Vanishing.');
 
-    const next = await runCli(['chat', '--user', 'gone'], { ...ws, env: { ...ws.env, ANTHROPIC_BASE_URL: fake.url }, input: 'back\n' });
+    const next = await runCli(['chat', '--user', 'gone'], { ...ws, env: { ...ws.env, ANTHROPIC_BASE_URL: fake().url }, input: 'back\n' });
     expect(next.stderr).toMatch(/saved 1 earlier session/);
     const file = JSON.parse(await fs.readFile(path.join(ws.memoryDir, 'gone.json'), 'utf8'));
     expect(file.facts.map((f: { text: string }) => f.text).join('\n')).toMatch(/Vanishing/);

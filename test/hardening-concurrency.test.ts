@@ -4,27 +4,17 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChatSession } from '../src/core/chat-session.js';
 import { LockError } from '../src/core/errors.js';
 import { withLock } from '../src/core/lock.js';
 import { MemoryStore } from '../src/core/memory-store.js';
 import { createModelClient } from '../src/core/model.js';
 import { memorySchema } from '../src/core/schema.js';
-import { startFakeApi } from '../src/fake-api/server.js';
-import type { FakeApi } from '../src/fake-api/types.js';
-import { cliEnv, collect, startCli, tempWorkspace, waitFor } from './helpers/cli.js';
+import { apiWorkspace, collect, startCli, waitFor } from './helpers/cli.js';
+import { extractRequests, useFakeApi } from './helpers/fake.js';
 
-let fake: FakeApi;
-beforeAll(async () => {
-  fake = await startFakeApi();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => fake.reset());
-
-const extractRequests = () => fake.requests.filter((r) => r.path === '/v1/messages' && r.body.output_config);
+const fake = useFakeApi();
 
 /** Every path under `dir`, recursively. */
 async function walk(dir: string): Promise<string[]> {
@@ -41,8 +31,8 @@ describe('20 CLI sessions of one user ending together', () => {
   const N = 20;
 
   it(`all ${N} land: every fact once, revision +${N}, the file validates, nothing left behind`, async () => {
-    const ws = await tempWorkspace();
-    const env = cliEnv({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, MEMAGENT_MEMORY_DIR: ws.memoryDir });
+    const ws = await apiWorkspace(fake().url);
+    const { env } = ws;
     // An earlier session's memory, which must survive the crowd.
     const store = new MemoryStore({ dir: ws.memoryDir });
     const t = new Date().toISOString();
@@ -73,7 +63,7 @@ describe('20 CLI sessions of one user ending together', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/Memory saved: \+1 added/);
     }
-    expect(extractRequests()).toHaveLength(N);
+    expect(extractRequests(fake())).toHaveLength(N);
     const raw = JSON.parse(await fs.readFile(path.join(ws.memoryDir, 'crowd.json'), 'utf8'));
     expect(memorySchema.safeParse(raw).success).toBe(true);
     const { memory } = await store.load('crowd');
@@ -97,19 +87,19 @@ describe('/remember racing another session of the same user at exit', () => {
     // Two stores on one dir, as two processes would have.
     const storeA = new MemoryStore({ dir });
     const storeB = new MemoryStore({ dir });
-    const model = createModelClient({ apiKey: 'test-key', baseURL: fake.url, maxRetries: 0 });
+    const model = createModelClient({ apiKey: 'test-key', baseURL: fake().url, maxRetries: 0 });
     const options = { userId: 'racer', model: 'claude-sonnet-5-5', extractModel: 'claude-haiku-5-5', memoryBudgetTokens: 2000, maxTokens: 1024, incognito: false, now: () => new Date() };
     const a = await ChatSession.start(storeA, model, options);
     const b = await ChatSession.start(storeB, model, options);
     expect((await b.send('I live in Racetown.', () => {})).type).toBe('done');
 
     // B's extraction has read the memory (revision 0) and waits for the model ...
-    fake.enqueue({ match: 'extract', kind: 'json', delayMs: 400, value: {
+    fake().enqueue({ match: 'extract', kind: 'json', delayMs: 400, value: {
       summary: 'Lives in Racetown.', update: [], supersede: [], retract: [], decisions: [],
       add: [{ text: 'Lives in Racetown', kind: 'fact', confidence: 'high', quote: 'I live in Racetown' }],
     } });
     const finishing = b.finish();
-    await waitFor(() => extractRequests().length, (n) => n === 1, 20_000);
+    await waitFor(() => extractRequests(fake()).length, (n) => n === 1, 20_000);
     // ... while A's /remember writes revision 1.
     const changes = await a.remember('I keep bees');
     expect(changes.map((c) => c.type)).toEqual(['add']);

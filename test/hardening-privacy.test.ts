@@ -4,27 +4,17 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startFakeApi } from '../src/fake-api/server.js';
-import type { FakeApi } from '../src/fake-api/types.js';
-import { BIN, cliEnv, collect, runCli, startCli, tempWorkspace, waitFor, type CliResult } from './helpers/cli.js';
+import { apiWorkspace, BIN, type CliResult, collect, runCli, startCli, waitFor } from './helpers/cli.js';
+import { useFakeApi } from './helpers/fake.js';
 
 const SECRET = 'sk-ant-test-SECRET123';
 
-let fake: FakeApi;
-beforeAll(async () => {
-  fake = await startFakeApi();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => fake.reset());
+const fake = useFakeApi();
 
-async function workspace(extra: Record<string, string> = {}) {
-  const ws = await tempWorkspace();
-  const env = cliEnv({ ANTHROPIC_API_KEY: SECRET, ANTHROPIC_BASE_URL: fake.url, MEMAGENT_MEMORY_DIR: ws.memoryDir, MEMAGENT_MAX_RETRIES: '0', ...extra });
-  return { ...ws, env };
-}
+const workspace = (extra: Record<string, string> = {}) =>
+  apiWorkspace(fake().url, { ANTHROPIC_API_KEY: SECRET, MEMAGENT_MAX_RETRIES: '0', ...extra });
 
 /** Every path under `dir` (not following links), with its lstat. */
 async function walk(dir: string): Promise<Array<{ path: string; mode: number; dir: boolean }>> {
@@ -128,7 +118,7 @@ describe(`the API key (${SECRET})`, () => {
       expect(r.stderr).not.toContain('SECRET123');
     }
     // The key did reach the API (the fake saw it), so its absence above means something.
-    expect(fake.requests.some((q) => JSON.stringify(q.headers).includes(SECRET))).toBe(true);
+    expect(fake().requests.some((q) => JSON.stringify(q.headers).includes(SECRET))).toBe(true);
     for (const entry of await walk(ws.memoryDir)) {
       if (entry.dir) continue;
       expect(await fs.readFile(entry.path, 'utf8'), entry.path).not.toContain('SECRET123');
@@ -141,17 +131,17 @@ describe("one user's memory in another user's session", () => {
     const ws = await workspace();
     const alice = await runCli(['chat', '--user', 'alice'], { ...ws, input: 'My name is Alice. I live in Zanzibar-Alpha.\n' });
     expect(alice.code, alice.stderr).toBe(0);
-    fake.reset();
+    fake().reset();
     const bob = await runCli(['chat', '--user', 'bob'], { ...ws, input: 'What do you know about me? I live in Oslo.\n' });
     expect(bob.code, bob.stderr).toBe(0);
-    expect(fake.requests.length).toBeGreaterThanOrEqual(2);
-    for (const request of fake.requests) expect(JSON.stringify(request.body)).not.toMatch(/Zanzibar|Alice/);
+    expect(fake().requests.length).toBeGreaterThanOrEqual(2);
+    for (const request of fake().requests) expect(JSON.stringify(request.body)).not.toMatch(/Zanzibar|Alice/);
     expect(bob.stdout).not.toMatch(/Zanzibar|Alice/);
     expect(await fs.readFile(path.join(ws.memoryDir, 'bob.json'), 'utf8')).not.toMatch(/Zanzibar|Alice/);
     // And alice's own session still sees hers (the check above is not vacuous).
-    fake.reset();
+    fake().reset();
     await runCli(['chat', '--user', 'alice'], { ...ws, input: 'hi\n' });
-    expect(JSON.stringify(fake.requests[0].body.system)).toMatch(/Zanzibar-Alpha/);
+    expect(JSON.stringify(fake().requests[0].body.system)).toMatch(/Zanzibar-Alpha/);
   });
 
   it('a live session of one user does not pick up journals of another', async () => {
@@ -165,11 +155,11 @@ describe("one user's memory in another user's session", () => {
     await waitFor(() => out, (o) => o.includes('You said'), 20_000);
     child.kill('SIGKILL');
     await done;
-    fake.reset();
+    fake().reset();
     // ... which dave's session neither extracts nor sees.
     const dave = await runCli(['chat', '--user', 'dave'], { ...ws, input: 'hello\n' });
     expect(dave.stderr).not.toMatch(/earlier session/);
-    for (const request of fake.requests) expect(JSON.stringify(request.body)).not.toMatch(/Carolton/);
+    for (const request of fake().requests) expect(JSON.stringify(request.body)).not.toMatch(/Carolton/);
     expect((await fs.readdir(path.join(ws.memoryDir, 'journal', 'carol'))).filter((n) => n.endsWith('.jsonl'))).toHaveLength(1);
   });
 });

@@ -2,28 +2,14 @@
 // after one answered turn; and a journal whose last line was cut by a crash.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { holdLock } from '../src/core/lock.js';
-import { startFakeApi } from '../src/fake-api/server.js';
-import type { FakeApi } from '../src/fake-api/types.js';
-import { cliEnv, collect, runCli, startCli, tempWorkspace, waitFor } from './helpers/cli.js';
+import { apiWorkspace, collect, runCli, startCli, waitFor } from './helpers/cli.js';
+import { extractRequests, useFakeApi } from './helpers/fake.js';
 
-let fake: FakeApi;
-beforeAll(async () => {
-  fake = await startFakeApi();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => fake.reset());
+const fake = useFakeApi();
 
-async function workspace(extra: Record<string, string> = {}) {
-  const ws = await tempWorkspace();
-  const env = cliEnv({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, MEMAGENT_MEMORY_DIR: ws.memoryDir, ...extra });
-  return { ...ws, env };
-}
-
-const extractRequests = () => fake.requests.filter((r) => r.path === '/v1/messages' && r.body.output_config);
+const workspace = (extra: Record<string, string> = {}) => apiWorkspace(fake().url, extra);
 
 async function journalsOf(memoryDir: string, user: string): Promise<string[]> {
   const dir = path.join(memoryDir, 'journal', user);
@@ -64,7 +50,7 @@ describe('signals during a pipe-mode chat (stdin still open, after answered turn
     const r = await chatThenSignal(ws, 'sigsave', signal);
     expect(r.code, r.stderr).toBe(code);
     expect(r.stderr).toContain(signal);
-    expect(extractRequests()).toHaveLength(1);
+    expect(extractRequests(fake())).toHaveLength(1);
     const file = JSON.parse(await fs.readFile(path.join(ws.memoryDir, 'sigsave.json'), 'utf8'));
     const texts = file.facts.map((f: { text: string }) => f.text).join('\n');
     expect(texts).toMatch(/Signalville/);
@@ -80,7 +66,7 @@ describe('signals during a pipe-mode chat (stdin still open, after answered turn
     '%s with a hanging extraction exits %i within MEMAGENT_EXIT_TIMEOUT_MS and keeps the journal',
     async (signal, code) => {
       const ws = await workspace({ MEMAGENT_EXIT_TIMEOUT_MS: '1500' });
-      fake.enqueue({ match: 'extract', kind: 'hang' }, { match: 'extract', kind: 'hang' }, { match: 'extract', kind: 'hang' });
+      fake().enqueue({ match: 'extract', kind: 'hang' }, { match: 'extract', kind: 'hang' }, { match: 'extract', kind: 'hang' });
       const r = await chatThenSignal(ws, 'sighang', signal);
       expect(r.code, r.stderr).toBe(code);
       // The bound plus process teardown; far below the 60 s request timeout the hang would cost.
@@ -92,7 +78,7 @@ describe('signals during a pipe-mode chat (stdin still open, after answered turn
       expect((await journalTurns(journal)).map((t) => t.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
 
       // The next run picks the journal up.
-      fake.reset();
+      fake().reset();
       const next = await runCli(['chat', '--user', 'sighang'], { ...ws, input: 'hello again\n' });
       expect(next.code, next.stderr).toBe(0);
       expect(next.stderr).toMatch(/saved 1 earlier session/);
@@ -105,7 +91,7 @@ describe('signals during a pipe-mode chat (stdin still open, after answered turn
     const ws = await workspace();
     const r = await chatThenSignal(ws, 'sighup', 'SIGHUP');
     expect(r.code, r.stderr).toBe(129);
-    expect(extractRequests()).toHaveLength(0);
+    expect(extractRequests(fake())).toHaveLength(0);
     expect(r.exitMs).toBeLessThan(2000);
     const [journal, ...more] = await journalsOf(ws.memoryDir, 'sighup');
     expect(more).toEqual([]);
@@ -114,7 +100,7 @@ describe('signals during a pipe-mode chat (stdin still open, after answered turn
     expect(turns[2].text).toBe('I prefer quiet exits.');
     // Its liveness lock went with the process: the next run recovers it without waiting for staleness.
     await expect(fs.stat(`${journal}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
-    fake.reset();
+    fake().reset();
     const started = Date.now();
     const next = await runCli(['chat', '--user', 'sighup'], { ...ws, input: 'hi\n' });
     expect(next.stderr).toMatch(/saved 1 earlier session/);
@@ -126,7 +112,7 @@ describe('a signal while the save at end of input is running', () => {
   it('SIGTERM waits for that save instead of cutting it off, then exits 143', async () => {
     const ws = await workspace();
     // A slow extraction: the save is still running when the signal arrives.
-    fake.enqueue({ match: 'extract', kind: 'json', delayMs: 1500, value: {
+    fake().enqueue({ match: 'extract', kind: 'json', delayMs: 1500, value: {
       summary: '', update: [], supersede: [], retract: [], decisions: [],
       add: [{ text: 'Lives in Slowtown', kind: 'fact', confidence: 'high', quote: 'I live in Slowtown' }],
     } });
@@ -136,7 +122,7 @@ describe('a signal while the save at end of input is running', () => {
     child.stderr!.on('data', (d) => (err += d));
     child.stdin!.end('I live in Slowtown.\n');
     await waitFor(() => err, (e) => e.includes('saving memory'), 20_000);
-    await waitFor(() => extractRequests().length, (n) => n === 1, 20_000);
+    await waitFor(() => extractRequests(fake()).length, (n) => n === 1, 20_000);
     child.kill('SIGTERM');
     const r = await done;
     expect(r.code, r.stderr).toBe(143);
@@ -148,13 +134,13 @@ describe('a signal while the save at end of input is running', () => {
 
   it('a second SIGINT exits at once without waiting, and the journal is kept', async () => {
     const ws = await workspace();
-    fake.enqueue({ match: 'extract', kind: 'hang' });
+    fake().enqueue({ match: 'extract', kind: 'hang' });
     const child = startCli(['chat', '--user', 'twice'], ws);
     const done = collect(child, null, 20_000);
     let err = '';
     child.stderr!.on('data', (d) => (err += d));
     child.stdin!.end('I live in Twiceton.\n');
-    await waitFor(() => extractRequests().length, (n) => n === 1, 20_000);
+    await waitFor(() => extractRequests(fake()).length, (n) => n === 1, 20_000);
     child.kill('SIGINT');
     await waitFor(() => err, (e) => e.includes('SIGINT, saving memory'), 20_000);
     const second = Date.now();
@@ -227,7 +213,7 @@ describe('a journal whose last line was cut by a crash', () => {
     const r = await runCli(['chat', '--user', 'crashy'], { ...ws, input: 'bye\n' });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/saved 1 earlier session/);
-    const [first] = extractRequests();
+    const [first] = extractRequests(fake());
     const transcript = first.body.messages[0].content as string;
     expect(transcript).toContain('[user] I live in Halfway.');
     expect(transcript).toContain('[user] I prefer whole lines.');

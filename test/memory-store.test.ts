@@ -6,6 +6,7 @@ import { MemagentError, MemoryFileError, UsageError } from '../src/core/errors.j
 import { openJournal } from '../src/core/journal.js';
 import { MemoryStore } from '../src/core/memory-store.js';
 import { SCHEMA_VERSION, emptyMemory, type Decision, type Fact, type Memory } from '../src/core/schema.js';
+import { makeFact } from './helpers/memory.js';
 
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 let tmp: string;
@@ -25,21 +26,8 @@ async function freshStore(opts: { historyLimit?: number; maxFileBytes?: number }
   return { dir, store };
 }
 
-function fact(id: string, text: string, status: Fact['status'] = 'active'): Fact {
-  const t = T0.toISOString();
-  return {
-    id,
-    text,
-    kind: 'preference',
-    confidence: 'high',
-    status,
-    pinned: false,
-    createdAt: t,
-    updatedAt: t,
-    validFrom: t,
-    source: { session: 's1', at: t, quote: text },
-  };
-}
+const fact = (id: string, text: string, status: Fact['status'] = 'active'): Fact =>
+  makeFact(id, text, T0.toISOString(), { kind: 'preference', status });
 
 function decision(id: string, topic: string, text: string): Decision {
   const t = T0.toISOString();

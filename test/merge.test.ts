@@ -9,6 +9,7 @@ import {
 } from '../src/core/merge.js';
 import { renderMemoryBlock } from '../src/core/render.js';
 import { emptyMemory, memorySchema, type Fact, type Memory, type MergeOps } from '../src/core/schema.js';
+import { makeFact } from './helpers/memory.js';
 
 const EARLIER = new Date('2026-01-10T09:00:00.000Z');
 const NOW = new Date('2026-11-19T15:00:00.000Z');
@@ -19,22 +20,8 @@ function ops(partial: Partial<MergeOps>): MergeOps {
   return { add: [], update: [], supersede: [], retract: [], decisions: [], ...partial };
 }
 
-function fact(id: string, text: string, extra: Partial<Fact> = {}): Fact {
-  const at = EARLIER.toISOString();
-  return {
-    id,
-    text,
-    kind: 'fact',
-    confidence: 'medium',
-    status: 'active',
-    pinned: false,
-    createdAt: at,
-    updatedAt: at,
-    validFrom: at,
-    source: { session: 's_old', at, quote: text },
-    ...extra,
-  };
-}
+const fact = (id: string, text: string, extra: Partial<Fact> = {}): Fact =>
+  makeFact(id, text, EARLIER.toISOString(), extra, { confidence: 'medium', session: 's_old' });
 
 function memoryWith(facts: Fact[], extra: Partial<Memory> = {}): Memory {
   return { ...emptyMemory('alice', EARLIER), revision: 4, sessionCount: 3, facts, ...extra };

@@ -1,20 +1,14 @@
 // Integration: the real @anthropic-ai/sdk, through our model adapter, against the fake API on loopback.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ApiError } from '../src/core/errors.js';
 import { createModelClient, StreamBrokenError, type ModelEvent } from '../src/core/model.js';
-import { startFakeApi } from '../src/fake-api/server.js';
-import type { FakeApi } from '../src/fake-api/types.js';
+import { useFakeApi } from './helpers/fake.js';
 
-let fake: FakeApi;
-beforeAll(async () => {
-  fake = await startFakeApi({ strict: true, minCacheableTokens: 50 });
-});
-afterAll(() => fake.close());
-beforeEach(() => fake.reset());
+const fake = useFakeApi({ strict: true, minCacheableTokens: 50 });
 
 const client = (opts: { maxRetries?: number; timeoutMs?: number; baseURL?: string } = {}) =>
-  createModelClient({ apiKey: 'test-key', baseURL: opts.baseURL ?? fake.url, maxRetries: opts.maxRetries ?? 2, timeoutMs: opts.timeoutMs });
+  createModelClient({ apiKey: 'test-key', baseURL: opts.baseURL ?? fake().url, maxRetries: opts.maxRetries ?? 2, timeoutMs: opts.timeoutMs });
 
 const chat = (system = 'You are a test.', content = 'hello') => ({
   model: 'claude-sonnet-5-5',
@@ -25,33 +19,33 @@ const chat = (system = 'You are a test.', content = 'hello') => ({
 
 describe('model adapter over the real SDK', () => {
   it('streams an answer in several deltas and reports usage', async () => {
-    fake.enqueue({ kind: 'text', text: 'The quick brown fox jumps over the lazy dog.', chunkSize: 5 });
+    fake().enqueue({ kind: 'text', text: 'The quick brown fox jumps over the lazy dog.', chunkSize: 5 });
     const events: ModelEvent[] = [];
     const result = await client().streamChat(chat(), (e) => events.push(e));
     expect(result.text).toBe('The quick brown fox jumps over the lazy dog.');
     expect(events.filter((e) => e.type === 'text').length).toBeGreaterThan(3);
     expect(result.usage.inputTokens).toBeGreaterThan(0);
     expect(result.usage.outputTokens).toBeGreaterThan(0);
-    expect(fake.unexpected).toHaveLength(0);
+    expect(fake().unexpected).toHaveLength(0);
   });
 
   it('marks the system prompt and the conversation for caching; later turns read the cache', async () => {
     const system = 'Stable system prompt. '.repeat(40);
-    fake.enqueue({ kind: 'text', text: 'one' }, { kind: 'text', text: 'two' });
+    fake().enqueue({ kind: 'text', text: 'one' }, { kind: 'text', text: 'two' });
     const c = client();
     const first = await c.streamChat(chat(system, 'first'), () => {});
     const second = await c.streamChat(
       { ...chat(system), messages: [{ role: 'user', content: 'first' }, { role: 'assistant', content: 'one' }, { role: 'user', content: 'second' }] },
       () => {},
     );
-    expect(fake.requests[0].body.cache_control).toEqual({ type: 'ephemeral' });
-    expect(fake.requests[0].body.system[0].cache_control).toEqual({ type: 'ephemeral' });
+    expect(fake().requests[0].body.cache_control).toEqual({ type: 'ephemeral' });
+    expect(fake().requests[0].body.system[0].cache_control).toEqual({ type: 'ephemeral' });
     expect(first.usage.cacheWriteTokens).toBeGreaterThan(0);
     expect(second.usage.cacheReadTokens).toBeGreaterThanOrEqual(first.usage.cacheWriteTokens);
   });
 
   it('runs a structured-output call and parses it with zod', async () => {
-    fake.enqueue({ match: 'extract', kind: 'json', value: { answer: 4 } });
+    fake().enqueue({ match: 'extract', kind: 'json', value: { answer: 4 } });
     const { value } = await client().structured({
       model: 'claude-haiku-5-5',
       system: 's',
@@ -60,11 +54,11 @@ describe('model adapter over the real SDK', () => {
       maxTokens: 100,
     });
     expect(value).toEqual({ answer: 4 });
-    expect(fake.requests[0].body.output_config.format.type).toBe('json_schema');
+    expect(fake().requests[0].body.output_config.format.type).toBe('json_schema');
   });
 
   it('invalid structured output is an ApiError of kind invalid_output', async () => {
-    fake.enqueue({ match: 'extract', kind: 'raw', text: 'not json at all' });
+    fake().enqueue({ match: 'extract', kind: 'raw', text: 'not json at all' });
     const err = await client()
       .structured({ model: 'claude-haiku-5-5', system: 's', user: 'u', schema: z.object({ a: z.number() }), maxTokens: 100 })
       .catch((e) => e);
@@ -73,31 +67,31 @@ describe('model adapter over the real SDK', () => {
   });
 
   it('retries a 529 and tells the caller it is retrying', async () => {
-    fake.enqueue({ kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' }, { kind: 'text', text: 'ok now' });
+    fake().enqueue({ kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' }, { kind: 'text', text: 'ok now' });
     const events: ModelEvent[] = [];
     const result = await client().streamChat(chat(), (e) => events.push(e));
     expect(result.text).toBe('ok now');
-    expect(fake.requests).toHaveLength(2);
+    expect(fake().requests).toHaveLength(2);
     expect(events).toContainEqual({ type: 'retry', attempt: 1, reason: 'API overloaded (529)' });
   });
 
   it('gives up after maxRetries with one clear line', async () => {
     const overloaded = { kind: 'error' as const, status: 529, type: 'overloaded_error' as const, message: 'Overloaded' };
-    fake.enqueue(overloaded, overloaded, overloaded);
+    fake().enqueue(overloaded, overloaded, overloaded);
     const err = await client({ maxRetries: 2 }).streamChat(chat(), () => {}).catch((e) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err.kind).toBe('overloaded');
     expect(err.message).not.toContain('\n');
-    expect(fake.requests).toHaveLength(3);
+    expect(fake().requests).toHaveLength(3);
   });
 
   it('a 401 names ANTHROPIC_API_KEY and never the key itself', async () => {
-    fake.enqueue({ kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' });
+    fake().enqueue({ kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' });
     const err = await client().streamChat(chat(), () => {}).catch((e) => e);
     expect(err.kind).toBe('auth');
     expect(err.message).toMatch(/ANTHROPIC_API_KEY/);
     expect(err.message).not.toContain('test-key');
-    expect(fake.requests).toHaveLength(1);
+    expect(fake().requests).toHaveLength(1);
   });
 
   it('an unknown model gives the API message and the model asked for', async () => {
@@ -109,14 +103,14 @@ describe('model adapter over the real SDK', () => {
   });
 
   it('a stream cut mid-answer keeps the partial text and says so', async () => {
-    fake.enqueue({ kind: 'stream-error', afterText: 'Half an answer', type: 'overloaded_error' });
+    fake().enqueue({ kind: 'stream-error', afterText: 'Half an answer', type: 'overloaded_error' });
     const err = await client({ maxRetries: 0 }).streamChat(chat(), () => {}).catch((e) => e);
     expect(err).toBeInstanceOf(StreamBrokenError);
     expect(err.partialText).toBe('Half an answer');
   });
 
   it('aborting returns the partial answer marked aborted', async () => {
-    fake.enqueue({ kind: 'text', text: 'word '.repeat(200), chunkSize: 5, chunkDelayMs: 5 });
+    fake().enqueue({ kind: 'text', text: 'word '.repeat(200), chunkSize: 5, chunkDelayMs: 5 });
     const controller = new AbortController();
     let seen = '';
     const result = await client().streamChat({ ...chat(), signal: controller.signal }, (e) => {

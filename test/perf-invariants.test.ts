@@ -14,6 +14,7 @@ import { MemoryStore } from '../src/core/memory-store.js';
 import { mergeMemory } from '../src/core/merge.js';
 import { emptyMemory, type Fact, type Memory, type MergeOps } from '../src/core/schema.js';
 import { isNearDuplicate, normalizeText } from '../src/core/text-match.js';
+import { makeFact } from './helpers/memory.js';
 
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 let tmp: string;
@@ -32,10 +33,7 @@ async function freshStore(opts: { historyLimit?: number } = {}) {
   return { dir, file: join(dir, 'alice.json'), store };
 }
 
-function fact(id: string, text: string): Fact {
-  const t = T0.toISOString();
-  return { id, text, kind: 'preference', confidence: 'high', status: 'active', pinned: false, createdAt: t, updatedAt: t, validFrom: t, source: { session: 's1', at: t, quote: text } };
-}
+const fact = (id: string, text: string): Fact => makeFact(id, text, T0.toISOString(), { kind: 'preference' });
 
 const addFact = (f: Fact) => (m: Memory): Memory => ({ ...m, facts: [...m.facts, f] });
 

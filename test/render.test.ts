@@ -1,26 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { MEMORY_PREAMBLE, estimateTokens, renderMemoryBlock, renderMemorySummaryLine } from '../src/core/render.js';
 import { emptyMemory, type Decision, type Fact, type Memory } from '../src/core/schema.js';
+import { makeFact } from './helpers/memory.js';
 
 const NOW = new Date('2026-11-19T15:00:00.000Z');
 const daysAgo = (d: number) => new Date(NOW.getTime() - d * 86_400_000).toISOString();
 
-function fact(id: string, text: string, extra: Partial<Fact> = {}): Fact {
-  const at = extra.updatedAt ?? daysAgo(5);
-  return {
-    id,
-    text,
-    kind: 'fact',
-    confidence: 'medium',
-    status: 'active',
-    pinned: false,
-    createdAt: at,
-    updatedAt: at,
-    validFrom: at,
-    source: { session: 's1', at, quote: text },
-    ...extra,
-  };
-}
+const fact = (id: string, text: string, extra: Partial<Fact> = {}): Fact =>
+  makeFact(id, text, extra.updatedAt ?? daysAgo(5), extra, { confidence: 'medium' });
 
 function decision(id: string, topic: string, text: string, date: string): Decision {
   return { id, topic, decision: text, date, source: { session: 's1', at: date, quote: text } };

@@ -6,27 +6,21 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { render as renderInk } from 'ink-testing-library';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChatSession } from '../src/core/chat-session.js';
 import { MemoryStore } from '../src/core/memory-store.js';
 import { createModelClient } from '../src/core/model.js';
-import { startFakeApi } from '../src/fake-api/server.js';
-import type { FakeApi } from '../src/fake-api/types.js';
 import { App } from '../src/ui/App.js';
 import { runRepl, type ReplExit } from '../src/ui/run-repl.js';
 import { createTheme, ThemeContext } from '../src/ui/theme.js';
+import { chatRequests, useFakeApi } from './helpers/fake.js';
 
 const ESC = '\x1b';
 const UP = '\x1b[A';
 const DOWN = '\x1b[B';
 const ENTER = '\r';
 
-let fake: FakeApi;
-beforeAll(async () => {
-  fake = await startFakeApi();
-});
-afterAll(() => fake.close());
-beforeEach(() => fake.reset());
+const fake = useFakeApi();
 
 const strip = (s: string) => s.replace(/\x1b\[[\d;?]*[ -/]*[@-~]/g, '').replace(/\x1b[78]/g, '');
 
@@ -44,7 +38,7 @@ async function until<T>(read: () => T, ok: (v: T) => boolean, ms = 8000): Promis
 async function newSession(opts: { incognito?: boolean } = {}) {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'memagent-ui-'));
   const store = new MemoryStore({ dir });
-  const model = createModelClient({ apiKey: 'test-key', baseURL: fake.url, maxRetries: 2 });
+  const model = createModelClient({ apiKey: 'test-key', baseURL: fake().url, maxRetries: 2 });
   const session = await ChatSession.start(store, model, {
     userId: 'alice',
     model: 'claude-sonnet-5-5',
@@ -58,7 +52,6 @@ async function newSession(opts: { incognito?: boolean } = {}) {
   return { dir, store, session, historyPath: store.inputHistoryPath('alice') };
 }
 
-const chatRequests = () => fake.requests.filter((r) => r.path === '/v1/messages' && !r.body.output_config);
 const lastUserContent = (body: any): string => {
   const m = body.messages[body.messages.length - 1];
   return typeof m.content === 'string' ? m.content : m.content.map((b: { text: string }) => b.text).join('');
@@ -161,13 +154,13 @@ describe('chat', () => {
   it('shows the memory line, sends a typed message and streams the answer', async () => {
     const app = await renderApp();
     await app.waitScreen('This is a new user');
-    fake.enqueue({ kind: 'text', text: 'Hello **Alice**, nice to meet you.\n\n- one\n- two', chunkDelayMs: 5 });
+    fake().enqueue({ kind: 'text', text: 'Hello **Alice**, nice to meet you.\n\n- one\n- two', chunkDelayMs: 5 });
     app.press('hi there', ENTER);
     await app.waitScreen('nice to meet you');
     await app.waitScreen('• two');
     expect(app.screen()).toContain('› hi there');
-    expect(chatRequests()).toHaveLength(1);
-    expect(lastUserContent(chatRequests()[0].body)).toBe('hi there');
+    expect(chatRequests(fake())).toHaveLength(1);
+    expect(lastUserContent(chatRequests(fake())[0].body)).toBe('hi there');
     await app.waitScreen('1 turn');
     app.ui.unmount();
   });
@@ -202,14 +195,14 @@ describe('chat', () => {
   it('keeps the REPL going after an API failure, with retry notices and the message back on Up', async () => {
     const app = await renderApp();
     const boom = { kind: 'error' as const, status: 500, type: 'api_error' as const, message: 'Internal server error' };
-    fake.enqueue(boom, boom, boom);
+    fake().enqueue(boom, boom, boom);
     app.press('will this fail', ENTER);
     await app.waitScreen('retrying (attempt 1)');
     await app.waitScreen(/✗ the API failed \(500/);
     expect(app.screen()).toContain('retrying (attempt 2)');
     app.press(UP);
     await app.waitScreen(promptHolds('will this fail'));
-    fake.enqueue({ kind: 'text', text: 'Second time lucky.' });
+    fake().enqueue({ kind: 'text', text: 'Second time lucky.' });
     app.press(ENTER);
     await app.waitScreen('Second time lucky.');
     app.ui.unmount();
@@ -226,7 +219,7 @@ describe('slash commands', () => {
     }
     app.press('/memroy', ENTER);
     await app.waitScreen('Unknown command /memroy. Did you mean /memory?');
-    expect(fake.requests).toHaveLength(0);
+    expect(fake().requests).toHaveLength(0);
     app.ui.unmount();
   });
 
@@ -272,7 +265,7 @@ describe('slash commands', () => {
     await app.waitScreen('Model set to claude-opus-5-1');
     app.press('first', ENTER);
     await app.waitScreen('You said: "first"');
-    expect(chatRequests()[0].body.model).toBe('claude-opus-5-1');
+    expect(chatRequests(fake())[0].body.model).toBe('claude-opus-5-1');
     app.press('/usage', ENTER);
     await app.waitScreen('cache write');
     const input = /input\s+([\d,]+)/.exec(app.screen())?.[1];
@@ -281,7 +274,7 @@ describe('slash commands', () => {
     await app.waitScreen('new conversation · memory kept');
     app.press('second', ENTER);
     await app.waitScreen('You said: "second"');
-    expect(chatRequests()[1].body.messages).toHaveLength(1);
+    expect(chatRequests(fake())[1].body.messages).toHaveLength(1);
     app.ui.unmount();
   });
 
@@ -349,7 +342,7 @@ describe('input', () => {
     await app.waitScreen(/› line one\s*\n…/);
     app.press('line two', ENTER);
     await app.waitScreen('You said');
-    expect(lastUserContent(chatRequests()[0].body)).toBe('line one\nline two');
+    expect(lastUserContent(chatRequests(fake())[0].body)).toBe('line one\nline two');
     app.ui.unmount();
   });
 
@@ -357,11 +350,11 @@ describe('input', () => {
     const app = await renderApp();
     app.press('\x1b[200~alpha\r\nbeta\r\ngamma\x1b[201~');
     await app.waitScreen(/… gamma/);
-    expect(fake.requests).toHaveLength(0);
+    expect(fake().requests).toHaveLength(0);
     app.press(ENTER);
     await app.waitScreen('You said');
-    expect(chatRequests()).toHaveLength(1);
-    expect(lastUserContent(chatRequests()[0].body)).toBe('alpha\nbeta\ngamma');
+    expect(chatRequests(fake())).toHaveLength(1);
+    expect(lastUserContent(chatRequests(fake())[0].body)).toBe('alpha\nbeta\ngamma');
     app.ui.unmount();
   });
 
@@ -379,9 +372,9 @@ describe('input', () => {
     await app.waitScreen(/x edited/);
     app.press(ENTER);
     await app.waitScreen('(sent in full)');
-    await until(chatRequests, (r) => r.length === 1);
+    await until(() => chatRequests(fake()), (r) => r.length === 1);
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(lastUserContent(chatRequests()[0].body)).toBe(`${pasted} edited`);
+    expect(lastUserContent(chatRequests(fake())[0].body)).toBe(`${pasted} edited`);
     app.ui.unmount();
   });
 });
@@ -390,7 +383,7 @@ describe('interrupting', () => {
   it('Esc stops a streaming answer, keeps what was shown marked as interrupted, and the REPL goes on', async () => {
     const app = await renderApp();
     const words = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ');
-    fake.enqueue({ kind: 'text', text: words, chunkSize: 10, chunkDelayMs: 10 });
+    fake().enqueue({ kind: 'text', text: words, chunkSize: 10, chunkDelayMs: 10 });
     app.press('tell me a long story', ENTER);
     await app.waitScreen('word5');
     app.press(ESC);
@@ -398,14 +391,14 @@ describe('interrupting', () => {
     expect(app.screen()).not.toContain('word399');
     app.press('and now?', ENTER);
     await app.waitScreen('You said: "and now?"');
-    const body = chatRequests()[1].body;
+    const body = chatRequests(fake())[1].body;
     expect(body.messages[1].content).toMatch(/\[interrupted/);
     app.ui.unmount();
   });
 
   it('Ctrl+C stops a stream; on a non-empty prompt it clears the line (↑ restores it); on an empty one it asks first', async () => {
     const app = await renderApp();
-    fake.enqueue({ kind: 'text', text: 'slow '.repeat(300), chunkSize: 5, chunkDelayMs: 10 });
+    fake().enqueue({ kind: 'text', text: 'slow '.repeat(300), chunkSize: 5, chunkDelayMs: 10 });
     app.press('go', ENTER);
     await app.waitScreen('slow slow');
     app.press('\x03');
@@ -465,7 +458,7 @@ describe('runRepl', () => {
     const repl = await startRepl();
     repl.press('My name is Alice.', ENTER);
     await repl.waitText('You said');
-    fake.enqueue({ match: 'extract', kind: 'error', status: 400, type: 'invalid_request_error', message: 'nope' });
+    fake().enqueue({ match: 'extract', kind: 'error', status: 400, type: 'invalid_request_error', message: 'nope' });
     repl.press('quit', ENTER);
     expect(await repl.done).toEqual({ reason: 'exit', saved: 'failed' });
     expect(repl.text().replace(/\s+/g, ' ')).toMatch(/Could not save memory now \(.*nope.*\); this session is kept and will be saved next time\./);
@@ -513,7 +506,7 @@ describe('runRepl', () => {
     const repl = await startRepl({ columns: 40, rows: 16 });
     const paragraphs = Array.from({ length: 30 }, (_, i) => `Paragraph ${i} ${'lorem ipsum dolor '.repeat(6)}`.trim());
     const list = Array.from({ length: 40 }, (_, i) => `- item ${i}`);
-    fake.enqueue({ kind: 'text', text: [...paragraphs, list.join('\n'), '```\n' + list.join('\n') + '\n```', 'The end.'].join('\n\n'), chunkSize: 20, chunkDelayMs: 1 });
+    fake().enqueue({ kind: 'text', text: [...paragraphs, list.join('\n'), '```\n' + list.join('\n') + '\n```', 'The end.'].join('\n\n'), chunkSize: 20, chunkDelayMs: 1 });
     repl.press('long please', ENTER);
     await repl.waitText('The end.', 15_000);
     await new Promise((r) => setTimeout(r, 100));
@@ -522,7 +515,7 @@ describe('runRepl', () => {
     const widest = Math.max(...repl.text().split('\n').map((l) => l.length));
     expect(widest).toBeLessThanOrEqual(40);
     repl.stdout.resize(120);
-    fake.enqueue({ kind: 'text', text: 'wide '.repeat(40).trim() });
+    fake().enqueue({ kind: 'text', text: 'wide '.repeat(40).trim() });
     repl.press('wide please', ENTER);
     await repl.waitText(/(wide ){20}/);
     repl.press('\x04');

@@ -71,3 +71,16 @@ export async function waitFor<T>(read: () => T | Promise<T>, ok: (v: T) => boole
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * A fresh temp workspace whose CLI env points at the API at `baseURL` with a test key and the
+ * workspace's memory dir; `extra` is added last, so it may override any of those.
+ */
+export async function apiWorkspace(
+  baseURL: string,
+  extra: Record<string, string | undefined> = {},
+): Promise<{ cwd: string; memoryDir: string; env: NodeJS.ProcessEnv }> {
+  const ws = await tempWorkspace();
+  const env = cliEnv({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: baseURL, MEMAGENT_MEMORY_DIR: ws.memoryDir, ...extra });
+  return { ...ws, env };
+}

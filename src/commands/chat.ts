@@ -70,6 +70,11 @@ export async function runChat(config: Config, flags: ChatFlags): Promise<number>
   const stopSignals = installSignalHandlers(session, config.exitTimeoutMs);
   try {
     if (interactive) {
+      // Ink reads CI / CONTINUOUS_INTEGRATION once, when it is imported, and then draws no live
+      // region at all (no prompt, no streaming). Here a person is at a real terminal, whatever
+      // their shell exports, so those variables must not switch the REPL off.
+      delete process.env.CI;
+      delete process.env.CONTINUOUS_INTEGRATION;
       const { runRepl } = await import('../ui/run-repl.js');
       const result = await runRepl(session, {
         historyPath: path.join(store.dir, 'history', userId, 'input-history.jsonl'),

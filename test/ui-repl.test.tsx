@@ -490,6 +490,18 @@ describe('runRepl', () => {
     expect(repl.text()).toContain('+ I prefer metric units.');
   });
 
+  it('--review: answers typed faster than the screen redraws all count', async () => {
+    const repl = await startRepl({ review: true });
+    repl.press('I live in Porto. I like green tea. I prefer metric units.', ENTER);
+    await repl.waitText('You said');
+    repl.press('exit', ENTER);
+    await repl.waitText('Keep this?');
+    repl.press('y', 'n', 'y', 'n');
+    expect(await repl.done).toEqual({ reason: 'exit', saved: 'ok' });
+    const file = JSON.parse(await fs.readFile(path.join(repl.dir, 'alice.json'), 'utf8'));
+    expect(file.facts.map((f: { text: string }) => f.text).sort()).toEqual(['I live in Porto.', 'I prefer metric units.']);
+  });
+
   it('--review: Esc keeps none of the rest, and nothing rejected is written', async () => {
     const repl = await startRepl({ review: true });
     repl.press('I live in Porto.', ENTER);

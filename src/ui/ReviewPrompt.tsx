@@ -3,7 +3,7 @@
  * answers y (keep, also Enter), n (drop), a (keep this and the rest) or Esc (drop this and the rest).
  */
 import { Box, Text, useInput } from 'ink';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { ReviewItem } from '../core/review.js';
 import { useTheme } from './theme.js';
 
@@ -17,18 +17,24 @@ export interface ReviewPromptProps {
 export function ReviewPrompt({ items, onDone }: ReviewPromptProps) {
   const theme = useTheme();
   const [answers, setAnswers] = useState<boolean[]>([]);
+  // Keys typed faster than React re-renders must each count: read and extend the latest answers
+  // through a ref, never a render's stale copy.
+  const latest = useRef<boolean[]>([]);
   const index = answers.length;
-  const answer = (next: boolean[]) => {
+  const answer = (more: (rest: number) => boolean[]) => {
+    const done = latest.current;
+    if (done.length >= items.length) return;
+    const next = [...done, ...more(items.length - done.length)];
+    latest.current = next;
     setAnswers(next);
     if (next.length >= items.length) onDone(next.slice(0, items.length));
   };
   useInput((input, key) => {
-    if (index >= items.length) return;
     const k = input.toLowerCase();
-    if (k === 'y' || key.return) answer([...answers, true]);
-    else if (k === 'n') answer([...answers, false]);
-    else if (k === 'a') answer([...answers, ...items.slice(index).map(() => true)]);
-    else if (key.escape) answer([...answers, ...items.slice(index).map(() => false)]);
+    if (k === 'y' || key.return) answer(() => [true]);
+    else if (k === 'n') answer(() => [false]);
+    else if (k === 'a') answer((rest) => Array<boolean>(rest).fill(true));
+    else if (key.escape) answer((rest) => Array<boolean>(rest).fill(false));
   });
   return (
     <Box flexDirection="column" marginTop={1}>

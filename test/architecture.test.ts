@@ -37,7 +37,7 @@ describe('architecture', () => {
     for (const file of sources('src/ui')) expect(read(file), file).not.toMatch(/@anthropic-ai\/sdk|proper-lockfile/);
   });
 
-  it('tests and sources never read ../shared (users do not have it)', () => {
+  it('tests and sources never read the shared reference folder (users do not have it)', () => {
     for (const file of [...sources('src'), ...sources('test')].filter((f) => !f.endsWith('architecture.test.ts'))) {
       expect(read(file), file).not.toMatch(/\.\.\/shared|work\/shared/);
     }

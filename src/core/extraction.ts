@@ -11,6 +11,7 @@ import { mergeMemory } from './merge.js';
 import type { MemoryStore } from './memory-store.js';
 import type { ModelClient, ModelEvent } from './model.js';
 import { redactSecrets } from './redact.js';
+import { sanitize } from './render.js';
 import { acceptedOps, reviewItems, type ReviewItem } from './review.js';
 import { extractionSchema, type Fact, type Memory, type MemoryChange, type Turn } from './schema.js';
 
@@ -64,26 +65,11 @@ const EXTRACTION_SYSTEM = [
 ].join('\n');
 
 /**
- * Stored memory as one line of data, as the system prompt's renderer shows it: no angle brackets
- * (a fact or summary cannot close `<facts>` or open a fake `<transcript>`), no line breaks (a fact
- * cannot start a line that looks like a turn), no control or bidi characters. The transcript is
- * left as the user typed it: grounding compares quotes against those exact words.
- */
-function asData(text: string): string {
-  return text
-    .replace(/[<＜﹤]/gu, '‹')
-    .replace(/[>＞﹥]/gu, '›')
-    .replace(/[\p{Cc}\p{Zl}\p{Zp}\u202a-\u202e\u2066-\u2069]/gu, ' ')
-    .replace(/\s+/gu, ' ')
-    .trim();
-}
-
-/**
  * Builds the extraction request's user message: the session date, the active facts with
  * integer handles, the previous summary and the transcript (`[user] …` / `[assistant] …`
  * lines, continuation lines indented two spaces). Memory is shown as facts, never as
  * conversation, so nothing is extracted from memory itself; stored facts and the summary are
- * flattened to one tag-free line each (`asData`). Secrets are redacted first.
+ * flattened to one tag-free line each (`sanitize` from render.ts). Secrets are redacted first.
  * @returns the message text, the handle table (handle → fact id) and the redaction count.
  */
 export function buildExtractionPrompt(
@@ -98,7 +84,7 @@ export function buildExtractionPrompt(
   const factLines: string[] = [];
   for (const [handle, id] of handles) {
     const fact = byId.get(id);
-    if (fact) factLines.push(`${handle}. [${fact.kind}] ${asData(fact.text)}`);
+    if (fact) factLines.push(`${handle}. [${fact.kind}] ${sanitize(fact.text)}`);
   }
   const lines: string[] = [];
   for (const turn of turns) {
@@ -117,7 +103,7 @@ export function buildExtractionPrompt(
     `Session date: ${sessionDate.toISOString().slice(0, 10)}`,
     '',
     'Previous summary:',
-    memory.summary ? asData(redactSecrets(memory.summary).text) : '(none)',
+    memory.summary ? sanitize(redactSecrets(memory.summary).text) : '(none)',
     '',
     '<facts>',
     ...(factLines.length ? factLines : ['(none yet)']),

@@ -179,11 +179,13 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-// Stored text is data: no angle brackets (so no tag, `</memory>` included, can be forged, also
-// in fullwidth or small forms a model reads the same), and one line only: control characters,
-// line/paragraph separators and bidi overrides (which can make `show` display text out of order)
-// become spaces.
-function sanitize(s: string): string {
+/**
+ * Stored text as one line of data (pure): no angle brackets (so no tag, `</memory>` included, can
+ * be forged, also in fullwidth or small forms a model reads the same), and one line only: control
+ * characters, line/paragraph separators and bidi overrides (which can make `show` display text
+ * out of order) become spaces. Used for the memory block and for facts in the extraction request.
+ */
+export function sanitize(s: string): string {
   return s
     .replace(/[<＜﹤]/gu, '‹')
     .replace(/[>＞﹥]/gu, '›')

@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.js';
 import { ChatSession, DEFAULT_MAX_TOKENS } from '../core/chat-session.js';
 import { extractPending, type ExtractionOutcome } from '../core/extraction.js';
 import { MemoryStore } from '../core/memory-store.js';
-import { createModelClient } from '../core/model.js';
+import { lazyModelClient, type ModelClient } from '../core/model-client.js';
 import { renderMemorySummaryLine } from '../core/render.js';
 import { requireApiKey, requireUser, type Config } from '../config.js';
 import { describeChanges } from './describe.js';
@@ -21,6 +21,9 @@ export interface ChatFlags {
   incognito?: boolean;
   review?: boolean;
 }
+
+/** Delay (ms) before compiling the SDK in the REPL: after Ink's first frame (~30 fps budget), well before a typed message. */
+const PRELOAD_AFTER_MS = 150;
 
 /** Exit codes for signals: 128 + the signal number, as shells report them. */
 const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM' | 'SIGHUP', number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
@@ -43,11 +46,10 @@ export async function runChat(config: Config, flags: ChatFlags): Promise<number>
   const store = new MemoryStore({ dir: config.memoryDir });
   // A corrupt file stops here, before any journal is opened or anything extracted.
   await store.load(userId);
-  const model = createModelClient({
-    apiKey,
-    baseURL: config.baseURL,
-    maxRetries: config.maxRetries,
-    timeoutMs: config.requestTimeoutMs,
+  // The SDK (~1 MB of code to compile) is loaded after the prompt is drawn, not before.
+  const model = lazyModelClient(async () => {
+    const { createModelClient } = await import('../core/model.js');
+    return createModelClient({ apiKey, baseURL: config.baseURL, maxRetries: config.maxRetries, timeoutMs: config.requestTimeoutMs });
   });
   const now = () => new Date();
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
@@ -76,15 +78,23 @@ export async function runChat(config: Config, flags: ChatFlags): Promise<number>
       delete process.env.CI;
       delete process.env.CONTINUOUS_INTEGRATION;
       const { runRepl } = await import('../ui/run-repl.js');
-      const result = await runRepl(session, {
+      const repl = runRepl(session, {
         historyPath: path.join(store.dir, 'history', userId, 'input-history.jsonl'),
         exitTimeoutMs: config.exitTimeoutMs,
         review: Boolean(flags.review),
         memoryLine: `${renderMemorySummaryLine(session.memory)}`,
         memoryView: () => formatMemoryView(session.memory, { budgetTokens: config.memoryBudgetTokens, now: now() }),
       });
-      return result.saved === 'failed' ? 0 : 0;
+      // Compile the SDK once the first frame is on screen, while the user types (Ink flushes its
+      // first frame on a timer, so a preload started at once would delay it).
+      const preload = setTimeout(() => model.preload(), PRELOAD_AFTER_MS);
+      // A failed save is reported in the REPL and its journal kept for the next run: the chat
+      // itself went fine, so exit 0 either way.
+      await repl;
+      clearTimeout(preload);
+      return 0;
     }
+    model.preload();
     const { runPipe } = await import('../pipe-chat.js');
     return await runPipe(session, { exitTimeoutMs: config.exitTimeoutMs });
   } finally {
@@ -95,7 +105,7 @@ export async function runChat(config: Config, flags: ChatFlags): Promise<number>
 /** Extracts journals left by killed sessions or failed extractions, oldest first; failures are reported, not fatal. */
 async function recoverPending(
   store: MemoryStore,
-  model: ReturnType<typeof createModelClient>,
+  model: ModelClient,
   config: Config,
   userId: string,
 ): Promise<void> {

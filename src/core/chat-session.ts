@@ -7,7 +7,7 @@ import { ApiError } from './errors.js';
 import { extractJournal, type ExtractionDeps, type ExtractionOutcome } from './extraction.js';
 import { newSessionId, openJournal, type Journal } from './journal.js';
 import type { MemoryStore } from './memory-store.js';
-import { emptyUsage, StreamBrokenError, type ModelClient, type Usage } from './model.js';
+import { emptyUsage, StreamBrokenError, type ModelClient, type Usage } from './model-client.js';
 import { mergeMemory } from './merge.js';
 import { redactSecrets } from './redact.js';
 import { renderMemoryBlock } from './render.js';

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { MemagentError } from './errors.js';
 import { buildHandles } from './grounding.js';
 import type { MemoryStore } from './memory-store.js';
-import type { ModelClient } from './model.js';
+import type { ModelClient } from './model-client.js';
 import { redactSecrets } from './redact.js';
 import { CONFIDENCES, FACT_KINDS, type Fact, type Memory, type MemoryChange } from './schema.js';
 

@@ -9,7 +9,7 @@ import { claimJournal, listPending, readJournal, retire } from './journal.js';
 import type { HeldLock } from './lock.js';
 import { mergeMemory } from './merge.js';
 import type { MemoryStore } from './memory-store.js';
-import type { ModelClient, ModelEvent } from './model.js';
+import type { ModelClient, ModelEvent } from './model-client.js';
 import { redactSecrets } from './redact.js';
 import { sanitize } from './render.js';
 import { acceptedOps, reviewItems, type ReviewItem } from './review.js';

@@ -8,80 +8,21 @@ import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
 import type { Middleware } from '@anthropic-ai/sdk/core/middleware';
 import type { z } from 'zod';
 import { ApiError } from './errors.js';
+import {
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_TIMEOUT_MS,
+  emptyUsage,
+  StreamBrokenError,
+  type ModelClient,
+  type ModelClientOptions,
+  type ModelEvent,
+  type Usage,
+} from './model-client.js';
 
-/** Token usage of one call, as the API reports it (tokens). */
-export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-}
+// The SDK-free half of the model adapter lives in model-client.ts; re-exported for callers.
+export * from './model-client.js';
 
-/** Something that happened during a call, for the UI: a text delta, or a retry the SDK is about to make. */
-export type ModelEvent =
-  | { type: 'text'; text: string }
-  | { type: 'retry'; attempt: number; reason: string };
 
-/** A chat request: the system prompt and the conversation so far (last message is the user's). */
-export interface ChatRequest {
-  model: string;
-  system: string;
-  messages: Array<{ role: 'user' | 'assistant'; content: string }>;
-  /** Upper bound of the answer's length (tokens). */
-  maxTokens: number;
-  signal?: AbortSignal;
-}
-
-/** How a streamed turn ended. `aborted` is true when the caller's signal stopped it. */
-export interface ChatResult {
-  text: string;
-  stopReason: string | null;
-  usage: Usage;
-  aborted: boolean;
-}
-
-/** A structured-output request: the answer must validate against `schema`. */
-export interface StructuredRequest<T> {
-  model: string;
-  system: string;
-  user: string;
-  schema: z.ZodType<T>;
-  maxTokens: number;
-  signal?: AbortSignal;
-}
-
-/** The model as the core sees it. Real: `createModelClient`. */
-export interface ModelClient {
-  /**
-   * Streams one assistant turn, calling `onEvent` for each text delta and retry.
-   * Resolves with the whole text (partial, `aborted: true`, if the signal fired).
-   * @throws ApiError after the SDK's retries are spent, or when the stream breaks mid-answer
-   *   (kind `stream`; the partial text is on `error.partialText`).
-   */
-  streamChat(req: ChatRequest, onEvent: (event: ModelEvent) => void): Promise<ChatResult>;
-  /**
-   * One structured-output call (`messages.parse` with `zodOutputFormat`).
-   * @throws ApiError (kind `invalid_output` when the answer is not valid for the schema, `timeout`
-   *   when `req.signal` stopped it).
-   */
-  structured<T>(req: StructuredRequest<T>, onEvent?: (event: ModelEvent) => void): Promise<{ value: T; usage: Usage }>;
-}
-
-/** Options of the real client. */
-export interface ModelClientOptions {
-  apiKey: string;
-  /** Defaults to the SDK's own (`ANTHROPIC_BASE_URL`, else the public API); the CLI passes it explicitly. */
-  baseURL?: string;
-  /** Retries of 429/529/5xx/connection errors, with the SDK's exponential backoff honouring `retry-after`. */
-  maxRetries?: number;
-  /** Per-request timeout (ms). The SDK retries timeouts too. */
-  timeoutMs?: number;
-}
-
-/** Default retries: 3 retries (4 attempts) ride out a short overload without leaving the user waiting for minutes. */
-export const DEFAULT_MAX_RETRIES = 3;
-/** Default per-request timeout (ms): a stream that sends nothing for this long is treated as failed. */
-export const DEFAULT_TIMEOUT_MS = 60_000;
 
 /**
  * The structured-output format of each schema, converted once: `zodOutputFormat` turns the zod
@@ -100,14 +41,6 @@ function outputFormatFor(schema: z.ZodType): ReturnType<typeof zodOutputFormat> 
   return format;
 }
 
-/** An `ApiError` from a stream that broke mid-answer, carrying what was shown before it broke. */
-export class StreamBrokenError extends ApiError {
-  readonly partialText: string;
-  constructor(message: string, partialText: string) {
-    super('stream', message);
-    this.partialText = partialText;
-  }
-}
 
 /**
  * Builds the real model client over `@anthropic-ai/sdk`.
@@ -225,10 +158,6 @@ function toUsage(u: Anthropic.Usage | undefined): Usage {
   };
 }
 
-/** A usage of zero tokens. */
-export function emptyUsage(): Usage {
-  return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
-}
 
 /** The API's own error message, without the SDK's `"<status> "` prefix or the JSON around it. */
 function apiMessage(error: InstanceType<typeof Anthropic.APIError>): string {

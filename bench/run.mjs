@@ -16,6 +16,7 @@ import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { nodeBundleOptions } from '../scripts/esbuild-options.mjs';
 import { Child, hasScript, killAll, ptyChild, settledCpuMs, shq, timeToExit } from './lib/proc.mjs';
 import { bytes, median, ms, pct, quantile, ratio, sum } from './lib/stats.mjs';
 
@@ -109,14 +110,7 @@ await build({
     tokens: join(BENCH, 'entries', 'tokens.ts'),
   },
   outdir: BUILD,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  define: { 'process.env.NODE_ENV': '"production"', 'process.env.DEV': '"false"' },
-  external: ['react-devtools-core'],
+  ...nodeBundleOptions,
 });
 const kit = await import(pathToFileURL(join(BUILD, 'kit.js')).href);
 const SDK_STREAM = join(BUILD, 'sdk-stream.js');

@@ -4,6 +4,7 @@
 // inside the CLI become separate chunks so commands that draw no UI never load Ink or React.
 import { readFile, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
+import { nodeBundleOptions } from './esbuild-options.mjs';
 
 /**
  * Start-up trims, each measured by `npm run bench` (bench/RESULTS.md):
@@ -29,16 +30,8 @@ const startupTrims = {
 };
 
 const common = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
+  ...nodeBundleOptions,
   sourcemap: 'linked',
-  logLevel: 'warning',
-  // Some CommonJS dependencies (signal-exit, proper-lockfile) call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  define: { 'process.env.NODE_ENV': '"production"', 'process.env.DEV': '"false"' },
-  external: ['react-devtools-core'],
   plugins: [startupTrims],
 };
 

@@ -97,7 +97,11 @@ describe('writeFileAtomic under SIGKILL', () => {
           const versions = JSON.parse(readFileSync(versionsFile, 'utf8'));
           (async () => {
             process.stdout.write('ready\\n');
-            for (let i = 0; ; i++) await writeFileAtomic(file, versions[i % 2]);
+            // B first (the file starts as A), then A, B, ...; a line after each completed write.
+            for (let i = 1; ; i++) {
+              await writeFileAtomic(file, versions[i % 2]);
+              process.stdout.write('wrote\\n');
+            }
           })();
         `,
         resolveDir: testDir,
@@ -122,7 +126,17 @@ describe('writeFileAtomic under SIGKILL', () => {
       for (let k = 0; k < KILLS_PER_LANE; k++) {
         const proc = spawn(process.execPath, [child, file, versionsFile], { stdio: ['ignore', 'pipe', 'inherit'] });
         const exited = new Promise<void>((done) => proc.on('exit', () => done()));
+        let lines = '';
+        const wrote = new Promise<void>((done) =>
+          proc.stdout.on('data', (d: Buffer) => {
+            lines += d.toString();
+            if (lines.includes('wrote')) done();
+          }),
+        );
         await new Promise<void>((ready) => proc.stdout.once('data', () => ready()));
+        // Every other kill waits for the first completed write (B), so some kills find B
+        // however slow the disk is; then a random delay lands the kill anywhere in a later write.
+        if (k % 2 === 1) await Promise.race([wrote, exited]);
         await new Promise((r) => setTimeout(r, Math.random() * 20));
         proc.kill('SIGKILL');
         await exited;
@@ -144,5 +158,5 @@ describe('writeFileAtomic under SIGKILL', () => {
     for (let n = 0; n < LANES; n++) removed += await removeTempFiles(join(dir, `lane${n}.json`));
     expect(removed).toBe(strays.length);
     expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 });

@@ -8,7 +8,7 @@ import { MemoryStore } from '../src/core/memory-store.js';
 import { memorySchema, type Fact, type Memory } from '../src/core/schema.js';
 import { startFakeApi } from '../src/fake-api/server.js';
 import { apiWorkspace, cliEnv, collect, runCli, startCli, waitFor } from './helpers/cli.js';
-import { useFakeApi } from './helpers/fake.js';
+import { gate, useFakeApi } from './helpers/fake.js';
 import { makeFact } from './helpers/memory.js';
 
 const fake = useFakeApi({ strict: true });
@@ -178,7 +178,9 @@ describe('memagent compact', () => {
     ws.env.ANTHROPIC_BASE_URL = lenient.url;
     const requests = () => lenient.requests.filter((q) => q.body?.output_config);
     await seed(ws.store);
-    lenient.enqueue({ match: 'extract', kind: 'json', value: answer({ summary: 'Compacted summary.', merge: [mergeAB] }), delayMs: 1500 });
+    // The compaction's answer is held until the chat has written, however slow the machine.
+    const chatWrote = gate();
+    lenient.enqueue({ match: 'extract', kind: 'json', value: answer({ summary: 'Compacted summary.', merge: [mergeAB] }), until: chatWrote.promise });
     const compact = startCli(['compact', '--user', 'alice'], ws);
     const done = collect(compact, '', 20_000);
     await waitFor(() => requests().length, (n) => n === 1);
@@ -187,6 +189,7 @@ describe('memagent compact', () => {
     expect(chat.code).toBe(0);
     const mid = await load(ws);
     expect(mid.revision).toBe(2);
+    chatWrote.open();
     const r = await done;
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^! the summary was rewritten by another session meanwhile; kept that one$/m);
@@ -203,8 +206,9 @@ describe('memagent compact', () => {
   it('when a planned fact changes during the model call, it plans again on the newer file', async () => {
     const ws = await workspace();
     await seed(ws.store);
+    const changed = gate();
     fake().enqueue(
-      { match: 'extract', kind: 'json', value: answer({ merge: [mergeAB] }), delayMs: 800 },
+      { match: 'extract', kind: 'json', value: answer({ merge: [mergeAB] }), until: changed.promise },
       { match: 'extract', kind: 'json', value: answer({ retract: [{ fact: 3, reason: 'left Acme' }] }) },
     );
     const done = collect(startCli(['compact', '--user', 'alice'], ws), '', 20_000);
@@ -213,6 +217,7 @@ describe('memagent compact', () => {
       ...m,
       facts: m.facts.map((f) => (f.id === 'f_b' ? { ...f, text: 'Moved to Porto', updatedAt: new Date().toISOString() } : f)),
     }));
+    changed.open();
     const r = await done;
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/changed the memory while the model was planning; planned again/);

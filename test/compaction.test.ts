@@ -18,7 +18,7 @@ import { MemoryStore } from '../src/core/memory-store.js';
 import { createModelClient } from '../src/core/model.js';
 import { emptyMemory, memorySchema, type Fact, type Memory } from '../src/core/schema.js';
 import { waitFor } from './helpers/cli.js';
-import { useFakeApi } from './helpers/fake.js';
+import { gate, useFakeApi } from './helpers/fake.js';
 import { makeFact } from './helpers/memory.js';
 
 const T0 = '2026-03-01T10:00:00.000Z';
@@ -233,8 +233,9 @@ describe('compactMemory against a store and the fake API', () => {
 
   it('a write during the model call: new facts survive; a changed targeted fact makes it re-plan on the newer file', async () => {
     const { store, deps } = await setup();
+    const written = gate();
     fake().enqueue(
-      { match: 'extract', kind: 'json', value: answer({ merge: [mergeAB] }), delayMs: 400 },
+      { match: 'extract', kind: 'json', value: answer({ merge: [mergeAB] }), until: written.promise },
       { match: 'extract', kind: 'json', value: answer({ retract: [{ fact: 3, reason: 'left Acme' }] }) },
     );
     const running = compactMemory(deps, 'alice', { dryRun: false, allowLargeRemoval: false });
@@ -243,6 +244,7 @@ describe('compactMemory against a store and the fake API', () => {
       ...m,
       facts: [...m.facts.map((f) => (f.id === 'f_b' ? { ...f, text: 'Lives in Porto', updatedAt: new Date().toISOString() } : f)), fact('f_chat', 'Has a dog named Rex', { createdAt: '2026-03-02T00:00:00.000Z' })],
     }));
+    written.open();
     const r = await running;
     expect(r).toMatchObject({ status: 'applied', replanned: true, revision: 3 });
     expect(compactionRequests()).toHaveLength(2);
@@ -257,17 +259,21 @@ describe('compactMemory against a store and the fake API', () => {
 
   it('stops with a clear error when planned facts change again during the re-plan', async () => {
     const { store, deps } = await setup();
+    const first = gate();
+    const second = gate();
     fake().enqueue(
-      { match: 'extract', kind: 'json', value: answer({ merge: [mergeAB] }), delayMs: 300 },
-      { match: 'extract', kind: 'json', value: answer({ merge: [mergeAB] }), delayMs: 300 },
+      { match: 'extract', kind: 'json', value: answer({ merge: [mergeAB] }), until: first.promise },
+      { match: 'extract', kind: 'json', value: answer({ merge: [mergeAB] }), until: second.promise },
     );
     const touch = (text: string) =>
       store.update('alice', (m) => ({ ...m, facts: m.facts.map((f) => (f.id === 'f_a' ? { ...f, text, updatedAt: new Date().toISOString() } : f)) }));
     const running = compactMemory(deps, 'alice', { dryRun: false, allowLargeRemoval: false });
     await waitFor(() => compactionRequests().length, (n) => n === 1);
     await touch('Lives in Lisbon (1)');
+    first.open();
     await waitFor(() => compactionRequests().length, (n) => n === 2);
     await touch('Lives in Lisbon (2)');
+    second.open();
     const revision = (await store.load('alice')).memory.revision;
     await expect(running).rejects.toThrow(/kept changing while compacting .*nothing was compacted, run compact again/);
     expect((await store.load('alice')).memory.revision).toBe(revision);

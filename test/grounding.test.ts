@@ -140,9 +140,7 @@ describe('groundExtraction', () => {
       confidence: 'high' as const,
       quote: 'I prefer metric units',
     }));
-    const started = performance.now();
     const { ops, report } = groundExtraction(extraction({ add, summary: 'The user talks a lot. '.repeat(50_000) }), ctx());
-    expect(performance.now() - started).toBeLessThan(2000);
     expect(ops.add).toHaveLength(EXTRACTION_COUNT_CAPS.add);
     expect(ops.summary!.length).toBeLessThanOrEqual(EXTRACTION_TEXT_CAPS.summary);
     expect(ops.summary!.endsWith('…')).toBe(true);

@@ -103,7 +103,7 @@ describe('a failed turn is one clear line and the session goes on (pipe mode)', 
     const started = Date.now();
     const r = await runCli(['chat', '--user', 'slow'], { ...ws, input: 'are you there\nhello?\n' });
     expect(r.code).toBe(1);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Date.now() - started).toBeLessThan(20_000); // the SDK's own timeout would be 10 minutes
     const problems = problemLines(r.stderr);
     expect(problems, r.stderr).toHaveLength(1);
     expect(problems[0]).toMatch(/did not answer in time/);
@@ -151,7 +151,7 @@ describe('the extraction at exit failing never blocks exit for long and never lo
     const started = Date.now();
     const r = await runCli(['chat', '--user', 'exitfail'], { ...ws, input: 'I live in Keepsake.\n' });
     expect(r.code, r.stderr).toBe(0);
-    expect(Date.now() - started).toBeLessThan(1500 + 5000);
+    expect(Date.now() - started).toBeLessThan(1500 + 8000);
     expect(r.stderr).toMatch(/could not save memory now .*will be saved next time/);
     await expect(fs.stat(path.join(ws.memoryDir, 'exitfail.json'))).rejects.toMatchObject({ code: 'ENOENT' });
     expect((await journalTurns(ws.memoryDir, 'exitfail'))[0].text).toBe('I live in Keepsake.');

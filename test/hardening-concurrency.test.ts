@@ -7,12 +7,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChatSession } from '../src/core/chat-session.js';
 import { LockError } from '../src/core/errors.js';
-import { withLock } from '../src/core/lock.js';
+import { type LockHandle, withLock } from '../src/core/lock.js';
 import { MemoryStore } from '../src/core/memory-store.js';
 import { createModelClient } from '../src/core/model.js';
 import { memorySchema } from '../src/core/schema.js';
 import { apiWorkspace, collect, startCli, waitFor } from './helpers/cli.js';
-import { extractRequests, useFakeApi } from './helpers/fake.js';
+import { extractRequests, gate, useFakeApi } from './helpers/fake.js';
 
 const fake = useFakeApi();
 
@@ -94,7 +94,8 @@ describe('/remember racing another session of the same user at exit', () => {
     expect((await b.send('I live in Racetown.', () => {})).type).toBe('done');
 
     // B's extraction has read the memory (revision 0) and waits for the model ...
-    fake().enqueue({ match: 'extract', kind: 'json', delayMs: 400, value: {
+    const remembered = gate();
+    fake().enqueue({ match: 'extract', kind: 'json', until: remembered.promise, value: {
       summary: 'Lives in Racetown.', update: [], supersede: [], retract: [], decisions: [],
       add: [{ text: 'Lives in Racetown', kind: 'fact', confidence: 'high', quote: 'I live in Racetown' }],
     } });
@@ -103,6 +104,7 @@ describe('/remember racing another session of the same user at exit', () => {
     // ... while A's /remember writes revision 1.
     const changes = await a.remember('I keep bees');
     expect(changes.map((c) => c.type)).toEqual(['add']);
+    remembered.open();
     const outcome = await finishing;
     expect(outcome?.revision).toBe(2);
 
@@ -116,6 +118,23 @@ describe('/remember racing another session of the same user at exit', () => {
     a.abandon();
   });
 });
+
+/**
+ * Waits (up to 20 s) until the holder's refresh timer (every staleMs/2) has noticed the lock is
+ * no longer ours: polled, not a guessed sleep, so a loaded CI machine only makes it slower.
+ */
+async function untilLost(lock: LockHandle): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      lock.assertHeld();
+    } catch {
+      return;
+    }
+    if (Date.now() > deadline) throw new Error('the lock was never reported lost');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe('a lock proper-lockfile reports compromised', () => {
   it('is never committed on: the section is abandoned and run again on a fresh lock', async () => {
@@ -132,7 +151,7 @@ describe('a lock proper-lockfile reports compromised', () => {
           // What another process reclaiming the lock looks like to the holder: the lock's mtime is
           // no longer the one it set. The directory is still there, so only the refresh can tell.
           await fs.utimes(`${file}.lock`, new Date(0), new Date(0));
-          await new Promise((r) => setTimeout(r, 1500));
+          await untilLost(lock);
         }
         lock.assertHeld();
         committed.push(lock.attempt);
@@ -152,10 +171,10 @@ describe('a lock proper-lockfile reports compromised', () => {
     let runs = 0;
     const err = await withLock(
       file,
-      async () => {
+      async (lock) => {
         runs++;
         await fs.utimes(`${file}.lock`, new Date(0), new Date(0));
-        await new Promise((r) => setTimeout(r, 1300));
+        await untilLost(lock);
         return 'blind';
       },
       { staleMs: 2000, maxAttempts: 2 },

@@ -95,8 +95,7 @@ describe('Journal', () => {
     const dir = await freshDir();
     const journal = await open(dir, 'S1');
     await expect(open(dir, 'S1')).rejects.toThrow(MemagentError);
-    journal.close();
-    await new Promise((r) => setTimeout(r, 50)); // the release runs in the background
+    await journal.close();
     await expect(open(dir, 'S1')).rejects.toThrow(/already exists/);
     await expect(open(dir, '../evil')).rejects.toThrow(UsageError);
     await expect(open(dir, 'S2', '../bob')).rejects.toThrow(UsageError);
@@ -158,9 +157,8 @@ describe('listPending / retire / claimJournal', () => {
   it('lists journals oldest first, without live sessions or the excepted one', async () => {
     const dir = await freshDir();
     const ids = [newSessionId(new Date('2026-01-03T00:00:00Z')), newSessionId(new Date('2026-01-01T00:00:00Z')), newSessionId(new Date('2026-01-02T00:00:00Z'))];
-    for (const id of ids) (await open(dir, id)).close();
+    for (const id of ids) await (await open(dir, id)).close();
     const live = await open(dir, newSessionId(new Date('2026-01-04T00:00:00Z')));
-    await new Promise((r) => setTimeout(r, 50)); // background releases
     const jdir = journalDirFor(dir, 'alice');
     await writeFile(join(jdir, '.stray.jsonl.1.ab.tmp'), 'x');
     const sorted = [...ids].sort().map((id) => join(jdir, `${id}.jsonl`));
@@ -168,15 +166,13 @@ describe('listPending / retire / claimJournal', () => {
     expect(await listPending(dir, 'alice', sorted[1])).toEqual([sorted[0], sorted[2]]);
     expect(await listPending(dir, 'alice', ids[0])).toEqual(sorted.filter((p) => !p.includes(ids[0])));
     expect(await listPending(dir, 'bob')).toEqual([]);
-    live.close();
-    await new Promise((r) => setTimeout(r, 50));
+    await live.close();
     expect(await listPending(dir, 'alice')).toHaveLength(4);
   });
 
   it('a claimed journal is not pending elsewhere; retire deletes it and a dead session lock', async () => {
     const dir = await freshDir();
-    (await open(dir, 'S1')).close();
-    await new Promise((r) => setTimeout(r, 50));
+    await (await open(dir, 'S1')).close();
     const [path] = await listPending(dir, 'alice');
     const claim = await claimJournal(path);
     expect(claim).not.toBeNull();
@@ -187,8 +183,7 @@ describe('listPending / retire / claimJournal', () => {
     expect(await readdir(journalDirFor(dir, 'alice'))).toEqual([]);
     await retire(path); // idempotent
     // A lock dir left by a killed session (old mtime: stale) is removed with its journal.
-    (await open(dir, 'S2')).close();
-    await new Promise((r) => setTimeout(r, 50));
+    await (await open(dir, 'S2')).close();
     const s2 = join(journalDirFor(dir, 'alice'), 'S2.jsonl');
     await mkdir(`${s2}.lock`);
     const { utimes } = await import('node:fs/promises');
@@ -202,7 +197,6 @@ describe('listPending / retire / claimJournal', () => {
     const dir = await freshDir();
     const journal = await open(dir, 'S1');
     await journal.retire();
-    await new Promise((r) => setTimeout(r, 50));
     expect(await readdir(journalDirFor(dir, 'alice'))).toEqual([]);
   });
 });

@@ -261,7 +261,7 @@ export class ChatSession {
 
   /** Closes the journal without extracting (it stays pending for the next run). */
   abandon(): void {
-    this.journal?.close();
+    void this.journal?.close();
     this.journal = null;
   }
 }

@@ -85,6 +85,7 @@ export class Journal {
   readonly header: SessionHeader;
   private lock: HeldLock;
   private closed = false;
+  private released: Promise<void> = Promise.resolve();
   // Set when an append failed midway: the next append first ends the partial line.
   private partial = false;
 
@@ -122,13 +123,14 @@ export class Journal {
 
   /**
    * Stops recording: the journal stays on disk as pending (for extraction now or at the next
-   * start) and stops being marked live. Idempotent; never throws (the lock is released in the
-   * background).
+   * start) and stops being marked live. Idempotent; never throws. The returned promise settles
+   * once the liveness lock is released; callers that need not wait may ignore it.
    */
-  close(): void {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closed) return this.released;
     this.closed = true;
-    void this.lock.release();
+    this.released = this.lock.release().catch(() => undefined);
+    return this.released;
   }
 
   /**
@@ -143,7 +145,7 @@ export class Journal {
 
   /** Closes the journal and deletes it (after its extraction was merged). Idempotent. */
   async retire(): Promise<void> {
-    this.close();
+    await this.close();
     await rm(this.path, { force: true });
   }
 

@@ -28,6 +28,20 @@ interface Refusal {
 
 const RETRYABLE = (status: number): boolean => status === 408 || status === 409 || status === 429 || status >= 500;
 
+/** Waits for `p` to settle (either way); rejects like `sleep` does if `signal` aborts first (server closing). */
+function untilOrAborted(p: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(new DOMException('The operation was aborted', 'AbortError'));
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    const settle = () => {
+      signal.removeEventListener('abort', abort);
+      resolve();
+    };
+    p.then(settle, settle);
+  });
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -143,6 +157,7 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
   /** Play one step as the answer to a validated `/v1/messages` request. */
   async function play(step: FakeStep, body: Body, ctx: ResponseContext): Promise<string> {
     await sleep(step.delayMs ?? options.firstByteDelayMs ?? 0, undefined, { signal: ctx.signal });
+    if (step.until) await untilOrAborted(step.until, ctx.signal);
     if (step.kind === 'hang') return 'hang';
     if (step.kind === 'error') {
       const retryAfter = step.retryAfter ?? (step.status === 429 ? 1 : undefined);

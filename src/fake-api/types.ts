@@ -32,6 +32,11 @@ interface StepBase {
   match?: StepMatch;
   /** Delay before the response's first byte (status line), in ms. Overrides `firstByteDelayMs`. */
   delayMs?: number;
+  /**
+   * Hold the response (after `delayMs`) until this promise settles: for in-process tests that must
+   * order events without guessing a delay, e.g. "answer only after the other process has written".
+   */
+  until?: Promise<unknown>;
 }
 
 /** Fields of steps that stream text. */

@@ -34,3 +34,13 @@ export const extractRequests = (fake: FakeApi): RecordedRequest[] =>
 /** The system prompt of a recorded request body as one string, whether sent as a string or as blocks. */
 export const systemText = (body: any): string =>
   typeof body.system === 'string' ? body.system : body.system.map((b: { text: string }) => b.text).join('\n');
+
+/**
+ * A promise the test opens by hand: pass `promise` as a fake step's `until` to hold that answer
+ * until the test has done what must happen first (no guessed delays, so no races on a slow CI).
+ */
+export function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}

@@ -4,7 +4,7 @@
  * `process.env`; the core receives the resolved values as parameters.
  */
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, UsageError } from './core/errors.js';
 import { validateUserId } from './core/user-id.js';
 

@@ -9,7 +9,7 @@
  * untouched. Pinned facts are never compacted away.
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MemagentError } from './errors.js';
 import { buildHandles } from './grounding.js';
 import type { MemoryStore } from './memory-store.js';

@@ -28,11 +28,13 @@
  *   finds it stale. Its refresh timer is unref'd: a held lock does not keep the process alive.
  * - It is not re-entrant: locking a file this process already holds waits like any other waiter
  *   (and times out).
+ *
+ * proper-lockfile (with graceful-fs, which patches `fs` when loaded) is imported on first use,
+ * so commands that only read (`show`) never load it.
  */
 import fs, { constants, statSync } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import lockfile from 'proper-lockfile';
 import type { OperationOptions } from 'retry';
 import { LockError } from './errors.js';
 
@@ -102,6 +104,14 @@ const LOCK_FS = {
   mkdir: (dir: string, callback: (err: NodeJS.ErrnoException | null) => void) => fs.mkdir(dir, { mode: 0o700 }, callback),
 };
 
+let lockfileModule: Promise<typeof import('proper-lockfile')> | undefined;
+
+/** proper-lockfile, loaded once on first use. */
+function properLockfile(): Promise<typeof import('proper-lockfile')> {
+  lockfileModule ??= import('proper-lockfile').then((m) => m.default ?? m);
+  return lockfileModule;
+}
+
 function lockDirOf(target: string): string {
   return `${target}.lock`;
 }
@@ -158,6 +168,7 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
 async function acquire(target: string, opts: LockOptions, onCompromised: () => void): Promise<() => Promise<void>> {
   const lockDir = lockDirOf(target);
   const waits = backoff(opts.retries ?? LOCK_RETRIES);
+  const lockfile = await properLockfile();
   for (let i = 0; ; i++) {
     try {
       return await lockfile.lock(target, { realpath: false, stale: opts.staleMs ?? LOCK_STALE_MS, retries: 0, onCompromised, fs: LOCK_FS });
@@ -248,6 +259,7 @@ export async function holdLock(filePath: string, opts: Pick<LockOptions, 'staleM
   let compromised = false;
   let release: () => Promise<void>;
   try {
+    const lockfile = await properLockfile();
     release = await lockfile.lock(target, {
       realpath: false,
       stale: opts.staleMs ?? LOCK_STALE_MS,
@@ -281,9 +293,11 @@ export async function holdLock(filePath: string, opts: Pick<LockOptions, 'staleM
  */
 export async function isLockLive(filePath: string, opts: Pick<LockOptions, 'staleMs'> = {}): Promise<boolean> {
   try {
-    await stat(dirname(resolve(filePath)));
+    // No lock directory: nobody holds it (proper-lockfile's check says the same, after loading it).
+    await stat(lockDirOf(resolve(filePath)));
   } catch {
     return false;
   }
+  const lockfile = await properLockfile();
   return lockfile.check(resolve(filePath), { realpath: false, stale: opts.staleMs ?? LOCK_STALE_MS, fs: LOCK_FS });
 }

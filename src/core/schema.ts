@@ -6,7 +6,7 @@
  * (with `validTo` and `supersededBy`), a fact no longer true becomes `retracted`. Only
  * `memagent forget` hard-deletes.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The schema version this build writes. Files with a higher version are refused, never rewritten. */
 export const SCHEMA_VERSION = 1;

@@ -3,7 +3,7 @@
  * memory, its journal on disk, and its token usage. Front ends (the Ink REPL, pipe mode) drive it
  * through `send`, `clear` and `finish`, and render the `SessionEvent`s it emits.
  */
-import { ApiError } from './errors.js';
+import { ApiError, UsageError } from './errors.js';
 import { extractJournal, type ExtractionDeps, type ExtractionOutcome } from './extraction.js';
 import { newSessionId, openJournal, type Journal } from './journal.js';
 import type { MemoryStore } from './memory-store.js';
@@ -194,8 +194,10 @@ export class ChatSession {
    * `/remember <text>`: adds a pinned, high-confidence fact at once, under the lock (the user's
    * own words are the quote). Rebuilds the system prompt so the next turn sees it.
    * @returns the changes made (a `refresh` when it was already remembered).
+   * @throws UsageError in an incognito session (it saves nothing).
    */
   async remember(text: string): Promise<MemoryChange[]> {
+    if (this.options.incognito) throw new UsageError('incognito: nothing is saved from this session, /remember included');
     const clean = redactSecrets(text.trim()).text;
     if (!clean) return [];
     let changes: MemoryChange[] = [];
@@ -229,9 +231,12 @@ export class ChatSession {
     return !report.unknownIds.includes(id);
   }
 
+  // The journal holds the turn with secrets redacted (the extraction redacts the same way, and
+  // grounding compares against redacted turns): a journal left behind by a crash never holds a
+  // password in clear. The conversation in memory keeps the exact text for the model.
   private record(turn: Turn): void {
     this.transcript.push(turn);
-    this.journal?.append({ type: 'turn', ...turn });
+    this.journal?.append({ type: 'turn', ...turn, text: redactSecrets(turn.text).text });
   }
 
   /**

@@ -69,7 +69,7 @@ export function App({ session, historyPath, memoryLine, memoryView }: AppProps) 
     banner: [{ text: bannerLine(memoryLine), tone: 'accent' }],
     onForgot: () => reloadHistory.current(),
   });
-  const prompt = usePrompt(historyPath, (message) => chat.note(message, 'warn'));
+  const prompt = usePrompt(historyPath, (message) => chat.note(message, 'warn'), !session.options.incognito);
   reloadHistory.current = prompt.reloadHistory;
   const [hint, setHint] = useState<string | null>(null);
   const [leaving, setLeaving] = useState(false);

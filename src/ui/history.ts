@@ -1,10 +1,12 @@
 /**
  * Prompt history per user: a JSON Lines file (one JSON string per line, oldest first), bounded,
- * private (mode 0o600 in a 0o700 directory), appended on every submit. Also the pure navigation
- * over it (Up/Down) that keeps the unsent draft.
+ * private (mode 0o600 in a 0o700 directory), appended on every submit, with secrets redacted on
+ * disk (Up in the running REPL still recalls the exact text). Also the pure navigation over it
+ * (Up/Down) that keeps the unsent draft.
  */
 import { appendFile, chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { redactSecrets } from '../core/redact.js';
 
 /** Entries kept: enough for weeks of use, small enough to load instantly. */
 export const HISTORY_LIMIT = 500;
@@ -52,7 +54,7 @@ export class HistoryFile {
   }
 
   /**
-   * Appends one entry (creating the directory 0o700 and the file 0o600). When the file has grown
+   * Appends one entry, secrets redacted (creating the directory 0o700 and the file 0o600). When the file has grown
    * past twice the limit it is rewritten (temp file + rename) with the newest `HISTORY_LIMIT`
    * entries of `all`. Entries over `HISTORY_MAX_ENTRY_CHARS` are not written.
    */
@@ -62,12 +64,12 @@ export class HistoryFile {
     if (this.linesOnDisk + 1 > HISTORY_LIMIT * 2) {
       const keep = all.filter((e) => e.length <= HISTORY_MAX_ENTRY_CHARS).slice(-HISTORY_LIMIT);
       const tmp = `${this.file}.${process.pid}.tmp`;
-      await writeFile(tmp, keep.map((e) => `${JSON.stringify(e)}\n`).join(''), { mode: 0o600 });
+      await writeFile(tmp, keep.map((e) => `${JSON.stringify(redactSecrets(e).text)}\n`).join(''), { mode: 0o600 });
       await rename(tmp, this.file);
       this.linesOnDisk = keep.length;
       return;
     }
-    await appendFile(this.file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+    await appendFile(this.file, `${JSON.stringify(redactSecrets(entry).text)}\n`, { mode: 0o600 });
     if (!this.modeChecked) {
       // appendFile's mode applies only when it creates the file; tighten an older one too.
       await chmod(this.file, 0o600);

@@ -68,6 +68,7 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     summary: 'remember something now (pinned)',
     async run(args, ctx) {
       if (!args) return result(line('Usage: /remember <text>, e.g. /remember I prefer metric units', 'warn'));
+      if (ctx.session.options.incognito) return result(line('Incognito: nothing is saved from this session, /remember included (start without --incognito to remember).', 'warn'));
       const changes = await ctx.session.remember(args);
       if (changes.length === 0) return result(line('Nothing to remember in that (it was empty after removing secrets).', 'warn'));
       return { lines: changes.filter((c) => c.type !== 'summary').map(describeRemembered) };

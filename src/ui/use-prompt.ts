@@ -51,8 +51,9 @@ const EDITS: Partial<Record<string, (s: ed.EditorState) => ed.EditorState>> = {
 /**
  * @param historyPath the user's history file (JSON Lines); loaded once on mount.
  * @param onWarning called once if the history file cannot be written (the REPL goes on).
+ * @param save false in an incognito session: the history is read, but nothing typed is written.
  */
-export function usePrompt(historyPath: string, onWarning: (message: string) => void): Prompt {
+export function usePrompt(historyPath: string, onWarning: (message: string) => void, save = true): Prompt {
   const [editor, setEditorState] = useState<ed.EditorState>(ed.EMPTY_EDITOR);
   const [candidates, setCandidates] = useState<readonly string[]>([]);
   const current = useRef(editor);
@@ -139,6 +140,7 @@ export function usePrompt(historyPath: string, onWarning: (message: string) => v
       entries.current = pushEntry(entries.current, text);
       cursor.current = { index: entries.current.length, draft: '' };
       set(ed.EMPTY_EDITOR);
+      if (!save) return;
       writes.current = writes.current.then(async (history) => {
         try {
           await history?.append(text, entries.current);
@@ -151,7 +153,7 @@ export function usePrompt(historyPath: string, onWarning: (message: string) => v
         return history;
       });
     },
-    [set],
+    [set, save],
   );
 
   const take = useCallback((): string | null => {

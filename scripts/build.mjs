@@ -2,7 +2,7 @@
 // One file per entry point: importing ~60 ES modules separately costs ~0.8 s at start-up on
 // this class of machine; one bundle costs ~0.12 s (measured in issue 6). Lazy `import()`s
 // inside the CLI become separate chunks so commands that draw no UI never load Ink or React.
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 import { nodeBundleOptions } from './esbuild-options.mjs';
 
@@ -35,13 +35,21 @@ const common = {
   plugins: [startupTrims],
 };
 
-// Stale chunks from earlier builds would pile up (every build hashes new names): start clean.
-await rm('dist', { recursive: true, force: true });
-
+// Built into a fresh directory, then swapped in with two renames: stale chunks of earlier builds
+// do not pile up (every build hashes new names), and a CLI started meanwhile (another test run)
+// finds dist/ missing for microseconds, not for the whole build.
+const fresh = `dist.${process.pid}.tmp`;
+const old = `dist.${process.pid}.old`;
+await rm(fresh, { recursive: true, force: true });
 await build({
   ...common,
   entryPoints: { memagent: 'src/cli.ts', 'fake-api': 'src/fake-api/main.ts' },
-  outdir: 'dist',
+  outdir: fresh,
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
 });
+await rename('dist', old).catch((err) => {
+  if (err.code !== 'ENOENT') throw err;
+});
+await rename(fresh, 'dist');
+await rm(old, { recursive: true, force: true });

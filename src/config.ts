@@ -33,6 +33,8 @@ export interface Config {
   exitTimeoutMs: number;
   maxRetries: number;
   requestTimeoutMs: number;
+  /** Earlier versions of each memory file kept for `undo` (0 keeps none). */
+  historyVersions: number;
 }
 
 const positiveInt = (name: string) =>
@@ -52,6 +54,7 @@ const envSchema = z.object({
   MEMAGENT_EXIT_TIMEOUT_MS: positiveInt('MEMAGENT_EXIT_TIMEOUT_MS').optional(),
   MEMAGENT_MAX_RETRIES: z.string().regex(/^\d+$/, 'MEMAGENT_MAX_RETRIES must be a whole number').transform(Number).optional(),
   MEMAGENT_REQUEST_TIMEOUT_MS: positiveInt('MEMAGENT_REQUEST_TIMEOUT_MS').optional(),
+  MEMAGENT_HISTORY_VERSIONS: z.string().regex(/^\d+$/, 'MEMAGENT_HISTORY_VERSIONS must be a whole number').transform(Number).optional(),
 });
 
 /**
@@ -76,6 +79,7 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv, cwd: s
     exitTimeoutMs: e.MEMAGENT_EXIT_TIMEOUT_MS ?? DEFAULT_EXIT_TIMEOUT_MS,
     maxRetries: e.MEMAGENT_MAX_RETRIES ?? 3,
     requestTimeoutMs: e.MEMAGENT_REQUEST_TIMEOUT_MS ?? 60_000,
+    historyVersions: e.MEMAGENT_HISTORY_VERSIONS ?? 10,
   };
 }
 

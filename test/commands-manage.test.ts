@@ -11,7 +11,7 @@ import { makeFact } from './helpers/memory.js';
 
 const fake = useFakeApi();
 
-const workspace = () => apiWorkspace(fake().url);
+const workspace = (extra: Record<string, string> = {}) => apiWorkspace(fake().url, extra);
 type Ws = Awaited<ReturnType<typeof workspace>>;
 
 async function chat(ws: Ws, user: string, input: string) {
@@ -237,6 +237,19 @@ describe('memagent undo and show --history', () => {
     expect(third.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^memagent: nothing to undo for alice/)]);
     expect(await fs.readFile(file)).toEqual(v1);
     expect((await runCli(['show', '--user', 'alice', '--history'], ws)).stdout).toBe("No earlier versions of alice's memory.\n");
+  });
+
+  it('MEMAGENT_HISTORY_VERSIONS sets how many versions undo keeps; a bad value is one line, exit 2', async () => {
+    const ws = await workspace({ MEMAGENT_HISTORY_VERSIONS: '2' });
+    for (const town of ['Aveiro', 'Braga', 'Coimbra', 'Faro']) {
+      const r = await runCli(['chat', '--user', 'carol'], { ...ws, input: `I live in ${town}.\n` });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const history = await runCli(['show', '--user', 'carol', '--history'], ws);
+    expect(history.stdout.split('\n').filter((l) => /^\d+\s/.test(l)).map((l) => l.split(/\s+/)[0])).toEqual(['3', '2']);
+    const bad = await runCli(['show', '--user', 'carol'], { ...ws, env: { ...ws.env, MEMAGENT_HISTORY_VERSIONS: 'ten' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('memagent: MEMAGENT_HISTORY_VERSIONS must be a whole number');
   });
 });
 

@@ -43,7 +43,7 @@ const EXIT_GRACE_MS = 1000;
 export async function runChat(config: Config, flags: ChatFlags): Promise<number> {
   const userId = requireUser(flags.user);
   const apiKey = requireApiKey(config);
-  const store = new MemoryStore({ dir: config.memoryDir });
+  const store = new MemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions });
   // A corrupt file stops here, before any journal is opened or anything extracted.
   await store.load(userId);
   // The SDK (~1 MB of code to compile) is loaded after the prompt is drawn, not before.

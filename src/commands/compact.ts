@@ -35,7 +35,7 @@ function plural(n: number, word: string): string {
 export async function runCompact(config: Config, flags: CompactFlags): Promise<number> {
   const userId = requireUser(flags.user);
   const apiKey = requireApiKey(config);
-  const store = new MemoryStore({ dir: config.memoryDir });
+  const store = new MemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions });
   await store.load(userId); // a corrupt file stops us before any model call
   const model = createModelClient({ apiKey, baseURL: config.baseURL, maxRetries: config.maxRetries, timeoutMs: config.requestTimeoutMs });
   const now = () => new Date();

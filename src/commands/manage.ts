@@ -48,7 +48,7 @@ export async function runForget(config: Config, ids: string[], flags: ForgetFlag
   const userId = requireUser(flags.user);
   const modes = [ids.length > 0, flags.match !== undefined, Boolean(flags.all)].filter(Boolean).length;
   if (modes !== 1) throw new UsageError('forget needs exactly one of: fact ids, --match <text>, or --all');
-  const store = new MemoryStore({ dir: config.memoryDir });
+  const store = new MemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions });
   if (flags.all) return forgetEverything(store, userId, Boolean(flags.yes));
 
   if (flags.match !== undefined && normalizeText(flags.match) === '') throw new UsageError('--match needs some text (letters or digits)');
@@ -114,7 +114,7 @@ async function forgetEverything(store: MemoryStore, userId: string, yes: boolean
  */
 export async function runUndo(config: Config, flags: { user?: string }): Promise<void> {
   const userId = requireUser(flags.user);
-  const store = new MemoryStore({ dir: config.memoryDir });
+  const store = new MemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions });
   const result = await store.undo(userId);
   const left = (await store.history(userId)).length;
   process.stdout.write(
@@ -130,7 +130,7 @@ export async function runUndo(config: Config, flags: { user?: string }): Promise
  */
 export async function runExport(config: Config, flags: { user?: string; format?: string }): Promise<void> {
   const userId = requireUser(flags.user);
-  const store = new MemoryStore({ dir: config.memoryDir });
+  const store = new MemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions });
   const { memory, exists } = await store.load(userId);
   if (!exists) throw new MemagentError(`nothing is remembered about ${userId} yet`);
   process.stdout.write(flags.format === 'md' ? toMarkdown(memory) : `${JSON.stringify(memory, null, 2)}\n`);

@@ -101,7 +101,7 @@ function formatFact(fact: Fact, now: Date, notInPrompt: boolean): string {
  * @throws UsageError (bad id, `--all`/`--history` without `--user`); MemoryFileError.
  */
 export async function runShow(config: Config, flags: ShowFlags): Promise<void> {
-  const store = new MemoryStore({ dir: config.memoryDir });
+  const store = new MemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions });
   const now = new Date();
   if (flags.user === undefined) {
     if (flags.all || flags.history) throw new UsageError(`--${flags.all ? 'all' : 'history'} needs --user <id>`);

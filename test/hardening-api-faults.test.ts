@@ -127,6 +127,41 @@ describe('a failed turn is one clear line and the session goes on (pipe mode)', 
     expect(turns.map((t) => t.text)).toEqual(['I live in Nowhere.', 'anyone?']);
   });
 
+  it('a host that does not resolve (DNS failure): one line saying so and what to do, no stack, the line kept in the journal', async () => {
+    // .invalid never resolves (RFC 2606). Not port 9: fetch refuses it outright ("bad port") before any lookup.
+    const url = 'http://no-such-host.invalid:8080';
+    const ws = await workspace({ MEMAGENT_MAX_RETRIES: '0' }, url);
+    const r = await runCli(['chat', '--user', 'nodns'], { ...ws, input: 'I live in Nowhere.\n' });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe('');
+    const problems = problemLines(r.stderr);
+    expect(problems, r.stderr).toHaveLength(2); // the turn, then the save at exit
+    expect(problems[0]).toMatch(/could not reach http:\/\/no-such-host\.invalid:8080.*(ENOTFOUND|EAI_AGAIN).*check your network or ANTHROPIC_BASE_URL/);
+    expect(problems[1]).toMatch(/could not save memory now .*will be saved next time/);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.stderr).not.toMatch(/TypeError|APIConnectionError|node:internal/);
+    const turns = await journalTurns(ws.memoryDir, 'nodns');
+    expect(turns.map((t) => [t.role, t.text])).toEqual([['user', 'I live in Nowhere.']]);
+  });
+
+  it('a 400 invalid_request_error: the API message and the model in one line, and the next line is answered', async () => {
+    const ws = await workspace({ MEMAGENT_MAX_RETRIES: '2' });
+    fake().enqueue({ match: 'chat', kind: 'error', status: 400, type: 'invalid_request_error', message: 'messages: text content blocks must be non-empty' });
+    const r = await runCli(['chat', '--user', 'badreq'], { ...ws, input: 'first try\nsecond try\n' });
+    expect(r.code).toBe(1);
+    const problems = problemLines(r.stderr);
+    expect(problems, r.stderr).toHaveLength(1);
+    expect(problems[0]).toContain('messages: text content blocks must be non-empty');
+    expect(problems[0]).toContain('"claude-sonnet-5-5"');
+    expect(r.stderr).not.toContain('retrying'); // a 400 is not retried
+    expect(r.stdout).toContain('You said: "second try"');
+    // The refused turn is not resent: the next request starts afresh.
+    const chats = chatRequests(fake());
+    expect(chats).toHaveLength(2);
+    expect(chats[1].body.messages.map((m: { content: string }) => m.content)).toEqual(['second try']);
+    expect(r.stderr).toMatch(/Memory saved/);
+  });
+
   it('an unknown model (--model gpt-nope): the API message and the model asked for, in one line', async () => {
     const ws = await workspace();
     const r = await runCli(['chat', '--user', 'nope', '--model', 'gpt-nope'], { ...ws, input: 'hi\n' });

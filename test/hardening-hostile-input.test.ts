@@ -148,6 +148,28 @@ describe('a memory file that is a symlink out of the memory dir', () => {
   }, 60_000);
 });
 
+describe('journal and history directories that are symlinks out of the memory dir', () => {
+  it.each([
+    ['journal', (mem: string) => path.join(mem, 'journal')],
+    ['journal/<id>', (mem: string) => path.join(mem, 'journal', 'bob')],
+    ['history', (mem: string) => path.join(mem, 'history')],
+    ['history/<id>', (mem: string) => path.join(mem, 'history', 'bob')],
+  ])('%s: chat refuses with one line (exit 1) and writes nothing outside', async (_name, linkAt) => {
+    const ws = await workspace();
+    // bob already has memory, so a chat would write a history version and a journal.
+    await writeMemory(ws.memoryDir, memoryOf('bob', [fact('f_1', 'Lives in Porto')]));
+    const outside = await fs.mkdtemp(path.join(os.tmpdir(), 'memagent-outside-'));
+    const link = linkAt(ws.memoryDir);
+    await fs.mkdir(path.dirname(link), { recursive: true, mode: 0o700 });
+    await fs.symlink(outside, link);
+    const r = await runCli(['chat', '--user', 'bob'], { ...ws, input: 'I live in Elsewhere.\n' });
+    expect(r.code, r.stderr).toBe(1);
+    expect(oneLine(r)).toMatch(/leads outside the memory dir .*through a symlink; refusing/);
+    expect(await fs.readdir(outside, { recursive: true })).toEqual([]);
+    expect(chatRequests(fake())).toHaveLength(0);
+  });
+});
+
 describe('a memory file that is corrupt, huge or from a newer memagent', () => {
   const valid = JSON.stringify(memoryOf('PLACEHOLDER', [fact('f_1', 'Lives in Porto')]), null, 2);
   const CASES: Array<[string, string, () => Promise<string | Buffer>, RegExp]> = [

@@ -1,4 +1,5 @@
 // Integration: the real @anthropic-ai/sdk, through our model adapter, against the fake API on loopback.
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ApiError } from '../src/core/errors.js';
@@ -102,6 +103,19 @@ describe('model adapter over the real SDK', () => {
     expect(err.message).toContain('gpt-nope');
   });
 
+  it('a 400 keeps the API message and names the model, in one line, without a retry', async () => {
+    fake().enqueue({ kind: 'error', status: 400, type: 'invalid_request_error', message: 'messages: text content blocks must be non-empty' });
+    const err = await client().streamChat(chat(), () => {}).catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.kind).toBe('bad_request');
+    expect(err.status).toBe(400);
+    expect(err.message).toContain('messages: text content blocks must be non-empty');
+    expect(err.message).toContain('"claude-sonnet-5-5"');
+    expect(err.message).not.toContain('\n');
+    expect(err.message).not.toContain('{"type"'); // the API's message, not the raw JSON body
+    expect(fake().requests).toHaveLength(1);
+  });
+
   it('a stream cut mid-answer keeps the partial text and says so', async () => {
     fake().enqueue({ kind: 'stream-error', afterText: 'Half an answer', type: 'overloaded_error' });
     const err = await client({ maxRetries: 0 }).streamChat(chat(), () => {}).catch((e) => e);
@@ -123,8 +137,14 @@ describe('model adapter over the real SDK', () => {
   });
 
   it('connection refused is one line naming the URL', async () => {
-    const err = await client({ baseURL: 'http://127.0.0.1:9', maxRetries: 0 }).streamChat(chat(), () => {}).catch((e) => e);
+    // A port that was just free (not port 9: fetch refuses that one as a "bad port" before connecting).
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise((r) => server.close(r));
+    const err = await client({ baseURL: `http://127.0.0.1:${port}`, maxRetries: 0 }).streamChat(chat(), () => {}).catch((e) => e);
     expect(err.kind).toBe('connection');
-    expect(err.message).toContain('127.0.0.1:9');
+    expect(err.message).toContain(`127.0.0.1:${port}`);
+    expect(err.message).toMatch(/ECONNREFUSED|refused/i);
   });
 });

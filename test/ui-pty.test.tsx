@@ -22,12 +22,12 @@ const hasTmux = (() => {
 /** Our own tmux server (socket), so no user session is touched; killed at the end. */
 const SOCKET = `memagent-ui-test-${process.pid}`;
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
-const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', 'repl');
+const screen = (target = 'repl') => tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', target);
 
-async function waitScreen(pattern: RegExp, ms = 10_000): Promise<string> {
+async function waitScreen(pattern: RegExp, ms = 10_000, target = 'repl'): Promise<string> {
   const end = Date.now() + ms;
   for (;;) {
-    const text = screen();
+    const text = screen(target);
     if (pattern.test(text)) return text;
     if (Date.now() > end) throw new Error(`screen never matched ${pattern}:\n${text}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -96,4 +96,76 @@ describe.skipIf(!hasTmux)('the REPL in a terminal', () => {
     expect(end).toMatch(/^icanon$/m);
     expect(tmux('display', '-p', '-t', 'repl', '#{cursor_flag}').trim()).toBe('1');
   });
+
+  /** The pid of the pane shell's only child (the CLI), once it is running. */
+  async function cliPid(target: string): Promise<number> {
+    const shell = tmux('display', '-p', '-t', target, '#{pane_pid}').trim();
+    const end = Date.now() + 10_000;
+    for (;;) {
+      try {
+        const pids = execFileSync('pgrep', ['-P', shell], { encoding: 'utf8' }).trim().split('\n');
+        if (pids.length === 1) return Number(pids[0]);
+      } catch {
+        // No child yet.
+      }
+      if (Date.now() > end) throw new Error(`no CLI process under the pane shell ${shell}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** The pane's terminal settings, read from outside (the REPL owns the pane). */
+  const sttyOf = (target: string) => {
+    const tty = tmux('display', '-p', '-t', target, '#{pane_tty}').trim();
+    return execFileSync('sh', ['-c', `stty -a < ${tty}`], { encoding: 'utf8' });
+  };
+
+  it.each([
+    ['SIGTERM', 143, true],
+    ['SIGINT', 130, true],
+    ['SIGHUP', 129, false],
+  ] as const)('%s at the idle prompt after an answered turn: exits %i, memory saved: %s, terminal given back', async (signal, code, saves) => {
+    const user = signal.toLowerCase();
+    const target = `sig-${user}`;
+    const memoryDir = path.join(dir, `memory-${user}`);
+    const env = [`ANTHROPIC_API_KEY=test-key`, `ANTHROPIC_BASE_URL=${fake.url}`, `MEMAGENT_MEMORY_DIR=${memoryDir}`, 'TERM=xterm-256color'].join(' ');
+    const script =
+      `cd ${dir} && env -u CI -u CONTINUOUS_INTEGRATION ${env} ${process.execPath} ${BIN} chat --user ${user}; echo "EXIT=$?"; ` +
+      `stty -a | tr ' ;' '\\n\\n' | grep -E -x -- '-?(icanon|echo)'; sleep 60`;
+    tmux('new-session', '-d', '-s', target, '-x', '80', '-y', '30', script);
+    await waitScreen(/This is a new user/, 10_000, target);
+    const pid = await cliPid(target);
+
+    tmux('send-keys', '-t', target, '-l', 'I live in Termville.');
+    tmux('send-keys', '-t', target, 'Enter');
+    // Idle at the prompt again (during the turn the prompt line says "answering…" instead).
+    await waitScreen(/You said: "I live in Termville\."[\s\S]*Send a message/, 10_000, target);
+    // While the REPL runs the terminal is raw, without echo, the cursor hidden: what must be undone.
+    expect(sttyOf(target)).toMatch(/(^|\s)-icanon(\s|$)/);
+    expect(sttyOf(target)).toMatch(/(^|\s)-echo(\s|$)/);
+    expect(tmux('display', '-p', '-t', target, '#{cursor_flag}').trim()).toBe('0');
+
+    process.kill(pid, signal);
+    const end = await waitScreen(/EXIT=\d+(?=[\s\S]*^-?icanon$)(?=[\s\S]*^-?echo$)/m, 20_000, target);
+    expect(end).toContain(`EXIT=${code}`);
+    // Canonical mode, echo on and a visible cursor: the shell is usable again.
+    expect(end).toMatch(/^icanon$/m);
+    expect(end).toMatch(/^echo$/m);
+    expect(tmux('display', '-p', '-t', target, '#{cursor_flag}').trim()).toBe('1');
+
+    if (saves) {
+      const file = JSON.parse(await fs.readFile(path.join(memoryDir, `${user}.json`), 'utf8'));
+      expect(file.facts.map((f: { text: string }) => f.text)).toContain('I live in Termville.');
+      // Saved, so no journal is left for the next run.
+      const journals = await fs.readdir(path.join(memoryDir, 'journal', user)).catch(() => [] as string[]);
+      expect(journals.filter((n) => n.endsWith('.jsonl'))).toEqual([]);
+    } else {
+      // The terminal is gone as far as the CLI knows: nothing saved now, the turn kept for the next run.
+      await expect(fs.stat(path.join(memoryDir, `${user}.json`))).rejects.toMatchObject({ code: 'ENOENT' });
+      const journals = (await fs.readdir(path.join(memoryDir, 'journal', user))).filter((n) => n.endsWith('.jsonl'));
+      expect(journals).toHaveLength(1);
+      expect(await fs.readFile(path.join(memoryDir, 'journal', user, journals[0]), 'utf8')).toContain('I live in Termville.');
+    }
+  });
+
+  it.todo('SIGTERM/SIGINT at the prompt clear the live region (prompt and status line) as /exit does; today they are left on screen above the save lines');
 });

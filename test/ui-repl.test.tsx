@@ -207,6 +207,28 @@ describe('chat', () => {
     await app.waitScreen('Second time lucky.');
     app.ui.unmount();
   });
+
+  it('a stream cut mid-answer: the partial text stays, one ✗ line says it broke off, and the next message is answered', async () => {
+    const app = await renderApp();
+    fake().enqueue({ match: 'chat', kind: 'cut', afterText: 'The first half of an answer about rivers', chunkSize: 6 });
+    app.press('tell me about rivers', ENTER);
+    await app.waitScreen(/✗ the answer broke off/);
+    const screen = app.screen();
+    expect(screen).toContain('The first half of an answer about rivers');
+    const errors = screen.split('\n').filter((l) => l.includes('✗'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/✗ the answer broke off: the connection to the API was lost/);
+    // Back at an empty prompt, ready for the next message.
+    await app.waitScreen(/› \s*Send a message/);
+    app.press('and the second half?', ENTER);
+    await app.waitScreen('You said: "and the second half?"');
+    expect(app.screen()).toContain('The first half of an answer about rivers');
+    // The cut answer went back to the model only as marked, never as if it were whole.
+    const messages = chatRequests(fake())[1].body.messages as Array<{ role: string; content: string }>;
+    expect(messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(messages[1].content).toMatch(/^The first half of an answer about rivers[\s\S]*\[interrupted/);
+    app.ui.unmount();
+  });
 });
 
 describe('slash commands', () => {
@@ -532,6 +554,29 @@ describe('runRepl', () => {
     await repl.waitText(/(wide ){20}/);
     repl.press('\x04');
     await repl.done;
+  });
+
+  it('at 200 columns a long answer wraps within 200 columns, and the prompt is drawn', async () => {
+    const repl = await startRepl({ columns: 200, rows: 40 });
+    await repl.waitText(/› \s*Send a message/);
+    const words = Array.from({ length: 120 }, (_, i) => `w${String(i).padStart(3, '0')}`).join(' ');
+    fake().enqueue({ kind: 'text', text: `${words}\n\nThe end.`, chunkSize: 20, chunkDelayMs: 1 });
+    repl.press('a long line please', ENTER);
+    await repl.waitText('The end.');
+    // The prompt comes back after the answer (drawn after its last line).
+    await repl.waitText(/The end\.[\s\S]*› \s*Send a message/);
+    const lines = repl.text().split('\n');
+    const widest = Math.max(...lines.map((l) => l.length));
+    expect(widest).toBeLessThanOrEqual(200);
+    // The answer (~600 columns of words) wraps: every word is shown, over several lines,
+    // and the width is used (a line wider than the 120 columns of the other test).
+    const answerLines = lines.filter((l) => /w\d{3}/.test(l));
+    expect(answerLines.join(' ')).toContain('w000');
+    expect(answerLines.join(' ')).toContain('w119');
+    expect(new Set(answerLines.map((l) => l.trim())).size).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...answerLines.map((l) => l.length))).toBeGreaterThan(120);
+    repl.press('\x04');
+    expect(await repl.done).toEqual({ reason: 'ctrl-d', saved: 'ok' });
   });
 });
 

@@ -57,6 +57,8 @@ export async function runChat(config: Config, flags: ChatFlags): Promise<number>
     throw new UsageError('--review asks about each change in the terminal; it needs stdin and stdout to be a terminal');
   }
 
+  // Before anything is written: a symlink out of the memory dir is refused in one line, up front.
+  await store.assertDirsContained(userId);
   if (!flags.incognito) await recoverPending(store, model, config, userId);
 
   const session = await ChatSession.start(store, model, {
@@ -79,7 +81,7 @@ export async function runChat(config: Config, flags: ChatFlags): Promise<number>
       delete process.env.CONTINUOUS_INTEGRATION;
       const { runRepl } = await import('../ui/run-repl.js');
       const repl = runRepl(session, {
-        historyPath: path.join(store.dir, 'history', userId, 'input-history.jsonl'),
+        historyPath: await store.checkedInputHistoryPath(userId),
         exitTimeoutMs: config.exitTimeoutMs,
         review: Boolean(flags.review),
         memoryLine: `${renderMemorySummaryLine(session.memory)}`,

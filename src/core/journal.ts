@@ -10,10 +10,11 @@
  */
 import { randomInt } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { mkdir, open, readFile, readdir, rm, rmdir } from 'node:fs/promises';
+import { open, readFile, readdir, rm, rmdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fsyncDir, writeFileAtomic } from './atomic-write.js';
+import { assertContained, containedDir } from './contained-dir.js';
 import { MemagentError, UsageError } from './errors.js';
 import { holdLock, isLockLive, type HeldLock } from './lock.js';
 import { journalLineSchema, type JournalLine, type Turn } from './schema.js';
@@ -174,7 +175,7 @@ export async function openJournal(opts: OpenJournalOptions): Promise<Journal> {
   if (!SESSION_ID_PATTERN.test(opts.sessionId) || opts.sessionId.includes('..')) {
     throw new UsageError(`invalid session id ${JSON.stringify(opts.sessionId)}: use 1-100 letters, digits, '.', '_' or '-'`);
   }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await containedDir(opts.dir, dir);
   const path = resolve(dir, `${opts.sessionId}.jsonl`);
   // Live before the file exists, so no other terminal ever sees it as abandoned.
   const lock = await holdLock(path);
@@ -216,6 +217,7 @@ export async function openJournal(opts: OpenJournalOptions): Promise<Journal> {
  */
 export async function listPending(dir: string, userId: string, except?: string): Promise<string[]> {
   const jdir = resolve(journalDirFor(dir, userId));
+  await assertContained(dir, jdir);
   let names: string[];
   try {
     names = await readdir(jdir);
@@ -344,6 +346,7 @@ export async function forgetInJournals(dir: string, userId: string, matchText: s
   const needle = matchText.trim().toLowerCase();
   if (!needle) throw new UsageError('the text to forget is empty');
   const jdir = journalDirFor(dir, userId);
+  await assertContained(dir, jdir);
   let names: string[];
   try {
     names = await readdir(jdir);

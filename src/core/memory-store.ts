@@ -6,10 +6,11 @@
  * them exactly.
  */
 import { mkdirSync, type Stats } from 'node:fs';
-import { appendFile, link, lstat, mkdir, open, readFile, readdir, realpath, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { appendFile, link, lstat, open, readFile, readdir, realpath, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { ZodError } from 'zod';
 import { fsyncDir, fsyncFile, writeFileAtomic, removeTempFiles } from './atomic-write.js';
+import { assertContained, containedDir, isInside } from './contained-dir.js';
 import { MemagentError, MemoryFileError, UsageError } from './errors.js';
 import { forgetInJournals, journalDirFor } from './journal.js';
 import { withLock, type LockOptions } from './lock.js';
@@ -140,11 +141,6 @@ function printable(text: string, max: number): string {
   return shown.length > max ? `${shown.slice(0, max - 1)}…` : shown;
 }
 
-function isInside(dir: string, target: string): boolean {
-  const rel = relative(dir, target);
-  return rel !== '' && !isAbsolute(rel) && rel.split(/[\\/]/)[0] !== '..';
-}
-
 function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException).code === 'ENOENT';
 }
@@ -219,6 +215,8 @@ export class MemoryStore {
    * a `load`, or after this store's own previous write, costs a compare instead of a schema pass.
    */
   private readonly validated = new Map<string, { userId: string; bytes: Buffer; memory: Memory }>();
+  /** History dirs already checked to stay inside the memory dir (see `contained-dir.ts`). */
+  private readonly containedDirs = new Set<string>();
 
   /** Creates `dir` (0o700) if missing. Throws the fs error if it cannot. */
   constructor(opts: MemoryStoreOptions) {
@@ -641,6 +639,37 @@ export class MemoryStore {
     return join(this.dir, 'history', userId);
   }
 
+  /** `historyDir`, created 0o700 and checked (once per store) to stay inside the memory dir. */
+  private async containedHistoryDir(userId: string): Promise<string> {
+    const dir = this.historyDir(userId);
+    if (!this.containedDirs.has(dir)) {
+      await containedDir(this.dir, dir);
+      this.containedDirs.add(dir);
+    }
+    return dir;
+  }
+
+  /**
+   * Checks, before a session writes anything, that `userId`'s journal and history directories
+   * (existing or not yet) stay inside the memory dir after resolving symlinks.
+   * @throws MemoryFileError naming the path that leads outside; UsageError for an invalid id.
+   */
+  async assertDirsContained(userId: string): Promise<void> {
+    const id = validateUserId(userId);
+    await assertContained(this.dir, journalDirFor(this.dir, id));
+    await assertContained(this.dir, this.historyDir(id));
+  }
+
+  /**
+   * Where the REPL keeps `userId`'s input history, after checking that its directory, if it
+   * exists, stays inside the memory dir (nothing is created here: an incognito REPL writes none).
+   * @throws MemoryFileError if a symlink leads it outside; UsageError for an invalid id.
+   */
+  async checkedInputHistoryPath(userId: string): Promise<string> {
+    await assertContained(this.dir, this.historyDir(validateUserId(userId)));
+    return this.inputHistoryPath(userId);
+  }
+
   /**
    * The file's memory (a copy the caller owns), raw bytes and the open handle's stat (both null
    * when missing). Checks the size on the open handle before reading. Bytes equal to the last ones
@@ -728,8 +757,7 @@ export class MemoryStore {
     unlinked: FileHandle[],
   ): Promise<(() => Promise<unknown>) | undefined> {
     if (this.historyLimit === 0) return undefined;
-    const dir = this.historyDir(userId);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const dir = await this.containedHistoryDir(userId);
     const version = join(dir, `${String(revision).padStart(REVISION_DIGITS, '0')}.json`);
     const linked = await this.linkVersion(file, version, info, unlinked);
     if (!linked) await writeFileAtomic(version, bytes, { mode: 0o600 });

@@ -15,6 +15,7 @@ import { buildHandles } from './grounding.js';
 import type { MemoryStore } from './memory-store.js';
 import type { ModelClient } from './model-client.js';
 import { redactSecrets } from './redact.js';
+import { sanitize } from './render.js';
 import { CONFIDENCES, FACT_KINDS, type Fact, type Memory, type MemoryChange } from './schema.js';
 
 /** The model's compaction answer (structured output), facts by integer handle. */
@@ -94,7 +95,8 @@ export function factFingerprint(fact: Fact): string {
 
 /**
  * Asks the model for a compaction plan of `memory` (revision r). No lock is held, nothing is
- * written. The model sees active facts by handle, pinned ones marked.
+ * written. The model sees active facts by handle, pinned ones marked, their text sanitized
+ * (`render.sanitize`) like the memory block.
  * @throws ApiError (kind `invalid_output` when the answer does not fit `compactionSchema`).
  */
 export async function planCompaction(model: ModelClient, extractModel: string, memory: Memory): Promise<CompactionPlan> {
@@ -103,9 +105,10 @@ export async function planCompaction(model: ModelClient, extractModel: string, m
   const byId = new Map(active.map((f) => [f.id, f]));
   const lines = [...handles].map(([h, id]) => {
     const f = byId.get(id)!;
-    return `${h}. [${f.kind}${f.pinned ? ', pinned' : ''}] ${f.text} (updated ${f.updatedAt.slice(0, 10)})`;
+    return `${h}. [${f.kind}${f.pinned ? ', pinned' : ''}] ${sanitize(f.text)} (updated ${f.updatedAt.slice(0, 10)})`;
   });
-  const user = ['Summary:', memory.summary || '(none)', '', '<facts>', ...(lines.length ? lines : ['(none)']), '</facts>'].join('\n');
+  // Stored text is data: sanitized as in the memory block, so none of it can close <facts> early.
+  const user = ['Summary:', sanitize(memory.summary) || '(none)', '', '<facts>', ...(lines.length ? lines : ['(none)']), '</facts>'].join('\n');
   const { value } = await model.structured({
     model: extractModel,
     system: COMPACTION_SYSTEM,

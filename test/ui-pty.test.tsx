@@ -153,6 +153,10 @@ describe.skipIf(!hasTmux)('the REPL in a terminal', () => {
     expect(tmux('display', '-p', '-t', target, '#{cursor_flag}').trim()).toBe('1');
 
     if (saves) {
+      // Left as on /exit: the prompt and status line are gone, the saved change is shown.
+      expect(end).not.toMatch(/Send a message/);
+      expect(end).toMatch(/Termville/);
+      expect(end.slice(end.lastIndexOf('You said'))).toMatch(/\+ .*Termville/);
       const file = JSON.parse(await fs.readFile(path.join(memoryDir, `${user}.json`), 'utf8'));
       expect(file.facts.map((f: { text: string }) => f.text)).toContain('I live in Termville.');
       // Saved, so no journal is left for the next run.
@@ -166,6 +170,4 @@ describe.skipIf(!hasTmux)('the REPL in a terminal', () => {
       expect(await fs.readFile(path.join(memoryDir, 'journal', user, journals[0]), 'utf8')).toContain('I live in Termville.');
     }
   });
-
-  it.todo('SIGTERM/SIGINT at the prompt clear the live region (prompt and status line) as /exit does; today they are left on screen above the save lines');
 });

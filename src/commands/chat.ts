@@ -71,7 +71,17 @@ export async function runChat(config: Config, flags: ChatFlags): Promise<number>
     now,
   });
 
-  const stopSignals = installSignalHandlers(session, config.exitTimeoutMs);
+  // In the REPL, SIGINT/SIGTERM leave as /exit does (the live region goes, the save shows its
+  // spinner and the diff), then the command exits with the signal's code.
+  const leave = new AbortController();
+  let signalled: number | null = null;
+  const replLeave = interactive
+    ? (code: number) => {
+        signalled = code;
+        leave.abort();
+      }
+    : undefined;
+  const stopSignals = installSignalHandlers(session, config.exitTimeoutMs, replLeave);
   try {
     if (interactive) {
       // Ink reads CI / CONTINUOUS_INTEGRATION once, when it is imported, and then draws no live
@@ -86,6 +96,7 @@ export async function runChat(config: Config, flags: ChatFlags): Promise<number>
         review: Boolean(flags.review),
         memoryLine: `${renderMemorySummaryLine(session.memory)}`,
         memoryView: () => formatMemoryView(session.memory, { budgetTokens: config.memoryBudgetTokens, now: now() }),
+        leave: leave.signal,
       });
       // Compile the SDK once the first frame is on screen, while the user types (Ink flushes its
       // first frame on a timer, so a preload started at once would delay it).
@@ -94,7 +105,7 @@ export async function runChat(config: Config, flags: ChatFlags): Promise<number>
       // itself went fine, so exit 0 either way.
       await repl;
       clearTimeout(preload);
-      return 0;
+      return signalled ?? 0;
     }
     model.preload();
     const { runPipe } = await import('../pipe-chat.js');
@@ -135,19 +146,32 @@ async function recoverPending(
  * SIGINT/SIGTERM: restore the terminal, save within the deadline (or leave the journal), exit
  * 130/143; a second signal meanwhile exits at once, leaving the journal. SIGHUP: the terminal is
  * gone; leave the journal for the next run, exit 129.
+ * @param replLeave in the REPL: called instead for SIGINT/SIGTERM with the exit code; the REPL
+ *   then leaves and saves as on /exit (its own deadline), and the command returns that code.
+ *   The fallback exit after the deadline still applies.
  * @returns a function that removes the handlers.
  */
-function installSignalHandlers(session: ChatSession, exitTimeoutMs: number): () => void {
+function installSignalHandlers(session: ChatSession, exitTimeoutMs: number, replLeave?: (code: number) => void): () => void {
   let exiting = false;
   const kept = 'this session is kept and will be saved next time';
   const handler = (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => {
     const code = SIGNAL_EXIT[signal];
     if (exiting) {
       // Asked twice: the user will not wait for the save. The journal stays for the next run.
+      restoreTerminal();
       if (signal !== 'SIGHUP') process.stderr.write(`memagent: ${signal} again, not waiting for the save; ${kept}\n`);
       process.exit(code);
     }
     exiting = true;
+    if (signal !== 'SIGHUP' && replLeave) {
+      setTimeout(() => {
+        restoreTerminal();
+        process.stderr.write(`memagent: could not save within ${Math.round(exitTimeoutMs / 1000)} s; ${kept}\n`);
+        process.exit(code);
+      }, exitTimeoutMs + EXIT_GRACE_MS).unref();
+      replLeave(code);
+      return;
+    }
     restoreTerminal();
     if (signal === 'SIGHUP') {
       session.abandon();

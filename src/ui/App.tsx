@@ -21,7 +21,7 @@ import { useTerminalSize } from './use-terminal-size.js';
 
 /** How the user left; the value `waitUntilExit()` resolves with. */
 export interface AppExit {
-  readonly reason: 'exit' | 'ctrl-c' | 'ctrl-d';
+  readonly reason: 'exit' | 'ctrl-c' | 'ctrl-d' | 'signal';
 }
 
 /** Props of `App`. */
@@ -33,6 +33,8 @@ export interface AppProps {
   readonly memoryLine: string;
   /** The memory as `/memory` prints it. */
   readonly memoryView: () => string;
+  /** Aborted when the process is asked to stop (SIGINT/SIGTERM): the app leaves as on `/exit`. */
+  readonly leave?: AbortSignal;
 }
 
 /** Two Ctrl+C presses within this window exit (ms), as in Claude Code and Node's REPL. */
@@ -54,7 +56,7 @@ export function bannerLine(memoryLine: string): string {
 }
 
 /** The chat app. Render it inside a `ThemeContext` provider. */
-export function App({ session, historyPath, memoryLine, memoryView }: AppProps) {
+export function App({ session, historyPath, memoryLine, memoryView, leave }: AppProps) {
   const { exit } = useApp();
   const theme = useTheme();
   const { columns, rows } = useTerminalSize();
@@ -95,6 +97,15 @@ export function App({ session, historyPath, memoryLine, memoryView }: AppProps) 
     },
     [chat, exit],
   );
+
+  // SIGINT/SIGTERM from outside (kill): leave as on /exit.
+  useEffect(() => {
+    if (!leave) return;
+    const onLeave = () => quit('signal');
+    if (leave.aborted) onLeave();
+    leave.addEventListener('abort', onLeave, { once: true });
+    return () => leave.removeEventListener('abort', onLeave);
+  }, [leave, quit]);
 
   const onCtrlC = () => {
     const now = Date.now();

@@ -25,6 +25,8 @@ export interface ReplOptions {
   memoryLine: string;
   /** The memory as `/memory` prints it. */
   memoryView: () => string;
+  /** Aborted when the process was asked to stop (SIGINT/SIGTERM): the REPL leaves as on `/exit`. */
+  leave?: AbortSignal;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
   stderr?: NodeJS.WriteStream;
@@ -32,7 +34,7 @@ export interface ReplOptions {
 
 /** How the REPL ended: how the user left, and whether memory was saved. */
 export interface ReplExit {
-  reason: 'exit' | 'ctrl-c' | 'ctrl-d';
+  reason: 'exit' | 'ctrl-c' | 'ctrl-d' | 'signal';
   /** `skipped`: incognito (nothing is ever saved); `failed`: the journal is kept for the next run. */
   saved: 'ok' | 'failed' | 'skipped';
 }
@@ -59,7 +61,7 @@ export async function runRepl(session: ChatSession, options: ReplOptions): Promi
   const theme = createTheme(colorFromEnv(process.env));
   const app = render(
     <ThemeContext.Provider value={theme}>
-      <App session={session} historyPath={options.historyPath} memoryLine={options.memoryLine} memoryView={options.memoryView} />
+      <App session={session} historyPath={options.historyPath} memoryLine={options.memoryLine} memoryView={options.memoryView} leave={options.leave} />
     </ThemeContext.Provider>,
     // Not `incrementalRendering`: in Ink 6.8 it leaves a stale copy of the live region behind when
     // <Static> output is written (seen in tmux). The live region is small, so full redraws are cheap.

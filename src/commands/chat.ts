@@ -4,7 +4,6 @@
  * Owns process-level signals: SIGINT/SIGTERM save within the exit deadline (exit 130/143),
  * SIGHUP (terminal closed) leaves the journal for next time (exit 129).
  */
-import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { ChatSession, DEFAULT_MAX_TOKENS } from '../core/chat-session.js';
 import { extractPending, type ExtractionOutcome } from '../core/extraction.js';

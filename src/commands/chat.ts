@@ -90,7 +90,8 @@ export async function runChat(config: Config, flags: ChatFlags): Promise<number>
       delete process.env.CONTINUOUS_INTEGRATION;
       const { runRepl } = await import('../ui/run-repl.js');
       const repl = runRepl(session, {
-        historyPath: await store.checkedInputHistoryPath(userId),
+        // Checked to stay inside the memory dir by assertDirsContained above.
+        historyPath: store.inputHistoryPath(userId),
         exitTimeoutMs: config.exitTimeoutMs,
         review: Boolean(flags.review),
         memoryLine: `${renderMemorySummaryLine(session.memory)}`,

@@ -661,16 +661,6 @@ export class MemoryStore {
   }
 
   /**
-   * Where the REPL keeps `userId`'s input history, after checking that its directory, if it
-   * exists, stays inside the memory dir (nothing is created here: an incognito REPL writes none).
-   * @throws MemoryFileError if a symlink leads it outside; UsageError for an invalid id.
-   */
-  async checkedInputHistoryPath(userId: string): Promise<string> {
-    await assertContained(this.dir, this.historyDir(validateUserId(userId)));
-    return this.inputHistoryPath(userId);
-  }
-
-  /**
    * The file's memory (a copy the caller owns), raw bytes and the open handle's stat (both null
    * when missing). Checks the size on the open handle before reading. Bytes equal to the last ones
    * this store validated for the file are not validated again (see `validated`).

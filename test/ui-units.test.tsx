@@ -14,6 +14,7 @@ import { createKeyDecoder, type KeyEvent } from '../src/ui/keys.js';
 import * as ed from '../src/ui/line-editor.js';
 import { Markdown } from '../src/ui/Markdown.js';
 import { dropWrapSpace } from '../src/ui/Prose.js';
+import { StatusLine } from '../src/ui/StatusLine.js';
 import { describeSave } from '../src/ui/memory-diff.js';
 import { completeCommand, helpLines, parseInput, SLASH_COMMANDS, type CommandContext } from '../src/ui/slash-commands.js';
 import { AnswerStream, splitStable, toChunk, type AnswerChunk } from '../src/ui/stream-split.js';
@@ -364,5 +365,17 @@ describe('Markdown', () => {
   it('decodes entities and shows links and images as text', () => {
     const out = show('a &amp; b <https://x.dev> [docs](https://d.dev) ![logo](https://i.png)');
     expect(out).toBe('a & b https://x.dev docs (https://d.dev) [image: logo]');
+  });
+});
+
+describe('StatusLine', () => {
+  it('"in" counts every input token: uncached, cache reads and cache writes; "cached" is the reads', () => {
+    const usage = { inputTokens: 100, outputTokens: 5, cacheReadTokens: 900, cacheWriteTokens: 8000 };
+    const { lastFrame } = render(
+      <ThemeContext.Provider value={createTheme(false)}>
+        <StatusLine userId="ana" model="claude-sonnet-5-5" turns={2} usage={usage} live={null} busy={false} incognito={false} />
+      </ThemeContext.Provider>,
+    );
+    expect(lastFrame()).toContain('ana · claude-sonnet-5-5 · 2 turns · 9.0k in · 5 out · 900 cached');
   });
 });

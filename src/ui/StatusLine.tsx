@@ -35,7 +35,9 @@ export function StatusLine({ userId, model, turns, usage, live, busy, incognito 
     `${userId}${incognito ? ' (incognito)' : ''}`,
     model,
     `${turns} turn${turns === 1 ? '' : 's'}`,
-    `${formatTokens(usage.inputTokens)} in · ${formatTokens(usage.outputTokens)} out · ${formatTokens(usage.cacheReadTokens)} cached`,
+    // "in" is every input token the API counted: uncached, read from the cache and written to it
+    // (the API reports the three apart; a turn after a long answer is mostly a cache write).
+    `${formatTokens(usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens)} in · ${formatTokens(usage.outputTokens)} out · ${formatTokens(usage.cacheReadTokens)} cached`,
   ].join(' · ');
   return (
     <Box flexDirection="row">

@@ -75,6 +75,31 @@ describe('mergeMemory: add', () => {
     expect(changes).toEqual([{ type: 'refresh', id: 'f_units', text: 'Prefers metric units' }]);
   });
 
+  it('stores "I prefer spaces over tabs." after "I prefer tabs over spaces." as a new fact, not as already known', () => {
+    const before = memoryWith([fact('f_tabs', 'I prefer tabs over spaces.', { kind: 'preference' })]);
+    const { memory, changes } = merge(before, {
+      add: [{ text: 'I prefer spaces over tabs.', kind: 'preference', confidence: 'high', quote: 'I prefer spaces over tabs.' }],
+    });
+    expect(changes).toEqual([{ type: 'add', id: expect.any(String), text: 'I prefer spaces over tabs.' }]);
+    expect(memory.facts.map((f) => [f.text, f.status])).toEqual([
+      ['I prefer tabs over spaces.', 'active'],
+      ['I prefer spaces over tabs.', 'active'],
+    ]);
+    expect(memory.facts[0]).toEqual(before.facts[0]);
+  });
+
+  it('does not absorb a fact with subject and object swapped into the existing one', () => {
+    const before = memoryWith([fact('f_car', 'Caroline values her friendship with Melanie')]);
+    const { memory, changes } = merge(before, {
+      add: [{ text: 'Melanie values her friendship with Caroline', kind: 'fact', confidence: 'high', quote: 'Melanie values her friendship with Caroline' }],
+    });
+    expect(changes.map((c) => c.type)).toEqual(['add']);
+    expect(memory.facts.filter((f) => f.status === 'active').map((f) => f.text)).toEqual([
+      'Caroline values her friendship with Melanie',
+      'Melanie values her friendship with Caroline',
+    ]);
+  });
+
   it('does not collapse a contradiction into a refresh', () => {
     const { memory } = merge(memoryWith([fact('f_porto', 'Lives in Porto')]), {
       add: [{ text: 'Lives in Lisbon', kind: 'fact', confidence: 'high', quote: 'I live in Lisbon' }],

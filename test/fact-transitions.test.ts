@@ -57,6 +57,17 @@ describe('fact transitions', () => {
     ]);
   });
 
+  it('refresh of a fact created in the same ledger is recorded too, so an absorbed item is never silent', () => {
+    const ledger = open(memoryWith([]));
+    const f = ledger.add({ text: 'Likes tea', kind: 'preference', confidence: 'medium', source: SOURCE });
+    ledger.refresh(f, { confidence: 'high' });
+    expect(f.confidence).toBe('high');
+    expect(ledger.changes).toEqual([
+      { type: 'add', id: 'f_new1', text: 'Likes tea' },
+      { type: 'refresh', id: 'f_new1', text: 'Likes tea' },
+    ]);
+  });
+
   it('update rewrites the text in place and records what it was', () => {
     const ledger = open(memoryWith([fact('f_job', 'Works at Acme')]));
     ledger.update(ledger.byId('f_job')!, 'Works at Acme as a backend engineer', SOURCE);

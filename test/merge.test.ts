@@ -7,6 +7,7 @@ import {
   MAX_PINNED_FACTS,
   mergeMemory,
 } from '../src/core/merge.js';
+import { describeChange } from '../src/core/describe-changes.js';
 import { renderMemoryBlock } from '../src/core/render.js';
 import { emptyMemory, memorySchema, type Fact, type Memory, type MergeOps } from '../src/core/schema.js';
 import { makeFact } from './helpers/memory.js';
@@ -98,6 +99,17 @@ describe('mergeMemory: add', () => {
       'Caroline values her friendship with Melanie',
       'Melanie values her friendship with Caroline',
     ]);
+  });
+
+  it('reports every absorbed item: a proposed fact restating one added in the same session shows as already known', () => {
+    const proposed = ['Prefers metric units', 'User prefers the metric units', 'Owns a cat named Miso'];
+    const { memory, changes } = merge(memoryWith([]), {
+      add: proposed.map((text) => ({ text, kind: 'preference' as const, confidence: 'high' as const, quote: text })),
+    });
+    expect(memory.facts.map((f) => f.text)).toEqual(['Prefers metric units', 'Owns a cat named Miso']);
+    const lines = changes.map((c) => describeChange(c).text);
+    expect(lines).toEqual(['+ Prefers metric units', '= already known: Prefers metric units', '+ Owns a cat named Miso']);
+    expect(lines).toHaveLength(proposed.length);
   });
 
   it('does not collapse a contradiction into a refresh', () => {

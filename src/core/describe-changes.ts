@@ -47,12 +47,15 @@ export function describeRemembered(change: MemoryChange): ChangeLine {
   return { text: `+ remembered: ${change.text}`, tone: 'good' };
 }
 
-/** Counts of an extraction's visible changes, and the notes about what was dropped or redacted. */
+/**
+ * Counts of an extraction's visible changes (`known`: items absorbed into a fact already there,
+ * refreshes), and the notes about what was dropped or redacted.
+ */
 export function summarizeChanges(outcome: {
   changes: MemoryChange[];
   droppedUngrounded: number;
   redacted: number;
-}): { added: number; updated: number; removed: number; notes: string[] } {
+}): { added: number; updated: number; removed: number; known: number; notes: string[] } {
   const visible = outcome.changes.filter((c) => c.type !== 'summary');
   const notes: string[] = [];
   if (outcome.droppedUngrounded > 0) {
@@ -63,6 +66,7 @@ export function summarizeChanges(outcome: {
     added: visible.filter((c) => c.type === 'add' || c.type === 'decision').length,
     updated: visible.filter((c) => c.type === 'update' || c.type === 'supersede').length,
     removed: visible.filter((c) => c.type === 'retract' || c.type === 'evict').length,
+    known: visible.filter((c) => c.type === 'refresh').length,
     notes,
   };
 }
@@ -99,15 +103,16 @@ export function describeSave(report: SaveReport): ChangeLine[] {
 
 /**
  * The lines printed after an extraction in pipe mode and on signals (pure): each change, then a
- * count line with where and at which revision it was written.
+ * count line with where and at which revision it was written. The count line names the items
+ * that were already known when there are any, so its counts add up to every item reported.
  */
 export function describeChanges(outcome: ExtractionOutcome): string[] {
   if (!outcome.extracted) return ['Nothing to remember from this session.'];
   const visible = outcome.changes.filter((c) => c.type !== 'summary');
   const lines = visible.length === 0 ? ['Nothing new to remember.'] : visible.map((c) => describeChange(c).text);
-  const { added, updated, removed, notes } = summarizeChanges(outcome);
+  const { added, updated, removed, known, notes } = summarizeChanges(outcome);
   lines.push(
-    `Memory saved: +${added} added, ~${updated} updated, -${removed} removed → ${outcome.memoryPath} (revision ${outcome.revision})${notes.length ? ` · ${notes.join(', ')}` : ''}`,
+    `Memory saved: +${added} added, ~${updated} updated, -${removed} removed${known > 0 ? `, =${known} already known` : ''} → ${outcome.memoryPath} (revision ${outcome.revision})${notes.length ? ` · ${notes.join(', ')}` : ''}`,
   );
   return lines;
 }

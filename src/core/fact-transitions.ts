@@ -63,6 +63,11 @@ export interface RefreshInput {
   confidence?: Confidence;
   /** Pins the fact if true; never unpins. */
   pinned?: boolean;
+  /**
+   * Whether to record the `refresh` (default true). False only for the same item proposed twice
+   * (the same normalized text as a fact created by this ledger): one item, one line.
+   */
+  report?: boolean;
 }
 
 /**
@@ -101,8 +106,9 @@ export interface FactLedger {
   create(input: NewFact): Fact;
   /**
    * The fact was stated again: `updatedAt` = now, and the source, confidence and pin of `input`
-   * (never lowering either). Records a `refresh` with the fact's text, except for a fact created
-   * by this ledger.
+   * (never lowering either). Records a `refresh` with the fact's text (unless `input.report` is
+   * false), also for a fact created by this ledger: an item absorbed into another one is
+   * reported, never silently dropped.
    */
   refresh(fact: Fact, input?: RefreshInput): void;
   /** Rewrites an active fact's text in place (a refinement, not a contradiction); records an `update`. */
@@ -195,7 +201,7 @@ export function openFacts(memory: Pick<Memory, 'facts' | 'decisions'>, opts: { n
       if (input.source !== undefined) f.source = { ...input.source };
       if (input.confidence !== undefined && CONFIDENCE_RANK[input.confidence] > CONFIDENCE_RANK[f.confidence]) f.confidence = input.confidence;
       f.pinned ||= input.pinned ?? false;
-      if (!created.has(f)) changes.push({ type: 'refresh', id: f.id, text: f.text });
+      if (input.report ?? true) changes.push({ type: 'refresh', id: f.id, text: f.text });
     },
     update(f, text, source) {
       mustBeActive(f, 'update');

@@ -90,7 +90,9 @@ const {
  * - update: rewrites an active fact's text in place. Text that duplicates another active fact:
  *   the target is superseded by that fact.
  * - add: an active fact with the same normalized text or a near-duplicate (`isNearDuplicate`) is
- *   refreshed instead (`updatedAt`, `source`, the higher confidence, pinned if asked); otherwise a
+ *   refreshed instead (`updatedAt`, `source`, the higher confidence, pinned if asked) and reported
+ *   as a `refresh`, also when that fact was added by this merge (only the same normalized text
+ *   proposed twice is one item with one change); otherwise a
  *   new active fact. At the `activeFacts` cap, the lowest-ranked non-pinned fact (lowest
  *   confidence, then oldest `updatedAt`) is evicted to make room if the new fact ranks strictly
  *   higher or is pinned; else the new fact is not stored (a warning). Evicted facts stay in the
@@ -243,7 +245,10 @@ export function mergeMemory(memory: Memory, ops: MergeOps, options: MergeOptions
       ledger.add({ text, kind: op.kind, confidence: op.confidence, pinned, source: source(op.quote) });
       continue;
     }
-    ledger.refresh(dup, { source: source(op.quote), confidence: op.confidence, pinned });
+    // Every absorbed item shows in the changes ("= already known: …"), also when it was absorbed
+    // into a fact this merge added; only the same text proposed twice is one item, one line.
+    const sameItem = ledger.isNew(dup) && normalizeText(dup.text) === normalizeText(text);
+    ledger.refresh(dup, { source: source(op.quote), confidence: op.confidence, pinned, report: !sameItem });
   }
 
   for (const op of ops.decisions) {

@@ -141,7 +141,10 @@ export interface FactLedger {
 export function openFacts(memory: Pick<Memory, 'facts' | 'decisions'>, opts: { now: Date; ids: IdSource }): FactLedger {
   const now = opts.now.toISOString(); // throws RangeError on an invalid Date
   const facts: Fact[] = memory.facts.map((f) => ({ ...f, source: { ...f.source } }));
-  const index = new Map(facts.map((f) => [f.id, f]));
+  // The first fact with an id wins, as `Array.find` would: the schema does not forbid two facts
+  // with one id in a hand-edited file.
+  const index = new Map<string, Fact>();
+  for (const f of facts) if (!index.has(f.id)) index.set(f.id, f);
   const taken = new Set<string>([...facts, ...memory.decisions].map((x) => x.id));
   const created = new Set<Fact>();
   const changes: MemoryChange[] = [];

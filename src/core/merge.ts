@@ -1,7 +1,11 @@
 /**
  * The merge policy: applies grounded extraction ops to a memory. Pure: (memory, ops, session,
  * clock) in, a new memory plus the list of changes out. Nothing is deleted except by the caps:
- * contradicted facts are superseded, facts no longer true are retracted.
+ * contradicted facts are superseded, facts no longer true are retracted. The state changes are
+ * the shared transitions of fact-transitions.ts; this file decides which ones apply.
+ *
+ * Over ~300 lines because `mergeMemory` is one documented policy (op order, duplicates, caps)
+ * whose closures share one ledger; splitting it would scatter the rules its doc comment states.
  */
 import { compareRank, compareTime, evictionOrder, hashIdSource, openFacts, type FactLedger, type IdSource } from './fact-transitions.js';
 import { SCHEMA_LIMITS, type Decision, type Fact, type Memory, type MemoryChange, type MergeOps } from './schema.js';

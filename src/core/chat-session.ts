@@ -5,8 +5,9 @@
  */
 import { ApiError, UsageError } from './errors.js';
 import { extractJournal, type ExtractionDeps, type ExtractionOutcome } from './extraction.js';
-import { newSessionId, openJournal, type Journal } from './journal.js';
-import type { MemoryStore } from './memory-store.js';
+import { newSessionId } from './journal/journal.js';
+import { forgetEverywhere } from './services/forget.js';
+import type { MemoryStore, SessionJournal } from './storage/store.js';
 import { emptyUsage, StreamBrokenError, type ModelClient, type Usage } from './model-client.js';
 import { mergeMemory } from './merge.js';
 import { redactSecrets } from './redact.js';
@@ -71,7 +72,7 @@ export class ChatSession {
   readonly usage: Usage = emptyUsage();
   memory: Memory;
   systemPrompt: string;
-  private journal: Journal | null = null;
+  private journal: SessionJournal | null = null;
   private finishing: Promise<ExtractionOutcome | null> | null = null;
   private readonly store: MemoryStore;
   private readonly model: ModelClient;
@@ -97,8 +98,7 @@ export class ChatSession {
     const { memory } = await store.load(options.userId);
     const session = new ChatSession(store, model, memory, options);
     if (!options.incognito) {
-      session.journal = await openJournal({
-        dir: store.dir,
+      session.journal = await store.journals.open({
         userId: options.userId,
         sessionId: session.sessionId,
         model: options.model,
@@ -226,7 +226,7 @@ export class ChatSession {
    * @returns false when no item has that id.
    */
   async forget(id: string): Promise<boolean> {
-    const report = await this.store.forgetEverywhere(this.options.userId, { ids: [id] });
+    const report = await forgetEverywhere(this.store, this.options.userId, { ids: [id] });
     await this.reloadMemory();
     return !report.unknownIds.includes(id);
   }

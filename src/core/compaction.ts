@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { MemagentError } from './errors.js';
 import { buildHandles } from './grounding.js';
-import type { MemoryStore } from './memory-store.js';
+import type { MemoryStore } from './storage/store.js';
 import type { ModelClient } from './model-client.js';
 import { redactSecrets } from './redact.js';
 import { sanitize } from './render.js';

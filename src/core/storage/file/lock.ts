@@ -36,7 +36,7 @@ import fs, { constants, statSync } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { OperationOptions } from 'retry';
-import { LockError } from './errors.js';
+import { LockError } from '../../errors.js';
 
 /**
  * A lock whose mtime is older than this (ms) is taken to belong to a dead process and is

@@ -1,5 +1,5 @@
 /**
- * The session journal: every turn is appended to `<memory dir>/journal/<userId>/<sessionId>.jsonl`
+ * Session journals on disk: every turn is appended to `<memory dir>/journal/<userId>/<sessionId>.jsonl`
  * (JSON Lines, one `JournalLine` per line, a `session` header first) and is on disk before the
  * chat goes on, so a killed terminal loses nothing the user typed. A journal stays until its
  * extraction has been merged into memory (`retire`); leftovers are found by `listPending`.
@@ -8,32 +8,22 @@
  * background, stale 10 s after the process dies), so other terminals of the same user neither
  * extract nor delete a journal that is still being written.
  */
-import { randomInt } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { open, readFile, readdir, rm, rmdir } from 'node:fs/promises';
+import { readFile, readdir, rm, rmdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fsyncDir, writeFileAtomic } from './atomic-write.js';
+import { MemagentError, UsageError } from '../../errors.js';
+import { dropTurnsMentioning, parseJournal, type JournalContents, type SessionHeader } from '../../journal/journal.js';
+import { journalLineSchema, type JournalLine } from '../../schema.js';
+import type { JournalStore, SessionJournal } from '../store.js';
+import { fsyncDir } from './atomic-write.js';
 import { assertContained, containedDir } from './contained-dir.js';
-import { MemagentError, UsageError } from './errors.js';
+import { appendDurably, rewriteLines } from './line-file.js';
 import { holdLock, isLockLive, type HeldLock } from './lock.js';
-import { journalLineSchema, type JournalLine, type Turn } from './schema.js';
-import { validateUserId } from './user-id.js';
+import { journalDirFor } from './paths.js';
 
-/** The header line of a journal. */
-export type SessionHeader = Extract<JournalLine, { type: 'session' }>;
+export { journalDirFor };
 
-/** What `readJournal` found. */
-export interface JournalContents {
-  /** The first valid `session` line, or null if it is missing or damaged. */
-  header: SessionHeader | null;
-  /** Every turn in file order, across `/clear`s (cleared turns are still material for extraction). */
-  turns: Turn[];
-  /** Each `/clear`: when, and the index in `turns` of the first turn after it. */
-  cleared: Array<{ at: string; beforeTurn: number }>;
-  /** Lines skipped because they are not JSON or not a valid `JournalLine` (e.g. a half-written last line). */
-  damagedLines: number;
-}
 
 /** Options of `openJournal`. `now` is the session's start time (the header's `startedAt`). */
 export interface OpenJournalOptions {
@@ -46,41 +36,15 @@ export interface OpenJournalOptions {
 
 const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
-/** `<dir>/journal/<userId>`. @throws UsageError for an invalid user id. */
-export function journalDirFor(dir: string, userId: string): string {
-  return join(dir, 'journal', validateUserId(userId));
-}
 
-/**
- * A new session id that sorts by start time: `20261120T232129Z-` + 6 random base-36 chars
- * (UTC, second precision; the random part keeps two sessions started in the same second apart).
- */
-export function newSessionId(now: Date): string {
-  const stamp = `${now.toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
-  return `${stamp}-${randomInt(36 ** 6).toString(36).padStart(6, '0')}`;
-}
 
-/** Writes all of `data` at the end of `path` and fsyncs it. Creates the file (0o600) if missing. */
-function appendDurably(path: string, data: Buffer): void {
-  // Opened per append, not kept open: `forgetInJournals` replaces the file by rename, and an fd
-  // kept open would go on writing into the replaced inode, losing every later turn.
-  const fd = openSync(path, 'a', 0o600);
-  try {
-    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
-    // Each turn must be on disk when append returns: the page cache survives a killed process
-    // but not a power cut or a kernel panic.
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function lineOf(line: JournalLine): string {
   return `${JSON.stringify(journalLineSchema.parse(line))}\n`;
 }
 
 /** An open session journal. Created by `openJournal`; one per running session. */
-export class Journal {
+export class Journal implements SessionJournal {
   /** Absolute path of the journal file. */
   readonly path: string;
   readonly header: SessionHeader;
@@ -261,31 +225,6 @@ async function ownerIsGone(path: string): Promise<boolean> {
   return true;
 }
 
-/** Parses journal text; damaged lines are counted, never fatal. */
-function parseJournal(text: string): JournalContents {
-  const out: JournalContents = { header: null, turns: [], cleared: [], damagedLines: 0 };
-  for (const raw of text.split('\n')) {
-    if (raw.trim() === '') continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      out.damagedLines++;
-      continue;
-    }
-    const parsed = journalLineSchema.safeParse(json);
-    if (!parsed.success) {
-      out.damagedLines++;
-      continue;
-    }
-    const line = parsed.data;
-    // A later header is the one `append` rewrites when it recreates a deleted journal: same session.
-    if (line.type === 'session') out.header ??= line;
-    else if (line.type === 'cleared') out.cleared.push({ at: line.at, beforeTurn: out.turns.length });
-    else out.turns.push({ role: line.role, text: line.text, at: line.at, ...(line.interrupted ? { interrupted: true } : {}) });
-  }
-  return out;
-}
 
 /**
  * Reads a journal, tolerating a half-written last line (a session killed mid-append) and garbage
@@ -314,25 +253,6 @@ export async function retire(path: string): Promise<void> {
   if (!(await isLockLive(path))) await rmdir(`${path}.lock`).catch(() => undefined);
 }
 
-/** Splits journal text into kept text and a count of removed lines (turns and damaged lines mentioning `needle`). */
-function scrub(text: string, needle: string): { kept: string; removed: number } {
-  const kept: string[] = [];
-  let removed = 0;
-  for (const raw of text.split('\n')) {
-    if (raw.trim() === '') continue;
-    let line: JournalLine | null = null;
-    try {
-      const parsed = journalLineSchema.safeParse(JSON.parse(raw));
-      if (parsed.success) line = parsed.data;
-    } catch {
-      // damaged: judged on its raw text below
-    }
-    const haystack = line === null ? raw : line.type === 'turn' ? line.text : '';
-    if (haystack.toLowerCase().includes(needle)) removed++;
-    else kept.push(raw);
-  }
-  return { kept: kept.map((l) => `${l}\n`).join(''), removed };
-}
 
 /**
  * Removes from every journal of `userId` (pending and live ones) each turn whose text contains
@@ -356,34 +276,49 @@ export async function forgetInJournals(dir: string, userId: string, matchText: s
   }
   let removed = 0;
   for (const name of names.filter((n) => n.endsWith('.jsonl') && !n.startsWith('.'))) {
-    removed += await scrubJournal(join(jdir, name), needle);
+    removed += await rewriteLines(join(jdir, name), (text) => dropTurnsMentioning(text, needle));
   }
   return removed;
 }
 
-async function scrubJournal(path: string, needle: string): Promise<number> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw err;
+/**
+ * How many journals `userId` has under `dir` (pending and live).
+ * @throws UsageError for an invalid user id.
+ */
+export async function countJournals(dir: string, userId: string): Promise<number> {
+  const names = await readdir(journalDirFor(dir, userId)).catch(() => [] as string[]);
+  return names.filter((n) => n.endsWith('.jsonl') && !n.startsWith('.')).length;
+}
+
+/** The `JournalStore` of a memory dir: the functions above, bound to `dir`. */
+export class FileJournalStore implements JournalStore {
+  constructor(private readonly dir: string) {}
+
+  open(opts: { userId: string; sessionId: string; model: string; now: Date }): Promise<Journal> {
+    return openJournal({ dir: this.dir, ...opts });
   }
-  try {
-    const original = await handle.readFile();
-    const { kept, removed } = scrub(original.toString('utf8'), needle);
-    if (removed === 0) return 0;
-    await writeFileAtomic(path, kept, { mode: 0o600 });
-    // A running session appends by path: an append that landed between our read and the rename
-    // went into the old file, which this handle still reads. Carry it over.
-    const { size } = await handle.stat();
-    if (size <= original.length) return removed;
-    const tail = Buffer.alloc(size - original.length);
-    await handle.read(tail, 0, tail.length, original.length);
-    const rest = scrub(tail.toString('utf8'), needle);
-    if (rest.kept) appendDurably(path, Buffer.from(rest.kept));
-    return removed + rest.removed;
-  } finally {
-    await handle.close();
+
+  listPending(userId: string, except?: string): Promise<string[]> {
+    return listPending(this.dir, userId, except);
+  }
+
+  read(ref: string): Promise<JournalContents> {
+    return readJournal(ref);
+  }
+
+  claim(ref: string): Promise<HeldLock | null> {
+    return claimJournal(ref);
+  }
+
+  retire(ref: string): Promise<void> {
+    return retire(ref);
+  }
+
+  forget(userId: string, text: string): Promise<number> {
+    return forgetInJournals(this.dir, userId, text);
+  }
+
+  count(userId: string): Promise<number> {
+    return countJournals(this.dir, userId);
   }
 }

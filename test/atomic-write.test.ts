@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeTempFiles, writeFileAtomic } from '../src/core/atomic-write.js';
-import { MemoryStore } from '../src/core/memory-store.js';
+import { removeTempFiles, writeFileAtomic } from '../src/core/storage/file/atomic-write.js';
+import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import { emptyMemory, type Memory } from '../src/core/schema.js';
 
 const testDir = fileURLToPath(new URL('.', import.meta.url));
@@ -92,7 +92,7 @@ describe('writeFileAtomic under SIGKILL', () => {
       stdin: {
         contents: `
           import { readFileSync } from 'node:fs';
-          import { writeFileAtomic } from '../src/core/atomic-write.js';
+          import { writeFileAtomic } from '../src/core/storage/file/atomic-write.js';
           const [file, versionsFile] = process.argv.slice(2);
           const versions = JSON.parse(readFileSync(versionsFile, 'utf8'));
           (async () => {
@@ -113,7 +113,7 @@ describe('writeFileAtomic under SIGKILL', () => {
       outfile: child,
       logLevel: 'error',
     });
-    const store = new MemoryStore({ dir });
+    const store = new FileMemoryStore({ dir });
 
     async function lane(n: number): Promise<number> {
       const userId = `lane${n}`;

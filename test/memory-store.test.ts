@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemagentError, MemoryFileError, UsageError } from '../src/core/errors.js';
-import { openJournal } from '../src/core/journal.js';
-import { MemoryStore } from '../src/core/memory-store.js';
+import { openJournal } from '../src/core/storage/file/journals.js';
+import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import { SCHEMA_VERSION, emptyMemory, type Decision, type Fact, type Memory } from '../src/core/schema.js';
 import { makeFact } from './helpers/memory.js';
 
@@ -22,7 +22,7 @@ afterAll(async () => {
 async function freshStore(opts: { historyLimit?: number; maxFileBytes?: number } = {}) {
   const dir = join(await mkdtemp(join(tmp, 'case-')), 'memory');
   let tick = 0;
-  const store = new MemoryStore({ dir, now: () => new Date(T0.getTime() + 1000 * tick++), ...opts });
+  const store = new FileMemoryStore({ dir, now: () => new Date(T0.getTime() + 1000 * tick++), ...opts });
   return { dir, store };
 }
 
@@ -135,7 +135,7 @@ describe('MemoryStore.load', () => {
     await store.update('alice', addFact(fact('f_1', 'tea')));
     const link = join(dir, '..', 'link');
     await symlink(dir, link);
-    const viaLink = new MemoryStore({ dir: link });
+    const viaLink = new FileMemoryStore({ dir: link });
     expect((await viaLink.load('alice')).memory.facts).toHaveLength(1);
   });
 });

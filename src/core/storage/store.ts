@@ -116,6 +116,17 @@ export interface InputHistoryFile {
   append(entry: string, all: readonly string[]): Promise<void>;
 }
 
+/** Input-history entries kept per user: enough for weeks of use, small enough to load instantly. */
+export const HISTORY_LIMIT = 500;
+/** Input-history entries longer than this (UTF-16 units) stay in memory only: a 1 MB paste should not bloat every start-up. */
+export const HISTORY_MAX_ENTRY_CHARS = 16_384;
+
+/** One user's input history, as the REPL's prompt loads it (bound to the user by the caller). */
+export interface InputHistorySource {
+  /** Reads the history (missing or unreadable: empty) and returns a handle to append to. Never throws for a missing file. */
+  open(): Promise<{ entries: string[]; history: InputHistoryFile }>;
+}
+
 /** The REPL's input history: what the user typed, per user. */
 export interface InputHistoryStore {
   /** Reads the history (missing or unreadable: empty), at most the bound, oldest first, and a handle to append to. */

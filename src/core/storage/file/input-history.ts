@@ -7,16 +7,12 @@
 import { appendFile, chmod, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { redactSecrets } from '../../redact.js';
-import type { InputHistoryFile, InputHistoryStore } from '../store.js';
+import { HISTORY_LIMIT, HISTORY_MAX_ENTRY_CHARS, type InputHistoryFile, type InputHistoryStore } from '../store.js';
 import { listTempFiles, writeFileAtomic } from './atomic-write.js';
 import { isNotFound } from './codec.js';
 import { rewriteLines, type KeptLines } from './line-file.js';
 import { inputHistoryFileFor } from './paths.js';
 
-/** Entries kept: enough for weeks of use, small enough to load instantly. */
-export const HISTORY_LIMIT = 500;
-/** Entries longer than this (UTF-16 units) stay in memory only: a 1 MB paste should not bloat every start-up. */
-export const HISTORY_MAX_ENTRY_CHARS = 16_384;
 
 /**
  * Reads the history file. A missing or unreadable file is an empty history (history is a

@@ -1,12 +1,12 @@
 /**
  * Configuration: flags win over the environment, which wins over defaults. `.env` is loaded by
- * `cli.ts` (dotenv) before this runs. This is the only place besides `cli.ts` that reads
+ * `main.ts` (dotenv) before this runs. This is the only place besides `main.ts` that reads
  * `process.env`; the core receives the resolved values as parameters.
  */
 import path from 'node:path';
 import * as z from 'zod';
-import { ConfigError, UsageError } from './core/errors.js';
-import { validateUserId } from './core/user-id.js';
+import { ConfigError, UsageError } from '../core/errors.js';
+import { validateUserId } from '../core/user-id.js';
 
 /** Default chat model: the newest Sonnet in SDK 1.11's `Model` type. */
 export const DEFAULT_MODEL = 'claude-sonnet-5-5';

@@ -8,16 +8,15 @@ import { extractJournal, type ExtractionDeps, type ExtractionOutcome } from './e
 import { newSessionId } from './journal/journal.js';
 import { forgetEverywhere } from './services/forget.js';
 import type { MemoryStore, SessionJournal } from './storage/store.js';
+import type { SessionEvent } from './events.js';
 import { emptyUsage, StreamBrokenError, type ModelClient, type Usage } from './model-client.js';
 import { mergeMemory } from './merge.js';
 import { redactSecrets } from './redact.js';
 import { renderMemoryBlock } from './render.js';
 import type { Memory, MemoryChange, Turn } from './schema.js';
 
-/** What a front end renders while a turn runs. */
-export type SessionEvent =
-  | { type: 'text'; text: string }
-  | { type: 'retry'; attempt: number; reason: string };
+/** What a front end renders while a turn runs: the core's one event union (see `events.ts`). */
+export type { SessionEvent };
 
 /** How a turn ended. */
 export type TurnOutcome =

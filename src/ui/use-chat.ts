@@ -123,13 +123,22 @@ export function useChat(session: ChatSession, options: ChatOptions): Chat {
       };
       setLive({ startedAt, tail: null, streaming: false, first: true });
       const onEvent = (event: SessionEvent) => {
-        if (event.type === 'retry') {
-          lines([{ text: `retrying (attempt ${event.attempt}): ${event.reason}`, tone: 'dim' }], false);
-          return;
+        switch (event.type) {
+          case 'retry':
+            lines([{ text: `retrying (attempt ${event.attempt}): ${event.reason}`, tone: 'dim' }], false);
+            return;
+          case 'text':
+            streaming = true;
+            buffered.push(...stream.push(event.text));
+            timer ??= setTimeout(flush, FLUSH_MS);
+            return;
+          case 'tool_call':
+          case 'tool_result':
+            // Nothing emits these yet; memory tools will show a line here.
+            return;
+          default:
+            return event satisfies never;
         }
-        streaming = true;
-        buffered.push(...stream.push(event.text));
-        timer ??= setTimeout(flush, FLUSH_MS);
       };
       try {
         const outcome = await session.send(text, onEvent, abort.signal);

@@ -38,8 +38,8 @@ export interface SessionOptions {
   now: () => Date;
 }
 
-/** Default budget of the memory block: ~2,000 tokens keeps memory well under 2% of a 200k context. */
-export const DEFAULT_MEMORY_BUDGET_TOKENS = 2000;
+/** Default budget of the memory block (the renderer's; ~2,000 tokens keeps memory well under 2% of a 200k context). */
+export { DEFAULT_MEMORY_BUDGET_TOKENS } from './render.js';
 /** Default answer bound (tokens): long enough for code answers, short enough to bound a runaway turn. */
 export const DEFAULT_MAX_TOKENS = 8192;
 

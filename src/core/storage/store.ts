@@ -116,6 +116,9 @@ export interface InputHistoryFile {
   append(entry: string, all: readonly string[]): Promise<void>;
 }
 
+/** Earlier versions of each memory kept for `undo` unless configured otherwise: ten steps back is plenty for fixing a bad session or compaction. */
+export const DEFAULT_HISTORY_VERSIONS = 10;
+
 /** Input-history entries kept per user: enough for weeks of use, small enough to load instantly. */
 export const HISTORY_LIMIT = 500;
 /** Input-history entries longer than this (UTF-16 units) stay in memory only: a 1 MB paste should not bloat every start-up. */

@@ -10,7 +10,7 @@ import { open, readFile, readdir, rm, stat, utimes, type FileHandle } from 'node
 import { MemagentError, MemoryFileError } from '../../errors.js';
 import { emptyMemory, type Decision, type Fact, type Memory } from '../../schema.js';
 import { validateUserId } from '../../user-id.js';
-import type { MemoryStore, PurgeOptions, PurgeReport, UndoResult, UpdateResult, UserSummary } from '../store.js';
+import { DEFAULT_HISTORY_VERSIONS, type MemoryStore, type PurgeOptions, type PurgeReport, type UndoResult, type UpdateResult, type UserSummary } from '../store.js';
 import { removeTempFiles, writeFileAtomic } from './atomic-write.js';
 import { FIX_HINT, checkForWrite, cloneMemory, isNotFound, parseMemory, serialize } from './codec.js';
 import { assertContained, containedDir } from './contained-dir.js';
@@ -36,7 +36,6 @@ export interface FileMemoryStoreOptions {
   lock?: LockOptions;
 }
 
-const DEFAULT_HISTORY_LIMIT = 10;
 /** 5 MiB: about 2,000 facts at the schema's caps fit in well under 2 MiB; more means something is wrong. */
 const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
 
@@ -73,7 +72,7 @@ export class FileMemoryStore implements MemoryStore {
   constructor(opts: FileMemoryStoreOptions) {
     this.dir = opts.dir;
     this.now = opts.now ?? (() => new Date());
-    this.historyLimit = Math.max(0, opts.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+    this.historyLimit = Math.max(0, opts.historyLimit ?? DEFAULT_HISTORY_VERSIONS);
     this.maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.lockOptions = opts.lock ?? {};
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });

@@ -4,10 +4,8 @@
  * command. Commands receive `Services`; they never construct a store or name a path. A
  * PostgreSQL store, when it comes, is chosen here.
  */
-import type { LazyModelClient } from '../core/model-client.js';
-import { lazyModelClient } from '../core/model-client.js';
-import { FileMemoryStore } from '../core/storage/file/file-store.js';
-import type { InputHistorySource, MemoryStore } from '../core/storage/store.js';
+import { lazyModelClient, type LazyModelClient, type InputHistorySource, type MemoryStore } from '../core/index.js';
+import { FileMemoryStore } from '../core/storage/file/index.js';
 import { requireApiKey, type Config } from './config.js';
 
 /** What a command works with. Built by `compose`; cheap (no model code is loaded until used). */

@@ -5,18 +5,8 @@
  */
 import path from 'node:path';
 import * as z from 'zod';
-import { ConfigError, UsageError } from '../core/errors.js';
-import { validateUserId } from '../core/user-id.js';
+import { ConfigError, UsageError, validateUserId, DEFAULT_EXIT_TIMEOUT_MS, DEFAULT_EXTRACT_MODEL, DEFAULT_HISTORY_VERSIONS, DEFAULT_MAX_RETRIES, DEFAULT_MEMORY_BUDGET_TOKENS, DEFAULT_MODEL, DEFAULT_REQUEST_TIMEOUT_MS } from '../core/index.js';
 
-import {
-  DEFAULT_EXIT_TIMEOUT_MS,
-  DEFAULT_EXTRACT_MODEL,
-  DEFAULT_HISTORY_VERSIONS,
-  DEFAULT_MAX_RETRIES,
-  DEFAULT_MEMORY_BUDGET_TOKENS,
-  DEFAULT_MODEL,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-} from '../core/defaults.js';
 
 export { DEFAULT_EXIT_TIMEOUT_MS, DEFAULT_EXTRACT_MODEL, DEFAULT_MODEL };
 

@@ -6,6 +6,8 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import dotenv from 'dotenv';
+// The start-up path imports errors.js alone: through the index, `--version` would load zod and
+// most of the core (a 61 KB chunk; esbuild splits by what an entry reaches).
 import { MemagentError } from '../core/errors.js';
 import type { Services } from './compose.js';
 import type { CommonFlags } from './config.js';

@@ -4,7 +4,7 @@
  * as plain text with no escape codes; status goes to stderr; at end of input the extraction runs.
  */
 import readline from 'node:readline';
-import type { ChatSession } from '../core/chat-session.js';
+import type { ChatSession } from '../core/index.js';
 import { describeChanges } from '../commands/describe.js';
 
 const EXIT_WORDS = new Set(['/exit', 'exit', 'quit']);

@@ -4,7 +4,7 @@
  * `main.ts` that ends the process (through `exit.ts`).
  */
 import { describeChanges } from '../commands/describe.js';
-import type { ChatSession } from '../core/chat-session.js';
+import type { ChatSession } from '../core/index.js';
 import { exitNow, exitWhenDrained } from './exit.js';
 
 /** Exit codes for signals: 128 + the signal number, as shells report them. */

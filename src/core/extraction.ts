@@ -155,7 +155,7 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
       memoryPath,
     };
   }
-  const sessionId = journal.header?.sessionId ?? journalPath.replace(/^.*[\\/]/, '').replace(/\.jsonl$/, '');
+  const sessionId = journal.header?.sessionId ?? journal.sessionId;
   const sessionDate = journal.header ? new Date(journal.header.startedAt) : deps.now();
   const { memory } = await deps.store.load(userId);
   const prompt = buildExtractionPrompt(memory, turns, sessionDate);

@@ -7,8 +7,7 @@
  */
 import { Box, Static, Text, useApp } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ChatSession } from '../core/chat-session.js';
-import type { InputHistorySource } from '../core/storage/store.js';
+import type { ChatSession, InputHistorySource } from '../core/index.js';
 import type { KeyEvent } from './keys.js';
 import { InputLine } from './InputLine.js';
 import { LiveAnswer } from './LiveAnswer.js';

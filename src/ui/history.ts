@@ -2,7 +2,7 @@
  * Up/Down over the prompt history: the pure navigation that keeps the unsent draft. The history
  * file itself (bounded, private, redacted, rewritten atomically) is the core's input-history store.
  */
-import { HISTORY_LIMIT } from '../core/storage/store.js';
+import { HISTORY_LIMIT } from '../core/index.js';
 
 export { HISTORY_LIMIT };
 

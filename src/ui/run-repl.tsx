@@ -4,11 +4,8 @@
  * with a deadline and shows what it changed in memory.
  */
 import { render } from 'ink';
-import type { ChatSession } from '../core/chat-session.js';
-import type { InputHistorySource } from '../core/storage/store.js';
-import type { ExtractionOutcome } from '../core/extraction.js';
+import type { ChatSession, InputHistorySource, ExtractionOutcome, ReviewItem } from '../core/index.js';
 import { App, type AppExit } from './App.js';
-import type { ReviewItem } from '../core/review.js';
 import { ExitReport, SavingMemory } from './ExitReport.js';
 import { ReviewPrompt } from './ReviewPrompt.js';
 import type { SaveReport } from './memory-diff.js';

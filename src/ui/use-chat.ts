@@ -6,7 +6,7 @@
  * few React renders per second, not one per token.
  */
 import { useCallback, useMemo, useRef, useState } from 'react';
-import type { ChatSession, SessionEvent } from '../core/chat-session.js';
+import type { ChatSession, SessionEvent } from '../core/index.js';
 import { parseInput, type OutputLine } from './slash-commands.js';
 import { AnswerStream, type AnswerChunk, type SplitLayout } from './stream-split.js';
 import type { Tone } from './theme.js';

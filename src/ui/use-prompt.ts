@@ -4,7 +4,7 @@
  * that arrive faster than React re-renders (typed text, then Enter, in one read) see each other.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { InputHistoryFile, InputHistorySource } from '../core/storage/store.js';
+import type { InputHistoryFile, InputHistorySource } from '../core/index.js';
 import { pushEntry, stepHistory, type HistoryCursor } from './history.js';
 import type { KeyEvent } from './keys.js';
 import * as ed from './line-editor.js';

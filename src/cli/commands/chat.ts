@@ -3,12 +3,8 @@
  * Ink REPL (stdin and stdout are TTYs) or to pipe mode (anything else: Ink is never mounted).
  * Signals are handled by `../signals.ts` while the session runs.
  */
-import { ChatSession, DEFAULT_MAX_TOKENS } from '../../core/chat-session.js';
-import { UsageError } from '../../core/errors.js';
-import { extractPending, type ExtractionOutcome } from '../../core/extraction.js';
-import type { ModelClient } from '../../core/model-client.js';
-import { renderMemorySummaryLine } from '../../core/render.js';
-import type { MemoryStore } from '../../core/storage/store.js';
+import { ChatSession, DEFAULT_MAX_TOKENS, extractPending } from '../../core/chat.js';
+import { UsageError, renderMemorySummaryLine, type ExtractionOutcome, type ModelClient, type MemoryStore } from '../../core/index.js';
 import type { Services } from '../compose.js';
 import { requireUser, type Config } from '../config.js';
 import { installSignalHandlers } from '../signals.js';

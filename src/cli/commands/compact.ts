@@ -3,9 +3,8 @@
  * run), then one model pass consolidates the memory; prints the diff.
  */
 import { describeCompaction } from '../../commands/describe.js';
-import { compactMemory } from '../../core/compaction.js';
-import { UsageError } from '../../core/errors.js';
-import { extractPending } from '../../core/extraction.js';
+import { compactMemory, extractPending } from '../../core/chat.js';
+import { UsageError } from '../../core/index.js';
 import type { Services } from '../compose.js';
 import { requireUser } from '../config.js';
 

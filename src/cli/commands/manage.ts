@@ -2,11 +2,7 @@
  * `memagent forget`, `undo` and `export`: the user's control over what is kept.
  */
 import readline from 'node:readline/promises';
-import { MemagentError, UsageError } from '../../core/errors.js';
-import type { Memory } from '../../core/schema.js';
-import { forgetEverywhere } from '../../core/services/forget.js';
-import type { MemoryStore } from '../../core/storage/store.js';
-import { normalizeText } from '../../core/text-match.js';
+import { MemagentError, UsageError, forgetEverywhere, normalizeText, type Memory, type MemoryStore } from '../../core/index.js';
 import type { Services } from '../compose.js';
 import { requireUser } from '../config.js';
 

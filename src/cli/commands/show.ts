@@ -3,9 +3,7 @@
  * same renderer, with the same budget, that builds the system prompt, so the user sees exactly
  * what the model sees (ids are listed below it, not inside it).
  */
-import { renderMemoryBlock } from '../../core/render.js';
-import { FACT_KINDS, emptyMemory, type Fact, type Memory } from '../../core/schema.js';
-import { UsageError } from '../../core/errors.js';
+import { renderMemoryBlock, FACT_KINDS, emptyMemory, UsageError, type Fact, type Memory } from '../../core/index.js';
 import type { Services } from '../compose.js';
 import { requireUser } from '../config.js';
 

@@ -95,8 +95,11 @@ export interface JournalStore {
   open(opts: { userId: string; sessionId: string; model: string; now: Date }): Promise<SessionJournal>;
   /** References of journals waiting for extraction, oldest first; live ones and `except` (a reference or session id) left out. */
   listPending(userId: string, except?: string): Promise<string[]>;
-  /** Reads a journal, skipping (and counting) damaged lines. @throws if it is gone (ENOENT). */
-  read(ref: string): Promise<JournalContents>;
+  /**
+   * Reads a journal, skipping (and counting) damaged lines; `sessionId` is the one the store
+   * keeps it under (the header's may be damaged). @throws if it is gone (ENOENT).
+   */
+  read(ref: string): Promise<JournalContents & { sessionId: string }>;
   /** Marks a pending journal as handled by this process; null if it is live elsewhere. */
   claim(ref: string): Promise<JournalClaim | null>;
   /** Deletes a journal whose extraction was merged. Idempotent. */

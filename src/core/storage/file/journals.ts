@@ -11,7 +11,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { readFile, readdir, rm, rmdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { MemagentError, UsageError } from '../../errors.js';
 import { dropTurnsMentioning, parseJournal, type JournalContents, type SessionHeader } from '../../journal/journal.js';
 import { journalLineSchema, type JournalLine } from '../../schema.js';
@@ -302,8 +302,8 @@ export class FileJournalStore implements JournalStore {
     return listPending(this.dir, userId, except);
   }
 
-  read(ref: string): Promise<JournalContents> {
-    return readJournal(ref);
+  async read(ref: string): Promise<JournalContents & { sessionId: string }> {
+    return { ...(await readJournal(ref)), sessionId: basename(ref, '.jsonl') };
   }
 
   claim(ref: string): Promise<HeldLock | null> {

@@ -1,3 +1,4 @@
+// Over 300 lines: one class whose writes (update, undo, purge, forgetAll) share its validated cache, lock and re-run rules; its codec, paths and versions are already apart.
 /**
  * The file implementation of `MemoryStore`: the one module that reads and writes `<dir>/<userId>.json` and its
  * history versions `<dir>/history/<userId>/<revision>.json`. Every write is atomic, under the

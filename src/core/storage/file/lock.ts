@@ -1,3 +1,4 @@
+// Just over 300 lines: most of it is the measured account of proper-lockfile 4.1.2 that the code depends on.
 /**
  * Cross-process locking of memory files: the only module that imports `proper-lockfile`.
  *

@@ -14,7 +14,7 @@ import {
   type CompactionAnswer,
 } from '../src/core/compaction.js';
 import { buildHandles } from '../src/core/grounding.js';
-import { MemoryStore } from '../src/core/memory-store.js';
+import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import { createModelClient } from '../src/core/model.js';
 import { emptyMemory, memorySchema, type Fact, type Memory } from '../src/core/schema.js';
 import { waitFor } from './helpers/cli.js';
@@ -211,7 +211,7 @@ describe('compactMemory against a store and the fake API', () => {
   });
 
   async function setup() {
-    const store = new MemoryStore({ dir: await mkdtemp(join(tmp, 'case-')) });
+    const store = new FileMemoryStore({ dir: await mkdtemp(join(tmp, 'case-')) });
     await store.update('alice', (m) => ({ ...m, summary: 'Alice lives in Lisbon.', facts: facts() }));
     const model = createModelClient({ apiKey: 'test-key', baseURL: fake().url, maxRetries: 0 });
     const deps = { store, model, extractModel: 'claude-haiku-5-5', now: () => new Date() };

@@ -22,7 +22,7 @@ import {
 } from './compaction-plan.js';
 import { MemagentError } from './errors.js';
 import { buildHandles } from './grounding.js';
-import type { MemoryStore } from './memory-store.js';
+import type { MemoryStore } from './storage/store.js';
 import type { ModelClient } from './model-client.js';
 import { sanitize } from './render.js';
 import type { Memory, MemoryChange } from './schema.js';

@@ -3,7 +3,7 @@
  * extraction runs, then the memory diff in words (see core/describe-changes.ts).
  */
 import { Box, Text } from 'ink';
-import { describeSave, type SaveReport } from '../core/describe-changes.js';
+import { describeSave, type SaveReport } from '../core/index.js';
 import { Spinner } from './Spinner.js';
 import { useTheme } from './theme.js';
 

@@ -3,8 +3,7 @@
  * a command, an exit word, or an unknown command (a hint, never a model call). No Ink or React:
  * commands run against a small slice of `ChatSession` and return lines to print.
  */
-import type { ChatSession } from '../core/chat-session.js';
-import { describeRemembered } from '../core/describe-changes.js';
+import { describeRemembered, type ChatSession, type MemoryChange } from '../core/index.js';
 import type { Tone } from './theme.js';
 
 /** One line of command output and how to colour it. */

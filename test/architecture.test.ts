@@ -36,7 +36,7 @@ describe('architecture', () => {
 
   it('ui and cli import the core only through its public surface (core/index.ts, core/chat.ts)', () => {
     // The composition root alone reaches the file store and (lazily) the SDK adapter; main.ts
-    // takes errors.ts alone so that start-up loads no zod..
+    // takes errors.ts alone so that start-up loads no zod.
     const allowed: Record<string, RegExp> = {
       'src/cli/compose.ts': /^core\/(index|storage\/file\/index|model)\.js$/,
       'src/cli/main.ts': /^core\/(index|errors)\.js$/,

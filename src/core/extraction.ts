@@ -4,14 +4,18 @@
  * written under the lock. The model call happens before the lock is taken, never inside it.
  */
 import { ApiError, MemagentError } from './errors.js';
-import { groundExtraction, buildHandles } from './grounding.js';
+import { chunkTranscript, transcriptLines } from './extraction-chunks.js';
+import { hashIdSource } from './fact-transitions.js';
+import { groundExtraction, buildHandles, type GroundingReport } from './grounding.js';
 import { mergeMemory } from './merge.js';
 import type { JournalClaim, MemoryStore } from './storage/store.js';
 import type { ModelClient, ModelEvent } from './model-client.js';
 import { redactSecrets } from './redact.js';
 import { sanitize } from './render.js';
 import { acceptedOps, reviewItems, type ReviewItem } from './review.js';
-import { extractionSchema, type Fact, type Memory, type MemoryChange, type Turn } from './schema.js';
+import { extractionSchema, type Fact, type Memory, type MemoryChange, type MergeOps, type Turn } from './schema.js';
+
+export { EXTRACTION_TRANSCRIPT_MAX_CHARS, chunkTranscript } from './extraction-chunks.js';
 
 /** What an extraction pass did, for the exit line and the diff. */
 export interface ExtractionOutcome {
@@ -47,8 +51,6 @@ export interface ExtractionDeps {
 
 /** Upper bound of the extraction answer (tokens): room for a summary and a few dozen ops. */
 export const EXTRACTION_MAX_TOKENS = 4096;
-/** Transcript characters sent to the extraction model; the newest turns are kept when over. ~30k tokens. */
-export const EXTRACTION_TRANSCRIPT_MAX_CHARS = 120_000;
 
 const EXTRACTION_SYSTEM = [
   'You maintain a long-term memory about one user of a chat assistant.',
@@ -65,7 +67,8 @@ const EXTRACTION_SYSTEM = [
 /**
  * Builds the extraction request's user message: the session date, the active facts with
  * integer handles, the previous summary and the transcript (`[user] …` / `[assistant] …`
- * lines, continuation lines indented two spaces). Memory is shown as facts, never as
+ * lines, continuation lines indented two spaces; all of `turns`, never cut: a long session is
+ * passed one `chunkTranscript` chunk at a time). Memory is shown as facts, never as
  * conversation, so nothing is extracted from memory itself; stored facts and the summary are
  * flattened to one tag-free line each (`sanitize` from render.ts). Secrets are redacted first.
  * @returns the message text, the handle table (handle → fact id) and the redaction count.
@@ -88,15 +91,9 @@ export function buildExtractionPrompt(
   for (const turn of turns) {
     const r = redactSecrets(turn.text);
     redacted += r.count;
-    const [first, ...rest] = r.text.split('\n');
-    lines.push(`[${turn.role}] ${first}${turn.interrupted ? ' [answer interrupted]' : ''}`);
-    for (const line of rest) lines.push(`  ${line}`);
+    lines.push(...transcriptLines({ ...turn, text: r.text }));
   }
-  let transcript = lines.join('\n');
-  if (transcript.length > EXTRACTION_TRANSCRIPT_MAX_CHARS) {
-    transcript = transcript.slice(transcript.length - EXTRACTION_TRANSCRIPT_MAX_CHARS);
-    transcript = transcript.slice(transcript.indexOf('\n[') + 1);
-  }
+  const transcript = lines.join('\n');
   const text = [
     `Session date: ${sessionDate.toISOString().slice(0, 10)}`,
     '',
@@ -116,11 +113,17 @@ export function buildExtractionPrompt(
 
 /**
  * Extracts one journal and merges the result into the user's memory file.
- * Order: read journal → load memory (no lock) → model call → ground → lock, re-read, merge,
- * atomic write, unlock → retire the journal. Any failure leaves the journal in place for the
- * next run and leaves the memory file as it was. `claim` is the journal's liveness lock (from
- * `claimJournal` or `Journal.handOver`), held throughout so no other terminal extracts it too;
- * it is released at the end, whatever happens.
+ * Order: read journal → load memory (no lock) → model calls → ground → lock, re-read, merge,
+ * atomic write, unlock → retire the journal. A session whose transcript is longer than one call
+ * takes (`EXTRACTION_TRANSCRIPT_MAX_CHARS`) is extracted in chunks of whole turns
+ * (`chunkTranscript`), one call each, in order; each call sees the memory as merged so far (the
+ * earlier chunks' ops merged in memory, nothing written), and the union is written once: under
+ * the lock the chunks' ops are merged in the same order into the current file, with the same id
+ * sequence, so what the later chunks said about facts of the earlier ones holds. The journal is
+ * retired only after every turn was seen by a call and the merge was written: any failure (one
+ * chunk's call included) leaves the journal in place for the next run and the memory file as it
+ * was. `claim` is the journal's liveness lock (from `claimJournal` or `Journal.handOver`), held
+ * throughout so no other terminal extracts it too; it is released at the end, whatever happens.
  * @throws ApiError (model failed / invalid output), MemoryFileError (corrupt file), LockError.
  */
 export async function extractJournal(
@@ -136,12 +139,17 @@ export async function extractJournal(
   }
 }
 
+/** One chunk's grounded ops and the memory its call saw (for the review's "was:" texts). */
+interface ChunkResult {
+  ops: MergeOps;
+  seen: Memory;
+}
+
 async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath: string): Promise<ExtractionOutcome> {
   const journal = await deps.store.journals.read(journalPath);
   const turns = journal.turns;
-  const userTurns = turns.filter((t) => t.role === 'user').map((t) => t.text);
   const memoryPath = await deps.store.describeLocation(userId);
-  if (userTurns.length === 0) {
+  if (!turns.some((t) => t.role === 'user')) {
     await deps.store.journals.retire(journalPath);
     const { memory } = await deps.store.load(userId);
     return {
@@ -157,24 +165,59 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
   }
   const sessionId = journal.header?.sessionId ?? journal.sessionId;
   const sessionDate = journal.header ? new Date(journal.header.startedAt) : deps.now();
+  // Redacted before chunking, so chunk sizes are those of the text the model gets.
+  let redacted = 0;
+  const safeTurns = turns.map((turn) => {
+    const r = redactSecrets(turn.text);
+    redacted += r.count;
+    return { ...turn, text: r.text };
+  });
+  // One id sequence for the merges of the chunks, in memory and then under the lock: a later
+  // chunk may name a fact an earlier chunk added, by the id the in-memory merge gave it.
+  const idSeed = `${sessionId}|${deps.now().toISOString()}`;
+  const previewIds = hashIdSource(idSeed);
   const { memory } = await deps.store.load(userId);
-  const prompt = buildExtractionPrompt(memory, turns, sessionDate);
-  const { value } = await deps.model.structured(
-    {
-      model: deps.extractModel,
-      system: EXTRACTION_SYSTEM,
-      user: prompt.text,
-      schema: extractionSchema,
-      maxTokens: EXTRACTION_MAX_TOKENS,
-      signal: deps.signal,
-    },
-    deps.onEvent,
-  );
-  const grounded = groundExtraction(value, { userTurns, handles: prompt.handles, sessionDate });
-  let ops = grounded.ops;
+  let seen = memory;
+  const chunks: ChunkResult[] = [];
+  const report: GroundingReport = { droppedUngrounded: 0, droppedUnknownIds: 0, clamped: 0, redacted: 0 };
+  for (const chunk of chunkTranscript(safeTurns)) {
+    const userTurns = chunk.filter((t) => t.role === 'user').map((t) => t.text);
+    if (userTurns.length === 0) continue; // only the assistant spoke: nothing to learn
+    const prompt = buildExtractionPrompt(seen, chunk, sessionDate);
+    const { value } = await deps.model.structured(
+      {
+        model: deps.extractModel,
+        system: EXTRACTION_SYSTEM,
+        user: prompt.text,
+        schema: extractionSchema,
+        maxTokens: EXTRACTION_MAX_TOKENS,
+        signal: deps.signal,
+      },
+      deps.onEvent,
+    );
+    const grounded = groundExtraction(value, { userTurns, handles: prompt.handles, sessionDate });
+    for (const key of Object.keys(report) as Array<keyof GroundingReport>) report[key] += grounded.report[key];
+    chunks.push({ ops: grounded.ops, seen });
+    seen = mergeMemory(seen, grounded.ops, { sessionId, now: deps.now(), newId: previewIds }).memory;
+  }
+  // Each summary rewrites the one before it plus its chunk: only the last one is kept.
+  let lastSummary = -1;
+  chunks.forEach((c, i) => {
+    if (c.ops.summary !== undefined) lastSummary = i;
+  });
+  let opsList = chunks.map((c, i) => (i === lastSummary || c.ops.summary === undefined ? c.ops : withoutSummary(c.ops)));
   if (deps.review) {
-    const items = reviewItems(memory, ops);
-    if (items.length > 0) ops = acceptedOps(ops, items, await deps.review(items));
+    const items = chunks.map((c, i) => reviewItems(c.seen, opsList[i]));
+    const flat = items.flat();
+    if (flat.length > 0) {
+      const answers = await deps.review(flat);
+      let offset = 0;
+      opsList = opsList.map((ops, i) => {
+        const mine = answers.slice(offset, offset + items[i].length);
+        offset += items[i].length;
+        return acceptedOps(ops, items[i], mine);
+      });
+    }
   }
   let changes: MemoryChange[] = [];
   let warnings: string[] = [];
@@ -183,10 +226,19 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
   const result = await deps.store.update(
     userId,
     (current) => {
-      const merged = mergeMemory(current, ops, { sessionId, now: deps.now() });
-      changes = merged.changes;
-      warnings = merged.warnings;
-      return { ...merged.memory, sessionCount: current.sessionCount + 1 };
+      // Pure and repeatable (the store may call it again): a fresh id sequence each time.
+      const ids = hashIdSource(idSeed);
+      const now = deps.now();
+      let merged = current;
+      changes = [];
+      warnings = [];
+      for (const ops of opsList) {
+        const step = mergeMemory(merged, ops, { sessionId, now, newId: ids });
+        merged = step.memory;
+        changes.push(...step.changes);
+        warnings.push(...step.warnings);
+      }
+      return { ...merged, sessionCount: current.sessionCount + 1 };
     },
     { signal: deps.signal },
   );
@@ -195,12 +247,17 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
     journalPath,
     extracted: true,
     changes,
-    warnings: [...groundingWarnings(grounded.report), ...warnings],
-    droppedUngrounded: grounded.report.droppedUngrounded,
-    redacted: prompt.redacted + grounded.report.redacted,
+    warnings: [...groundingWarnings(report), ...warnings],
+    droppedUngrounded: report.droppedUngrounded,
+    redacted: redacted + report.redacted,
     revision: result.after.revision,
     memoryPath,
   };
+}
+
+function withoutSummary(ops: MergeOps): MergeOps {
+  const { summary: _dropped, ...rest } = ops;
+  return rest;
 }
 
 function groundingWarnings(r: { droppedUnknownIds: number; clamped: number }): string[] {

@@ -4,7 +4,7 @@
  * as plain text with no escape codes; status goes to stderr; at end of input the extraction runs.
  */
 import readline from 'node:readline';
-import { describeChanges, type ChatSession } from '../core/index.js';
+import { describeChanges, terminalSafe, type ChatSession } from '../core/index.js';
 
 const EXIT_WORDS = new Set(['/exit', 'exit', 'quit']);
 
@@ -52,7 +52,7 @@ export async function runPipe(session: ChatSession, opts: { exitTimeoutMs: numbe
       process.stderr.write(`${describeChanges(outcome).join('\n')}\n`);
       // What grounding and the merge refused or cut (unknown facts, over-long or too many items):
       // a script's log is where a misbehaving extraction model gets noticed.
-      for (const warning of outcome.warnings) process.stderr.write(`memagent: note: ${warning}\n`);
+      for (const warning of outcome.warnings) process.stderr.write(`memagent: note: ${terminalSafe(warning)}\n`);
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -3,11 +3,14 @@
  * of the REPL (`describeSave`), pipe mode and signals (`describeChanges`), `/remember`
  * (`describeRemembered`) and `compact` (`describeCompaction`) all read their lines from here:
  * `+ prefers metric units`, `~ lives in Porto (was: Lisbon)`, `- retracted: …`,
- * `= already known: …`. Plain text plus a tone; front ends only colour and print. Pure.
+ * `= already known: …`. Plain text plus a tone; front ends only colour and print. Stored and
+ * proposed texts go through `terminalSafe`, so a line never carries an escape sequence the
+ * user typed. Pure.
  */
 import type { CompactionDiff } from './compaction-plan.js';
 import type { ExtractionOutcome } from './extraction.js';
 import type { MemoryChange } from './schema.js';
+import { terminalSafe as safe } from './terminal-safe.js';
 
 /** How a line should look: good (added), warn (changed), bad (removed), dim (no-op), normal (plain). */
 export type ChangeTone = 'good' | 'warn' | 'bad' | 'dim' | 'normal';
@@ -22,18 +25,18 @@ export interface ChangeLine {
 export function describeChange(change: MemoryChange): ChangeLine {
   switch (change.type) {
     case 'add':
-      return { text: `+ ${change.text}`, tone: 'good' };
+      return { text: `+ ${safe(change.text)}`, tone: 'good' };
     case 'decision':
-      return { text: `+ decided: ${change.text}`, tone: 'good' };
+      return { text: `+ decided: ${safe(change.text)}`, tone: 'good' };
     case 'update':
     case 'supersede':
-      return { text: `~ ${change.text} (was: ${change.was})`, tone: 'warn' };
+      return { text: `~ ${safe(change.text)} (was: ${safe(change.was)})`, tone: 'warn' };
     case 'retract':
-      return { text: `- retracted: ${change.text}`, tone: 'bad' };
+      return { text: `- retracted: ${safe(change.text)}`, tone: 'bad' };
     case 'evict':
-      return { text: `- dropped to stay within limits: ${change.text}`, tone: 'bad' };
+      return { text: `- dropped to stay within limits: ${safe(change.text)}`, tone: 'bad' };
     case 'refresh':
-      return { text: `= already known: ${change.text}`, tone: 'dim' };
+      return { text: `= already known: ${safe(change.text)}`, tone: 'dim' };
     case 'summary':
       return { text: '~ summary rewritten', tone: 'dim' };
   }
@@ -41,10 +44,10 @@ export function describeChange(change: MemoryChange): ChangeLine {
 
 /** How `/remember` reports one change of what it just stored (pure). */
 export function describeRemembered(change: MemoryChange): ChangeLine {
-  if (change.type === 'refresh') return { text: `= already known: ${change.text}`, tone: 'dim' };
-  if (change.type === 'update' || change.type === 'supersede') return { text: `~ remembered: ${change.text} (was ${change.was})`, tone: 'good' };
-  if (change.type === 'evict') return { text: `- dropped to make room: ${change.text}`, tone: 'warn' };
-  return { text: `+ remembered: ${change.text}`, tone: 'good' };
+  if (change.type === 'refresh') return { text: `= already known: ${safe(change.text)}`, tone: 'dim' };
+  if (change.type === 'update' || change.type === 'supersede') return { text: `~ remembered: ${safe(change.text)} (was ${safe(change.was)})`, tone: 'good' };
+  if (change.type === 'evict') return { text: `- dropped to make room: ${safe(change.text)}`, tone: 'warn' };
+  return { text: `+ remembered: ${safe(change.text)}`, tone: 'good' };
 }
 
 /**
@@ -97,7 +100,7 @@ export function describeSave(report: SaveReport): ChangeLine[] {
   }
   if (outcome.changes.length > 0) lines.push({ text: `Saved to ${outcome.memoryPath}`, tone: 'dim' });
   for (const note of summarizeChanges(outcome).notes) lines.push({ text: `(${note})`, tone: 'dim' });
-  for (const warning of outcome.warnings) lines.push({ text: `! ${warning}`, tone: 'dim' });
+  for (const warning of outcome.warnings) lines.push({ text: `! ${safe(warning)}`, tone: 'dim' });
   return lines;
 }
 
@@ -126,14 +129,14 @@ export function describeChanges(outcome: ExtractionOutcome): string[] {
 export function describeCompaction(diff: CompactionDiff): string[] {
   const lines: string[] = [];
   for (const m of diff.merged) {
-    lines.push(`+ ${m.into.id}  ${m.into.text}  (merges ${m.from.length} facts)`);
-    for (const f of m.from) lines.push(`- ${f.id}  ${f.text}  (merged into ${m.into.id})`);
+    lines.push(`+ ${m.into.id}  ${safe(m.into.text)}  (merges ${m.from.length} facts)`);
+    for (const f of m.from) lines.push(`- ${f.id}  ${safe(f.text)}  (merged into ${m.into.id})`);
   }
-  for (const r of diff.retracted) lines.push(`- ${r.fact.id}  ${r.fact.text}  (retracted: ${r.reason || 'no reason given'})`);
+  for (const r of diff.retracted) lines.push(`- ${r.fact.id}  ${safe(r.fact.text)}  (retracted: ${safe(r.reason) || 'no reason given'})`);
   if (diff.summary) {
     lines.push('~ summary');
-    lines.push(`    - ${diff.summary.before || '(none)'}`);
-    lines.push(`    + ${diff.summary.after}`);
+    lines.push(`    - ${safe(diff.summary.before) || '(none)'}`);
+    lines.push(`    + ${safe(diff.summary.after)}`);
   }
   lines.push(`= ${diff.kept} fact${diff.kept === 1 ? '' : 's'} kept`);
   return lines;

@@ -41,5 +41,6 @@ export {
   type UserSummary,
   type VersionInfo,
 } from './storage/store.js';
+export { terminalSafe, terminalSafeJson } from './terminal-safe.js';
 export { normalizeText } from './text-match.js';
 export { validateUserId } from './user-id.js';

@@ -2,7 +2,7 @@
  * `memagent forget`, `undo` and `export`: the user's control over what is kept.
  */
 import readline from 'node:readline/promises';
-import { MemagentError, UsageError, forgetEverywhere, normalizeText, type Memory, type MemoryStore } from '../../core/index.js';
+import { MemagentError, UsageError, forgetEverywhere, normalizeText, terminalSafe, terminalSafeJson, type Memory, type MemoryStore } from '../../core/index.js';
 import type { Services } from '../compose.js';
 import { requireUser } from '../config.js';
 
@@ -59,7 +59,7 @@ export async function runForget(services: Services, ids: string[], flags: Forget
   if (report.matched.length === 0 && !report.summaryChanged && report.historyVersions === 0 && journalLines === 0 && inputLines === 0) {
     throw new MemagentError(`nothing in ${userId}'s memory, history, journals or input history mentions "${flags.match}"`);
   }
-  const lines = report.removed.map((item) => `- ${item.id}  ${'text' in item ? item.text : `${item.topic}: ${item.decision}`}`);
+  const lines = report.removed.map((item) => `- ${item.id}  ${terminalSafe('text' in item ? item.text : `${item.topic}: ${item.decision}`)}`);
   const also = [
     report.summaryChanged ? 'summary sentences' : '',
     elsewhere > 0 ? `${plural(elsewhere, 'older item')} kept only in history` : '',
@@ -116,7 +116,8 @@ export async function runUndo({ store }: Services, flags: { user?: string }): Pr
 }
 
 /**
- * Prints a user's memory to stdout: `json` the validated file (2-space indent), `md` `toMarkdown`.
+ * Prints a user's memory to stdout: `json` the validated file (2-space indent; `terminalSafeJson`,
+ * exact JSON), `md` `toMarkdown`.
  * Pending journals (not yet in memory) are mentioned on stderr.
  * @throws MemagentError when nothing is remembered; MemoryFileError; UsageError.
  */
@@ -124,33 +125,38 @@ export async function runExport({ store }: Services, flags: { user?: string; for
   const userId = requireUser(flags.user);
   const { memory, exists } = await store.load(userId);
   if (!exists) throw new MemagentError(`nothing is remembered about ${userId} yet`);
-  process.stdout.write(flags.format === 'md' ? toMarkdown(memory) : `${JSON.stringify(memory, null, 2)}\n`);
+  process.stdout.write(flags.format === 'md' ? toMarkdown(memory) : `${terminalSafeJson(memory)}\n`);
   const pending = (await store.journals.listPending(userId)).length;
   if (pending) process.stderr.write(`memagent: ${plural(pending, 'session')} not yet saved to memory (saved at the next chat or compact)\n`);
 }
 
-/** A Markdown export of `memory` (pure): summary, active facts by kind, decisions, then superseded and retracted facts. */
+/**
+ * A Markdown export of `memory` (pure): summary, active facts by kind, decisions, then superseded
+ * and retracted facts. Stored text goes through `terminalSafe` (the summary keeps its line
+ * breaks; an item stays on its line), so the export can be printed on a terminal as is.
+ */
 export function toMarkdown(memory: Memory): string {
+  const line = (s: string) => terminalSafe(s);
   const out = [`# What memagent remembers about ${memory.userId}`, '', `Revision ${memory.revision}, ${plural(memory.sessionCount, 'session')}, updated ${memory.updatedAt}.`, ''];
-  if (memory.summary) out.push('## Summary', '', memory.summary, '');
+  if (memory.summary) out.push('## Summary', '', terminalSafe(memory.summary, { multiline: true }), '');
   const active = memory.facts.filter((f) => f.status === 'active');
   if (active.length) {
     out.push('## Facts', '');
     for (const f of active) {
-      const quote = f.source.quote ? `from "${f.source.quote}", ` : '';
-      out.push(`- **${f.kind}**${f.pinned ? ' (pinned)' : ''}: ${f.text} _(${f.id}, ${quote}${f.source.at.slice(0, 10)})_`);
+      const quote = f.source.quote ? `from "${line(f.source.quote)}", ` : '';
+      out.push(`- **${f.kind}**${f.pinned ? ' (pinned)' : ''}: ${line(f.text)} _(${f.id}, ${quote}${f.source.at.slice(0, 10)})_`);
     }
     out.push('');
   }
   if (memory.decisions.length) {
     out.push('## Decisions', '');
-    for (const d of memory.decisions) out.push(`- ${d.date.slice(0, 10)} **${d.topic}**: ${d.decision} _(${d.id})_`);
+    for (const d of memory.decisions) out.push(`- ${d.date.slice(0, 10)} **${line(d.topic)}**: ${line(d.decision)} _(${d.id})_`);
     out.push('');
   }
   const history = memory.facts.filter((f) => f.status !== 'active');
   if (history.length) {
     out.push('## History (superseded or retracted)', '');
-    for (const f of history) out.push(`- ~~${f.text}~~ (${f.status}${f.validTo ? ` ${f.validTo.slice(0, 10)}` : ''}, ${f.id})`);
+    for (const f of history) out.push(`- ~~${line(f.text)}~~ (${f.status}${f.validTo ? ` ${f.validTo.slice(0, 10)}` : ''}, ${f.id})`);
     out.push('');
   }
   return `${out.join('\n')}\n`;

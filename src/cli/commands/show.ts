@@ -3,7 +3,7 @@
  * same renderer, with the same budget, that builds the system prompt, so the user sees exactly
  * what the model sees (ids are listed below it, not inside it).
  */
-import { renderMemoryBlock, FACT_KINDS, emptyMemory, UsageError, type Fact, type Memory } from '../../core/index.js';
+import { renderMemoryBlock, FACT_KINDS, emptyMemory, terminalSafe, terminalSafeJson, UsageError, type Fact, type Memory } from '../../core/index.js';
 import type { Services } from '../compose.js';
 import { requireUser } from '../config.js';
 
@@ -29,7 +29,8 @@ export function age(iso: string, now: Date): string {
  * system prompt holds it (`renderMemoryBlock` with `budgetTokens`, no ids), with how many items
  * were omitted to fit; then every fact grouped by kind with id, flags, age and source quote (facts
  * left out of the block marked `not in prompt`), decisions, and `pending` unextracted journals.
- * `all` adds superseded and retracted facts.
+ * `all` adds superseded and retracted facts. Stored text is printed through `terminalSafe` (the
+ * block is already one safe line per item), so nothing in it can act on the terminal.
  */
 export function formatMemoryView(memory: Memory, opts: { budgetTokens: number; now: Date; all?: boolean; pending?: number }): string {
   const block = renderMemoryBlock(memory, { budgetTokens: opts.budgetTokens, now: opts.now });
@@ -62,7 +63,7 @@ export function formatMemoryView(memory: Memory, opts: { budgetTokens: number; n
   if (memory.decisions.length > 0) {
     out.push('', 'Decisions:');
     for (const d of memory.decisions) {
-      out.push(`    ${d.id}  ${d.date.slice(0, 10)}  ${d.topic}: ${d.decision}`);
+      out.push(`    ${d.id}  ${d.date.slice(0, 10)}  ${terminalSafe(d.topic)}: ${terminalSafe(d.decision)}`);
     }
   }
   if (opts.pending) {
@@ -86,8 +87,9 @@ function formatFact(fact: Fact, now: Date, notInPrompt: boolean): string {
   ]
     .filter(Boolean)
     .join(', ');
-  const quote = fact.source.quote ? ` "${fact.source.quote.length > 60 ? `${fact.source.quote.slice(0, 57)}...` : fact.source.quote}"` : '';
-  return `${fact.id}  ${fact.text}${flags ? ` [${flags}]` : ''}  (${age(fact.updatedAt, now)},${quote || ' no quote'})`;
+  const shown = terminalSafe(fact.source.quote);
+  const quote = shown ? ` "${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}"` : '';
+  return `${fact.id}  ${terminalSafe(fact.text)}${flags ? ` [${flags}]` : ''}  (${age(fact.updatedAt, now)},${quote || ' no quote'})`;
 }
 
 /**
@@ -103,7 +105,7 @@ export async function runShow({ config, store }: Services, flags: ShowFlags): Pr
     if (flags.all || flags.history) throw new UsageError(`--${flags.all ? 'all' : 'history'} needs --user <id>`);
     const users = await store.listUsers();
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(users, null, 2)}\n`);
+      process.stdout.write(`${terminalSafeJson(users)}\n`);
       return;
     }
     if (users.length === 0) {
@@ -118,7 +120,7 @@ export async function runShow({ config, store }: Services, flags: ShowFlags): Pr
           : [u.userId, String(u.facts), String(u.decisions), String(u.sessionCount), age(u.updatedAt, now), formatBytes(u.bytes)],
       );
     }
-    const problems = users.filter((u) => u.error).map((u) => `${u.userId}: ${u.error}`);
+    const problems = users.filter((u) => u.error).map((u) => `${u.userId}: ${terminalSafe(u.error ?? '')}`);
     process.stdout.write(`${table(rows)}\n${problems.length ? `\n${problems.join('\n')}\n` : ''}`);
     return;
   }
@@ -140,7 +142,7 @@ export async function runShow({ config, store }: Services, flags: ShowFlags): Pr
   }
   const { memory, exists } = await store.load(userId);
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify(memory, null, 2)}\n`);
+    process.stdout.write(`${terminalSafeJson(memory)}\n`);
     return;
   }
   const pending = (await store.journals.listPending(userId)).length;

@@ -171,3 +171,38 @@ describe('memagent show', () => {
     expect(r.stderr).toMatch(/bob\.json: does not match the memory schema/);
   });
 });
+
+describe('what a user typed, shown back (issue 10)', () => {
+  it('escape sequences typed in a chat are shown as text by show, export md and the save lines, and kept exactly by export json', async () => {
+    const ws = await workspace();
+    const typed = 'I like \u001b]0;PWNED\u0007red \u001b[2Jwine.';
+    const chat = await runCli(['chat', '--user', 'eve'], { ...ws, input: `${typed}\n` });
+    expect(chat.code).toBe(0);
+    const raw = /[\u001b\u0007\u009b]/u;
+    expect(chat.stderr).toContain('+ I like \\x1b]0;PWNED\\x07red \\x1b[2Jwine.');
+    expect(chat.stderr).not.toMatch(raw);
+    const show = await runCli(['show', '--user', 'eve'], ws);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/^ {4}f_\w+ {2}I like \\x1b\]0;PWNED\\x07red \\x1b\[2Jwine\. {2}\(just now, "I like \\x1b/m);
+    expect(show.stdout).not.toMatch(raw);
+    const md = await runCli(['export', '--user', 'eve', '--format', 'md'], ws);
+    expect(md.stdout).toContain('I like \\x1b]0;PWNED\\x07red \\x1b[2Jwine.');
+    expect(md.stdout).not.toMatch(raw);
+    const json = await runCli(['export', '--user', 'eve'], ws);
+    expect(json.stdout).not.toMatch(raw);
+    expect(memorySchema.parse(JSON.parse(json.stdout)).facts.map((f) => f.text)).toEqual([typed]);
+  });
+
+  it('a piped session longer than one extraction call keeps what was said at its start and at its end', async () => {
+    const ws = await workspace();
+    const input = ['My name is Earlybird.', ...Array.from({ length: 12 }, () => 'long 2000'), 'I like latefruit.', ''].join('\n');
+    const chat = await runCli(['chat', '--user', 'l'], { ...ws, input, timeoutMs: 60_000 });
+    expect(chat.code).toBe(0);
+    expect(chat.stderr).toMatch(/^\+ My name is Earlybird\.$/m);
+    expect(chat.stderr).toMatch(/^\+ I like latefruit\.$/m);
+    const show = await runCli(['show', '--user', 'l'], ws);
+    expect(show.stdout).toMatch(/^- \[fact\] My name is Earlybird\.$/m);
+    expect(show.stdout).toMatch(/^- \[preference\] I like latefruit\.$/m);
+    expect(show.stdout).not.toMatch(/^Pending/m);
+  });
+});

@@ -82,7 +82,7 @@ describe('views of stored text print no escape sequence', () => {
       extracted: true,
       changes: [
         { type: 'add', id: 'f_wine', text: HOSTILE },
-        { type: 'supersede', id: 'f_new', text: `Lives in ${CLEAR}Porto`, was: `Lives in ${OSC_TITLE}` },
+        { type: 'supersede', id: 'f_new', oldId: 'f_old', text: `Lives in ${CLEAR}Porto`, was: `Lives in ${OSC_TITLE}` },
         { type: 'decision', id: 'd_x', text: `bell\u0007: go` },
       ],
       warnings: [`update: no fact ${CLEAR}; ignored`],

@@ -59,11 +59,13 @@ export function parseJournal(text: string): JournalContents {
 }
 
 /**
- * Journal text without the turns whose text contains `needle` (lower-case) and the damaged lines
- * whose raw text does; headers and `cleared` lines stay. Pure.
+ * Journal text without the turns whose text contains `needle` (lower-case), or for which `needle`
+ * returns true when it is a function, and the damaged lines whose raw text does; headers and
+ * `cleared` lines stay. Pure.
  * @returns the kept lines (each ending in `\n`) and how many were removed.
  */
-export function dropTurnsMentioning(text: string, needle: string): { kept: string; removed: number } {
+export function dropTurnsMentioning(text: string, needle: string | ((text: string) => boolean)): { kept: string; removed: number } {
+  const mentions = typeof needle === 'string' ? (s: string) => s.toLowerCase().includes(needle) : needle;
   const kept: string[] = [];
   let removed = 0;
   for (const raw of text.split('\n')) {
@@ -76,7 +78,7 @@ export function dropTurnsMentioning(text: string, needle: string): { kept: strin
       // damaged: judged on its raw text below
     }
     const haystack = line === null ? raw : line.type === 'turn' ? line.text : '';
-    if (haystack.toLowerCase().includes(needle)) removed++;
+    if (haystack !== '' && mentions(haystack)) removed++;
     else kept.push(raw);
   }
   return { kept: kept.map((l) => `${l}\n`).join(''), removed };

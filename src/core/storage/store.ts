@@ -104,8 +104,8 @@ export interface JournalStore {
   claim(ref: string): Promise<JournalClaim | null>;
   /** Deletes a journal whose extraction was merged. Idempotent. */
   retire(ref: string): Promise<void>;
-  /** Removes from every journal of `userId` each turn containing `text` (case-insensitive); returns the lines removed. */
-  forget(userId: string, text: string): Promise<number>;
+  /** Removes from every journal of `userId` each turn containing `text` (case-insensitive), or for which `text` returns true if it is a function; returns the lines removed. */
+  forget(userId: string, text: string | ((text: string) => boolean)): Promise<number>;
   /** How many journals `userId` has (pending and live). */
   count(userId: string): Promise<number>;
 }

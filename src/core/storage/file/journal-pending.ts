@@ -96,14 +96,15 @@ export async function retire(path: string): Promise<void> {
 
 /**
  * Removes from every journal of `userId` (pending and live ones) each turn whose text contains
- * `matchText` (case-insensitive), and damaged lines whose raw text does; headers and `cleared`
+ * `matchText` (case-insensitive; or for which `matchText` returns true when it is a function,
+ * e.g. a whole-word test), and damaged lines whose raw text does; headers and `cleared`
  * lines stay. Each journal is replaced atomically; a turn appended by a running session while its
  * journal is being rewritten is carried over into the new file, not lost.
  * @returns the number of lines removed.
  * @throws UsageError for an empty `matchText` or an invalid user id.
  */
-export async function forgetInJournals(dir: string, userId: string, matchText: string): Promise<number> {
-  const needle = matchText.trim().toLowerCase();
+export async function forgetInJournals(dir: string, userId: string, matchText: string | ((text: string) => boolean)): Promise<number> {
+  const needle = typeof matchText === 'string' ? matchText.trim().toLowerCase() : matchText;
   if (!needle) throw new UsageError('the text to forget is empty');
   const jdir = journalDirFor(dir, userId);
   await assertContained(dir, jdir);

@@ -38,7 +38,7 @@ export class FileJournalStore implements JournalStore {
     return retire(ref);
   }
 
-  forget(userId: string, text: string): Promise<number> {
+  forget(userId: string, text: string | ((text: string) => boolean)): Promise<number> {
     return forgetInJournals(this.dir, userId, text);
   }
 

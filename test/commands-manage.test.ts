@@ -1,16 +1,26 @@
 // `memagent forget`, `undo`, `export` and `show --history` as a user runs them: the built CLI as
 // a child process; memory built by real chat runs against the in-process fake API.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { containsText, dropSentencesContaining } from '../src/core/services/forget.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { containsText, dropSentencesContaining, mentionsWords } from '../src/core/services/forget.js';
 import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import { memorySchema, type Decision, type Fact, type Memory } from '../src/core/schema.js';
-import { apiWorkspace, runCli } from './helpers/cli.js';
+import { BIN, apiWorkspace, runCli, waitFor } from './helpers/cli.js';
 import { useFakeApi } from './helpers/fake.js';
 import { makeFact } from './helpers/memory.js';
 
 const fake = useFakeApi();
+
+const hasTmux = (() => {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 const workspace = (extra: Record<string, string> = {}) => apiWorkspace(fake().url, extra);
 type Ws = Awaited<ReturnType<typeof workspace>>;
@@ -126,7 +136,7 @@ describe('memagent forget', () => {
     // Put the word in the current summary too.
     const store = new FileMemoryStore({ dir: ws.memoryDir });
     await store.update('alice', (m) => ({ ...m, summary: 'Alice lives in LISBON. She prefers metric units.' }));
-    const r = await runCli(['forget', '--user', 'alice', '--match', 'lisbon'], ws);
+    const r = await runCli(['forget', '--user', 'alice', '--match', 'lisbon', '--yes'], ws);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Forgot 1 item for alice, and summary sentences, 2 journal lines, 2 input history lines; scrubbed 3 history versions\./m);
     expect(await grep(ws.memoryDir, 'lisbon')).toEqual(['bob.json']);
@@ -135,11 +145,11 @@ describe('memagent forget', () => {
     expect(after.facts).toHaveLength(2);
 
     // Decisions match on their topic and text; a second run finds nothing: exit 1, one line.
-    const d = await runCli(['forget', '--user', 'alice', '--match', 'POSTGRES'], ws);
+    const d = await runCli(['forget', '--user', 'alice', '--match', 'POSTGRES', '--yes'], ws);
     expect(d.code).toBe(0);
     expect((await load(ws)).decisions).toEqual([]);
     expect(await grep(ws.memoryDir, 'postgres')).toEqual([]);
-    const again = await runCli(['forget', '--user', 'alice', '--match', 'lisbon'], ws);
+    const again = await runCli(['forget', '--user', 'alice', '--match', 'lisbon', '--yes'], ws);
     expect(again.code).toBe(1);
     expect(again.stderr.trim().split('\n')).toEqual([`memagent: nothing in alice's memory, history, journals or input history mentions "lisbon"`]);
   });
@@ -186,6 +196,124 @@ describe('memagent forget', () => {
   });
 });
 
+describe('memagent forget --match asks first and matches whole words (issue 10)', () => {
+  /** Carol: facts and traces where a short or partial word is inside other words. */
+  async function carol(ws: Ws) {
+    const store = new FileMemoryStore({ dir: ws.memoryDir });
+    const at = new Date().toISOString();
+    await store.update('carol', (m) => ({
+      ...m,
+      sessionCount: 1,
+      summary: 'Carol drinks tea. She likes steak and Mozart.',
+      facts: [fact('f_tea', 'I drink tea every morning.', at), fact('f_steak', 'I like steak.', at), fact('f_art', 'I love Mozart.', at)],
+    }));
+    const hdir = path.join(ws.memoryDir, 'history', 'carol');
+    await fs.mkdir(hdir, { recursive: true });
+    await fs.writeFile(path.join(hdir, 'input-history.jsonl'), ['I drink tea every morning.', 'Steak tonight?', 'Mozart, always.'].map((e) => JSON.stringify(e)).join('\n') + '\n');
+  }
+
+  it('without --yes and without a terminal: one line saying what would go and to add --yes; nothing deleted', async () => {
+    const ws = await workspace();
+    await carol(ws);
+    const before = await snapshot(ws.memoryDir);
+    const r = await runCli(['forget', '--user', 'carol', '--match', 'tea'], { ...ws, input: 'y\n' });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'memagent: forget --match "tea" would delete 1 item, 1 summary sentence, 1 input history line for carol, and needs --yes when there is no terminal to ask; nothing deleted',
+    ]);
+    expect(await snapshot(ws.memoryDir)).toEqual(before);
+  });
+
+  it('a match under 3 characters is refused without --yes, before anything is read or deleted', async () => {
+    const ws = await workspace();
+    await carol(ws);
+    const before = await snapshot(ws.memoryDir);
+    for (const short of ['e', 'ea', ' t! ']) {
+      const r = await runCli(['forget', '--user', 'carol', '--match', short], ws);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/is shorter than 3 characters and would match too much; add --yes to forget it anyway; nothing deleted/);
+    }
+    expect(await snapshot(ws.memoryDir)).toEqual(before);
+  });
+
+  it('matches whole words: "tea" leaves steak, "art" leaves Mozart; --substring reaches inside words', async () => {
+    const ws = await workspace();
+    await carol(ws);
+    const tea = await runCli(['forget', '--user', 'carol', '--match', 'tea', '--yes'], ws);
+    expect(tea.code).toBe(0);
+    expect(tea.stdout.split('\n')[0]).toBe('- f_tea  I drink tea every morning.');
+    let m = await load(ws, 'carol');
+    expect(m.facts.map((f) => f.id)).toEqual(['f_steak', 'f_art']);
+    expect(m.summary).toBe('She likes steak and Mozart.');
+    expect(await grep(ws.memoryDir, 'steak')).toContain('history/carol/input-history.jsonl');
+
+    const art = await runCli(['forget', '--user', 'carol', '--match', 'art', '--yes'], ws);
+    expect(art.code).toBe(1);
+    expect(art.stderr).toBe(`memagent: nothing in carol's memory, history, journals or input history mentions "art"\n`);
+    expect((await load(ws, 'carol')).facts).toHaveLength(2);
+
+    const inside = await runCli(['forget', '--user', 'carol', '--match', 'art', '--substring', '--yes'], ws);
+    expect(inside.code).toBe(0);
+    m = await load(ws, 'carol');
+    expect(m.facts.map((f) => f.id)).toEqual(['f_steak']);
+    expect(await grep(ws.memoryDir, 'mozart')).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasTmux)('memagent forget --match in a terminal', () => {
+  const SOCKET = `memagent-forget-test-${process.pid}`;
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+  afterAll(() => {
+    try {
+      tmux('kill-server');
+    } catch {
+      // Never started, or already gone.
+    }
+  });
+
+  /** Runs `forget` in a tmux pane, answers `answer` once the question shows, and returns the screen and exit code. */
+  async function forgetInTerminal(ws: Ws, args: string[], answer: string): Promise<{ screen: string; code: number }> {
+    const name = `f${Math.random().toString(36).slice(2, 8)}`;
+    const done = path.join(ws.cwd, `${name}.code`);
+    const env = Object.entries(ws.env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+    const command = `env -i ${env} TERM=xterm ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args.map((a) => JSON.stringify(a)).join(' ')}; echo $? > ${JSON.stringify(done)}; sleep 60`;
+    tmux('new-session', '-d', '-s', name, '-x', '160', '-y', '40', '-c', ws.cwd, 'sh', '-c', command);
+    const screen = () => tmux('capture-pane', '-p', '-J', '-t', name);
+    const asked = await waitFor(screen, (s) => s.includes('[y/N]'), 20_000);
+    tmux('send-keys', '-t', name, answer, 'Enter');
+    const code = Number((await waitFor(() => fs.readFile(done, 'utf8').catch(() => ''), (s) => s.trim() !== '', 20_000)).trim());
+    const final = screen();
+    tmux('kill-session', '-t', name);
+    return { screen: `${asked}\n${final}`, code };
+  }
+
+  it('shows what will be deleted and deletes only after a yes', async () => {
+    const ws = await workspace();
+    await aliceWithTraces(ws);
+    const before = await snapshot(ws.memoryDir);
+    const no = await forgetInTerminal(ws, ['forget', '--user', 'alice', '--match', 'lisbon'], 'n');
+    expect(no.code).toBe(1);
+    expect(no.screen).toContain('forget --match "lisbon" (whole words) will delete for alice:');
+    expect(no.screen).toMatch(/- f_lisbon {2}I live in Lisbon\./);
+    // The user's turn and the assistant's echo of it, in the killed session's journal.
+    expect(no.screen).toMatch(/- 2 lines of 1 session not yet saved to memory/);
+    // The entries the REPL reads (the legacy object line is scrubbed too, but not counted here).
+    expect(no.screen).toMatch(/- 1 line of your input history/);
+    expect(no.screen).toMatch(/and the same in 2 saved versions/);
+    expect(no.screen).toContain('memagent: not confirmed; nothing deleted');
+    expect(Object.fromEntries(Object.entries(await snapshot(ws.memoryDir)).filter(([p]) => !p.endsWith('.tmp')))).toEqual(
+      Object.fromEntries(Object.entries(before).filter(([p]) => !p.endsWith('.tmp'))),
+    );
+
+    const yes = await forgetInTerminal(ws, ['forget', '--user', 'alice', '--match', 'lisbon'], 'y');
+    expect(yes.code).toBe(0);
+    expect(yes.screen).toMatch(/Forgot 1 item for alice/);
+    expect(await grep(ws.memoryDir, 'lisbon')).toEqual(['bob.json']);
+  });
+});
+
 describe('the text matching forget uses', () => {
   it('containsText ignores case and punctuation, and matches raw substrings too', () => {
     expect(containsText('I live in LISBON, Portugal.', 'lisbon')).toBe(true);
@@ -193,6 +321,17 @@ describe('the text matching forget uses', () => {
     expect(containsText('C++ and Rust', 'c++')).toBe(true);
     expect(containsText('anything', '  ')).toBe(false);
     expect(containsText('Lives in Porto', 'Lisbon')).toBe(false);
+  });
+
+  it('mentionsWords finds whole words only, ignoring case and punctuation', () => {
+    expect(mentionsWords('I live in LISBON, Portugal.', 'lisbon')).toBe(true);
+    expect(mentionsWords('I live in Lisbon', 'in lisbon')).toBe(true);
+    expect(mentionsWords("I don't eat meat", 'dont eat')).toBe(true);
+    expect(mentionsWords('C++ and Rust', 'c++')).toBe(true);
+    expect(mentionsWords('I love Mozart', 'art')).toBe(false);
+    expect(mentionsWords('I drink tea', 'e')).toBe(false);
+    expect(mentionsWords('Lisbon', 'lisb')).toBe(false);
+    expect(mentionsWords('anything', ' , ')).toBe(false);
   });
 
   it('dropSentencesContaining drops only the sentences that mention the text', () => {

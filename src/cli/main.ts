@@ -96,9 +96,10 @@ export function buildProgram(): Command {
     .description('permanently delete facts (by id, by matching text, or everything of a user)')
     .requiredOption('-u, --user <id>', 'whose memory')
     .argument('[ids...]', 'fact or decision ids (see memagent show --user <id>)')
-    .option('--match <text>', 'delete every fact, decision and journal line containing this text')
+    .option('--match <text>', 'delete every fact, decision and journal line mentioning these whole words (asks first)')
+    .option('--substring', 'with --match: also match inside words ("lisb" finds "Lisbon")')
     .option('--all', 'delete everything remembered about the user')
-    .option('-y, --yes', 'do not ask for confirmation')
+    .option('-y, --yes', 'do not ask for confirmation (required without a terminal for --match and --all)')
     .addOption(memoryDirOption())
     .action(async (ids: string[], flags) => {
       const { runForget } = await import('./commands/manage.js');

@@ -30,7 +30,16 @@ export { lazyModelClient, type LazyModelClient, type ModelClient, type Usage } f
 export { renderMemoryBlock, renderMemorySummaryLine } from './render.js';
 export type { ReviewItem } from './review.js';
 export { FACT_KINDS, emptyMemory, type Decision, type Fact, type Memory, type MemoryChange } from './schema.js';
-export { containsText, dropSentencesContaining, forgetEverywhere, type ForgetEverywhereReport, type ForgetTarget } from './services/forget.js';
+export {
+  containsText,
+  dropSentencesContaining,
+  forgetEverywhere,
+  mentionsWords,
+  previewForget,
+  type ForgetEverywhereReport,
+  type ForgetPreview,
+  type ForgetTarget,
+} from './services/forget.js';
 export {
   HISTORY_LIMIT,
   HISTORY_MAX_ENTRY_CHARS,

@@ -2,7 +2,19 @@
  * `memagent forget`, `undo` and `export`: the user's control over what is kept.
  */
 import readline from 'node:readline/promises';
-import { MemagentError, UsageError, forgetEverywhere, normalizeText, terminalSafe, terminalSafeJson, type Memory, type MemoryStore } from '../../core/index.js';
+import {
+  MemagentError,
+  UsageError,
+  forgetEverywhere,
+  normalizeText,
+  previewForget,
+  terminalSafe,
+  terminalSafeJson,
+  type Decision,
+  type Fact,
+  type Memory,
+  type MemoryStore,
+} from '../../core/index.js';
 import type { Services } from '../compose.js';
 import { requireUser } from '../config.js';
 
@@ -10,9 +22,18 @@ import { requireUser } from '../config.js';
 export interface ForgetFlags {
   user?: string;
   match?: string;
+  /** With `--match`: match inside words too ("lisb" finds "Lisbon"); default whole words. */
+  substring?: boolean;
   all?: boolean;
   yes?: boolean;
 }
+
+/**
+ * Shortest `--match` (letters, digits and inner spaces, after `normalizeText`) accepted without
+ * `--yes`: one or two letters ("e", "in") are in almost every sentence, so they would delete far
+ * more than the user means.
+ */
+export const MIN_MATCH_CHARS = 3;
 
 /** Asks a yes/no question on the terminal (stderr). Call only when stdin is a TTY. */
 async function confirm(question: string): Promise<boolean> {
@@ -31,24 +52,35 @@ function plural(n: number, word: string): string {
 
 /**
  * Hard-deletes what the user wants gone, leaving no trace under the memory dir (see
- * `forgetEverywhere`): fact/decision ids, or everything mentioning `--match <text>`,
- * from the memory file, every history version and their summaries, journals and input history;
- * or with `--all` everything of the user, after a question on the terminal (without a terminal
- * `--yes` is required). Prints what went on stdout.
+ * `forgetEverywhere`): fact/decision ids, or everything mentioning `--match <text>` (as whole
+ * words; `--substring` inside words too), from the memory file, every history version and their
+ * summaries, journals and input history; or with `--all` everything of the user. `--match` and
+ * `--all` first show what will go and ask on the terminal; `--yes` skips the question, and
+ * without a terminal it is required. Prints what went on stdout; the preview and the question
+ * go to stderr.
  * @returns the exit code: 0.
- * @throws UsageError (not exactly one mode, empty text, `--all` without `--yes` and no terminal:
- *   nothing deleted); MemagentError when nothing matched anywhere, or `--all` was not confirmed;
- *   MemoryFileError, LockError.
+ * @throws UsageError (not exactly one mode, empty text, a match under 3 characters without
+ *   `--yes`, `--match`/`--all` without `--yes` and no terminal: nothing deleted); MemagentError
+ *   when nothing matched anywhere, or the question was not answered yes; MemoryFileError, LockError.
  */
 export async function runForget(services: Services, ids: string[], flags: ForgetFlags): Promise<number> {
   const userId = requireUser(flags.user);
   const modes = [ids.length > 0, flags.match !== undefined, Boolean(flags.all)].filter(Boolean).length;
   if (modes !== 1) throw new UsageError('forget needs exactly one of: fact ids, --match <text>, or --all');
+  if (flags.substring && flags.match === undefined) throw new UsageError('--substring goes with --match <text>');
   const store = services.store;
   if (flags.all) return forgetEverything(store, userId, Boolean(flags.yes));
 
-  if (flags.match !== undefined && normalizeText(flags.match) === '') throw new UsageError('--match needs some text (letters or digits)');
-  const report = await forgetEverywhere(store, userId, flags.match !== undefined ? { text: flags.match } : { ids });
+  if (flags.match !== undefined) {
+    const needle = normalizeText(flags.match);
+    if (needle === '') throw new UsageError('--match needs some text (letters or digits)');
+    if (!flags.yes && Array.from(needle).length < MIN_MATCH_CHARS) {
+      throw new UsageError(`--match "${terminalSafe(flags.match)}" is shorter than ${MIN_MATCH_CHARS} characters and would match too much; add --yes to forget it anyway; nothing deleted`);
+    }
+    if (!flags.yes) await confirmMatch(store, userId, { text: flags.match, substring: flags.substring });
+  }
+  const target = flags.match !== undefined ? { text: flags.match, substring: Boolean(flags.substring) } : { ids };
+  const report = await forgetEverywhere(store, userId, target);
   if (report.unknownIds.length === ids.length && ids.length > 0) {
     throw new MemagentError(`no fact or decision with id ${ids.join(', ')} in ${userId}'s memory (memagent show --user ${userId} --all lists them)`);
   }
@@ -57,9 +89,9 @@ export async function runForget(services: Services, ids: string[], flags: Forget
   const removedIds = new Set(report.removed.map((item) => item.id));
   const elsewhere = new Set(report.matched.map((item) => item.id).filter((id) => !removedIds.has(id))).size;
   if (report.matched.length === 0 && !report.summaryChanged && report.historyVersions === 0 && journalLines === 0 && inputLines === 0) {
-    throw new MemagentError(`nothing in ${userId}'s memory, history, journals or input history mentions "${flags.match}"`);
+    throw new MemagentError(nothingMentions(userId, flags.match ?? ''));
   }
-  const lines = report.removed.map((item) => `- ${item.id}  ${terminalSafe('text' in item ? item.text : `${item.topic}: ${item.decision}`)}`);
+  const lines = report.removed.map((item) => `- ${item.id}  ${itemLine(item)}`);
   const also = [
     report.summaryChanged ? 'summary sentences' : '',
     elsewhere > 0 ? `${plural(elsewhere, 'older item')} kept only in history` : '',
@@ -74,6 +106,50 @@ export async function runForget(services: Services, ids: string[], flags: Forget
   );
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+function nothingMentions(userId: string, text: string): string {
+  return `nothing in ${userId}'s memory, history, journals or input history mentions "${terminalSafe(text)}"`;
+}
+
+function itemLine(item: Fact | Decision): string {
+  return terminalSafe('text' in item ? item.text : `${item.topic}: ${item.decision}`);
+}
+
+/**
+ * Shows what `forget --match` will delete and asks; returns only when the user said yes.
+ * Nothing to show and no saved version to search: nothing mentions it (MemagentError, exit 1).
+ * @throws UsageError without a terminal (add --yes); MemagentError when not confirmed.
+ */
+async function confirmMatch(store: MemoryStore, userId: string, target: { text: string; substring?: boolean }): Promise<void> {
+  const preview = await previewForget(store, userId, target);
+  const { items, summarySentences, journalTurns, journals, inputHistoryLines, historyVersions } = preview;
+  const found = items.length + summarySentences.length + journalTurns + inputHistoryLines;
+  if (found === 0 && historyVersions === 0) throw new MemagentError(nothingMentions(userId, target.text));
+  const counts = [
+    items.length ? plural(items.length, 'item') : '',
+    summarySentences.length ? plural(summarySentences.length, 'summary sentence') : '',
+    journalTurns ? plural(journalTurns, 'journal line') : '',
+    inputHistoryLines ? plural(inputHistoryLines, 'input history line') : '',
+  ].filter(Boolean);
+  const what = counts.length ? counts.join(', ') : 'nothing in the current memory';
+  if (!process.stdin.isTTY) {
+    throw new UsageError(
+      `forget --match "${terminalSafe(target.text)}" would delete ${what}${historyVersions ? ` and search ${plural(historyVersions, 'saved version')}` : ''} for ${userId}, and needs --yes when there is no terminal to ask; nothing deleted`,
+    );
+  }
+  const lines = [`forget --match "${terminalSafe(target.text)}" (${target.substring ? 'anywhere, also inside words' : 'whole words'}) will delete for ${userId}:`];
+  for (const item of items) {
+    const status = 'status' in item && item.status !== 'active' ? ` [${item.status}]` : '';
+    lines.push(`  - ${item.id}  ${itemLine(item)}${status}`);
+  }
+  for (const sentence of summarySentences) lines.push(`  - summary: ${terminalSafe(sentence)}`);
+  if (journalTurns) lines.push(`  - ${plural(journalTurns, 'line')} of ${plural(journals, 'session')} not yet saved to memory`);
+  if (inputHistoryLines) lines.push(`  - ${plural(inputHistoryLines, 'line')} of your input history`);
+  if (found === 0) lines.push('  (nothing in the current memory)');
+  if (historyVersions) lines.push(`  and the same in ${plural(historyVersions, 'saved version')} (undo history)`);
+  process.stderr.write(`${lines.join('\n')}\n`);
+  if (!(await confirm('Delete all of this? This cannot be undone.'))) throw new MemagentError('not confirmed; nothing deleted');
 }
 
 async function forgetEverything(store: MemoryStore, userId: string, yes: boolean): Promise<number> {

@@ -13,8 +13,11 @@ import { normalizeText } from '../text-match.js';
  */
 const MIN_TRACE_CHARS = 8;
 
-/** What to forget everywhere: items by id, or everything mentioning a text. */
-export type ForgetTarget = { ids: string[] } | { text: string };
+/**
+ * What to forget everywhere: items by id, or everything mentioning a text: as whole words
+ * (`mentionsWords`, the default) or, with `substring`, anywhere (`containsText`).
+ */
+export type ForgetTarget = { ids: string[] } | { text: string; substring?: boolean };
 
 /** What `forgetEverywhere` did: `purge`'s report plus the lines scrubbed outside memory files. */
 export interface ForgetEverywhereReport extends PurgeReport {
@@ -28,9 +31,9 @@ export interface ForgetEverywhereReport extends PurgeReport {
 
 /**
  * Forgets, so that no trace is left under the memory dir, what the user wants gone:
- * - `{ text }`: every fact and decision whose text, topic, decision or source quote contains it
- *   (`containsText`), and in every version's summary, journal turn and input-history line, the
- *   sentences/lines that contain it;
+ * - `{ text }`: every fact and decision whose text, topic, decision or source quote mentions it
+ *   as whole words (`mentionsWords`; with `substring: true`, anywhere: `containsText`), and in
+ *   every version's summary, journal turn and input-history line, the sentences/lines that do;
  * - `{ ids }`: those facts and decisions, then the summary sentences, journal turns and
  *   input-history lines containing their text or source quote (the user's own words; texts
  *   under 8 normalized chars are not searched for).
@@ -40,25 +43,23 @@ export interface ForgetEverywhereReport extends PurgeReport {
  *   corrupt (nothing written); LockError.
  */
 export async function forgetEverywhere(store: MemoryStore, userId: string, target: ForgetTarget): Promise<ForgetEverywhereReport> {
-  let report: PurgeReport;
-  let traces: string[];
-  let unknownIds: string[] = [];
   if ('text' in target) {
-    const text = target.text.trim();
-    if (normalizeText(text) === '') throw new UsageError('the text to forget is empty (give some letters or digits)');
-    report = await store.purge(userId, (item) => itemTexts(item).some((t) => containsText(t, text)), {
-      summary: (summary) => dropSentencesContaining(summary, [text]),
+    if (normalizeText(target.text) === '') throw new UsageError('the text to forget is empty (give some letters or digits)');
+    const mentions = textMatcher(target);
+    const report = await store.purge(userId, (item) => itemTexts(item).some((t) => mentions(t)), {
+      summary: (summary) => dropSentences(summary, mentions),
     });
-    traces = [text];
-  } else {
-    const wanted = new Set(target.ids);
-    report = await store.purge(userId, (item) => wanted.has(item.id), {
-      summary: (summary, matched) => dropSentencesContaining(summary, traceTexts(matched)),
-    });
-    const found = new Set(report.matched.map((item) => item.id));
-    unknownIds = target.ids.filter((id) => !found.has(id));
-    traces = traceTexts(report.matched);
+    const journalLines = await store.journals.forget(userId, mentions);
+    const inputHistoryLines = await store.inputHistory.forget(userId, mentions);
+    return { ...report, journalLines, inputHistoryLines, unknownIds: [] };
   }
+  const wanted = new Set(target.ids);
+  const report = await store.purge(userId, (item) => wanted.has(item.id), {
+    summary: (summary, matched) => dropSentencesContaining(summary, traceTexts(matched)),
+  });
+  const found = new Set(report.matched.map((item) => item.id));
+  const unknownIds = target.ids.filter((id) => !found.has(id));
+  const traces = traceTexts(report.matched);
   let journalLines = 0;
   for (const t of traces) journalLines += await store.journals.forget(userId, t);
   const inputHistoryLines = await store.inputHistory.forget(userId, (entry) => traces.some((t) => containsText(entry, t)));
@@ -78,14 +79,87 @@ export function containsText(haystack: string, text: string): boolean {
 }
 
 /**
+ * Whether `haystack` mentions `text` as whole words: after `normalizeText` on both (case,
+ * punctuation and apostrophes ignored), the words of `text` appear in `haystack` in a row, each
+ * a whole word ("lisbon" finds "I live in Lisbon, Portugal" but "e" does not find "tea", nor
+ * "art" "Mozart"). Pure; an empty `text` matches nothing.
+ */
+export function mentionsWords(haystack: string, text: string): boolean {
+  const needle = normalizeText(text);
+  return needle !== '' && ` ${normalizeText(haystack)} `.includes(` ${needle} `);
+}
+
+/** The test `forgetEverywhere` applies for a text target: whole words, or any substring. */
+export function textMatcher(target: { text: string; substring?: boolean }): (haystack: string) => boolean {
+  const text = target.text.trim();
+  return target.substring ? (h) => containsText(h, text) : (h) => mentionsWords(h, text);
+}
+
+/**
  * `summary` without its sentences (split after `.`, `!` or `?` and whitespace) that contain any of
  * `texts` (`containsText`), the rest joined by one space. Returns `summary` itself when nothing is
  * dropped. Pure.
  */
 export function dropSentencesContaining(summary: string, texts: readonly string[]): string {
+  return dropSentences(summary, (s) => texts.some((t) => containsText(s, t)));
+}
+
+/** The sentences of `summary` (split as `dropSentencesContaining` does) that `match`. Pure. */
+export function sentencesMatching(summary: string, match: (sentence: string) => boolean): string[] {
+  return summary === '' ? [] : summary.split(/(?<=[.!?])\s+/u).filter(match);
+}
+
+function dropSentences(summary: string, match: (sentence: string) => boolean): string {
   const sentences = summary.split(/(?<=[.!?])\s+/u);
-  const kept = sentences.filter((s) => !texts.some((t) => containsText(s, t)));
+  const kept = sentences.filter((s) => !match(s));
   return kept.length === sentences.length ? summary : kept.join(' ').trim();
+}
+
+/** What `forgetEverywhere` with a text target would delete, as far as it can be seen without a write. */
+export interface ForgetPreview {
+  /** Facts (any status) and decisions of the current memory that match. */
+  items: Array<Fact | Decision>;
+  /** Sentences of the current summary that match. */
+  summarySentences: string[];
+  /** Matching turns in journals waiting for extraction (running sessions' journals not read). */
+  journalTurns: number;
+  /** How many pending journals hold them. */
+  journals: number;
+  /** Matching entries of the REPL's input history, as the REPL reads it (lines it cannot read are scrubbed too, not counted). */
+  inputHistoryLines: number;
+  /** Saved versions (for `undo`) that will be searched and scrubbed too; their contents are not read here. */
+  historyVersions: number;
+}
+
+/**
+ * What `forgetEverywhere(store, userId, target)` would delete, read without writing or locking:
+ * the current memory's matching items and summary sentences, matching turns of pending journals
+ * and input-history lines, and how many saved versions will be searched as well. The deletion
+ * itself matches again when it runs, so something written in between is judged the same way.
+ * @throws UsageError for an empty text; MemoryFileError for a corrupt memory file.
+ */
+export async function previewForget(store: MemoryStore, userId: string, target: { text: string; substring?: boolean }): Promise<ForgetPreview> {
+  if (normalizeText(target.text) === '') throw new UsageError('the text to forget is empty (give some letters or digits)');
+  const mentions = textMatcher(target);
+  const { memory } = await store.load(userId);
+  const items = [...memory.facts, ...memory.decisions].filter((item) => itemTexts(item).some((t) => mentions(t)));
+  let journalTurns = 0;
+  let journals = 0;
+  for (const ref of await store.journals.listPending(userId)) {
+    const contents = await store.journals.read(ref).catch(() => null);
+    const hits = contents?.turns.filter((t) => mentions(t.text)).length ?? 0;
+    journalTurns += hits;
+    if (hits > 0) journals++;
+  }
+  const { entries } = await store.inputHistory.open(userId);
+  return {
+    items,
+    summarySentences: sentencesMatching(memory.summary, mentions),
+    journalTurns,
+    journals,
+    inputHistoryLines: entries.filter((e) => mentions(e)).length,
+    historyVersions: (await store.history(userId)).length,
+  };
 }
 
 /** Every text an item carries, for forgetting by text. */

@@ -3,9 +3,11 @@
  * never said, clamp hostile sizes, redact secrets and pin relative dates to the calendar.
  * Pure: the session date is a parameter, no I/O.
  */
-import type { Extraction, Fact, MergeOps } from './schema.js';
-import { normalizeText } from './text-match.js';
+import type { Extraction, Fact, FactKind, MergeOps } from './schema.js';
 import { redactSecrets } from './redact.js';
+import { type QuoteVerdict, alignQuote, prepareTurns } from './grounding-align.js';
+
+export type { QuoteVerdict, QuoteRefusal } from './grounding-align.js';
 
 /**
  * How many items of each op one session's extraction may contribute; the rest is dropped and
@@ -47,6 +49,31 @@ export interface GroundingReport {
   redacted: number;
 }
 
+/** Why an item was not kept: its quote's refusal (see `QuoteRefusal`), or a handle that names no fact. */
+export type DropReason = 'not-found' | 'empty' | 'too-short' | 'drops-negation' | 'unknown-fact';
+
+/**
+ * One proposed item grounding did not keep, for the exit report, `--review` ("keep it anyway")
+ * and the session archive. Texts and quote are redacted and on one line (never cut), so the item
+ * can be shown and stored as is. Items dropped by the count caps or for an empty text are not
+ * listed (they are counted in `GroundingReport.clamped`).
+ */
+export interface DroppedItem {
+  /** Which op proposed it. */
+  op: 'add' | 'update' | 'supersede' | 'retract' | 'decision';
+  /** The fact text (add/update/supersede), "topic: decision" (decision), or '' (retract: it names a fact by handle only). */
+  text: string;
+  /** The fact kind, for add and supersede. */
+  kind?: FactKind;
+  /** The handle of the fact it named (update/supersede/retract), as the model gave it. */
+  fact?: number;
+  /** The quote the model gave. */
+  quote: string;
+  reason: DropReason;
+  /** For 'drops-negation': the word left out ("not", "used", "jamais"), as the user wrote it. */
+  word?: string;
+}
+
 /** Inputs of `groundExtraction` besides the extraction itself. */
 export interface GroundingContext {
   /** The text of every user turn of the session (assistant turns cannot ground a memory). */
@@ -72,8 +99,8 @@ export function buildHandles(facts: readonly Fact[]): Map<number, string> {
 /**
  * Turns an extraction into merge ops. For each item, in order:
  * count caps (`EXTRACTION_COUNT_CAPS`), empty text dropped, handle mapped to an id (unknown:
- * dropped), quote grounded (after redaction and `normalizeText`, the quote must appear as whole
- * words inside one user turn, else dropped), texts redacted, relative dates resolved against
+ * dropped), quote grounded (after redaction of both sides, `alignQuote` must find the quote in the
+ * user's turns, else dropped and listed in `dropped`), texts redacted, relative dates resolved against
  * `sessionDate` (fact and decision texts only), then texts cut to `EXTRACTION_TEXT_CAPS`.
  * Redaction happens before cutting so a cut can never leave half a card number unrecognised.
  * An empty summary becomes `undefined` (keep the old one): silence is not "forget everything".
@@ -83,25 +110,35 @@ export function buildHandles(facts: readonly Fact[]): Map<number, string> {
 export function groundExtraction(
   extraction: Extraction,
   ctx: GroundingContext,
-): { ops: MergeOps; report: GroundingReport } {
+): { ops: MergeOps; report: GroundingReport; dropped: DroppedItem[] } {
   const report: GroundingReport = { droppedUngrounded: 0, droppedUnknownIds: 0, clamped: 0, redacted: 0 };
-  const turns = ctx.userTurns.map((t) => ` ${normalizeText(redactSecrets(t).text)} `);
+  const dropped: DroppedItem[] = [];
+  const turns = prepareTurns(ctx.userTurns.map((t) => redactSecrets(t).text));
 
   const capped = <T>(items: T[], cap: number): T[] => {
     if (items.length > cap) report.clamped += items.length - cap;
     return items.slice(0, cap);
   };
-  const idOf = (handle: number): string | undefined => {
+  // The item as listed in `dropped`: redacted, one line, not counted in `report.redacted`.
+  const drop = (item: Omit<DroppedItem, 'reason' | 'word'>, reason: DropReason, word?: string): void => {
+    const shown = (t: string): string => redactSecrets(oneLine(t)).text;
+    dropped.push({ ...item, text: shown(item.text), quote: shown(item.quote), reason, ...(word === undefined ? {} : { word }) });
+  };
+  const idOf = (handle: number, item: Omit<DroppedItem, 'reason' | 'word'>): string | undefined => {
     const id = ctx.handles.get(handle);
-    if (id === undefined) report.droppedUnknownIds++;
+    if (id === undefined) {
+      report.droppedUnknownIds++;
+      drop(item, 'unknown-fact');
+    }
     return id;
   };
-  // Returns the stored quote, or undefined (and counts) when the user never said it.
-  const ground = (quote: string): string | undefined => {
-    const redacted = redactSecrets(quote);
-    const q = normalizeText(redacted.text);
-    if (q === '' || !turns.some((t) => t.includes(` ${q} `))) {
+  // Returns the stored quote, or undefined (counted and listed) when the user never said it.
+  const ground = (item: Omit<DroppedItem, 'reason' | 'word'>): string | undefined => {
+    const redacted = redactSecrets(item.quote);
+    const verdict = alignQuote(redacted.text, turns);
+    if (!verdict.ok) {
       report.droppedUngrounded++;
+      drop(item, verdict.reason, verdict.reason === 'drops-negation' ? verdict.word : undefined);
       return undefined;
     }
     report.redacted += redacted.count;
@@ -126,38 +163,41 @@ export function groundExtraction(
   const ops: MergeOps = { add: [], update: [], supersede: [], retract: [], decisions: [] };
   for (const item of capped(extraction.add, EXTRACTION_COUNT_CAPS.add)) {
     if (!nonEmpty(item.text)) continue;
-    const quote = ground(item.quote);
+    const quote = ground({ op: 'add', text: item.text, kind: item.kind, quote: item.quote });
     if (quote === undefined) continue;
     const text = clean(item.text, EXTRACTION_TEXT_CAPS.factText, true);
     ops.add.push({ text, kind: item.kind, confidence: item.confidence, quote });
   }
   for (const item of capped(extraction.update, EXTRACTION_COUNT_CAPS.update)) {
     if (!nonEmpty(item.text)) continue;
-    const id = idOf(item.fact);
+    const shown = { op: 'update' as const, text: item.text, fact: item.fact, quote: item.quote };
+    const id = idOf(item.fact, shown);
     if (id === undefined) continue;
-    const quote = ground(item.quote);
+    const quote = ground(shown);
     if (quote === undefined) continue;
     ops.update.push({ id, text: clean(item.text, EXTRACTION_TEXT_CAPS.factText, true), quote });
   }
   for (const item of capped(extraction.supersede, EXTRACTION_COUNT_CAPS.supersede)) {
     if (!nonEmpty(item.text)) continue;
-    const id = idOf(item.fact);
+    const shown = { op: 'supersede' as const, text: item.text, kind: item.kind, fact: item.fact, quote: item.quote };
+    const id = idOf(item.fact, shown);
     if (id === undefined) continue;
-    const quote = ground(item.quote);
+    const quote = ground(shown);
     if (quote === undefined) continue;
     const text = clean(item.text, EXTRACTION_TEXT_CAPS.factText, true);
     ops.supersede.push({ id, text, kind: item.kind, confidence: item.confidence, quote });
   }
   for (const item of capped(extraction.retract, EXTRACTION_COUNT_CAPS.retract)) {
-    const id = idOf(item.fact);
+    const shown = { op: 'retract' as const, text: '', fact: item.fact, quote: item.quote };
+    const id = idOf(item.fact, shown);
     if (id === undefined) continue;
-    const quote = ground(item.quote);
+    const quote = ground(shown);
     if (quote === undefined) continue;
     ops.retract.push({ id, quote });
   }
   for (const item of capped(extraction.decisions, EXTRACTION_COUNT_CAPS.decisions)) {
     if (!nonEmpty(item.topic, item.decision)) continue;
-    const quote = ground(item.quote);
+    const quote = ground({ op: 'decision', text: `${item.topic}: ${item.decision}`, quote: item.quote });
     if (quote === undefined) continue;
     const topic = clean(item.topic, EXTRACTION_TEXT_CAPS.topic, false);
     const decision = clean(item.decision, EXTRACTION_TEXT_CAPS.decision, true);
@@ -168,7 +208,51 @@ export function groundExtraction(
     report.redacted += redacted.count;
     ops.summary = cut(redacted.text, EXTRACTION_TEXT_CAPS.summary);
   }
-  return { ops, report };
+  return { ops, report, dropped };
+}
+
+/**
+ * Whether the user said `quote`, for a single grounded write (the memory tools'
+ * `memory_remember`/`memory_update`): both sides redacted first, then `alignQuote` over
+ * `userTurns` (user turns only, in session order). For many quotes against the same turns, use
+ * `groundExtraction` (it tokenises the turns once). Pure.
+ */
+export function groundQuote(quote: string, userTurns: readonly string[]): QuoteVerdict {
+  return alignQuote(redactSecrets(quote).text, prepareTurns(userTurns.map((t) => redactSecrets(t).text)));
+}
+
+// The longest item text `formatDroppedItem` shows before cutting it with "…".
+const SHOWN_TEXT_MAX = 100;
+
+/**
+ * Why an item was not kept, in words a user reads: "quote not found in your words",
+ * "quote leaves out 'not'"… Pure.
+ */
+export function describeDropReason(reason: DropReason, word?: string): string {
+  switch (reason) {
+    case 'not-found':
+      return 'quote not found in your words';
+    case 'empty':
+      return 'no quote of your words';
+    case 'too-short':
+      return 'quote too short to show what you meant';
+    case 'drops-negation':
+      return `quote leaves out '${word ?? 'not'}'`;
+    case 'unknown-fact':
+      return 'names a fact that does not exist';
+  }
+}
+
+/**
+ * One line for the exit report, `--review` or `show --dropped`:
+ * `not kept: 'Lives in Zürich' — quote not found in your words`. A retraction (no text of its
+ * own) shows its quote: `not kept: forget fact 3 ('I no longer…') — …`. Texts over 100 chars are
+ * cut with "…". Pure; no trailing newline.
+ */
+export function formatDroppedItem(item: DroppedItem): string {
+  const show = (t: string): string => (t.length > SHOWN_TEXT_MAX ? clip(t, SHOWN_TEXT_MAX) : t);
+  const what = item.op === 'retract' ? `forget fact ${item.fact ?? '?'} ('${show(item.quote)}')` : `'${show(item.text)}'`;
+  return `not kept: ${what} — ${describeDropReason(item.reason, item.word)}`;
 }
 
 function oneLine(text: string): string {

@@ -1,0 +1,211 @@
+/**
+ * Aligns a quote's tokens against the user's turns: the test that decides whether the user said
+ * what an extracted memory item quotes. Tolerant of how models copy (see `groundTokens`; one
+ * token may match two or three joined ones and the reverse; an ellipsis skips words of one turn
+ * or of two consecutive turns; a quote may run from one user turn into the next), exact where
+ * meaning lives: no similarity score, a word is never matched by a different word, and a quote
+ * cut just after a negation or tense word ("I don't | eat meat", "I used to | live in Berlin")
+ * is refused unless it carries a negation of its own. Pure, no I/O.
+ */
+import { AMBIGUOUS_TOKENS, type GroundToken, groundTokens } from './grounding-text.js';
+
+/** Why a quote was refused. */
+export type QuoteRefusal =
+  /** Nothing left after normalisation (only punctuation, emoji, an ellipsis). */
+  | { ok: false; reason: 'empty' }
+  /** The words are not in the user's turns in this order (the usual case of an invented quote). */
+  | { ok: false; reason: 'not-found' }
+  /** Found, but fewer than two content words and not a whole turn ("Berlin", "yes I do"), or a piece between ellipses under two words. */
+  | { ok: false; reason: 'too-short' }
+  /** Found only right after a negation or tense word the quote leaves out; `word` is that word as the user wrote it ("not", "used", "jamais"). */
+  | { ok: false; reason: 'drops-negation'; word: string };
+
+/** The verdict on one quote: found (with the 0-based indices of the user turns it spans, ascending) or refused. */
+export type QuoteVerdict = { ok: true; turns: number[] } | QuoteRefusal;
+
+/** The user's turns, tokenised once for many quotes (`prepareTurns`). Opaque to callers. */
+export interface PreparedTurns {
+  readonly turns: ReadonlyArray<{ tokens: GroundToken[]; markers: boolean[] }>;
+}
+
+// Negation and tense words, compared on accent-folded tokens. "no" is English only: in
+// Portuguese it means "in the" (see `isPortuguese`).
+const MARKERS = new Set([
+  // English ("n't" and "cannot" are expanded to "not" by the tokeniser)
+  'not', 'never', 'nor', 'neither', 'none', 'nobody', 'nothing', 'nowhere', 'without', 'anymore',
+  'formerly', 'previously', 'former', 'ex', 'stopped', 'quit', 'hardly', 'barely',
+  // French ("n'" is expanded to "ne")
+  'ne', 'pas', 'jamais', 'rien', 'aucun', 'aucune', 'sans', 'ni', 'non', 'autrefois', 'auparavant',
+  'ancien', 'ancienne', 'anciennement',
+  // Portuguese
+  'nao', 'nunca', 'nem', 'nenhum', 'nenhuma', 'nada', 'sem', 'costumava', 'costumavam',
+  'costumavamos', 'deixei', 'deixou', 'parei', 'parou', 'antigamente',
+]);
+/** Negations that follow the verb: a quote cut just before one ("je mange | pas de viande") drops it too. */
+const TRAILING_MARKERS = new Set(['pas', 'jamais', 'point', 'not']);
+// How many words before a quote are checked for a dropped negation ("I don't really | eat meat").
+const MARKER_WINDOW = 3;
+// Function words of the three languages: they do not count towards the two content words a quote
+// needs (a negation does count: "not vegan" says something).
+const STOPWORDS = new Set([
+  'a', 'an', 'the', 'and', 'or', 'but', 'if', 'of', 'to', 'in', 'on', 'at', 'for', 'with', 'by',
+  'from', 'as', 'is', 'are', 'was', 'were', 'be', 'been', 'am', 'do', 'does', 'did', 'have', 'has',
+  'had', 'i', 'me', 'my', 'we', 'us', 'our', 'you', 'your', 'he', 'him', 'his', 'she', 'her', 'it',
+  'its', 'they', 'them', 'their', 'this', 'that', 'there', 'here', 'so', 'very', 'really', 'just',
+  'also', 'too', 'then', 'will', 'would', 'can', 'could', 'should', 'shall', 'may', 'might', "'s",
+  "'d", 'yes', 'okay', 'oh', 'well', 'um', 'hi', 'hey',
+  'je', 'moi', 'te', 'toi', 'il', 'elle', 'on', 'nous', 'vous', 'ils', 'elles', 'le', 'la', 'les',
+  'un', 'une', 'des', 'du', 'de', 'au', 'aux', 'et', 'ou', 'mais', 'donc', 'que', 'qui', 'ce',
+  'cette', 'ces', 'mon', 'ma', 'mes', 'ton', 'ta', 'tes', 'son', 'sa', 'ses', 'en', 'y', 'est',
+  'suis', 'es', 'sont', 'ai', 'se', 'dans', 'sur', 'pour', 'par', 'avec', 'tres', 'oui',
+  'eu', 'mim', 'meu', 'minha', 'voce', 'ele', 'ela', 'eles', 'elas', 'o', 'os', 'as', 'um', 'uma',
+  'do', 'da', 'dos', 'das', 'em', 'no', 'na', 'nos', 'nas', 'e', 'mas', 'com', 'ao', 'pelo',
+  'pela', 'sou', 'esta', 'estou', 'tenho', 'muito', 'sim',
+]);
+// Words only Portuguese uses among the three languages, and English ones, to tell whether "no" is
+// a negation ("no longer", "no meat") or a contraction of "em o" ("moro no Porto").
+const PT_WORDS = new Set(['nao', 'eu', 'voce', 'uma', 'com', 'meu', 'minha', 'estou', 'sou', 'tenho', 'muito', 'tambem', 'mas', 'para', 'moro', 'gosto', 'trabalho', 'isso', 'ele', 'ela', 'nos', 'nas', 'pelo', 'pela']);
+const EN_WORDS = new Set(['the', 'i', 'is', 'and', 'my', 'you', 'it', 'am', 'have', 'of', 'longer', 'more', 'one', 'way', 'idea']);
+
+/**
+ * Tokenises the user's turns once so many quotes can be aligned against them. `turns` are the
+ * texts of the user turns in session order (the caller redacts them first if it redacts quotes).
+ * Pure.
+ */
+export function prepareTurns(turns: readonly string[]): PreparedTurns {
+  return {
+    turns: turns.map((text) => {
+      const tokens = groundTokens(text);
+      const pt = isPortuguese(tokens);
+      return { tokens, markers: tokens.map((_, i) => isMarker(tokens, i, pt)) };
+    }),
+  };
+}
+
+/**
+ * Whether the user said `quote`: its tokens (split at each ellipsis `...`/`…` into pieces)
+ * aligned in order inside one user turn or across two consecutive ones, each piece contiguous.
+ * Refuses (see `QuoteRefusal`) an empty quote, words not found in that order, a quote with fewer
+ * than two content words that is not a whole turn, and a quote found only right after a negation
+ * or tense word it leaves out. Pure; the same inputs always give the same verdict.
+ */
+export function alignQuote(quote: string, prepared: PreparedTurns): QuoteVerdict {
+  const pieces = quote
+    .normalize('NFKC')
+    .split(/\.{3,}|…/u)
+    .map((p) => groundTokens(p))
+    .filter((p) => p.length > 0);
+  if (pieces.length === 0) return { ok: false, reason: 'empty' };
+  const all = pieces.flat();
+  const content = all.filter((t) => !STOPWORDS.has(t.fold) && /[\p{L}\p{N}]/u.test(t.fold)).length;
+  // An ellipsis may skip words, not build a sentence from single words picked across a turn.
+  if (pieces.length > 1 && pieces.some((p) => p.length < 2)) return { ok: false, reason: 'too-short' };
+  const ownMarker = all.some((t, i) => MARKERS.has(t.fold) || t.fold === 'no' || (t.fold === 'used' && all[i + 1]?.fold === 'to'));
+
+  let refusal: QuoteRefusal = { ok: false, reason: 'not-found' };
+  const { turns } = prepared;
+  for (let i = 0; i < turns.length; i++) {
+    for (const span of i + 1 < turns.length ? [1, 2] : [1]) {
+      const parts = turns.slice(i, i + span);
+      const tokens = parts.flatMap((p) => p.tokens.map((t, j) => (j === 0 ? { ...t, brk: true } : t)));
+      const markers = parts.flatMap((p) => p.markers);
+      for (const found of placements(pieces, tokens)) {
+        // A two-turn span whose match lies inside the first turn was already tried alone.
+        const last = found[found.length - 1][1];
+        if (span === 2 && last <= parts[0].tokens.length) continue;
+        if (content < 2 && !(span === 1 && pieces.length === 1 && found[0][0] === 0 && last === tokens.length)) {
+          if (refusal.reason === 'not-found') refusal = { ok: false, reason: 'too-short' };
+          continue;
+        }
+        const dropped = ownMarker ? undefined : droppedMarker(found, tokens, markers);
+        if (dropped !== undefined) {
+          refusal = { ok: false, reason: 'drops-negation', word: dropped };
+          continue;
+        }
+        const first = found[0][0] < parts[0].tokens.length ? i : i + 1;
+        return { ok: true, turns: span === 2 && first === i ? [i, i + 1] : [first] };
+      }
+    }
+  }
+  return refusal;
+}
+
+// Every way to place the pieces in order in `tokens`: [start, end) per piece.
+function* placements(pieces: GroundToken[][], tokens: GroundToken[], k = 0, from = 0): Generator<Array<[number, number]>> {
+  if (k === pieces.length) {
+    yield [];
+    return;
+  }
+  for (let s = from; s < tokens.length; s++) {
+    for (const e of pieceEnds(pieces[k], 0, tokens, s)) {
+      for (const rest of placements(pieces, tokens, k + 1, e)) yield [[s, e], ...rest];
+    }
+  }
+}
+
+// The ends of every contiguous match of q[qi..] starting at tokens[si], allowing joins.
+function pieceEnds(q: GroundToken[], qi: number, tokens: GroundToken[], si: number): number[] {
+  if (qi === q.length) return [si];
+  if (si >= tokens.length) return [];
+  const out: number[] = [];
+  if (same(q[qi], tokens[si])) out.push(...pieceEnds(q, qi + 1, tokens, si + 1));
+  for (let n = 2; n <= 3; n++) {
+    const tj = joined(tokens, si, n);
+    if (tj && same(q[qi], tj)) out.push(...pieceEnds(q, qi + 1, tokens, si + n));
+    const qj = joined(q, qi, n);
+    if (qj && same(qj, tokens[si])) out.push(...pieceEnds(q, qi + n, tokens, si + 1));
+  }
+  return [...new Set(out)].sort((a, b) => a - b);
+}
+
+// tokens[i..i+n) written as one word ("le"+"guin", "40"+"km", "vim"+"+"+"git"), or undefined
+// when that would cross a break, join two numbers ("1 5" is not "15") or an ambiguous token.
+function joined(tokens: GroundToken[], i: number, n: number): GroundToken | undefined {
+  if (i + n > tokens.length) return undefined;
+  const part = tokens.slice(i, i + n);
+  for (let j = 0; j < n; j++) {
+    if (AMBIGUOUS_TOKENS.has(part[j].fold) || (j > 0 && part[j].brk)) return undefined;
+    if (j > 0 && /^\d/u.test(part[j].fold) && /\d$/u.test(part[j - 1].fold)) return undefined;
+  }
+  return { raw: part.map((t) => t.raw).join(''), fold: part.map((t) => t.fold).join(''), brk: part[0].brk };
+}
+
+// Same word: equal once accents are folded, unless both sides carry different accents ("avó" is
+// not "avô"; "Zurich" is "Zürich"); or an ambiguous contraction spelled out ("I'd" / "I would").
+function same(q: GroundToken, t: GroundToken): boolean {
+  if (q.fold === t.fold) return q.raw === t.raw || q.raw === q.fold || t.raw === t.fold;
+  return AMBIGUOUS_TOKENS.get(t.fold)?.has(q.fold) === true || AMBIGUOUS_TOKENS.get(q.fold)?.has(t.fold) === true;
+}
+
+// The negation or tense word a placement cuts off, as the user wrote it, or undefined: one of
+// the MARKER_WINDOW words before each piece (not across a break or into the previous piece), or
+// a trailing negation right after the last piece.
+function droppedMarker(found: Array<[number, number]>, tokens: GroundToken[], markers: boolean[]): string | undefined {
+  let prevEnd = 0;
+  for (const [s, e] of found) {
+    for (let j = s - 1; j >= Math.max(prevEnd, s - MARKER_WINDOW) && !tokens[j + 1].brk; j--) {
+      if (markers[j]) return tokens[j].raw;
+    }
+    prevEnd = e;
+  }
+  const after = tokens[prevEnd];
+  if (after && !after.brk && TRAILING_MARKERS.has(after.fold)) return after.raw;
+  return undefined;
+}
+
+function isMarker(tokens: GroundToken[], i: number, portuguese: boolean): boolean {
+  const w = tokens[i].fold;
+  if (w === 'no') return !portuguese;
+  if (w === 'used') return tokens[i + 1]?.fold === 'to';
+  return MARKERS.has(w);
+}
+
+function isPortuguese(tokens: GroundToken[]): boolean {
+  let pt = 0;
+  let en = 0;
+  for (const t of tokens) {
+    if (PT_WORDS.has(t.fold)) pt++;
+    if (EN_WORDS.has(t.fold)) en++;
+  }
+  return pt > en;
+}

@@ -15,7 +15,11 @@ export type QuoteRefusal =
   | { ok: false; reason: 'empty' }
   /** The words are not in the user's turns in this order (the usual case of an invented quote). */
   | { ok: false; reason: 'not-found' }
-  /** Found, but fewer than two content words and not a whole turn ("Berlin", "yes I do"), or a piece between ellipses under two words. */
+  /**
+   * Found, but too short to state anything and not a whole turn: fewer than two content words,
+   * unless one comes with a pronoun or verb ("Berlin", "in Berlin", "yes I do" are refused; "I'm
+   * vegan" is kept); or a piece between ellipses under two words.
+   */
   | { ok: false; reason: 'too-short' }
   /** Found only right after a negation or tense word the quote leaves out; `word` is that word as the user wrote it ("not", "used", "jamais"). */
   | { ok: false; reason: 'drops-negation'; word: string };
@@ -45,22 +49,29 @@ const MARKERS = new Set([
 const TRAILING_MARKERS = new Set(['pas', 'jamais', 'point', 'not']);
 // How many words before a quote are checked for a dropped negation ("I don't really | eat meat").
 const MARKER_WINDOW = 3;
-// Function words of the three languages: they do not count towards the two content words a quote
-// needs (a negation does count: "not vegan" says something).
-const STOPWORDS = new Set([
+// Function words of the three languages (articles, prepositions, conjunctions): they carry no
+// statement, so "in Berlin" is a bare word. A negation is never one ("not vegan" says something).
+const FUNCTION_WORDS = new Set([
   'a', 'an', 'the', 'and', 'or', 'but', 'if', 'of', 'to', 'in', 'on', 'at', 'for', 'with', 'by',
-  'from', 'as', 'is', 'are', 'was', 'were', 'be', 'been', 'am', 'do', 'does', 'did', 'have', 'has',
-  'had', 'i', 'me', 'my', 'we', 'us', 'our', 'you', 'your', 'he', 'him', 'his', 'she', 'her', 'it',
-  'its', 'they', 'them', 'their', 'this', 'that', 'there', 'here', 'so', 'very', 'really', 'just',
-  'also', 'too', 'then', 'will', 'would', 'can', 'could', 'should', 'shall', 'may', 'might', "'s",
-  "'d", 'yes', 'okay', 'oh', 'well', 'um', 'hi', 'hey',
-  'je', 'moi', 'te', 'toi', 'il', 'elle', 'on', 'nous', 'vous', 'ils', 'elles', 'le', 'la', 'les',
-  'un', 'une', 'des', 'du', 'de', 'au', 'aux', 'et', 'ou', 'mais', 'donc', 'que', 'qui', 'ce',
-  'cette', 'ces', 'mon', 'ma', 'mes', 'ton', 'ta', 'tes', 'son', 'sa', 'ses', 'en', 'y', 'est',
-  'suis', 'es', 'sont', 'ai', 'se', 'dans', 'sur', 'pour', 'par', 'avec', 'tres', 'oui',
-  'eu', 'mim', 'meu', 'minha', 'voce', 'ele', 'ela', 'eles', 'elas', 'o', 'os', 'as', 'um', 'uma',
-  'do', 'da', 'dos', 'das', 'em', 'no', 'na', 'nos', 'nas', 'e', 'mas', 'com', 'ao', 'pelo',
-  'pela', 'sou', 'esta', 'estou', 'tenho', 'muito', 'sim',
+  'from', 'as', 'that', 'so', 'than', 'then', 'into', 'about',
+  'le', 'la', 'les', 'un', 'une', 'des', 'du', 'de', 'au', 'aux', 'et', 'ou', 'mais', 'donc', 'que',
+  'en', 'y', 'dans', 'sur', 'pour', 'par', 'avec', 'ce',
+  'o', 'os', 'as', 'um', 'uma', 'do', 'da', 'dos', 'das', 'em', 'no', 'na', 'nos', 'nas', 'e',
+  'com', 'ao', 'pelo', 'pela', 'para', 'por',
+]);
+// Pronouns, auxiliaries and fillers: with one content word they make a statement ("I'm vegan",
+// "sou vegetariana"); alone they say nothing ("I do", "yes it is").
+const WEAK_WORDS = new Set([
+  'is', 'are', 'was', 'were', 'be', 'been', 'am', 'do', 'does', 'did', 'have', 'has', 'had', 'i',
+  'me', 'my', 'we', 'us', 'our', 'you', 'your', 'he', 'him', 'his', 'she', 'her', 'it', 'its',
+  'they', 'them', 'their', 'this', 'there', 'here', 'very', 'really', 'just', 'also', 'too',
+  'will', 'would', 'can', 'could', 'should', 'shall', 'may', 'might', "'s", "'d", 'yes', 'okay',
+  'oh', 'well', 'um', 'hi', 'hey',
+  'je', 'me', 'moi', 'te', 'toi', 'il', 'elle', 'on', 'nous', 'vous', 'ils', 'elles', 'qui',
+  'cette', 'ces', 'mon', 'ma', 'mes', 'ton', 'ta', 'tes', 'son', 'sa', 'ses', 'est', 'suis', 'es',
+  'sont', 'ai', 'se', 'tres', 'oui',
+  'eu', 'mim', 'meu', 'minha', 'voce', 'ele', 'ela', 'eles', 'elas', 'mas', 'sou', 'esta',
+  'estou', 'tenho', 'muito', 'sim',
 ]);
 // Words only Portuguese uses among the three languages, and English ones, to tell whether "no" is
 // a negation ("no longer", "no meat") or a contraction of "em o" ("moro no Porto").
@@ -85,8 +96,8 @@ export function prepareTurns(turns: readonly string[]): PreparedTurns {
 /**
  * Whether the user said `quote`: its tokens (split at each ellipsis `...`/`…` into pieces)
  * aligned in order inside one user turn or across two consecutive ones, each piece contiguous.
- * Refuses (see `QuoteRefusal`) an empty quote, words not found in that order, a quote with fewer
- * than two content words that is not a whole turn, and a quote found only right after a negation
+ * Refuses (see `QuoteRefusal`) an empty quote, words not found in that order, a quote too short
+ * to state anything that is not a whole turn, and a quote found only right after a negation
  * or tense word it leaves out. Pure; the same inputs always give the same verdict.
  */
 export function alignQuote(quote: string, prepared: PreparedTurns): QuoteVerdict {
@@ -97,7 +108,10 @@ export function alignQuote(quote: string, prepared: PreparedTurns): QuoteVerdict
     .filter((p) => p.length > 0);
   if (pieces.length === 0) return { ok: false, reason: 'empty' };
   const all = pieces.flat();
-  const content = all.filter((t) => !STOPWORDS.has(t.fold) && /[\p{L}\p{N}]/u.test(t.fold)).length;
+  // Enough words to state something: two content words, or one with a pronoun or verb ("I'm vegan").
+  const words = all.filter((t) => !FUNCTION_WORDS.has(t.fold) && /[\p{L}\p{N}]/u.test(t.fold));
+  const content = words.filter((t) => !WEAK_WORDS.has(t.fold)).length;
+  const statement = content >= 2 || (content === 1 && words.length >= 2);
   // An ellipsis may skip words, not build a sentence from single words picked across a turn.
   if (pieces.length > 1 && pieces.some((p) => p.length < 2)) return { ok: false, reason: 'too-short' };
   const ownMarker = all.some((t, i) => MARKERS.has(t.fold) || t.fold === 'no' || (t.fold === 'used' && all[i + 1]?.fold === 'to'));
@@ -113,7 +127,7 @@ export function alignQuote(quote: string, prepared: PreparedTurns): QuoteVerdict
         // A two-turn span whose match lies inside the first turn was already tried alone.
         const last = found[found.length - 1][1];
         if (span === 2 && last <= parts[0].tokens.length) continue;
-        if (content < 2 && !(span === 1 && pieces.length === 1 && found[0][0] === 0 && last === tokens.length)) {
+        if (!statement && !(span === 1 && pieces.length === 1 && found[0][0] === 0 && last === tokens.length)) {
           if (refusal.reason === 'not-found') refusal = { ok: false, reason: 'too-short' };
           continue;
         }
@@ -159,13 +173,14 @@ function pieceEnds(q: GroundToken[], qi: number, tokens: GroundToken[], si: numb
 }
 
 // tokens[i..i+n) written as one word ("le"+"guin", "40"+"km", "vim"+"+"+"git"), or undefined
-// when that would cross a break, join two numbers ("1 5" is not "15") or an ambiguous token.
+// when that would cross a break, join numbers other than digit groups, or an ambiguous token.
 function joined(tokens: GroundToken[], i: number, n: number): GroundToken | undefined {
   if (i + n > tokens.length) return undefined;
   const part = tokens.slice(i, i + n);
   for (let j = 0; j < n; j++) {
     if (AMBIGUOUS_TOKENS.has(part[j].fold) || (j > 0 && part[j].brk)) return undefined;
-    if (j > 0 && /^\d/u.test(part[j].fold) && /\d$/u.test(part[j - 1].fold)) return undefined;
+    // Two numbers join only as digit groups ("2 500" is "2500"); "1 5" is not "15".
+    if (j > 0 && /^\d/u.test(part[j].fold) && /\d$/u.test(part[j - 1].fold) && !/^\d{3}$/u.test(part[j].fold)) return undefined;
   }
   return { raw: part.map((t) => t.raw).join(''), fold: part.map((t) => t.fold).join(''), brk: part[0].brk };
 }

@@ -63,7 +63,8 @@ const WORD_TABLE: Record<string, string> = {
   // Portuguese
   vc: 'você', voce: 'você', vcs: 'vocês', tb: 'também', tbm: 'também', tambem: 'também',
   q: 'que', obg: 'obrigado', hj: 'hoje', msm: 'mesmo', mt: 'muito', mto: 'muito', cmg: 'comigo',
-  nao: 'não', ñ: 'não', pra: 'para', pro: 'para o', td: 'tudo', tds: 'todos', blz: 'beleza',
+  nao: 'não', ñ: 'não', pra: 'para', pro: 'para o', num: 'em um', numa: 'em uma', nuns: 'em uns',
+  numas: 'em umas', dum: 'de um', duma: 'de uma', td: 'tudo', tds: 'todos', blz: 'beleza',
 };
 
 // Split once into token lists (entries are written in their expanded, elision-free form).

@@ -219,3 +219,15 @@ describe('groundQuote properties', () => {
     );
   });
 });
+
+describe('the bench probe set', () => {
+  it('keeps at least 95% of faithful quotes and none of the invented, assistant, near-miss, negation-dropping or bare ones', async () => {
+    const { FAITHFUL_KINDS, PROBES, SESSIONS } = await import('../bench/entries/grounding-probes.js');
+    const faithful = new Set<string>(FAITHFUL_KINDS);
+    const wronglyKept = PROBES.filter((p) => !faithful.has(p.kind) && groundQuote(p.quote, SESSIONS[p.session].user).ok);
+    expect(wronglyKept).toEqual([]);
+    const good = PROBES.filter((p) => faithful.has(p.kind));
+    const kept = good.filter((p) => groundQuote(p.quote, SESSIONS[p.session].user).ok);
+    expect(kept.length / good.length).toBeGreaterThanOrEqual(0.95);
+  });
+});

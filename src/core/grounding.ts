@@ -222,7 +222,7 @@ export function groundQuote(quote: string, userTurns: readonly string[]): QuoteV
 }
 
 // The longest item text `formatDroppedItem` shows before cutting it with "…".
-const SHOWN_TEXT_MAX = 100;
+const SHOWN_TEXT_MAX = 80;
 
 /**
  * Why an item was not kept, in words a user reads: "quote not found in your words",
@@ -246,7 +246,7 @@ export function describeDropReason(reason: DropReason, word?: string): string {
 /**
  * One line for the exit report, `--review` or `show --dropped`:
  * `not kept: 'Lives in Zürich' — quote not found in your words`. A retraction (no text of its
- * own) shows its quote: `not kept: forget fact 3 ('I no longer…') — …`. Texts over 100 chars are
+ * own) shows its quote: `not kept: forget fact 3 ('I no longer…') — …`. Texts over 80 chars are
  * cut with "…". Pure; no trailing newline.
  */
 export function formatDroppedItem(item: DroppedItem): string {

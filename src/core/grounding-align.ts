@@ -29,7 +29,19 @@ export type QuoteVerdict = { ok: true; turns: number[] } | QuoteRefusal;
 
 /** The user's turns, tokenised once for many quotes (`prepareTurns`). Opaque to callers. */
 export interface PreparedTurns {
-  readonly turns: ReadonlyArray<{ tokens: GroundToken[]; markers: boolean[] }>;
+  /** Per user turn: its tokens alone, then (but for the last) joined with the next turn's. */
+  readonly spans: ReadonlyArray<ReadonlyArray<Span>>;
+}
+
+// A stretch of tokens a quote is searched in: one turn, or two consecutive turns.
+interface Span {
+  tokens: GroundToken[];
+  markers: boolean[];
+  /** Index of the first turn, and how many tokens it has (a quote must start inside it). */
+  turn: number;
+  firstLength: number;
+  /** 1 or 2 turns. */
+  size: number;
 }
 
 // Negation and tense words, compared on accent-folded tokens. "no" is English only: in
@@ -47,6 +59,9 @@ const MARKERS = new Set([
 ]);
 /** Negations that follow the verb: a quote cut just before one ("je mange | pas de viande") drops it too. */
 const TRAILING_MARKERS = new Set(['pas', 'jamais', 'point', 'not']);
+// Placements of a quote's pieces tried before giving up (then: not found). A real quote has one
+// or two; only a hostile one with many ellipses over a repetitive turn comes near.
+const PLACEMENT_BUDGET = 20_000;
 // How many words before a quote are checked for a dropped negation ("I don't really | eat meat").
 const MARKER_WINDOW = 3;
 // Function words of the three languages (articles, prepositions, conjunctions): they carry no
@@ -84,11 +99,17 @@ const EN_WORDS = new Set(['the', 'i', 'is', 'and', 'my', 'you', 'it', 'am', 'hav
  * Pure.
  */
 export function prepareTurns(turns: readonly string[]): PreparedTurns {
+  const one = turns.map((text, turn): Span => {
+    const tokens = groundTokens(text);
+    const pt = isPortuguese(tokens);
+    return { tokens, markers: tokens.map((_, i) => isMarker(tokens, i, pt)), turn, firstLength: tokens.length, size: 1 };
+  });
   return {
-    turns: turns.map((text) => {
-      const tokens = groundTokens(text);
-      const pt = isPortuguese(tokens);
-      return { tokens, markers: tokens.map((_, i) => isMarker(tokens, i, pt)) };
+    spans: one.map((span, i) => {
+      const next = one[i + 1];
+      if (!next || span.tokens.length === 0) return [span];
+      const joinedTokens = [...span.tokens, ...next.tokens.map((t, j) => (j === 0 ? { ...t, brk: true } : t))];
+      return [span, { tokens: joinedTokens, markers: [...span.markers, ...next.markers], turn: i, firstLength: span.tokens.length, size: 2 }];
     }),
   };
 }
@@ -117,59 +138,82 @@ export function alignQuote(quote: string, prepared: PreparedTurns): QuoteVerdict
   const ownMarker = all.some((t, i) => MARKERS.has(t.fold) || t.fold === 'no' || (t.fold === 'used' && all[i + 1]?.fold === 'to'));
 
   let refusal: QuoteRefusal = { ok: false, reason: 'not-found' };
-  const { turns } = prepared;
-  for (let i = 0; i < turns.length; i++) {
-    for (const span of i + 1 < turns.length ? [1, 2] : [1]) {
-      const parts = turns.slice(i, i + span);
-      const tokens = parts.flatMap((p) => p.tokens.map((t, j) => (j === 0 ? { ...t, brk: true } : t)));
-      const markers = parts.flatMap((p) => p.markers);
-      for (const found of placements(pieces, tokens)) {
-        // A two-turn span whose match lies inside the first turn was already tried alone.
-        const last = found[found.length - 1][1];
-        if (span === 2 && last <= parts[0].tokens.length) continue;
-        if (!statement && !(span === 1 && pieces.length === 1 && found[0][0] === 0 && last === tokens.length)) {
-          if (refusal.reason === 'not-found') refusal = { ok: false, reason: 'too-short' };
-          continue;
-        }
-        const dropped = ownMarker ? undefined : droppedMarker(found, tokens, markers);
-        if (dropped !== undefined) {
-          refusal = { ok: false, reason: 'drops-negation', word: dropped };
-          continue;
-        }
-        const first = found[0][0] < parts[0].tokens.length ? i : i + 1;
-        return { ok: true, turns: span === 2 && first === i ? [i, i + 1] : [first] };
+  const budget = { left: PLACEMENT_BUDGET };
+  for (const span of prepared.spans.flat()) {
+    const { tokens, markers, firstLength } = span;
+    // A quote in a two-turn span starts in the first turn and ends in the second; any other
+    // placement is found in a one-turn span.
+    for (const found of placements(pieces, tokens, budget, firstLength)) {
+      const last = found[found.length - 1][1];
+      if (span.size === 2 && last <= firstLength) continue;
+      if (!statement && !(span.size === 1 && pieces.length === 1 && found[0][0] === 0 && last === tokens.length)) {
+        if (refusal.reason === 'not-found') refusal = { ok: false, reason: 'too-short' };
+        continue;
       }
+      const dropped = ownMarker ? undefined : droppedMarker(found, tokens, markers);
+      if (dropped !== undefined) {
+        refusal = { ok: false, reason: 'drops-negation', word: dropped };
+        continue;
+      }
+      return { ok: true, turns: span.size === 2 ? [span.turn, span.turn + 1] : [span.turn] };
     }
   }
   return refusal;
 }
 
-// Every way to place the pieces in order in `tokens`: [start, end) per piece.
-function* placements(pieces: GroundToken[][], tokens: GroundToken[], k = 0, from = 0): Generator<Array<[number, number]>> {
+// Every way to place the pieces in order in `tokens`: [start, end) per piece. `budget.left`
+// bounds the placements tried, so a hostile quote of many ellipses cannot take exponential time.
+function* placements(pieces: GroundToken[][], tokens: GroundToken[], budget: { left: number }, firstBefore: number, k = 0, from = 0): Generator<Array<[number, number]>> {
   if (k === pieces.length) {
     yield [];
     return;
   }
-  for (let s = from; s < tokens.length; s++) {
-    for (const e of pieceEnds(pieces[k], 0, tokens, s)) {
-      for (const rest of placements(pieces, tokens, k + 1, e)) yield [[s, e], ...rest];
+  const head = pieces[k][0];
+  const until = k === 0 ? firstBefore : tokens.length;
+  for (let s = from; s < until; s++) {
+    if (!mayStart(head, tokens[s])) continue;
+    for (const e of pieceEnds(pieces[k], tokens, s)) {
+      if (--budget.left < 0) return;
+      for (const rest of placements(pieces, tokens, budget, firstBefore, k + 1, e)) yield [[s, e], ...rest];
     }
   }
 }
 
-// The ends of every contiguous match of q[qi..] starting at tokens[si], allowing joins.
-function pieceEnds(q: GroundToken[], qi: number, tokens: GroundToken[], si: number): number[] {
-  if (qi === q.length) return [si];
-  if (si >= tokens.length) return [];
-  const out: number[] = [];
-  if (same(q[qi], tokens[si])) out.push(...pieceEnds(q, qi + 1, tokens, si + 1));
-  for (let n = 2; n <= 3; n++) {
-    const tj = joined(tokens, si, n);
-    if (tj && same(q[qi], tj)) out.push(...pieceEnds(q, qi + 1, tokens, si + n));
-    const qj = joined(q, qi, n);
-    if (qj && same(qj, tokens[si])) out.push(...pieceEnds(q, qi + n, tokens, si + 1));
+// Whether a piece starting with `q` could start at `t`: one is a prefix of the other (equal, or
+// the start of a join), or a contraction.
+function mayStart(q: GroundToken, t: GroundToken): boolean {
+  return q.fold.startsWith(t.fold) || t.fold.startsWith(q.fold) || AMBIGUOUS_TOKENS.has(q.fold) || AMBIGUOUS_TOKENS.has(t.fold);
+}
+
+// The ends of every contiguous match of the piece `q` starting at tokens[start], allowing joins.
+// Iterative with a visited set: time is bounded by |q| × |tokens| however the joins branch.
+function pieceEnds(q: GroundToken[], tokens: GroundToken[], start: number): number[] {
+  const out = new Set<number>();
+  const seen = new Set<number>();
+  const todo: Array<[number, number]> = [[0, start]];
+  while (todo.length > 0) {
+    const [qi, si] = todo.pop()!;
+    if (qi === q.length) {
+      out.add(si);
+      continue;
+    }
+    const key = qi * (tokens.length + 1) + si;
+    if (si >= tokens.length || seen.has(key)) continue;
+    seen.add(key);
+    const a = q[qi].fold;
+    const b = tokens[si].fold;
+    if (same(q[qi], tokens[si])) todo.push([qi + 1, si + 1]);
+    // A join is only worth building when one word starts with the other.
+    const turnJoin = a.length > b.length && a.startsWith(b);
+    const quoteJoin = b.length > a.length && b.startsWith(a);
+    for (let n = 2; n <= 3 && (turnJoin || quoteJoin); n++) {
+      const tj = turnJoin ? joined(tokens, si, n) : undefined;
+      if (tj && same(q[qi], tj)) todo.push([qi + 1, si + n]);
+      const qj = quoteJoin ? joined(q, qi, n) : undefined;
+      if (qj && same(qj, tokens[si])) todo.push([qi + n, si + 1]);
+    }
   }
-  return [...new Set(out)].sort((a, b) => a - b);
+  return [...out].sort((a, b) => a - b);
 }
 
 // tokens[i..i+n) written as one word ("le"+"guin", "40"+"km", "vim"+"+"+"git"), or undefined

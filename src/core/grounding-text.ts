@@ -102,7 +102,7 @@ const ELISIONS: Record<string, string> = {
  */
 export const AMBIGUOUS_TOKENS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ["'d", new Set(['would', 'had', 'did'])],
-  ["'s", new Set(['is', 'has', 'was'])],
+  ["'s", new Set(['is', 'has'])],
 ]);
 
 // Emoji, their joiners, variation selectors, skin tones and flags carry nothing a quote needs.

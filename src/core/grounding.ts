@@ -1,6 +1,7 @@
 /**
- * From the extraction model's answer to merge ops: map fact handles to ids, drop items the user
- * never said, clamp hostile sizes, redact secrets and pin relative dates to the calendar.
+ * From the extraction model's answer to merge ops: map fact handles to ids, drop (and list, with
+ * the reason) items the user never said, clamp hostile sizes, redact secrets and pin relative
+ * dates to the calendar. The quote test itself is `alignQuote` (grounding-align.ts).
  * Pure: the session date is a parameter, no I/O.
  */
 import type { Extraction, Fact, FactKind, MergeOps } from './schema.js';
@@ -39,7 +40,11 @@ export const EXTRACTION_TEXT_CAPS = {
 
 /** What grounding removed or changed, for the session log and the exit line. All are counts of items or fields. */
 export interface GroundingReport {
-  /** Items whose quote is not in the user's turns (the model made it up or quoted itself). */
+  /**
+   * Items whose quote `alignQuote` refused: not in the user's turns (the model made it up or
+   * quoted itself), too short to state anything, or cut right after a negation it leaves out.
+   * Each is also listed in `groundExtraction`'s `dropped`.
+   */
   droppedUngrounded: number;
   /** update/supersede/retract items whose handle is not in the handle table. */
   droppedUnknownIds: number;
@@ -99,9 +104,11 @@ export function buildHandles(facts: readonly Fact[]): Map<number, string> {
 /**
  * Turns an extraction into merge ops. For each item, in order:
  * count caps (`EXTRACTION_COUNT_CAPS`), empty text dropped, handle mapped to an id (unknown:
- * dropped), quote grounded (after redaction of both sides, `alignQuote` must find the quote in the
- * user's turns, else dropped and listed in `dropped`), texts redacted, relative dates resolved against
- * `sessionDate` (fact and decision texts only), then texts cut to `EXTRACTION_TEXT_CAPS`.
+ * dropped and listed in `dropped`), quote grounded (after redaction of both sides, `alignQuote`
+ * must find the quote in the user's turns, else dropped, counted and listed in `dropped` with the
+ * reason), texts redacted, relative dates resolved against `sessionDate` (fact and decision texts
+ * only), then texts cut to `EXTRACTION_TEXT_CAPS`. A kept item stores the quote as the model gave
+ * it (redacted, one line, cut to its cap).
  * Redaction happens before cutting so a cut can never leave half a card number unrecognised.
  * An empty summary becomes `undefined` (keep the old one): silence is not "forget everything".
  *

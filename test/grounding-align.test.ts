@@ -46,6 +46,7 @@ const rows: Array<[Lang, string, string, Expected]> = [
   ['en', 'spacing inside a number', 'We spend around $1200 a month on food', 'kept'],
   ['en', 'spacing: unit split', 'I run 40 km a week, mostly before work at 6 am', 'kept'],
   ['en', 'spacing: symbols joined', 'I use vim+git at work', 'kept'],
+  ['en', 'spacing: dotted abbreviation', 'mostly before work at 6 a.m.', 'kept'],
   ['en', 'spacing: name joined', "I'm reading LeGuin again", 'kept'],
   ['en', 'contraction expanded', 'I am allergic to shellfish', 'kept'],
   ['en', 'contraction expanded (negation)', 'I do not eat meat since last year', 'kept'],
@@ -229,5 +230,36 @@ describe('the bench probe set', () => {
     const good = PROBES.filter((p) => faithful.has(p.kind));
     const kept = good.filter((p) => groundQuote(p.quote, SESSIONS[p.session].user).ok);
     expect(kept.length / good.length).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe('groundTokens: both sides normalised the same way', () => {
+  const folds = (s: string) => groundTokens(s).map((t) => t.fold).join(' ');
+  it.each([
+    ["I'm", 'I am'],
+    ["don't", 'do not'],
+    ["won't", 'will not'],
+    ['cannot', 'can not'],
+    ['$1,200', '$1200'],
+    ['2\u00a0500 €', '2\u202f500€'],
+    ['3,5 km', '3.5km'],
+    ['thx', 'thanks'],
+    ['recieve', 'receive'],
+    ["j'aime", 'je aime'],
+    ["n’habite", 'ne habite'],
+    ['vc', 'você'],
+    ['Zürich', 'Zurich'],
+    ['“vim” — git', '"vim" - git'],
+    ['**bold** `code` 😅👍🏽', 'bold code'],
+    ['User: hello there', 'hello there'],
+  ])('%j ~ %j', (a, b) => {
+    expect(folds(a)).toBe(folds(b));
+  });
+
+  it('keeps words, numbers and symbols that change meaning apart', () => {
+    expect(folds('C++')).not.toBe(folds('C'));
+    expect(folds('50%')).not.toBe(folds('50'));
+    expect(folds('1.5')).not.toBe(folds('15'));
+    expect(folds('Paris')).not.toBe(folds('Parma'));
   });
 });

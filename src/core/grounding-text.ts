@@ -115,6 +115,8 @@ const DECIMAL_COMMA = /(?<=\d),(?=\d)/gu;
 const SPEAKER_LABEL = /^\s*(?:user|me|human|utilisateur|utilisatrice|moi|usuário|usuario|eu)\s*:\s*/iu;
 // Markdown a model or the user may add around words: emphasis, code, headings, block quotes, links.
 const MARKUP = [/^\s{0,3}#{1,6}\s+/gmu, /^\s*>+\s?/gmu, /\[([^\]\n]*)\]\([^)\s]*\)/gu];
+// "a.m.", "e.g.", "U.S.": one word ("am", "eg", "us"), so "6 a.m." is "6am" and no break is read.
+const DOTTED_ABBREVIATION = /(?<![\p{L}\p{N}])(?:\p{L}\.){2,}/gu;
 const SINGLE_QUOTES = /[‘’‚‛′´`ʼ]/gu;
 const DOUBLE_QUOTES = /[“”„‟″«»]/gu;
 const DASHES = /[‐‑‒–—―−]/gu;
@@ -125,13 +127,13 @@ const PIECE = /([\p{L}\p{M}]+(?:'[\p{L}\p{M}]+)*)|(\d+(?:[.:]\d+)*)|([$€£¥%#
 /**
  * Normalises the surface of a text before tokenising: NFKC, digit-group separators removed,
  * curly quotes and dashes made straight, emoji and markup removed, a leading speaker label
- * stripped, lowercased. Pure and idempotent.
+ * stripped, dotted abbreviations closed up ("a.m." → "am"), lowercased. Pure and idempotent.
  */
 export function normalizeSurface(text: string): string {
   let s = text.replace(DIGIT_GROUP, '').normalize('NFKC').replace(DIGIT_GROUP, '').replace(DECIMAL_COMMA, '.');
   s = s.replace(SINGLE_QUOTES, "'").replace(DOUBLE_QUOTES, '"').replace(DASHES, '-').replace(EMOJI, '');
   s = s.replace(MARKUP[0], '').replace(MARKUP[1], '').replace(MARKUP[2], '$1');
-  return s.replace(SPEAKER_LABEL, '').toLowerCase();
+  return s.replace(SPEAKER_LABEL, '').replace(DOTTED_ABBREVIATION, (m) => m.replace(/\./gu, '')).toLowerCase();
 }
 
 /** `s` with accents and ligatures folded: "Zürich" → "Zurich", "œuvre" → "oeuvre", "straße" → "strasse". */

@@ -27,11 +27,11 @@ describe('groundExtraction: dropped items', () => {
     );
     expect(ops.add.map((a) => a.text)).toEqual(['Allergic to shellfish']);
     expect(dropped).toEqual<DroppedItem[]>([
-      { op: 'add', text: 'Lives in Geneva', kind: 'fact', quote: 'I live in Geneva', reason: 'not-found' },
-      { op: 'add', text: 'Eats meat', kind: 'preference', quote: 'eat meat', reason: 'drops-negation', word: 'not' },
-      { op: 'supersede', text: 'Lives in Zürich', kind: 'fact', fact: 4, quote: 'I live in Zürich now', reason: 'unknown-fact' },
+      { op: 'add', text: 'Lives in Geneva', kind: 'fact', confidence: 'high', quote: 'I live in Geneva', reason: 'not-found' },
+      { op: 'add', text: 'Eats meat', kind: 'preference', confidence: 'high', quote: 'eat meat', reason: 'drops-negation', word: 'not' },
+      { op: 'supersede', text: 'Lives in Zürich', kind: 'fact', confidence: 'high', fact: 4, quote: 'I live in Zürich now', reason: 'unknown-fact' },
       { op: 'retract', text: '', fact: 1, quote: 'forget where I live', reason: 'not-found' },
-      { op: 'decision', text: 'city: Zürich', quote: 'Zürich', reason: 'too-short' },
+      { op: 'decision', text: 'city: Zürich', topic: 'city', decision: 'Zürich', quote: 'Zürich', reason: 'too-short' },
     ]);
     expect(report.droppedUngrounded).toBe(4);
     expect(report.droppedUnknownIds).toBe(1);

@@ -4,7 +4,7 @@
  * dates to the calendar. The quote test itself is `alignQuote` (grounding-align.ts).
  * Pure: the session date is a parameter, no I/O.
  */
-import type { Extraction, Fact, FactKind, MergeOps } from './schema.js';
+import type { Confidence, Extraction, Fact, FactKind, MergeOps } from './schema.js';
 import { redactSecrets } from './redact.js';
 import { type QuoteVerdict, alignQuote, prepareTurns } from './grounding-align.js';
 
@@ -68,8 +68,12 @@ export interface DroppedItem {
   op: 'add' | 'update' | 'supersede' | 'retract' | 'decision';
   /** The fact text (add/update/supersede), "topic: decision" (decision), or '' (retract: it names a fact by handle only). */
   text: string;
-  /** The fact kind, for add and supersede. */
+  /** The fact kind and the model's confidence, for add and supersede (so `--review` can keep it anyway). */
   kind?: FactKind;
+  confidence?: Confidence;
+  /** The topic and decision of a decision, as proposed (redacted, one line). */
+  topic?: string;
+  decision?: string;
   /** The handle of the fact it named (update/supersede/retract), as the model gave it. */
   fact?: number;
   /** The quote the model gave. */
@@ -129,7 +133,11 @@ export function groundExtraction(
   // The item as listed in `dropped`: redacted, one line, not counted in `report.redacted`.
   const drop = (item: Omit<DroppedItem, 'reason' | 'word'>, reason: DropReason, word?: string): void => {
     const shown = (t: string): string => redactSecrets(oneLine(t)).text;
-    dropped.push({ ...item, text: shown(item.text), quote: shown(item.quote), reason, ...(word === undefined ? {} : { word }) });
+    const listed: DroppedItem = { ...item, text: shown(item.text), quote: shown(item.quote), reason };
+    if (item.topic !== undefined) listed.topic = shown(item.topic);
+    if (item.decision !== undefined) listed.decision = shown(item.decision);
+    if (word !== undefined) listed.word = word;
+    dropped.push(listed);
   };
   const idOf = (handle: number, item: Omit<DroppedItem, 'reason' | 'word'>): string | undefined => {
     const id = ctx.handles.get(handle);
@@ -170,7 +178,7 @@ export function groundExtraction(
   const ops: MergeOps = { add: [], update: [], supersede: [], retract: [], decisions: [] };
   for (const item of capped(extraction.add, EXTRACTION_COUNT_CAPS.add)) {
     if (!nonEmpty(item.text)) continue;
-    const quote = ground({ op: 'add', text: item.text, kind: item.kind, quote: item.quote });
+    const quote = ground({ op: 'add', text: item.text, kind: item.kind, confidence: item.confidence, quote: item.quote });
     if (quote === undefined) continue;
     const text = clean(item.text, EXTRACTION_TEXT_CAPS.factText, true);
     ops.add.push({ text, kind: item.kind, confidence: item.confidence, quote });
@@ -186,7 +194,7 @@ export function groundExtraction(
   }
   for (const item of capped(extraction.supersede, EXTRACTION_COUNT_CAPS.supersede)) {
     if (!nonEmpty(item.text)) continue;
-    const shown = { op: 'supersede' as const, text: item.text, kind: item.kind, fact: item.fact, quote: item.quote };
+    const shown = { op: 'supersede' as const, text: item.text, kind: item.kind, confidence: item.confidence, fact: item.fact, quote: item.quote };
     const id = idOf(item.fact, shown);
     if (id === undefined) continue;
     const quote = ground(shown);
@@ -204,7 +212,7 @@ export function groundExtraction(
   }
   for (const item of capped(extraction.decisions, EXTRACTION_COUNT_CAPS.decisions)) {
     if (!nonEmpty(item.topic, item.decision)) continue;
-    const quote = ground({ op: 'decision', text: `${item.topic}: ${item.decision}`, quote: item.quote });
+    const quote = ground({ op: 'decision', text: `${item.topic}: ${item.decision}`, topic: item.topic, decision: item.decision, quote: item.quote });
     if (quote === undefined) continue;
     const topic = clean(item.topic, EXTRACTION_TEXT_CAPS.topic, false);
     const decision = clean(item.decision, EXTRACTION_TEXT_CAPS.decision, true);

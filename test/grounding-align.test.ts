@@ -28,6 +28,7 @@ const FR = [
 const ASSISTANT_FR = 'Vous pourriez essayer le thé matcha, très populaire à Paris.';
 const PT = [
   'Olá! Eu moro no Porto e trabalho num hospital como enfermeira.',
+  'A minha irmã não mora no Porto.',
   'Não como carne há três anos, sou vegetariana.',
   'Eu costumava morar em Lisboa, mas o Porto é mais calmo.',
   'Minha avó mora em Braga, visito ela todo mês.',
@@ -107,6 +108,7 @@ const rows: Array<[Lang, string, string, Expected]> = [
   ['pt', 'fragment cut after "nunca"', 'bebo café depois das 18h', 'drops-negation'],
   ['pt', 'fragment cut after "costumava"', 'morar em Lisboa, mas o Porto é mais calmo', 'drops-negation'],
   ['pt', 'a bare word', 'vegetariana', 'too-short'],
+  ['pt', 'fragment cut after "não" that contains "no" (in the)', 'mora no Porto', 'drops-negation'],
 ];
 
 describe('groundQuote: faithful quotes are kept, invented ones refused', () => {

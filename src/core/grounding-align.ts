@@ -135,7 +135,6 @@ export function alignQuote(quote: string, prepared: PreparedTurns): QuoteVerdict
   const statement = content >= 2 || (content === 1 && words.length >= 2);
   // An ellipsis may skip words, not build a sentence from single words picked across a turn.
   if (pieces.length > 1 && pieces.some((p) => p.length < 2)) return { ok: false, reason: 'too-short' };
-  const ownMarker = all.some((t, i) => MARKERS.has(t.fold) || t.fold === 'no' || (t.fold === 'used' && all[i + 1]?.fold === 'to'));
 
   let refusal: QuoteRefusal = { ok: false, reason: 'not-found' };
   const budget = { left: PLACEMENT_BUDGET };
@@ -150,7 +149,10 @@ export function alignQuote(quote: string, prepared: PreparedTurns): QuoteVerdict
         if (refusal.reason === 'not-found') refusal = { ok: false, reason: 'too-short' };
         continue;
       }
-      const dropped = ownMarker ? undefined : droppedMarker(found, tokens, markers);
+      // A quote that carries a negation or tense word of its own (read in the turn's language:
+      // Portuguese "no" is not one) says what the user meant; only a bare cut is suspect.
+      const carries = found.some(([from, to]) => markers.slice(from, to).some(Boolean));
+      const dropped = carries ? undefined : droppedMarker(found, tokens, markers);
       if (dropped !== undefined) {
         refusal = { ok: false, reason: 'drops-negation', word: dropped };
         continue;

@@ -101,7 +101,7 @@ const ELISIONS: Record<string, string> = {
  * "is" or "has". A quote may spell either; any other token matches only itself.
  */
 export const AMBIGUOUS_TOKENS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
-  ["'d", new Set(['would', 'had', 'did'])],
+  ["'d", new Set(['would', 'had'])],
   ["'s", new Set(['is', 'has'])],
 ]);
 

@@ -4,11 +4,14 @@
  * dates to the calendar. The quote test itself is `alignQuote` (grounding-align.ts).
  * Pure: the session date is a parameter, no I/O.
  */
-import type { Confidence, Extraction, Fact, FactKind, MergeOps } from './schema.js';
+import type { Extraction, Fact, MergeOps } from './schema.js';
 import { redactSecrets } from './redact.js';
 import { type QuoteVerdict, alignQuote, prepareTurns } from './grounding-align.js';
 
+import type { DropReason, DroppedItem } from './grounding-report.js';
+
 export type { QuoteVerdict, QuoteRefusal } from './grounding-align.js';
+export { type DropReason, type DroppedItem, describeDropReason, formatDroppedItem } from './grounding-report.js';
 
 /**
  * How many items of each op one session's extraction may contribute; the rest is dropped and
@@ -52,35 +55,6 @@ export interface GroundingReport {
   clamped: number;
   /** Secrets replaced by `[redacted:<kind>]` in the kept items (texts and quotes). */
   redacted: number;
-}
-
-/** Why an item was not kept: its quote's refusal (see `QuoteRefusal`), or a handle that names no fact. */
-export type DropReason = 'not-found' | 'empty' | 'too-short' | 'drops-negation' | 'unknown-fact';
-
-/**
- * One proposed item grounding did not keep, for the exit report, `--review` ("keep it anyway")
- * and the session archive. Texts and quote are redacted and on one line (never cut), so the item
- * can be shown and stored as is. Items dropped by the count caps or for an empty text are not
- * listed (they are counted in `GroundingReport.clamped`).
- */
-export interface DroppedItem {
-  /** Which op proposed it. */
-  op: 'add' | 'update' | 'supersede' | 'retract' | 'decision';
-  /** The fact text (add/update/supersede), "topic: decision" (decision), or '' (retract: it names a fact by handle only). */
-  text: string;
-  /** The fact kind and the model's confidence, for add and supersede (so `--review` can keep it anyway). */
-  kind?: FactKind;
-  confidence?: Confidence;
-  /** The topic and decision of a decision, as proposed (redacted, one line). */
-  topic?: string;
-  decision?: string;
-  /** The handle of the fact it named (update/supersede/retract), as the model gave it. */
-  fact?: number;
-  /** The quote the model gave. */
-  quote: string;
-  reason: DropReason;
-  /** For 'drops-negation': the word left out ("not", "used", "jamais"), as the user wrote it. */
-  word?: string;
 }
 
 /** Inputs of `groundExtraction` besides the extraction itself. */
@@ -234,40 +208,6 @@ export function groundExtraction(
  */
 export function groundQuote(quote: string, userTurns: readonly string[]): QuoteVerdict {
   return alignQuote(redactSecrets(quote).text, prepareTurns(userTurns.map((t) => redactSecrets(t).text)));
-}
-
-// The longest item text `formatDroppedItem` shows before cutting it with "…".
-const SHOWN_TEXT_MAX = 80;
-
-/**
- * Why an item was not kept, in words a user reads: "quote not found in your words",
- * "quote leaves out 'not'"… Pure.
- */
-export function describeDropReason(reason: DropReason, word?: string): string {
-  switch (reason) {
-    case 'not-found':
-      return 'quote not found in your words';
-    case 'empty':
-      return 'no quote of your words';
-    case 'too-short':
-      return 'quote too short to show what you meant';
-    case 'drops-negation':
-      return `quote leaves out '${word ?? 'not'}'`;
-    case 'unknown-fact':
-      return 'names a fact that does not exist';
-  }
-}
-
-/**
- * One line for the exit report, `--review` or `show --dropped`:
- * `not kept: 'Lives in Zürich' — quote not found in your words`. A retraction (no text of its
- * own) shows its quote: `not kept: forget fact 3 ('I no longer…') — …`. Texts over 80 chars are
- * cut with "…". Pure; no trailing newline.
- */
-export function formatDroppedItem(item: DroppedItem): string {
-  const show = (t: string): string => (t.length > SHOWN_TEXT_MAX ? clip(t, SHOWN_TEXT_MAX) : t);
-  const what = item.op === 'retract' ? `forget fact ${item.fact ?? '?'} ('${show(item.quote)}')` : `'${show(item.text)}'`;
-  return `not kept: ${what} — ${describeDropReason(item.reason, item.word)}`;
 }
 
 function oneLine(text: string): string {

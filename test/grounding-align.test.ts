@@ -16,6 +16,7 @@ const EN = [
   'The thing about my sleep is that I wake up at 5',
   'every single day, even on weekends.',
   'Vegetarian.',
+  'Well... yes',
 ];
 const ASSISTANT_EN = 'You might enjoy a Mediterranean diet with plenty of legumes.';
 const FR = [
@@ -92,6 +93,7 @@ const rows: Array<[Lang, string, string, Expected]> = [
   ['en', 'a prepositional phrase', 'in Berlin', 'too-short'],
   ['en', 'an ellipsis picking single words', 'I really ... bread', 'too-short'],
   ['en', 'only an ellipsis', ' … ', 'empty'],
+  ['en', "the user's own ellipsis, quoted whole", 'Well... yes', 'kept'],
   ['fr', 'paraphrase', 'Je suis végétarienne', 'not-found'],
   ['fr', 'changed number', 'Mon budget pour les vacances est de 2 000 €', 'not-found'],
   ['fr', 'changed name', "J'habite à Lille depuis 2019", 'not-found'],
@@ -206,6 +208,22 @@ describe('groundQuote properties', () => {
           expect(groundQuote(edited.join(' '), turns).ok).toBe(false);
         },
       ),
+    );
+  });
+
+  it('a whole user turn quoted verbatim is always kept, whatever it holds (unless nothing is left of it)', () => {
+    const text = fc.oneof(
+      turnArb,
+      fc.string({ unit: 'grapheme', maxLength: 60 }),
+      fc.array(fc.constantFrom('Well', '...', '…', "I'm", 'not', 'sure', '😅', '1,200', 'User:', '**', 'a.m.', "j'aime", 'não', '-', '"'), { maxLength: 10 }).map((w) => w.join(' ')),
+    );
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 3 }), fc.nat(), (turns, a) => {
+        const turn = turns[a % turns.length];
+        const verdict = groundQuote(turn, turns);
+        if (!verdict.ok) expect(verdict.reason).toBe('empty');
+      }),
+      { numRuns: 300 },
     );
   });
 

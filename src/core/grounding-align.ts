@@ -128,6 +128,14 @@ export function alignQuote(quote: string, prepared: PreparedTurns): QuoteVerdict
     .map((p) => groundTokens(p))
     .filter((p) => p.length > 0);
   if (pieces.length === 0) return { ok: false, reason: 'empty' };
+  const verdict = alignPieces(pieces, prepared);
+  // The user may have typed the ellipsis too ("Well... yes"): then the quote is one contiguous piece.
+  if (verdict.ok || pieces.length === 1) return verdict;
+  const whole = alignPieces([pieces.flat()], prepared);
+  return whole.ok ? whole : verdict;
+}
+
+function alignPieces(pieces: GroundToken[][], prepared: PreparedTurns): QuoteVerdict {
   const all = pieces.flat();
   // Enough words to state something: two content words, or one with a pronoun or verb ("I'm vegan").
   const words = all.filter((t) => !FUNCTION_WORDS.has(t.fold) && /[\p{L}\p{N}]/u.test(t.fold));
@@ -135,7 +143,6 @@ export function alignQuote(quote: string, prepared: PreparedTurns): QuoteVerdict
   const statement = content >= 2 || (content === 1 && words.length >= 2);
   // An ellipsis may skip words, not build a sentence from single words picked across a turn.
   if (pieces.length > 1 && pieces.some((p) => p.length < 2)) return { ok: false, reason: 'too-short' };
-
   let refusal: QuoteRefusal = { ok: false, reason: 'not-found' };
   const budget = { left: PLACEMENT_BUDGET };
   for (const span of prepared.spans.flat()) {

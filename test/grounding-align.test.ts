@@ -215,7 +215,15 @@ describe('groundQuote properties', () => {
     const text = fc.oneof(
       turnArb,
       fc.string({ unit: 'grapheme', maxLength: 60 }),
-      fc.array(fc.constantFrom('Well', '...', '…', "I'm", 'not', 'sure', '😅', '1,200', 'User:', '**', 'a.m.', "j'aime", 'não', '-', '"'), { maxLength: 10 }).map((w) => w.join(' ')),
+      fc
+        .tuple(
+          fc.array(
+            fc.constantFrom('Well', '...', '…', '(…)', "I'm", 'not', 'sure', '😅', '1,200', '2 500', 'User:', ':', '**', '#', '>', 'a.m.', 'a', 'm', '.', "j'aime", 'não', 'no', '-', '"', 'b4', 'thx', 'C++'),
+            { maxLength: 10 },
+          ),
+          fc.constantFrom(' ', '', '\n'),
+        )
+        .map(([w, sep]) => w.join(sep)),
     );
     fc.assert(
       fc.property(fc.array(text, { minLength: 1, maxLength: 3 }), fc.nat(), (turns, a) => {
@@ -223,7 +231,7 @@ describe('groundQuote properties', () => {
         const verdict = groundQuote(turn, turns);
         if (!verdict.ok) expect(verdict.reason).toBe('empty');
       }),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
   });
 

@@ -7,7 +7,7 @@
  * cut just after a negation or tense word ("I don't | eat meat", "I used to | live in Berlin")
  * is refused unless it carries a negation of its own. Pure, no I/O.
  */
-import { AMBIGUOUS_TOKENS, type GroundToken, groundTokens } from './grounding-text.js';
+import { AMBIGUOUS_TOKENS, type GroundToken, groundTokens, normalizeSurface, tokenizeSurface } from './grounding-text.js';
 
 /** Why a quote was refused. */
 export type QuoteRefusal =
@@ -122,10 +122,11 @@ export function prepareTurns(turns: readonly string[]): PreparedTurns {
  * or tense word it leaves out. Pure; the same inputs always give the same verdict.
  */
 export function alignQuote(quote: string, prepared: PreparedTurns): QuoteVerdict {
-  const pieces = quote
-    .normalize('NFKC')
-    .split(/\.{3,}|…/u)
-    .map((p) => groundTokens(p))
+  // Split at ellipses after the surface is normalised as a turn's is (NFKC makes "…" three dots;
+  // "a.m...." is "am" then an ellipsis), so pieces tokenise as the same words do in a turn.
+  const pieces = normalizeSurface(quote)
+    .split(/\.{3,}/u)
+    .map((p) => tokenizeSurface(p))
     .filter((p) => p.length > 0);
   if (pieces.length === 0) return { ok: false, reason: 'empty' };
   const verdict = alignPieces(pieces, prepared);

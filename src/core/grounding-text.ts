@@ -127,13 +127,15 @@ const PIECE = /([\p{L}\p{M}]+(?:'[\p{L}\p{M}]+)*)|(\d+(?:[.:]\d+)*)|([$€£¥%#
 /**
  * Normalises the surface of a text before tokenising: NFKC, digit-group separators removed,
  * curly quotes and dashes made straight, emoji and markup removed, a leading speaker label
- * stripped, dotted abbreviations closed up ("a.m." → "am"), lowercased. Pure and idempotent.
+ * stripped, dotted abbreviations closed up ("a.m." → "am"), ellipses spaced apart, lowercased. Pure.
  */
 export function normalizeSurface(text: string): string {
   let s = text.replace(DIGIT_GROUP, '').normalize('NFKC').replace(DIGIT_GROUP, '').replace(DECIMAL_COMMA, '.');
   s = s.replace(SINGLE_QUOTES, "'").replace(DOUBLE_QUOTES, '"').replace(DASHES, '-').replace(EMOJI, '');
   s = s.replace(MARKUP[0], '').replace(MARKUP[1], '').replace(MARKUP[2], '$1');
-  return s.replace(SPEAKER_LABEL, '').replace(DOTTED_ABBREVIATION, (m) => m.replace(/\./gu, '')).toLowerCase();
+  s = s.replace(SPEAKER_LABEL, '').replace(DOTTED_ABBREVIATION, (m) => m.replace(/\./gu, ''));
+  // An ellipsis stands apart, so a quote cut at it tokenises as the same words do in a turn.
+  return s.replace(/\.{3,}/gu, ' ... ').toLowerCase();
 }
 
 /** `s` with accents and ligatures folded: "Zürich" → "Zurich", "œuvre" → "oeuvre", "straße" → "strasse". */
@@ -154,6 +156,14 @@ export function foldAccents(s: string): string {
  * own tokens, other punctuation dropped. Pure; the same text always gives the same tokens.
  */
 export function groundTokens(text: string): GroundToken[] {
+  return tokenizeSurface(normalizeSurface(text));
+}
+
+/**
+ * `groundTokens` of a text already through `normalizeSurface` (or of a piece of one: the quote
+ * is normalised whole, then cut at its ellipses). Pure.
+ */
+export function tokenizeSurface(surface: string): GroundToken[] {
   const out: GroundToken[] = [];
   let brk = true;
   const push = (word: string): void => {
@@ -161,7 +171,7 @@ export function groundTokens(text: string): GroundToken[] {
     out.push({ raw, fold: foldAccents(raw), brk });
     brk = false;
   };
-  for (const chunk of normalizeSurface(text).split(/\s+/u)) {
+  for (const chunk of surface.split(/\s+/u)) {
     // A whole chunk in the table first, so "b4", "w/" and "2moro" are read before digits split them.
     const bare = chunk.replace(/^[^\p{L}\p{N}&]+|[^\p{L}\p{N}/&]+$/gu, '');
     const whole = TABLE.get(bare);

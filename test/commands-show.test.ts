@@ -193,6 +193,30 @@ describe('what a user typed, shown back (issue 10)', () => {
     expect(memorySchema.parse(JSON.parse(json.stdout)).facts.map((f) => f.text)).toEqual([typed]);
   });
 
+  it('pipe mode lists each proposed item that was not kept, with its quote and why (issue 16)', async () => {
+    const ws = await workspace();
+    fake().enqueue({
+      kind: 'json',
+      match: 'extract',
+      value: {
+        summary: '',
+        add: [
+          { text: 'Allergic to shellfish', kind: 'constraint', confidence: 'high', quote: "I'm allergic to shellfish" },
+          { text: 'Lives in Zürich', kind: 'fact', confidence: 'high', quote: 'I live in Zürich' },
+        ],
+        update: [],
+        supersede: [],
+        retract: [],
+        decisions: [],
+      },
+    });
+    const chat = await runCli(['chat', '--user', 'zed'], { ...ws, input: "I'm allergic to shellfish!\n" });
+    expect(chat.code).toBe(0);
+    const lines = chat.stderr.split('\n');
+    const saved = lines.findIndex((l) => l.startsWith('Memory saved:'));
+    expect(lines.slice(saved - 2, saved)).toEqual(['+ Allergic to shellfish', "not kept: 'Lives in Zürich' — quote not found in your words"]);
+  });
+
   it('a piped session longer than one extraction call keeps what was said at its start and at its end', async () => {
     const ws = await workspace();
     const input = ['My name is Earlybird.', ...Array.from({ length: 12 }, () => 'long 2000'), 'I like latefruit.', ''].join('\n');

@@ -9,6 +9,7 @@
  */
 import type { CompactionDiff } from './compaction-plan.js';
 import type { ExtractionOutcome } from './extraction.js';
+import { formatDroppedItem, type DroppedItem } from './grounding-report.js';
 import type { MemoryChange } from './schema.js';
 import { terminalSafe as safe } from './terminal-safe.js';
 
@@ -51,17 +52,28 @@ export function describeRemembered(change: MemoryChange): ChangeLine {
 }
 
 /**
+ * One line per proposed item grounding did not keep, in the grounding report's words:
+ * `not kept: 'Lives in Zürich' — quote not found in your words` (`formatDroppedItem`, made
+ * terminal-safe). [] when nothing was dropped or the outcome does not list them. Pure.
+ */
+export function describeDropped(outcome: { dropped?: readonly DroppedItem[] }): ChangeLine[] {
+  return (outcome.dropped ?? []).map((item) => ({ text: safe(formatDroppedItem(item)), tone: 'warn' }));
+}
+
+/**
  * Counts of an extraction's visible changes (`known`: items absorbed into a fact already there,
- * refreshes), and the notes about what was dropped or redacted.
+ * refreshes), and the notes about what was redacted, and dropped when the dropped items are not
+ * listed one by one (`describeDropped`).
  */
 export function summarizeChanges(outcome: {
   changes: MemoryChange[];
   droppedUngrounded: number;
+  dropped?: readonly DroppedItem[];
   redacted: number;
 }): { added: number; updated: number; removed: number; known: number; notes: string[] } {
   const visible = outcome.changes.filter((c) => c.type !== 'summary');
   const notes: string[] = [];
-  if (outcome.droppedUngrounded > 0) {
+  if (outcome.dropped === undefined && outcome.droppedUngrounded > 0) {
     notes.push(`${outcome.droppedUngrounded} proposed item(s) dropped: not backed by your own words`);
   }
   if (outcome.redacted > 0) notes.push(`${outcome.redacted} secret(s) redacted before saving`);
@@ -81,8 +93,9 @@ export type SaveReport =
   | { readonly kind: 'failed'; readonly message: string };
 
 /**
- * The REPL's exit report, first line first (pure): what the extraction pass changed and where it
- * was written, or why nothing was saved.
+ * The REPL's exit report, first line first (pure): what the extraction pass changed, each
+ * proposed item that was not kept and why (`describeDropped`), and where it was written, or why
+ * nothing was saved.
  */
 export function describeSave(report: SaveReport): ChangeLine[] {
   if (report.kind === 'incognito') return [{ text: 'Incognito: nothing saved.', tone: 'dim' }];
@@ -98,6 +111,7 @@ export function describeSave(report: SaveReport): ChangeLine[] {
     lines.push({ text: `Memory updated (${changes.length} change${changes.length === 1 ? '' : 's'}):`, tone: 'normal' });
     lines.push(...changes.map(describeChange));
   }
+  lines.push(...describeDropped(outcome));
   if (outcome.changes.length > 0) lines.push({ text: `Saved to ${outcome.memoryPath}`, tone: 'dim' });
   for (const note of summarizeChanges(outcome).notes) lines.push({ text: `(${note})`, tone: 'dim' });
   for (const warning of outcome.warnings) lines.push({ text: `! ${safe(warning)}`, tone: 'dim' });
@@ -105,14 +119,15 @@ export function describeSave(report: SaveReport): ChangeLine[] {
 }
 
 /**
- * The lines printed after an extraction in pipe mode and on signals (pure): each change, then a
- * count line with where and at which revision it was written. The count line names the items
+ * The lines printed after an extraction in pipe mode and on signals (pure): each change, each
+ * proposed item that was not kept (`describeDropped`), then a count line with where and at which revision it was written. The count line names the items
  * that were already known when there are any, so its counts add up to every item reported.
  */
 export function describeChanges(outcome: ExtractionOutcome): string[] {
   if (!outcome.extracted) return ['Nothing to remember from this session.'];
   const visible = outcome.changes.filter((c) => c.type !== 'summary');
   const lines = visible.length === 0 ? ['Nothing new to remember.'] : visible.map((c) => describeChange(c).text);
+  lines.push(...describeDropped(outcome).map((l) => l.text));
   const { added, updated, removed, known, notes } = summarizeChanges(outcome);
   lines.push(
     `Memory saved: +${added} added, ~${updated} updated, -${removed} removed${known > 0 ? `, =${known} already known` : ''} → ${outcome.memoryPath} (revision ${outcome.revision})${notes.length ? ` · ${notes.join(', ')}` : ''}`,

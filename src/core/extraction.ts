@@ -12,7 +12,8 @@ import type { JournalClaim, MemoryStore } from './storage/store.js';
 import type { ModelClient, ModelEvent } from './model-client.js';
 import { redactSecrets } from './redact.js';
 import { sanitize } from './render.js';
-import { acceptedOps, reviewItems, type ReviewItem } from './review.js';
+import type { DroppedItem } from './grounding-report.js';
+import { acceptedOps, concatOps, droppedReview, reviewItems, type ReviewItem } from './review.js';
 import { extractionSchema, type Fact, type Memory, type MemoryChange, type MergeOps, type Turn } from './schema.js';
 
 export { EXTRACTION_TRANSCRIPT_MAX_CHARS, chunkTranscript } from './extraction-chunks.js';
@@ -26,6 +27,12 @@ export interface ExtractionOutcome {
   changes: MemoryChange[];
   warnings: string[];
   droppedUngrounded: number;
+  /**
+   * Every proposed item grounding did not keep (quote not in the user's words, or naming a fact
+   * that does not exist), in proposal order, for the exit report (`formatDroppedItem`); items the
+   * user kept anyway under `--review` are not in it. Absent on outcomes built elsewhere: none.
+   */
+  dropped?: DroppedItem[];
   redacted: number;
   /** Revision written, or the unchanged one. */
   revision: number;
@@ -43,8 +50,9 @@ export interface ExtractionDeps {
   signal?: AbortSignal;
   onEvent?: (event: ModelEvent) => void;
   /**
-   * `chat --review`: called with the proposed changes (after grounding, before the lock); only
-   * the items answered `true` are written. Not called when nothing is proposed.
+   * `chat --review`: called with the proposed changes (after grounding, before the lock), then the
+   * items grounding dropped that could be kept anyway (`dropped: true`); only the items answered
+   * `true` are written. Not called when nothing is proposed or dropped.
    */
   review?: (items: ReviewItem[]) => Promise<boolean[]>;
 }
@@ -139,9 +147,11 @@ export async function extractJournal(
   }
 }
 
-/** One chunk's grounded ops and the memory its call saw (for the review's "was:" texts). */
+/** One chunk's grounded ops, what grounding dropped, and the memory its call saw (for the review). */
 interface ChunkResult {
   ops: MergeOps;
+  dropped: DroppedItem[];
+  handles: Map<number, string>;
   seen: Memory;
 }
 
@@ -158,6 +168,7 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
       changes: [],
       warnings: [],
       droppedUngrounded: 0,
+      dropped: [],
       redacted: 0,
       revision: memory.revision,
       memoryPath,
@@ -197,7 +208,7 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
     );
     const grounded = groundExtraction(value, { userTurns, handles: prompt.handles, sessionDate });
     for (const key of Object.keys(report) as Array<keyof GroundingReport>) report[key] += grounded.report[key];
-    chunks.push({ ops: grounded.ops, seen });
+    chunks.push({ ops: grounded.ops, dropped: grounded.dropped, handles: prompt.handles, seen });
     seen = mergeMemory(seen, grounded.ops, { sessionId, now: deps.now(), newId: previewIds }).memory;
   }
   // Each summary rewrites the one before it plus its chunk: only the last one is kept.
@@ -206,17 +217,23 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
     if (c.ops.summary !== undefined) lastSummary = i;
   });
   let opsList = chunks.map((c, i) => (i === lastSummary || c.ops.summary === undefined ? c.ops : withoutSummary(c.ops)));
+  let dropped = chunks.flatMap((c) => c.dropped);
   if (deps.review) {
-    const items = chunks.map((c, i) => reviewItems(c.seen, opsList[i]));
-    const flat = items.flat();
-    if (flat.length > 0) {
-      const answers = await deps.review(flat);
-      let offset = 0;
+    const proposed = chunks.map((c, i) => reviewItems(c.seen, opsList[i]));
+    const rescue = chunks.map((c) => droppedReview(c.dropped, c.handles, sessionDate));
+    const all = chunks.flatMap((_, i) => [...proposed[i], ...rescue[i].items]);
+    if (all.length > 0) {
+      const answers = await deps.review(all);
+      const kept = new Set<DroppedItem>();
+      let at = 0;
+      const take = (n: number) => answers.slice(at, (at += n));
       opsList = opsList.map((ops, i) => {
-        const mine = answers.slice(offset, offset + items[i].length);
-        offset += items[i].length;
-        return acceptedOps(ops, items[i], mine);
+        const accepted = acceptedOps(ops, proposed[i], take(proposed[i].length));
+        const rescued = take(rescue[i].items.length);
+        rescued.forEach((yes, j) => yes === true && kept.add(rescue[i].source[j]));
+        return concatOps(accepted, acceptedOps(rescue[i].ops, rescue[i].items, rescued));
       });
+      dropped = dropped.filter((d) => !kept.has(d));
     }
   }
   let changes: MemoryChange[] = [];
@@ -249,6 +266,7 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
     changes,
     warnings: [...groundingWarnings(report), ...warnings],
     droppedUngrounded: report.droppedUngrounded,
+    dropped,
     redacted: redacted + report.redacted,
     revision: result.after.revision,
     memoryPath,

@@ -17,6 +17,7 @@ export {
   describeChange,
   describeChanges,
   describeCompaction,
+  describeDropped,
   describeRemembered,
   describeSave,
   summarizeChanges,

@@ -1,22 +1,25 @@
 /**
- * Extraction: one structured-output call that reads a finished session's transcript and the
- * current active facts, and proposes memory ops; then grounding, redaction and the pure merge,
- * written under the lock. The model call happens before the lock is taken, never inside it.
+ * Extraction: structured-output calls (one per transcript chunk, usually one) that read a
+ * finished session's transcript and the current active facts, and propose memory ops; then
+ * grounding, redaction, `--review` and the pure merge, written once under the lock. The model
+ * calls happen before the lock is taken, never inside it. The request itself is built in
+ * extraction-prompt.ts, the chunks in extraction-chunks.ts.
  */
 import { ApiError, MemagentError } from './errors.js';
-import { chunkTranscript, transcriptLines } from './extraction-chunks.js';
+import { chunkTranscript } from './extraction-chunks.js';
+import { EXTRACTION_MAX_TOKENS, EXTRACTION_SYSTEM, buildExtractionPrompt } from './extraction-prompt.js';
 import { hashIdSource } from './fact-transitions.js';
-import { groundExtraction, buildHandles, type GroundingReport } from './grounding.js';
+import { groundExtraction, type GroundingReport } from './grounding.js';
 import { mergeMemory } from './merge.js';
 import type { JournalClaim, MemoryStore } from './storage/store.js';
 import type { ModelClient, ModelEvent } from './model-client.js';
 import { redactSecrets } from './redact.js';
-import { sanitize } from './render.js';
 import type { DroppedItem } from './grounding-report.js';
 import { acceptedOps, concatOps, droppedReview, reviewItems, type ReviewItem } from './review.js';
-import { extractionSchema, type Fact, type Memory, type MemoryChange, type MergeOps, type Turn } from './schema.js';
+import { extractionSchema, type Memory, type MemoryChange, type MergeOps } from './schema.js';
 
 export { EXTRACTION_TRANSCRIPT_MAX_CHARS, chunkTranscript } from './extraction-chunks.js';
+export { EXTRACTION_MAX_TOKENS, buildExtractionPrompt } from './extraction-prompt.js';
 
 /** What an extraction pass did, for the exit line and the diff. */
 export interface ExtractionOutcome {
@@ -55,68 +58,6 @@ export interface ExtractionDeps {
    * `true` are written. Not called when nothing is proposed or dropped.
    */
   review?: (items: ReviewItem[]) => Promise<boolean[]>;
-}
-
-/** Upper bound of the extraction answer (tokens): room for a summary and a few dozen ops. */
-export const EXTRACTION_MAX_TOKENS = 4096;
-
-const EXTRACTION_SYSTEM = [
-  'You maintain a long-term memory about one user of a chat assistant.',
-  'You receive the transcript of one finished session and the facts already remembered, each with a short integer handle.',
-  'Return only what is worth remembering in later sessions: stable preferences, constraints, goals, facts about the user and the people, projects and things in their life, and decisions they made.',
-  'Do not store small talk, questions the user asked, things the assistant said that the user did not confirm, or anything only true during this session.',
-  'Every item needs "quote": a short span copied exactly from the user\'s own words in the transcript that supports it. Never quote the assistant. Items without such a quote are discarded.',
-  'Ops: "add" new facts; "update" to refine a remembered fact that is still true (by handle); "supersede" when the user contradicted a remembered fact (by handle, with the new fact); "retract" when a remembered fact is no longer true and nothing replaces it.',
-  'Never re-add something that is already remembered. Write facts in the third person, short and self-contained ("Prefers metric units", "Lives in Porto").',
-  'Write "summary" as a compressed rewrite (at most 5 sentences) of the previous summary plus this session: who the user is and what they are working on. Do not append a log.',
-  'Resolve relative dates against the session date given.',
-].join('\n');
-
-/**
- * Builds the extraction request's user message: the session date, the active facts with
- * integer handles, the previous summary and the transcript (`[user] …` / `[assistant] …`
- * lines, continuation lines indented two spaces; all of `turns`, never cut: a long session is
- * passed one `chunkTranscript` chunk at a time). Memory is shown as facts, never as
- * conversation, so nothing is extracted from memory itself; stored facts and the summary are
- * flattened to one tag-free line each (`sanitize` from render.ts). Secrets are redacted first.
- * @returns the message text, the handle table (handle → fact id) and the redaction count.
- */
-export function buildExtractionPrompt(
-  memory: Memory,
-  turns: Turn[],
-  sessionDate: Date,
-): { text: string; handles: Map<number, string>; redacted: number } {
-  const active = memory.facts.filter((f) => f.status === 'active');
-  const handles = buildHandles(active);
-  const byId = new Map<string, Fact>(active.map((f) => [f.id, f]));
-  let redacted = 0;
-  const factLines: string[] = [];
-  for (const [handle, id] of handles) {
-    const fact = byId.get(id);
-    if (fact) factLines.push(`${handle}. [${fact.kind}] ${sanitize(fact.text)}`);
-  }
-  const lines: string[] = [];
-  for (const turn of turns) {
-    const r = redactSecrets(turn.text);
-    redacted += r.count;
-    lines.push(...transcriptLines({ ...turn, text: r.text }));
-  }
-  const transcript = lines.join('\n');
-  const text = [
-    `Session date: ${sessionDate.toISOString().slice(0, 10)}`,
-    '',
-    'Previous summary:',
-    memory.summary ? sanitize(redactSecrets(memory.summary).text) : '(none)',
-    '',
-    '<facts>',
-    ...(factLines.length ? factLines : ['(none yet)']),
-    '</facts>',
-    '',
-    '<transcript>',
-    transcript,
-    '</transcript>',
-  ].join('\n');
-  return { text, handles, redacted };
 }
 
 /**

@@ -57,6 +57,9 @@ export function collect(child: ChildProcess, input: string | null, timeoutMs: nu
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
+    // A child that exits before reading its input (a usage error, a corrupt file) closes the pipe:
+    // the EPIPE of writing to it is not the test's failure, its exit code and output are.
+    child.stdin!.on('error', () => {});
     if (input !== null) child.stdin!.end(input);
   });
 }

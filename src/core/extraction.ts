@@ -68,7 +68,10 @@ export interface ExtractionDeps {
  * (`chunkTranscript`), one call each, in order; each call sees the memory as merged so far (the
  * earlier chunks' ops merged in memory, nothing written), and the union is written once: under
  * the lock the chunks' ops are merged in the same order into the current file, with the same id
- * sequence, so what the later chunks said about facts of the earlier ones holds. The journal is
+ * sequence, so what the later chunks said about facts of the earlier ones holds. A chunk's quotes
+ * are grounded in its own user turns (a quote spanning a chunk boundary is dropped, and listed
+ * in `dropped`). Under `--review`, each chunk's proposals then its dropped items are asked in
+ * one list, and only the last chunk's summary is proposed. The journal is
  * retired only after every turn was seen by a call and the merge was written: any failure (one
  * chunk's call included) leaves the journal in place for the next run and the memory file as it
  * was. `claim` is the journal's liveness lock (from `claimJournal` or `Journal.handOver`), held

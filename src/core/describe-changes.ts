@@ -108,6 +108,10 @@ export function describeSave(report: SaveReport): ChangeLine[] {
  */
 export function describeChanges(outcome: ExtractionOutcome): string[] {
   if (!outcome.extracted) return ['Nothing to remember from this session.'];
+  if (outcome.written === false) {
+    const { notes } = summarizeChanges(outcome);
+    return [`Nothing new to remember; memory unchanged (revision ${outcome.revision})${notes.length ? ` · ${notes.join(', ')}` : ''}.`];
+  }
   const visible = outcome.changes.filter((c) => c.type !== 'summary');
   const lines = visible.length === 0 ? ['Nothing new to remember.'] : visible.map((c) => describeChange(c).text);
   const { added, updated, removed, known, notes } = summarizeChanges(outcome);

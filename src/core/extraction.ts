@@ -10,6 +10,7 @@ import type { JournalClaim, MemoryStore } from './storage/store.js';
 import type { ModelClient, ModelEvent } from './model-client.js';
 import { redactSecrets } from './redact.js';
 import { sanitize } from './render.js';
+import { sessionWrite, wasApplied } from './session-apply.js';
 import { acceptedOps, reviewItems, type ReviewItem } from './review.js';
 import { extractionSchema, type Fact, type Memory, type MemoryChange, type Turn } from './schema.js';
 
@@ -25,6 +26,8 @@ export interface ExtractionOutcome {
   redacted: number;
   /** Revision written, or the unchanged one. */
   revision: number;
+  /** False when nothing was written (`changes` is then empty): no fact or decision changed, or the session was applied before. */
+  written?: boolean;
   memoryPath: string;
 }
 
@@ -180,13 +183,17 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
   let warnings: string[] = [];
   // The deadline that bounded the model call bounds the wait for the lock too: at exit, a lock
   // left by a dead process must not hold the user past MEMAGENT_EXIT_TIMEOUT_MS.
+  // Nothing is written for a session already applied (re-extracted after a kill before its
+  // journal was retired) or one that changes no fact or decision (see session-apply.ts).
   const result = await deps.store.update(
     userId,
     (current) => {
+      if (wasApplied(current, sessionId)) return null;
       const merged = mergeMemory(current, ops, { sessionId, now: deps.now() });
-      changes = merged.changes;
+      const next = sessionWrite(current, merged.memory, sessionId);
+      changes = next ? merged.changes : [];
       warnings = merged.warnings;
-      return { ...merged.memory, sessionCount: current.sessionCount + 1 };
+      return next;
     },
     { signal: deps.signal },
   );
@@ -199,6 +206,7 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
     droppedUngrounded: grounded.report.droppedUngrounded,
     redacted: prompt.redacted + grounded.report.redacted,
     revision: result.after.revision,
+    written: result.written,
     memoryPath,
   };
 }

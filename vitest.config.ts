@@ -21,6 +21,7 @@ const PROCESS_TESTS = [
   'test/hardening-signals.test.ts',
   'test/lock.test.ts',
   'test/privacy-secrets.test.tsx',
+  'test/storage-paused-writer.test.ts',
   'test/ui-pty.test.tsx',
 ];
 

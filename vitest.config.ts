@@ -12,6 +12,7 @@ const PROCESS_TESTS = [
   'test/commands-compact.test.ts',
   'test/commands-manage.test.ts',
   'test/commands-show.test.ts',
+  'test/commands-undo.test.ts',
   'test/e2e-chat.test.ts',
   'test/fake-api.test.ts',
   'test/hardening-api-faults.test.ts',

@@ -1,4 +1,4 @@
-// `memagent forget`, `undo`, `export` and `show --history` as a user runs them: the built CLI as
+// `memagent forget` and `export` as a user runs them (undo: commands-undo.test.ts): the built CLI as
 // a child process; memory built by real chat runs against the in-process fake API.
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -200,57 +200,6 @@ describe('the text matching forget uses', () => {
     expect(dropSentencesContaining('The user said: I live in Lisbon.', ['I live in Lisbon'])).toBe('');
     const untouched = 'Alice  likes tea.\nShe runs.';
     expect(dropSentencesContaining(untouched, ['coffee'])).toBe(untouched);
-  });
-});
-
-describe('memagent undo and show --history', () => {
-  it('undo restores the previous bytes; twice in a row goes back twice; then there is nothing to undo', async () => {
-    const ws = await workspace();
-    const file = path.join(ws.memoryDir, 'alice.json');
-    const store = new FileMemoryStore({ dir: ws.memoryDir });
-    const at = new Date().toISOString();
-    const add = (f: Fact) => (m: Memory): Memory => ({ ...m, facts: [...m.facts, f] });
-    await store.update('alice', add(fact('f_1', 'I live in Lisbon.', at)));
-    const v1 = await fs.readFile(file);
-    await store.update('alice', add(fact('f_2', 'I prefer metric units.', at)));
-    const v2 = await fs.readFile(file);
-    await store.update('alice', add(fact('f_3', 'I live in Porto.', at)));
-
-    const history = await runCli(['show', '--user', 'alice', '--history'], ws);
-    expect(history.code).toBe(0);
-    expect(history.stdout.split('\n').slice(0, 4)).toEqual([
-      "alice's memory is at revision 3; undo can restore (newest first):",
-      expect.stringMatching(/^revision\s+replaced\s+size$/),
-      expect.stringMatching(/^2\s+just now\s+\d/),
-      expect.stringMatching(/^1\s+just now\s+\d/),
-    ]);
-
-    const first = await runCli(['undo', '--user', 'alice'], ws);
-    expect(first.code).toBe(0);
-    expect(first.stdout).toBe("Restored alice's memory to revision 2 (it was revision 3); 1 earlier version left (memagent show --user alice --history).\n");
-    expect(await fs.readFile(file)).toEqual(v2);
-    const second = await runCli(['undo', '--user', 'alice'], ws);
-    expect(second.stdout).toMatch(/revision 1 .*no earlier version is left/);
-    expect(await fs.readFile(file)).toEqual(v1);
-
-    const third = await runCli(['undo', '--user', 'alice'], ws);
-    expect(third.code).toBe(1);
-    expect(third.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^memagent: nothing to undo for alice/)]);
-    expect(await fs.readFile(file)).toEqual(v1);
-    expect((await runCli(['show', '--user', 'alice', '--history'], ws)).stdout).toBe("No earlier versions of alice's memory.\n");
-  });
-
-  it('MEMAGENT_HISTORY_VERSIONS sets how many versions undo keeps; a bad value is one line, exit 2', async () => {
-    const ws = await workspace({ MEMAGENT_HISTORY_VERSIONS: '2' });
-    for (const town of ['Aveiro', 'Braga', 'Coimbra', 'Faro']) {
-      const r = await runCli(['chat', '--user', 'carol'], { ...ws, input: `I live in ${town}.\n` });
-      expect(r.code, r.stderr).toBe(0);
-    }
-    const history = await runCli(['show', '--user', 'carol', '--history'], ws);
-    expect(history.stdout.split('\n').filter((l) => /^\d+\s/.test(l)).map((l) => l.split(/\s+/)[0])).toEqual(['3', '2']);
-    const bad = await runCli(['show', '--user', 'carol'], { ...ws, env: { ...ws.env, MEMAGENT_HISTORY_VERSIONS: 'ten' } });
-    expect(bad.code).toBe(2);
-    expect(bad.stderr.trim()).toBe('memagent: MEMAGENT_HISTORY_VERSIONS must be a whole number');
   });
 });
 

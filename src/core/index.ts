@@ -26,6 +26,7 @@ export {
 export { ApiError, ConfigError, LockError, MemagentError, MemoryFileError, UsageError } from './errors.js';
 export type { ModelEvent, SessionEvent } from './events.js';
 export type { ExtractionOutcome } from './extraction.js';
+export { diffMemories } from './memory-diff.js';
 export { lazyModelClient, type LazyModelClient, type ModelClient, type Usage } from './model-client.js';
 export { renderMemoryBlock, renderMemorySummaryLine } from './render.js';
 export type { ReviewItem } from './review.js';

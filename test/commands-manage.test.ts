@@ -98,17 +98,20 @@ describe('memagent forget', () => {
       'history/alice/.0000000002.json.99999.0123456789ab.tmp',
       'history/alice/0000000001.json',
       'history/alice/0000000002.json',
+      // The current revision is committed in history too (the same file, linked).
+      'history/alice/0000000003.json',
       'history/alice/input-history.jsonl',
       'history/alice/input-history.jsonl.99999.tmp',
+      'history/bob/0000000001.json',
       'journal/alice/20260301T100000Z-aaaaaa.jsonl',
     ]);
     const r = await runCli(['forget', '--user', 'alice', 'f_lisbon'], ws);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      '- f_lisbon  I live in Lisbon.\nForgot 1 item for alice, and 2 journal lines, 2 input history lines; scrubbed 2 history versions. This cannot be undone.\n',
+      '- f_lisbon  I live in Lisbon.\nForgot 1 item for alice, and 2 journal lines, 2 input history lines; scrubbed 3 history versions. This cannot be undone.\n',
     );
-    expect(await grep(ws.memoryDir, 'lisbon')).toEqual(['bob.json']);
+    expect(await grep(ws.memoryDir, 'lisbon')).toEqual(['bob.json', 'history/bob/0000000001.json']);
     // Only that: the rest of alice's memory, history and journal is still there.
     const after = await load(ws);
     expect(after.facts.map((f) => f.text).sort()).toEqual(['I prefer metric units.', 'My name is Alice.']);
@@ -128,8 +131,8 @@ describe('memagent forget', () => {
     await store.update('alice', (m) => ({ ...m, summary: 'Alice lives in LISBON. She prefers metric units.' }));
     const r = await runCli(['forget', '--user', 'alice', '--match', 'lisbon'], ws);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Forgot 1 item for alice, and summary sentences, 2 journal lines, 2 input history lines; scrubbed 3 history versions\./m);
-    expect(await grep(ws.memoryDir, 'lisbon')).toEqual(['bob.json']);
+    expect(r.stdout).toMatch(/^Forgot 1 item for alice, and summary sentences, 2 journal lines, 2 input history lines; scrubbed 4 history versions\./m);
+    expect(await grep(ws.memoryDir, 'lisbon')).toEqual(['bob.json', 'history/bob/0000000001.json']);
     const after = await load(ws);
     expect(after.summary).toBe('She prefers metric units.');
     expect(after.facts).toHaveLength(2);
@@ -151,7 +154,7 @@ describe('memagent forget', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('Forgot everything about alice (memory file, 2 history versions, 1 journal, input history).\n');
     for (const word of ['alice', 'metric', 'postgres']) expect(await grep(ws.memoryDir, word)).toEqual([]);
-    expect(Object.keys(await snapshot(ws.memoryDir))).toEqual(['bob.json']);
+    expect(Object.keys(await snapshot(ws.memoryDir)).sort()).toEqual(['bob.json', 'history/bob/0000000001.json']);
     const show = await runCli(['show', '--user', 'alice'], ws);
     expect(show.stdout).toBe('Nothing is remembered about alice yet.\n');
   });

@@ -48,6 +48,8 @@ export class RevisionConflictError extends LockError {
   constructor(file: string, revision: number) {
     super(`lost the lock on ${file} before committing revision ${revision} (another memagent took it over and wrote); nothing was written, try again`);
     this.revision = revision;
+    // Callers tell a lost lock (retry later, keep the journal) by this name.
+    this.name = 'LockError';
   }
 }
 

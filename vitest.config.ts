@@ -12,6 +12,7 @@ const PROCESS_TESTS = [
   'test/commands-compact.test.ts',
   'test/commands-manage.test.ts',
   'test/commands-show.test.ts',
+  'test/commands-undo.test.ts',
   'test/e2e-chat.test.ts',
   'test/fake-api.test.ts',
   'test/hardening-api-faults.test.ts',
@@ -21,6 +22,7 @@ const PROCESS_TESTS = [
   'test/hardening-signals.test.ts',
   'test/lock.test.ts',
   'test/privacy-secrets.test.tsx',
+  'test/storage-paused-writer.test.ts',
   'test/ui-pty.test.tsx',
 ];
 

@@ -1,4 +1,4 @@
-// `memagent forget`, `undo`, `export` and `show --history` as a user runs them: the built CLI as
+// `memagent forget` and `export` as a user runs them (undo: commands-undo.test.ts): the built CLI as
 // a child process; memory built by real chat runs against the in-process fake API.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -108,17 +108,20 @@ describe('memagent forget', () => {
       'history/alice/.0000000002.json.99999.0123456789ab.tmp',
       'history/alice/0000000001.json',
       'history/alice/0000000002.json',
+      // The current revision is committed in history too (the same file, linked).
+      'history/alice/0000000003.json',
       'history/alice/input-history.jsonl',
       'history/alice/input-history.jsonl.99999.tmp',
+      'history/bob/0000000001.json',
       'journal/alice/20260301T100000Z-aaaaaa.jsonl',
     ]);
     const r = await runCli(['forget', '--user', 'alice', 'f_lisbon'], ws);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      '- f_lisbon  I live in Lisbon.\nForgot 1 item for alice, and 2 journal lines, 2 input history lines; scrubbed 2 history versions. This cannot be undone.\n',
+      '- f_lisbon  I live in Lisbon.\nForgot 1 item for alice, and 2 journal lines, 2 input history lines; scrubbed 3 history versions. This cannot be undone.\n',
     );
-    expect(await grep(ws.memoryDir, 'lisbon')).toEqual(['bob.json']);
+    expect(await grep(ws.memoryDir, 'lisbon')).toEqual(['bob.json', 'history/bob/0000000001.json']);
     // Only that: the rest of alice's memory, history and journal is still there.
     const after = await load(ws);
     expect(after.facts.map((f) => f.text).sort()).toEqual(['I prefer metric units.', 'My name is Alice.']);
@@ -138,8 +141,8 @@ describe('memagent forget', () => {
     await store.update('alice', (m) => ({ ...m, summary: 'Alice lives in LISBON. She prefers metric units.' }));
     const r = await runCli(['forget', '--user', 'alice', '--match', 'lisbon', '--yes'], ws);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Forgot 1 item for alice, and summary sentences, 2 journal lines, 2 input history lines; scrubbed 3 history versions\./m);
-    expect(await grep(ws.memoryDir, 'lisbon')).toEqual(['bob.json']);
+    expect(r.stdout).toMatch(/^Forgot 1 item for alice, and summary sentences, 2 journal lines, 2 input history lines; scrubbed 4 history versions\./m);
+    expect(await grep(ws.memoryDir, 'lisbon')).toEqual(['bob.json', 'history/bob/0000000001.json']);
     const after = await load(ws);
     expect(after.summary).toBe('She prefers metric units.');
     expect(after.facts).toHaveLength(2);
@@ -161,7 +164,7 @@ describe('memagent forget', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('Forgot everything about alice (memory file, 2 history versions, 1 journal, input history).\n');
     for (const word of ['alice', 'metric', 'postgres']) expect(await grep(ws.memoryDir, word)).toEqual([]);
-    expect(Object.keys(await snapshot(ws.memoryDir))).toEqual(['bob.json']);
+    expect(Object.keys(await snapshot(ws.memoryDir)).sort()).toEqual(['bob.json', 'history/bob/0000000001.json']);
     const show = await runCli(['show', '--user', 'alice'], ws);
     expect(show.stdout).toBe('Nothing is remembered about alice yet.\n');
   });
@@ -339,57 +342,6 @@ describe('the text matching forget uses', () => {
     expect(dropSentencesContaining('The user said: I live in Lisbon.', ['I live in Lisbon'])).toBe('');
     const untouched = 'Alice  likes tea.\nShe runs.';
     expect(dropSentencesContaining(untouched, ['coffee'])).toBe(untouched);
-  });
-});
-
-describe('memagent undo and show --history', () => {
-  it('undo restores the previous bytes; twice in a row goes back twice; then there is nothing to undo', async () => {
-    const ws = await workspace();
-    const file = path.join(ws.memoryDir, 'alice.json');
-    const store = new FileMemoryStore({ dir: ws.memoryDir });
-    const at = new Date().toISOString();
-    const add = (f: Fact) => (m: Memory): Memory => ({ ...m, facts: [...m.facts, f] });
-    await store.update('alice', add(fact('f_1', 'I live in Lisbon.', at)));
-    const v1 = await fs.readFile(file);
-    await store.update('alice', add(fact('f_2', 'I prefer metric units.', at)));
-    const v2 = await fs.readFile(file);
-    await store.update('alice', add(fact('f_3', 'I live in Porto.', at)));
-
-    const history = await runCli(['show', '--user', 'alice', '--history'], ws);
-    expect(history.code).toBe(0);
-    expect(history.stdout.split('\n').slice(0, 4)).toEqual([
-      "alice's memory is at revision 3; undo can restore (newest first):",
-      expect.stringMatching(/^revision\s+replaced\s+size$/),
-      expect.stringMatching(/^2\s+just now\s+\d/),
-      expect.stringMatching(/^1\s+just now\s+\d/),
-    ]);
-
-    const first = await runCli(['undo', '--user', 'alice'], ws);
-    expect(first.code).toBe(0);
-    expect(first.stdout).toBe("Restored alice's memory to revision 2 (it was revision 3); 1 earlier version left (memagent show --user alice --history).\n");
-    expect(await fs.readFile(file)).toEqual(v2);
-    const second = await runCli(['undo', '--user', 'alice'], ws);
-    expect(second.stdout).toMatch(/revision 1 .*no earlier version is left/);
-    expect(await fs.readFile(file)).toEqual(v1);
-
-    const third = await runCli(['undo', '--user', 'alice'], ws);
-    expect(third.code).toBe(1);
-    expect(third.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^memagent: nothing to undo for alice/)]);
-    expect(await fs.readFile(file)).toEqual(v1);
-    expect((await runCli(['show', '--user', 'alice', '--history'], ws)).stdout).toBe("No earlier versions of alice's memory.\n");
-  });
-
-  it('MEMAGENT_HISTORY_VERSIONS sets how many versions undo keeps; a bad value is one line, exit 2', async () => {
-    const ws = await workspace({ MEMAGENT_HISTORY_VERSIONS: '2' });
-    for (const town of ['Aveiro', 'Braga', 'Coimbra', 'Faro']) {
-      const r = await runCli(['chat', '--user', 'carol'], { ...ws, input: `I live in ${town}.\n` });
-      expect(r.code, r.stderr).toBe(0);
-    }
-    const history = await runCli(['show', '--user', 'carol', '--history'], ws);
-    expect(history.stdout.split('\n').filter((l) => /^\d+\s/.test(l)).map((l) => l.split(/\s+/)[0])).toEqual(['3', '2']);
-    const bad = await runCli(['show', '--user', 'carol'], { ...ws, env: { ...ws.env, MEMAGENT_HISTORY_VERSIONS: 'ten' } });
-    expect(bad.code).toBe(2);
-    expect(bad.stderr.trim()).toBe('memagent: MEMAGENT_HISTORY_VERSIONS must be a whole number');
   });
 });
 

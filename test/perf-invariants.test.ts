@@ -1,6 +1,6 @@
 // What the fast memory write path (issue 6) must keep: every byte change on disk is validated,
 // callers never share objects with the store's cache, history versions made by hard link are
-// private, exact and independent of the current file, undo restores them byte for byte, and the
+// private and exact, the current revision is committed by a link rather than a copy, and the
 // merge's cached duplicate test decides exactly as `isNearDuplicate` does. No timings here: the
 // bench measures those.
 import { chmod, link, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
@@ -71,7 +71,7 @@ describe('MemoryStore write path', () => {
     expect(again.memory.facts.map((f) => [f.text, f.source.quote])).toEqual([['tea', 'changed in fn']]);
   });
 
-  it('keeps each replaced version exact, private and apart from the current file; undo restores it byte for byte', async () => {
+  it('keeps each committed revision exact and private; the memory file is the newest one, linked, not copied', async () => {
     const { dir, file, store } = await freshStore();
     const versions: Buffer[] = [];
     for (let i = 1; i <= 4; i++) {
@@ -88,60 +88,50 @@ describe('MemoryStore write path', () => {
       expect(info.nlink).toBe(1);
       expect(info.ino).not.toBe(current.ino);
     }
+    // The current revision is committed in history too, as the same inode: no second write.
+    const committed = await lstat(join(dir, 'history', 'alice', '0000000004.json'));
+    expect(committed.ino).toBe(current.ino);
+    expect(current.nlink).toBe(2);
     expect((await readdir(join(dir, 'history', 'alice'))).filter((n) => n.startsWith('.'))).toEqual([]);
-    await store.undo('alice');
-    expect(await readFile(file)).toEqual(versions[2]);
-    await store.undo('alice');
-    expect(await readFile(file)).toEqual(versions[1]);
+    expect((await readdir(dir)).filter((n) => n.startsWith('.'))).toEqual([]);
+    const undone = await store.undo('alice');
+    expect(undone.after.facts).toEqual((JSON.parse(versions[2].toString('utf8')) as Memory).facts);
   });
 
-  it('dates a version by when it was replaced, not by when it was written', async () => {
-    const { file, store } = await freshStore();
-    await store.update('alice', addFact(fact('f_1', 'tea')));
-    const old = new Date('2020-01-01T00:00:00.000Z');
-    await utimes(file, old, old);
+  it('dates a version by when its revision was written', async () => {
+    const { store } = await freshStore();
     const before = Date.now();
+    await store.update('alice', addFact(fact('f_1', 'tea')));
     await store.update('alice', addFact(fact('f_2', 'coffee')));
     const [newest] = await store.history('alice');
+    expect(newest.revision).toBe(1);
     expect(Date.parse(newest.savedAt)).toBeGreaterThanOrEqual(before - 1000);
   });
 
-  it('copies instead of linking a file that is not private or is linked elsewhere', async () => {
+  it('never changes what a hand-made hard link of the memory file holds', async () => {
     const { dir, file, store } = await freshStore();
     await store.update('alice', addFact(fact('f_1', 'tea')));
-    // A hand-made backup link: writes must never change what it holds.
     const backup = join(dir, '..', 'alice-backup.json');
     await link(file, backup);
     const saved = await readFile(backup);
     await store.update('alice', addFact(fact('f_2', 'coffee')));
+    await store.undo('alice');
     expect(await readFile(backup)).toEqual(saved);
-    const [v1] = await store.history('alice');
+    const [v1] = (await store.history('alice')).filter((v) => v.revision === 1);
     expect(await readFile(v1.path)).toEqual(saved);
-    expect((await lstat(v1.path)).ino).not.toBe((await lstat(backup)).ino);
-    // A file left readable by others: the version is still 0o600.
-    const { file: file2, store: store2 } = await freshStore();
-    await store2.update('alice', addFact(fact('f_1', 'tea')));
-    const text = await readFile(file2);
-    await chmod(file2, 0o644);
-    await store2.update('alice', addFact(fact('f_2', 'coffee')));
-    const [v] = await store2.history('alice');
-    expect((await stat(v.path)).mode & 0o777).toBe(0o600);
-    expect(await readFile(v.path)).toEqual(text);
   });
 
-  it('replaces a version of the same revision (a file restored to an earlier revision)', async () => {
-    const { dir, file, store } = await freshStore();
+  it('a file put back by hand at an older revision does not hide the newer committed ones (restore is the way back)', async () => {
+    const { file, store } = await freshStore();
     await store.update('alice', addFact(fact('f_1', 'tea')));
     const rev1 = await readFile(file);
     await store.update('alice', addFact(fact('f_2', 'coffee')));
-    // Back to revision 1 with other content, as a restore from a backup would do.
     const restored = rev1.toString('utf8').replace('"tea"', '"mint"');
     await writeFileAtomic(file, restored, { mode: 0o600 });
-    await store.update('alice', addFact(fact('f_3', 'cocoa')));
-    const history = await store.history('alice');
-    expect(history.map((h) => h.revision)).toEqual([1]);
-    expect(await readFile(history[0].path, 'utf8')).toBe(restored);
-    expect((await readdir(join(dir, 'history', 'alice'))).sort()).toEqual(['0000000001.json']);
+    expect((await store.load('alice')).memory.facts.map((f) => f.text)).toEqual(['tea', 'coffee']);
+    const next = await store.update('alice', addFact(fact('f_3', 'cocoa')));
+    expect(next.after.revision).toBe(3);
+    expect(next.after.facts.map((f) => f.text)).toEqual(['tea', 'coffee', 'cocoa']);
   });
 
   it('prunes to historyLimit versions and leaves other entries of the history dir alone', async () => {
@@ -153,7 +143,7 @@ describe('MemoryStore write path', () => {
     await mkdir(join(hdir, '0000000000.json'));
     for (let i = 3; i <= 6; i++) await store.update('alice', addFact(fact(`f_${i}`, `fact ${i}`)));
     expect((await store.history('alice')).map((h) => h.revision)).toEqual([5, 4]);
-    expect((await readdir(hdir)).sort()).toEqual(['0000000000.json', '0000000004.json', '0000000005.json', 'input-history.jsonl']);
+    expect((await readdir(hdir)).sort()).toEqual(['0000000000.json', '0000000004.json', '0000000005.json', '0000000006.json', 'input-history.jsonl']);
   });
 });
 

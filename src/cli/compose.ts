@@ -5,7 +5,8 @@
  * PostgreSQL store, when it comes, is chosen here.
  */
 import { lazyModelClient, type LazyModelClient, type InputHistorySource, type MemoryStore } from '../core/index.js';
-import { FileMemoryStore } from '../core/storage/file/index.js';
+import { writeSync } from 'node:fs';
+import { FileMemoryStore, type FileMemoryStoreOptions } from '../core/storage/file/index.js';
 import { requireApiKey, type Config } from './config.js';
 
 /** What a command works with. Built by `compose`; cheap (no model code is loaded until used). */
@@ -34,7 +35,7 @@ export function compose(config: Config): Services {
     config,
     // Built on first use, so a command that fails its checks first (no API key) creates no dir.
     get store() {
-      store ??= new FileMemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions });
+      store ??= new FileMemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions, ...testTuning(config) });
       return store;
     },
     model() {
@@ -49,5 +50,28 @@ export function compose(config: Config): Services {
     inputHistory(userId) {
       return { open: () => this.store.inputHistory.open(userId) };
     },
+  };
+}
+
+/**
+ * The file store's test-only options from `config.test` (process tests pause a real writer and
+ * let its lock go stale): `{}` in normal use. The pause writes one line to stderr, then stops
+ * this process (SIGSTOP) until the test sends SIGCONT; only the first write pauses.
+ */
+function testTuning(config: Config): Pick<FileMemoryStoreOptions, 'lock' | 'hooks'> {
+  if (!config.test) return {};
+  let paused = false;
+  return {
+    lock: config.test.lockStaleMs ? { staleMs: config.test.lockStaleMs } : undefined,
+    hooks: config.test.pauseAfterTempFile
+      ? {
+          afterTempFile: () => {
+            if (paused) return;
+            paused = true;
+            writeSync(2, `memagent-test: paused after temp file (pid ${process.pid})\n`);
+            process.kill(process.pid, 'SIGSTOP');
+          },
+        }
+      : undefined,
   };
 }

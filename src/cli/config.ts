@@ -30,6 +30,12 @@ export interface Config {
   requestTimeoutMs: number;
   /** Earlier versions of each memory file kept for `undo` (0 keeps none). */
   historyVersions: number;
+  /**
+   * Test-only tuning from `MEMAGENT_TEST_*` variables, for the process tests: the memory lock's
+   * stale time (ms, ≥ 2000) and a pause (SIGSTOP of this process) once the first memory write has
+   * written its temp file. Undefined in normal use.
+   */
+  test?: { lockStaleMs?: number; pauseAfterTempFile?: boolean };
 }
 
 const positiveInt = (name: string) =>
@@ -50,6 +56,8 @@ const envSchema = z.object({
   MEMAGENT_MAX_RETRIES: z.string().regex(/^\d+$/, 'MEMAGENT_MAX_RETRIES must be a whole number').transform(Number).optional(),
   MEMAGENT_REQUEST_TIMEOUT_MS: positiveInt('MEMAGENT_REQUEST_TIMEOUT_MS').optional(),
   MEMAGENT_HISTORY_VERSIONS: z.string().regex(/^\d+$/, 'MEMAGENT_HISTORY_VERSIONS must be a whole number').transform(Number).optional(),
+  MEMAGENT_TEST_LOCK_STALE_MS: positiveInt('MEMAGENT_TEST_LOCK_STALE_MS').optional(),
+  MEMAGENT_TEST_PAUSE_AFTER_TEMP_FILE: z.literal('1').optional(),
 });
 
 /**
@@ -75,6 +83,9 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv, cwd: s
     maxRetries: e.MEMAGENT_MAX_RETRIES ?? DEFAULT_MAX_RETRIES,
     requestTimeoutMs: e.MEMAGENT_REQUEST_TIMEOUT_MS ?? DEFAULT_REQUEST_TIMEOUT_MS,
     historyVersions: e.MEMAGENT_HISTORY_VERSIONS ?? DEFAULT_HISTORY_VERSIONS,
+    ...(e.MEMAGENT_TEST_LOCK_STALE_MS || e.MEMAGENT_TEST_PAUSE_AFTER_TEMP_FILE
+      ? { test: { lockStaleMs: e.MEMAGENT_TEST_LOCK_STALE_MS, pauseAfterTempFile: e.MEMAGENT_TEST_PAUSE_AFTER_TEMP_FILE === '1' } }
+      : {}),
   };
 }
 

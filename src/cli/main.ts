@@ -72,7 +72,7 @@ export function buildProgram(): Command {
     .option('-u, --user <id>', 'one user')
     .option('--json', 'print the validated memory file as JSON')
     .option('--all', 'include superseded and retracted facts')
-    .option('--history', 'list the saved versions that undo can restore')
+    .option('--history', 'list the earlier versions kept for undo and restore')
     .addOption(memoryDirOption())
     .action(async (flags) => {
       const { runShow } = await import('./commands/show.js');
@@ -108,12 +108,23 @@ export function buildProgram(): Command {
 
   program
     .command('undo')
-    .description('restore the memory file as it was before its last write')
+    .description('revert the last write of a user\'s memory (again: revert the undo)')
     .requiredOption('-u, --user <id>', 'whose memory')
     .addOption(memoryDirOption())
     .action(async (flags) => {
-      const { runUndo } = await import('./commands/manage.js');
+      const { runUndo } = await import('./commands/undo.js');
       await runUndo(await config(flags), flags);
+    });
+
+  program
+    .command('restore')
+    .description('bring back a kept version of a user\'s memory (a corrupt memory file is moved aside)')
+    .requiredOption('-u, --user <id>', 'whose memory')
+    .option('--revision <n>', 'which version (memagent show --user <id> --history); default: the newest intact earlier one')
+    .addOption(memoryDirOption())
+    .action(async (flags) => {
+      const { runRestore } = await import('./commands/undo.js');
+      await runRestore(await config(flags), flags);
     });
 
   program

@@ -125,6 +125,10 @@ export function describeSave(report: SaveReport): ChangeLine[] {
  */
 export function describeChanges(outcome: ExtractionOutcome): string[] {
   if (!outcome.extracted) return ['Nothing to remember from this session.'];
+  if (outcome.written === false) {
+    const { notes } = summarizeChanges(outcome);
+    return [`Nothing new to remember; memory unchanged (revision ${outcome.revision})${notes.length ? ` · ${notes.join(', ')}` : ''}.`];
+  }
   const visible = outcome.changes.filter((c) => c.type !== 'summary');
   const lines = visible.length === 0 ? ['Nothing new to remember.'] : visible.map((c) => describeChange(c).text);
   lines.push(...describeDropped(outcome).map((l) => l.text));

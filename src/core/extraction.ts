@@ -16,6 +16,7 @@ import type { ModelClient, ModelEvent } from './model-client.js';
 import { redactSecrets } from './redact.js';
 import type { DroppedItem } from './grounding-report.js';
 import { acceptedOps, concatOps, droppedReview, reviewItems, type ReviewItem } from './review.js';
+import { sessionWrite, wasApplied } from './session-apply.js';
 import { extractionSchema, type Memory, type MemoryChange, type MergeOps } from './schema.js';
 
 export { EXTRACTION_TRANSCRIPT_MAX_CHARS, chunkTranscript } from './extraction-chunks.js';
@@ -39,6 +40,8 @@ export interface ExtractionOutcome {
   redacted: number;
   /** Revision written, or the unchanged one. */
   revision: number;
+  /** False when nothing was written (`changes` is then empty): no fact or decision changed, or the session was applied before. */
+  written?: boolean;
   memoryPath: string;
 }
 
@@ -184,22 +187,27 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
   let warnings: string[] = [];
   // The deadline that bounded the model call bounds the wait for the lock too: at exit, a lock
   // left by a dead process must not hold the user past MEMAGENT_EXIT_TIMEOUT_MS.
+  // Nothing is written for a session already applied (re-extracted after a kill before its
+  // journal was retired) or one that changes no fact or decision (see session-apply.ts).
   const result = await deps.store.update(
     userId,
     (current) => {
+      if (wasApplied(current, sessionId)) return null;
       // Pure and repeatable (the store may call it again): a fresh id sequence each time.
       const ids = hashIdSource(idSeed);
       const now = deps.now();
       let merged = current;
-      changes = [];
+      const stepChanges: MemoryChange[] = [];
       warnings = [];
       for (const ops of opsList) {
         const step = mergeMemory(merged, ops, { sessionId, now, newId: ids });
         merged = step.memory;
-        changes.push(...step.changes);
+        stepChanges.push(...step.changes);
         warnings.push(...step.warnings);
       }
-      return { ...merged, sessionCount: current.sessionCount + 1 };
+      const next = sessionWrite(current, merged, sessionId);
+      changes = next ? stepChanges : [];
+      return next;
     },
     { signal: deps.signal },
   );
@@ -213,6 +221,7 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
     dropped,
     redacted: redacted + report.redacted,
     revision: result.after.revision,
+    written: result.written,
     memoryPath,
   };
 }

@@ -28,6 +28,7 @@ export { ApiError, ConfigError, LockError, MemagentError, MemoryFileError, Usage
 export type { ModelEvent, SessionEvent } from './events.js';
 export type { ExtractionOutcome } from './extraction.js';
 export { describeDropReason, formatDroppedItem, type DropReason, type DroppedItem } from './grounding-report.js';
+export { diffMemories } from './memory-diff.js';
 export { lazyModelClient, type LazyModelClient, type ModelClient, type Usage } from './model-client.js';
 export { renderMemoryBlock, renderMemorySummaryLine } from './render.js';
 export type { ReviewItem } from './review.js';

@@ -38,6 +38,12 @@ export const SCHEMA_LIMITS = {
   facts: 2000,
   /** Decisions in one memory file. */
   decisions: 500,
+  /**
+   * Ids of the last sessions whose extraction a memory holds (`appliedSessions`). A journal is
+   * re-extracted only when its session was killed between the merge and the journal's retirement,
+   * so it comes back within a few sessions; 50 ids are at most 5 KB.
+   */
+  appliedSessions: 50,
 } as const;
 
 /** The id of a fact or decision: 1–40 chars of letters, digits, `_` and `-`. */
@@ -89,6 +95,12 @@ export const memorySchema = z.object({
   summary: z.string().max(L.summaryChars),
   facts: z.array(factSchema).max(L.facts),
   decisions: z.array(decisionSchema).max(L.decisions),
+  /**
+   * The sessions whose extraction this memory holds, oldest first, at most the last
+   * `SCHEMA_LIMITS.appliedSessions`: applying one of them again changes nothing. Absent in files
+   * written before it existed (read as none).
+   */
+  appliedSessions: z.array(z.string().min(1).max(L.sessionIdChars)).max(L.appliedSessions).optional(),
 });
 
 export type Source = z.infer<typeof sourceSchema>;

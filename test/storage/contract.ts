@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemagentError } from '../../src/core/errors.js';
 import type { Decision, Fact, Memory } from '../../src/core/schema.js';
 import type { MemoryStore } from '../../src/core/storage/store.js';
+import { sessionWrite } from '../../src/core/session-apply.js';
 import { makeFact } from '../helpers/memory.js';
 
 /** One backing storage (a temp dir, a database schema) that stores can be opened on. */
@@ -13,6 +14,11 @@ export interface ContractBacking {
   open(): MemoryStore;
   /** Removes the backing. */
   cleanup(): Promise<void>;
+  /**
+   * Optional: a store whose next write pauses right before its commit (`reached`) until
+   * `resume()`, and a way to take its lock from it meanwhile, as a stale-lock takeover would.
+   */
+  pausedWriter?(): { store: MemoryStore; reached: Promise<void>; resume(): void; takeOverLock(userId: string): Promise<void> };
 }
 
 const AT = '2026-03-01T10:00:00.000Z';
@@ -110,21 +116,88 @@ export function memoryStoreContract(name: string, factory: () => Promise<Contrac
       expect((await store.load('bob')).exists).toBe(false);
     });
 
-    it('each write saves the previous version; undo restores them newest first, then has nothing left', async () => {
+    it('revisions only grow: every write, undo and restore is a new revision above all earlier ones', async () => {
+      const store = (await fresh()).open();
+      const seen: number[] = [];
+      for (let i = 1; i <= 3; i++) seen.push((await store.update('ann', adding(fact(`f${i}`, `Fact ${i}`)))).after.revision);
+      seen.push((await store.undo('ann')).revision);
+      seen.push((await store.restore('ann', { revision: 1 })).revision);
+      seen.push((await store.update('ann', adding(fact('f9', 'Fact 9')))).after.revision);
+      expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+      expect((await store.history('ann')).map((v) => v.revision)).toEqual([5, 4, 3, 2, 1]);
+    });
+
+    it('undo reverts only the last write, and undoing the undo brings that write back', async () => {
       const store = (await fresh()).open();
       const states: Memory[] = [];
       for (let i = 1; i <= 3; i++) states.push((await store.update('ann', adding(fact(`f${i}`, `Fact ${i}`)))).after);
-      expect((await store.history('ann')).map((v) => v.revision)).toEqual([2, 1]);
       const first = await store.undo('ann');
-      expect(first.revision).toBe(2);
+      expect(first).toMatchObject({ revision: 4, restoredRevision: 2 });
       expect(first.before).toEqual(states[2]);
-      expect((await store.load('ann')).memory).toEqual(states[1]);
+      const ids = async () => (await store.load('ann')).memory.facts.map((f) => f.id);
+      expect(await ids()).toEqual(['f1', 'f2']);
       const second = await store.undo('ann');
-      expect(second.revision).toBe(1);
-      expect((await store.load('ann')).memory).toEqual(states[0]);
-      expect(await store.history('ann')).toEqual([]);
+      expect(second).toMatchObject({ revision: 5, restoredRevision: 3 });
+      expect(await ids()).toEqual(['f1', 'f2', 'f3']);
+    });
+
+    it('undo after a forget refuses with the reason and changes nothing, instead of reverting an earlier write', async () => {
+      const store = (await fresh()).open();
+      await store.update('ann', adding(fact('a', 'Likes alpha')));
+      await store.update('ann', adding(fact('b', 'Likes bravo')));
+      await store.update('ann', adding(fact('c', 'Likes charlie')));
+      await store.forget('ann', (item) => item.id === 'c');
+      const before = await store.load('ann');
+      await expect(store.undo('ann')).rejects.toThrow(/forget .*cannot be undone/);
+      expect(await store.load('ann')).toEqual(before);
+      expect(before.memory.facts.map((f) => f.id)).toEqual(['a', 'b']);
+    });
+
+    it('undo refuses when there is no earlier revision, writing nothing', async () => {
+      const store = (await fresh()).open();
+      await store.update('ann', adding(fact('a', 'Likes alpha')));
       await expect(store.undo('ann')).rejects.toThrow(MemagentError);
-      expect((await store.load('ann')).memory).toEqual(states[0]);
+      expect((await store.load('ann')).memory.revision).toBe(1);
+    });
+
+    it('restore brings back any kept version as a new revision', async () => {
+      const store = (await fresh()).open();
+      for (let i = 1; i <= 3; i++) await store.update('ann', adding(fact(`f${i}`, `Fact ${i}`)));
+      const result = await store.restore('ann', { revision: 1 });
+      expect(result).toMatchObject({ revision: 4, restoredRevision: 1 });
+      expect((await store.load('ann')).memory.facts.map((f) => f.id)).toEqual(['f1']);
+      await expect(store.restore('ann', { revision: 4 })).rejects.toThrow(/current memory already/);
+      await expect(store.restore('ann', { revision: 42 })).rejects.toThrow(/not kept/);
+    });
+
+    it('applying the same session twice changes nothing the second time', async () => {
+      const store = (await fresh()).open();
+      const session = (current: Memory) => sessionWrite(current, adding(fact('s1', 'Lives in Porto'))(current), 'session-1');
+      const first = await store.update('ann', session);
+      expect(first.written).toBe(true);
+      const second = await store.update('ann', session);
+      expect(second.written).toBe(false);
+      const { memory } = await store.load('ann');
+      expect(memory.revision).toBe(1);
+      expect(memory.sessionCount).toBe(1);
+    });
+
+    it('a writer that lost its lock before committing never replaces the revision written meanwhile', async (ctx) => {
+      const backing = await fresh();
+      if (!backing.pausedWriter) return ctx.skip();
+      const paused = backing.pausedWriter();
+      const other = backing.open();
+      await other.update('ann', adding(fact('seed', 'Seed fact')));
+      const slow = paused.store.update('ann', adding(fact('slow', 'Written by the paused writer')));
+      await paused.reached;
+      await paused.takeOverLock('ann');
+      await other.update('ann', adding(fact('fast', 'Written meanwhile')));
+      paused.resume();
+      await slow.catch(() => undefined);
+      const { memory } = await other.load('ann');
+      expect(memory.facts.map((f) => f.id)).toEqual(expect.arrayContaining(['seed', 'fast']));
+      // Either the paused writer re-applied its change on top, or it wrote nothing at all.
+      expect(memory.revision).toBe(memory.facts.some((f) => f.id === 'slow') ? 3 : 2);
     });
 
     it('purge removes matching items from the current memory and from every saved version', async () => {
@@ -136,13 +209,11 @@ export function memoryStoreContract(name: string, factory: () => Promise<Contrac
       expect(report.removed.map((i) => i.id).sort()).toEqual(['d1', 'secret']);
       expect(report.matched.map((i) => i.id).sort()).toEqual(['d1', 'secret']);
       expect(report.historyVersions).toBeGreaterThan(0);
-      // Walk back through every version: the purged items never come back.
-      for (;;) {
-        const { memory } = await store.load('ann');
-        expect(memory.facts.map((f) => f.id)).not.toContain('secret');
-        expect(memory.decisions).toEqual([]);
-        if ((await store.history('ann')).length === 0) break;
-        await store.undo('ann');
+      // Every kept version is scrubbed too: restoring any of them never brings the items back.
+      for (const version of await store.history('ann')) {
+        const restored = (await store.restore('ann', { revision: version.revision })).after;
+        expect(restored.facts.map((f) => f.id)).not.toContain('secret');
+        expect(restored.decisions).toEqual([]);
       }
       // Idempotent.
       const again = await store.purge('ann', (item) => item.id === 'secret');

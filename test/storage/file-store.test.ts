@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { MemagentError, MemoryFileError, UsageError } from '../../src/core/error
 import { openJournal } from '../../src/core/storage/file/journals.js';
 import { FileMemoryStore } from '../../src/core/storage/file/file-store.js';
 import { SCHEMA_VERSION, emptyMemory, type Decision, type Fact, type Memory } from '../../src/core/schema.js';
+import { serialize as serializeMemory } from '../../src/core/storage/file/codec.js';
 import { makeFact } from '../helpers/memory.js';
 import { memoryStoreContract } from './contract.js';
 
@@ -33,6 +34,27 @@ memoryStoreContract('file store', async () => {
   return {
     open: () => new FileMemoryStore({ dir }),
     cleanup: () => rm(dirname(dir), { recursive: true, force: true }),
+    pausedWriter: () => {
+      let reached!: () => void;
+      let resume!: () => void;
+      const atCommit = new Promise<void>((r) => (reached = r));
+      const resumed = new Promise<void>((r) => (resume = r));
+      let first = true;
+      const store = new FileMemoryStore({
+        dir,
+        hooks: {
+          afterTempFile: () => {
+            if (!first) return undefined;
+            first = false;
+            reached();
+            return resumed;
+          },
+        },
+      });
+      // What a stale takeover does to the holder: its lock directory is gone.
+      const takeOverLock = (userId: string) => rm(join(dir, `${userId}.json.lock`), { recursive: true, force: true });
+      return { store, reached: atCommit, resume, takeOverLock };
+    },
   };
 });
 
@@ -233,44 +255,110 @@ describe('MemoryStore.update', () => {
 });
 
 describe('MemoryStore.undo', () => {
-  it('restores the file byte-identically, one write back per undo', async () => {
+  it('writes the revision before the last one again as a new revision, one write back per undo', async () => {
     const { dir, store } = await freshStore();
     const file = join(dir, 'alice.json');
     await store.update('alice', addFact(fact('f_1', 'a')));
-    const v1 = await readFile(file);
     await store.update('alice', addFact(fact('f_2', 'b')));
-    const v2 = await readFile(file);
     await store.update('alice', addFact(fact('f_3', 'c')));
 
     const first = await store.undo('alice');
-    expect(first.revision).toBe(2);
+    expect(first).toMatchObject({ revision: 4, restoredRevision: 2 });
     expect(first.before.revision).toBe(3);
-    expect(await readFile(file)).toEqual(v2);
-    const second = await store.undo('alice');
-    expect(second.revision).toBe(1);
-    expect(await readFile(file)).toEqual(v1);
-    const err = await store.undo('alice').catch((e) => e);
-    expect(err).toBeInstanceOf(MemagentError);
-    expect(err.message).toMatch(/nothing to undo for alice/);
-    expect(await readFile(file)).toEqual(v1);
+    const onDisk = JSON.parse(await readFile(file, 'utf8')) as Memory;
+    expect(onDisk.revision).toBe(4);
+    expect(onDisk.facts.map((f) => f.id)).toEqual(['f_1', 'f_2']);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-
-    // Writing after an undo continues from the restored revision.
-    const next = await store.update('alice', addFact(fact('f_4', 'd')));
-    expect(next.after.revision).toBe(2);
+    // The undo is itself the last write: undoing it brings f_3 back.
     await store.undo('alice');
-    expect(await readFile(file)).toEqual(v1);
+    expect((await store.load('alice')).memory.facts.map((f) => f.id)).toEqual(['f_1', 'f_2', 'f_3']);
   });
 
-  it('refuses a corrupt history version without writing', async () => {
+  it('refuses a damaged earlier version without writing, naming it', async () => {
     const { dir, store } = await freshStore();
     await store.update('alice', addFact(fact('f_1', 'a')));
     await store.update('alice', addFact(fact('f_2', 'b')));
     const [newest] = await store.history('alice');
+    await rm(newest.path);
     await writeFile(newest.path, 'garbage');
     const current = await readFile(join(dir, 'alice.json'));
-    await expectFileError(store.undo('alice'), newest.path, /not valid JSON/);
+    const err = await store.undo('alice').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MemagentError);
+    expect((err as Error).message).toContain(newest.path);
+    expect((err as Error).message).toMatch(/not valid JSON/);
     expect(await readFile(join(dir, 'alice.json'))).toEqual(current);
+  });
+
+  it('refuses when the version it needs was pruned, saying so', async () => {
+    const { store } = await freshStore({ historyLimit: 0 });
+    await store.update('alice', addFact(fact('f_1', 'a')));
+    await store.update('alice', addFact(fact('f_2', 'b')));
+    await expect(store.undo('alice')).rejects.toThrow(/revision 1 is no longer kept/);
+    expect((await store.load('alice')).memory.revision).toBe(2);
+  });
+});
+
+describe('MemoryStore.restore', () => {
+  it('moves a corrupt memory aside, never touching its bytes, and restores the newest intact version', async () => {
+    const { dir, store } = await freshStore();
+    const file = join(dir, 'alice.json');
+    await store.update('alice', addFact(fact('f_1', 'a')));
+    await store.update('alice', addFact(fact('f_2', 'b')));
+    // Corrupted by something outside memagent (a new file at the same name).
+    await rm(file);
+    await writeFile(file, '{"half');
+    const err = await store.load('alice').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MemoryFileError);
+    expect((err as Error).message).toMatch(/newest intact version kept is revision 2 .*memagent restore --user alice/);
+    await expect(store.undo('alice')).rejects.toThrow(/memagent restore --user alice/);
+    const result = await store.restore('alice');
+    expect(result).toMatchObject({ restoredRevision: 2, revision: 3, before: null });
+    expect(result.movedAside).toMatch(/alice\.json\.corrupt-/);
+    expect(await readFile(result.movedAside!, 'utf8')).toBe('{"half');
+    expect((await store.load('alice')).memory.facts.map((f) => f.id)).toEqual(['f_1', 'f_2']);
+    // The aside file is not a user, and forgetAll removes it.
+    expect((await store.listUsers()).map((u) => u.userId)).toEqual(['alice']);
+    await store.forgetAll('alice');
+    expect((await readdir(dir)).filter((n) => n.startsWith('alice'))).toEqual([]);
+  });
+
+  it('with a corrupt memory and nothing intact kept, keeps the "fix it or move it away" advice', async () => {
+    const { dir, store } = await freshStore();
+    await writeFile(join(dir, 'alice.json'), '{"half');
+    await expect(store.load('alice')).rejects.toThrow(/fix it or move it away/);
+    await expect(store.restore('alice')).rejects.toThrow(/no intact earlier version/);
+    expect(await readFile(join(dir, 'alice.json'), 'utf8')).toBe('{"half');
+  });
+});
+
+describe('MemoryStore revisions (link-as-commit)', () => {
+  it('a newer committed revision wins over an older one renamed over the memory file late', async () => {
+    const { dir, store } = await freshStore();
+    const file = join(dir, 'alice.json');
+    await store.update('alice', addFact(fact('f_1', 'a')));
+    const rev1 = await readFile(file);
+    await store.update('alice', addFact(fact('f_2', 'b')));
+    // What a writer that lost its lock leaves when its rename lands after a newer commit.
+    await writeFile(join(dir, '.late.tmp'), rev1);
+    await rename(join(dir, '.late.tmp'), file);
+    const { memory } = await store.load('alice');
+    expect(memory.revision).toBe(2);
+    expect(memory.facts.map((f) => f.id)).toEqual(['f_1', 'f_2']);
+    // The next write starts from revision 2 and repairs the memory file.
+    const next = await store.update('alice', addFact(fact('f_3', 'c')));
+    expect(next.before.revision).toBe(2);
+    expect(JSON.parse(await readFile(file, 'utf8')).revision).toBe(3);
+  });
+
+  it('a file from before link-as-commit keeps its revision in history at its first write, so undo can go back to it', async () => {
+    const { dir, store } = await freshStore();
+    const file = join(dir, 'alice.json');
+    await writeFile(file, serializeMemory({ ...emptyMemory('alice', T0), revision: 7, facts: [fact('f_1', 'a')] }), { mode: 0o600 });
+    await store.update('alice', addFact(fact('f_2', 'b')));
+    expect((await store.history('alice')).map((v) => v.revision)).toEqual([7]);
+    const undone = await store.undo('alice');
+    expect(undone).toMatchObject({ revision: 9, restoredRevision: 7 });
+    expect(undone.after.facts.map((f) => f.id)).toEqual(['f_1']);
   });
 });
 
@@ -280,20 +368,20 @@ describe('MemoryStore.forget', () => {
     await store.update('alice', addFact(fact('f_1', 'lives in Paris')));
     await store.update('alice', addFact(fact('f_2', 'likes tea')));
     await store.update('alice', (m) => ({ ...m, decisions: [decision('d_1', 'move', 'moving to Paris'), decision('d_2', 'db', 'use sqlite')] }));
-    const historyBefore = await store.history('alice');
     const removed = await store.forget('alice', (item) => JSON.stringify(item).includes('Paris'));
     expect(removed).toBe(2);
     const { memory } = await store.load('alice');
     expect(memory.revision).toBe(4);
     expect(memory.facts.map((f) => f.id)).toEqual(['f_2']);
     expect(memory.decisions.map((d) => d.id)).toEqual(['d_2']);
-    // Nothing of it anywhere on disk, and forget added no history version holding it.
+    // Nothing of it anywhere on disk.
     const history = await store.history('alice');
-    expect(history.map((h) => [h.revision, h.savedAt])).toEqual(historyBefore.map((h) => [h.revision, h.savedAt]));
+    expect(history.map((h) => h.revision)).toEqual([3, 2, 1]);
     for (const h of history) expect(await readFile(h.path, 'utf8')).not.toContain('Paris');
+    for (const name of await readdir(join(dir, 'history', 'alice'))) expect(await readFile(join(dir, 'history', 'alice', name), 'utf8')).not.toContain('Paris');
     expect(await readFile(join(dir, 'alice.json'), 'utf8')).not.toContain('Paris');
-    // Undo still works, on scrubbed versions.
-    await store.undo('alice');
+    // Restoring an older, scrubbed version does not bring it back either.
+    await store.restore('alice', { revision: 1 });
     expect(await readFile(join(dir, 'alice.json'), 'utf8')).not.toContain('Paris');
     // Idempotent.
     expect(await store.forget('alice', (item) => JSON.stringify(item).includes('Paris'))).toBe(0);

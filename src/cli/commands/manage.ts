@@ -1,5 +1,5 @@
 /**
- * `memagent forget`, `undo` and `export`: the user's control over what is kept.
+ * `memagent forget` and `export`: the user's control over what is kept (`undo` and `restore`: undo.ts).
  */
 import readline from 'node:readline/promises';
 import {
@@ -174,21 +174,6 @@ async function forgetEverything(store: MemoryStore, userId: string, yes: boolean
   ].filter(Boolean);
   process.stdout.write(parts.length ? `Forgot everything about ${userId} (${parts.join(', ')}).\n` : `Nothing was stored about ${userId}.\n`);
   return 0;
-}
-
-/**
- * Restores the memory file byte for byte as it was before its last write, and says which
- * revision it now is and how many more steps `undo` can go back.
- * @throws MemagentError when there is nothing to undo; MemoryFileError; LockError; UsageError.
- */
-export async function runUndo({ store }: Services, flags: { user?: string }): Promise<void> {
-  const userId = requireUser(flags.user);
-  const result = await store.undo(userId);
-  const left = (await store.history(userId)).length;
-  process.stdout.write(
-    `Restored ${userId}'s memory to revision ${result.revision} (it was revision ${result.before.revision}); ` +
-      `${left === 0 ? 'no earlier version is left' : `${plural(left, 'earlier version')} left (memagent show --user ${userId} --history)`}.\n`,
-  );
 }
 
 /**

@@ -95,7 +95,7 @@ function formatFact(fact: Fact, now: Date, notInPrompt: boolean): string {
 /**
  * Runs `show` (see `ShowFlags`), printing to stdout. Without `--user`: a table of users (a corrupt
  * file is a row marked unreadable, with the reason below the table), or with `--json` the same as
- * a JSON array. With `--user`: `--history` lists the versions `undo` can restore, `--json` prints
+ * a JSON array. With `--user`: `--history` lists the earlier versions kept (for `undo`/`restore`), `--json` prints
  * the validated file, else `formatMemoryView`. Never writes memory.
  * @throws UsageError (bad id, `--all`/`--history` without `--user`); MemoryFileError.
  */
@@ -132,11 +132,11 @@ export async function runShow({ config, store }: Services, flags: ShowFlags): Pr
       return;
     }
     const { memory } = await store.load(userId);
-    const rows = [['revision', 'replaced', 'size']];
+    const rows = [['revision', 'written', 'size']];
     for (const v of versions) rows.push([String(v.revision), age(v.savedAt, now), formatBytes(v.bytes)]);
     process.stdout.write(
-      `${userId}'s memory is at revision ${memory.revision}; undo can restore (newest first):\n${table(rows)}\n` +
-        `(memagent undo --user ${userId} restores revision ${versions[0].revision})\n`,
+      `${userId}'s memory is at revision ${memory.revision}; earlier versions kept (newest first):\n${table(rows)}\n` +
+        `(memagent undo --user ${userId} reverts the last write; memagent restore --user ${userId} --revision N brings back any of these)\n`,
     );
     return;
   }

@@ -11,7 +11,7 @@ import type { Decision, Fact, JournalLine, Memory } from '../schema.js';
 export interface VersionInfo {
   /** The `revision` the memory had when this version was current. */
   revision: number;
-  /** When the version was saved, i.e. replaced by a newer write (ISO time). */
+  /** When this revision was written (ISO time). */
   savedAt: string;
   /** Size of the saved version in bytes (its serialized form). */
   bytes: number;
@@ -39,11 +39,26 @@ export interface UpdateResult {
   written: boolean;
 }
 
-/** What `undo` did: `revision` is the restored revision (`after.revision`). */
+/**
+ * What `undo` did. Undo writes a new revision (`revision`, = `after.revision`, one above every
+ * earlier one) whose content is that of `restoredRevision`, the revision before the last write.
+ */
 export interface UndoResult {
   revision: number;
+  /** The revision whose content was restored. */
+  restoredRevision: number;
   before: Memory;
   after: Memory;
+}
+
+/** What `restore` did: like `UndoResult`; `before` is null when the current memory was unreadable. */
+export interface RestoreResult {
+  revision: number;
+  restoredRevision: number;
+  before: Memory | null;
+  after: Memory;
+  /** Where the unreadable memory was moved aside (a description for people), when it was. */
+  movedAside?: string;
 }
 
 /** What `purge` did. */
@@ -167,21 +182,34 @@ export interface MemoryStore {
   load(userId: string): Promise<{ memory: Memory; exists: boolean }>;
   /**
    * Read-modify-write under the lock: re-reads, calls `fn(current)` (synchronous, pure; may run
-   * more than once if the lock was lost), and if it returns a memory writes it with revision + 1
-   * and `updatedAt` now, after saving the previous version. `fn` returning null writes nothing.
+   * more than once if the lock was lost), and if it returns a memory writes it as a new revision
+   * with `updatedAt` now. Revisions only grow: the new one is above every revision ever kept.
+   * A writer that lost its lock never replaces a newer revision (it re-reads and re-applies `fn`,
+   * or fails with LockError having written nothing). `fn` returning null writes nothing.
    * @throws MemoryFileError (current memory corrupt), MemagentError (`fn` returned an invalid memory), LockError; nothing written.
    */
   update(userId: string, fn: (current: Memory) => Memory | null, opts?: { signal?: AbortSignal }): Promise<UpdateResult>;
-  /** Saved earlier versions, newest first; [] if none. Takes no lock. */
+  /** Saved earlier versions (below the current revision), newest first; [] if none. Takes no lock. */
   history(userId: string): Promise<VersionInfo[]>;
   /**
-   * Under the lock, restores the newest saved version byte for byte and drops it from the versions.
-   * @throws MemagentError if there is nothing to undo; MemoryFileError; LockError.
+   * Under the lock, reverts the last write: writes a new revision whose content is that of the
+   * revision before the current one. Undoing an undo reverts the undo. Refuses, writing nothing,
+   * when that revision is not kept (pruned, or never kept) or holds the same facts, decisions and
+   * summary as the current one (a forget scrubs every version, so it cannot be undone).
+   * @throws MemagentError saying why there is nothing to undo; MemoryFileError; LockError.
    */
   undo(userId: string): Promise<UndoResult>;
   /**
-   * Under the lock, hard-deletes every item matching `match` from the current memory (revision
-   * + 1, no version saved) and from every saved version. Idempotent when `summary` is.
+   * Under the lock, writes a new revision with the content of the kept version `revision` (by
+   * default the newest intact one below the current revision). An unreadable current memory is
+   * moved aside first, never overwritten; restore is the way out of it.
+   * @throws MemagentError when that version is not kept, damaged or already current, or nothing
+   *   intact is kept; MemoryFileError for other unreadable states; LockError.
+   */
+  restore(userId: string, opts?: { revision?: number }): Promise<RestoreResult>;
+  /**
+   * Under the lock, hard-deletes every item matching `match` from the current memory (a new
+   * revision) and from every saved version. Idempotent when `summary` is.
    */
   purge(userId: string, match: (item: Fact | Decision) => boolean, options?: PurgeOptions): Promise<PurgeReport>;
   /** `purge` without summary rewrite; returns how many items left the current memory. */

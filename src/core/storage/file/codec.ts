@@ -53,6 +53,7 @@ export function cloneMemory(memory: Memory): Memory {
     ...memory,
     facts: memory.facts.map((f) => ({ ...f, source: { ...f.source } })),
     decisions: memory.decisions.map((d) => ({ ...d, source: { ...d.source } })),
+    ...(memory.appliedSessions ? { appliedSessions: [...memory.appliedSessions] } : {}),
   };
 }
 
@@ -61,7 +62,7 @@ type NestedKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends object ? K : 
 type Assert<T extends true> = T;
 /** Compile-time check behind `cloneMemory`: exactly these fields hold objects. */
 type NestedFieldsAreCopied = Assert<
-  [NestedKeys<Memory>, NestedKeys<Fact>, NestedKeys<Decision>, NestedKeys<Source>] extends ['facts' | 'decisions', 'source', 'source', never] ? true : false
+  [NestedKeys<Memory>, NestedKeys<Fact>, NestedKeys<Decision>, NestedKeys<Source>] extends ['facts' | 'decisions' | 'appliedSessions', 'source', 'source', never] ? true : false
 >;
 
 /**

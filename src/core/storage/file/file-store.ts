@@ -1,27 +1,51 @@
-// Over 300 lines: one class whose writes (update, undo, purge, forgetAll) share its validated cache, lock and re-run rules; its codec, paths and versions are already apart.
+// Over 300 lines: one class whose writes (update, undo, restore, purge, forgetAll) share its validated cache, lock, commit and re-run rules; its codec, paths and versions are already apart.
 /**
  * The file implementation of `MemoryStore`: the one module that reads and writes `<dir>/<userId>.json` and its
- * history versions `<dir>/history/<userId>/<revision>.json`. Every write is atomic, under the
- * file's cross-process lock, validated before it is written, and preceded by saving the
- * previous bytes to history (a hard link of the replaced file, or a copy) so `undo` can restore
- * them exactly.
+ * committed revisions `<dir>/history/<userId>/<revision>.json`. Every write is validated first,
+ * made under the file's cross-process lock, and committed by hard-linking the new revision's
+ * fsynced temp file into history (EEXIST: another writer got there first, so this one lost its
+ * lock and re-reads) before renaming it over `<userId>.json` (see versions.ts). The highest
+ * committed revision is the truth: a late rename of a writer that lost its lock cannot hide a
+ * newer revision.
  */
-import { mkdirSync, type Stats } from 'node:fs';
-import { open, readFile, readdir, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { link, open, readFile, readdir, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { MemagentError, MemoryFileError } from '../../errors.js';
 import { emptyMemory, type Decision, type Fact, type Memory } from '../../schema.js';
 import { validateUserId } from '../../user-id.js';
-import { DEFAULT_HISTORY_VERSIONS, type MemoryStore, type PurgeOptions, type PurgeReport, type UndoResult, type UpdateResult, type UserSummary } from '../store.js';
-import { removeTempFiles, writeFileAtomic } from './atomic-write.js';
+import {
+  DEFAULT_HISTORY_VERSIONS,
+  type MemoryStore,
+  type PurgeOptions,
+  type PurgeReport,
+  type RestoreResult,
+  type UndoResult,
+  type UpdateResult,
+  type UserSummary,
+} from '../store.js';
+import { listTempFiles, removeTempFiles, writeFileAtomic } from './atomic-write.js';
 import { FIX_HINT, checkForWrite, cloneMemory, isNotFound, parseMemory, serialize } from './codec.js';
 import { assertContained, containedDir } from './contained-dir.js';
 import { FileInputHistoryStore } from './input-history.js';
 import { FileJournalStore } from './journals.js';
-import { withLock, type LockOptions } from './lock.js';
+import { withLock, type LockHandle, type LockOptions } from './lock.js';
 import { checkedMemoryFile, historyDirFor, journalDirFor, memoryFileFor, userIdOfEntry } from './paths.js';
-import { closeLater, listVersions, saveVersion, type HistoryEntry } from './versions.js';
+import {
+  RevisionConflictError,
+  closeLater,
+  commitRevision,
+  keepCurrent,
+  listVersions,
+  newerCommitted,
+  pruneVersions,
+  versionNumbers,
+  versionPath,
+  type CommitHooks,
+  type HistoryEntry,
+} from './versions.js';
 
-export type { HistoryEntry };
+export type { CommitHooks, HistoryEntry };
 
 /** Constructor options of `FileMemoryStore`. */
 export interface FileMemoryStoreOptions {
@@ -35,20 +59,54 @@ export interface FileMemoryStoreOptions {
   maxFileBytes?: number;
   /** Lock tuning for tests (see `withLock`); production uses the defaults. */
   lock?: LockOptions;
+  /** Test-only hooks into the commit (see `CommitHooks`); production passes none. */
+  hooks?: CommitHooks;
 }
 
 /** 5 MiB: about 2,000 facts at the schema's caps fit in well under 2 MiB; more means something is wrong. */
 const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
 
+/**
+ * How many times a write that found its revision committed by someone else (it had lost its
+ * lock without `withLock` noticing) takes the lock again, re-reads and re-applies. Each conflict
+ * means another writer made progress, so 3 is plenty; then LockError, nothing written.
+ */
+const MAX_CONFLICT_RETRIES = 3;
+
 function without(memory: Memory, match: (item: Fact | Decision) => boolean): Memory {
   return { ...memory, facts: memory.facts.filter((f) => !match(f)), decisions: memory.decisions.filter((d) => !match(d)) };
 }
 
+/** Whether two memories hold the same facts, decisions and summary (what undo would change). */
+function sameContent(a: Memory, b: Memory): boolean {
+  return a.summary === b.summary && JSON.stringify(a.facts) === JSON.stringify(b.facts) && JSON.stringify(a.decisions) === JSON.stringify(b.decisions);
+}
+
+/** True if process `pid` exists on this host (a stopped one too). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A memory file whose content is damaged (what `restore` gets out of), as opposed to one that cannot be opened or is from a newer memagent. */
+class DamagedMemoryError extends MemoryFileError {}
+
+/** The memory as the truth has it: the current file, or a newer committed revision in history. */
+interface Truth {
+  memory: Memory;
+  exists: boolean;
+}
+
 /**
  * The `MemoryStore` over one memory dir (layout in paths.ts). Reads take no lock (writes are
- * atomic renames, so a reader sees a whole old or whole new file); every write (`update`, `undo`,
- * `purge`, `forgetAll`) holds the file's cross-process lock for a few milliseconds. Never reads
- * `process.env`. Construct it only in the composition root (src/cli/compose.ts) and in tests.
+ * atomic renames and links, so a reader sees a whole old or whole new revision); every write
+ * (`update`, `undo`, `restore`, `purge`, `forgetAll`) holds the file's cross-process lock for a
+ * few milliseconds. Never reads `process.env`. Construct it only in the composition root
+ * (src/cli/compose.ts) and in tests.
  */
 export class FileMemoryStore implements MemoryStore {
   /** The memory dir, as given. */
@@ -59,13 +117,17 @@ export class FileMemoryStore implements MemoryStore {
   private readonly historyLimit: number;
   private readonly maxFileBytes: number;
   private readonly lockOptions: LockOptions;
+  private readonly hooks: CommitHooks | undefined;
   /**
-   * Per memory file, the last bytes this store validated (read or wrote) and their memory, which
-   * is never handed out (callers get copies). Validation is a function of the bytes and the
-   * userId, so bytes equal to these need not be validated again: the re-read under the lock after
-   * a `load`, or after this store's own previous write, costs a compare instead of a schema pass.
+   * Per file (memory file or history version), the last bytes this store validated (read or
+   * wrote) and their memory, which is never handed out (callers get copies). Validation is a
+   * function of the bytes and the userId, so bytes equal to these need not be validated again:
+   * the re-read under the lock after a `load`, or after this store's own previous write, costs a
+   * compare instead of a schema pass.
    */
   private readonly validated = new Map<string, { userId: string; bytes: Buffer; memory: Memory }>();
+  /** Handles of pruned versions (`unlinkNow`), closed when the lock is released (`locked`). */
+  private readonly unlinked: FileHandle[] = [];
   /** History dirs already checked to stay inside the memory dir (see `contained-dir.ts`). */
   private readonly containedDirs = new Set<string>();
 
@@ -76,6 +138,7 @@ export class FileMemoryStore implements MemoryStore {
     this.historyLimit = Math.max(0, opts.historyLimit ?? DEFAULT_HISTORY_VERSIONS);
     this.maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.lockOptions = opts.lock ?? {};
+    this.hooks = opts.hooks;
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.journals = new FileJournalStore(this.dir);
     this.inputHistory = new FileInputHistoryStore(this.dir);
@@ -106,108 +169,166 @@ export class FileMemoryStore implements MemoryStore {
   }
 
   /**
-   * Reads and validates `userId`'s memory. A missing file gives `emptyMemory(userId, now())`
-   * with `exists: false`. Never writes, takes no lock.
+   * Reads and validates `userId`'s memory: `<userId>.json`, unless history holds a newer
+   * committed revision (a writer that lost its lock renamed an older one over it, or died
+   * between commit and rename), which is then read instead: one `stat` in the usual case. A
+   * missing file gives `emptyMemory(userId, now())` with `exists: false`. Never writes, takes no lock.
    * @throws MemoryFileError (naming the file) if it is empty, over `maxFileBytes` (checked
    *   before reading), not JSON, from a newer schemaVersion, invalid against the schema (first 3
-   *   problems with their paths), or holds another userId; UsageError for an invalid id.
+   *   problems with their paths), or holds another userId; when an intact earlier version is
+   *   kept, the message names it and how to restore it. UsageError for an invalid id.
    */
   async load(userId: string): Promise<{ memory: Memory; exists: boolean }> {
     const file = await this.pathFor(userId);
-    const { memory, bytes } = await this.read(file, userId);
-    return { memory, exists: bytes !== null };
+    return this.readTruth(file, userId);
   }
 
   /**
-   * Read-modify-write under the lock: re-reads the file, calls `fn(current)` (synchronous and
-   * pure: do slow work such as model calls before), and if it returns a memory, writes it with
-   * `revision = before.revision + 1` and `updatedAt = now()`, after saving the previous bytes to
-   * history. `fn` returning null writes nothing. Atomic: the file is the old or the new version.
-   * `fn` may be called more than once if the lock is lost and the section re-run; each call gets
-   * the file as it is then. `opts.signal` stops waiting for a lock held elsewhere (LockError,
-   * nothing written); it never interrupts the write itself.
+   * Read-modify-write under the lock: re-reads the memory, calls `fn(current)` (synchronous and
+   * pure: do slow work such as model calls before), and if it returns a memory, commits it as a
+   * new revision with `updatedAt = now()`. The new revision is one above both the current one and
+   * every revision in history (revisions only grow). `fn` returning null writes nothing. Atomic:
+   * readers see the old or the new revision. `fn` may be called more than once: when the lock
+   * was lost and the section is run again, or when the commit found its revision already taken
+   * by a writer that took over the lock meanwhile; each call gets the memory as it is then, and
+   * a newer revision is never replaced. `opts.signal` stops waiting for a lock held elsewhere
+   * (LockError, nothing written); it never interrupts the write itself.
    * @throws MemoryFileError if the current file is corrupt (nothing written); MemagentError if
    *   `fn` returned an invalid memory or another userId (a bug; nothing written); LockError.
    */
   async update(userId: string, fn: (current: Memory) => Memory | null, opts: { signal?: AbortSignal } = {}): Promise<UpdateResult> {
     const file = await this.pathFor(userId);
-    let committed: { bytes: Buffer; result: UpdateResult } | null = null;
-    // Removed history versions, closed once the lock is released (see `unlinkNow`).
-    const unlinked: FileHandle[] = [];
-    try {
-      return await withLock(
-        file,
-        async (lock) => {
-          if (committed && (await this.stillStands(userId, file, committed.bytes))) return committed.result;
-          const { memory: before, bytes: oldBytes, info } = await this.read(file, userId);
-          await removeTempFiles(file);
-          // fn gets its own copy: whatever it does to it, `before` stays the file as it was.
-          const proposed = fn(cloneMemory(before));
-          if (proposed === null) return { before, after: before, written: false };
-          const after = checkForWrite(userId, { ...proposed, revision: before.revision + 1, updatedAt: this.now().toISOString() });
-          const bytes = Buffer.from(serialize(after));
-          const syncHistory =
-            oldBytes !== null && info !== null && this.historyLimit > 0
-              ? await saveVersion(await this.containedHistoryDir(userId), file, before.revision, oldBytes, info, unlinked, this.historyLimit)
-              : undefined;
-          lock.assertHeld();
-          await writeFileAtomic(file, bytes, { mode: 0o600, beforeRename: syncHistory });
-          this.validated.set(file, { userId, bytes, memory: cloneMemory(after) });
-          committed = { bytes, result: { before, after, written: true } };
-          return committed.result;
-        },
-        { ...this.lockOptions, signal: opts.signal ?? this.lockOptions.signal },
-      );
-    } finally {
-      closeLater(unlinked);
-    }
+    let committed: UpdateResult | null = null;
+    return this.locked(file, opts.signal, async (lock) => {
+      // This section committed before its lock loss was noticed: running it again would apply fn twice.
+      if (committed) return committed;
+      const { memory: before } = await this.readTruth(file, userId);
+      await this.removeDeadTempFiles(file);
+      // fn gets its own copy: whatever it does to it, `before` stays the memory as it was.
+      const proposed = fn(cloneMemory(before));
+      if (proposed === null) return { before, after: before, written: false };
+      const after = await this.commit(userId, file, before, proposed, lock);
+      committed = { before, after, written: true };
+      return committed;
+    });
   }
 
   /**
-   * Saved earlier versions of `userId`'s file, newest (highest revision) first; [] if none.
-   * Takes no lock. @throws UsageError for an invalid id.
+   * Earlier versions of `userId`'s memory (committed revisions below the current one), newest
+   * first; [] if none. With an unreadable current memory, every kept version. Takes no lock.
+   * @throws UsageError for an invalid id.
    */
-  history(userId: string): Promise<HistoryEntry[]> {
-    return listVersions(historyDirFor(this.dir, userId));
+  async history(userId: string): Promise<HistoryEntry[]> {
+    const all = await listVersions(historyDirFor(this.dir, userId));
+    let current: number;
+    try {
+      current = (await this.load(userId)).memory.revision;
+    } catch (err) {
+      if (err instanceof MemoryFileError) return all;
+      throw err;
+    }
+    return all.filter((v) => v.revision < current);
   }
 
   /**
-   * Under the lock, restores the newest history version byte-identically (the file as it was
-   * before its last write) and removes that version from history, so a second undo goes back one
-   * more step. The restored revision is lower than the current one.
-   * @throws MemagentError if there is nothing to undo; MemoryFileError if the current file or the
-   *   saved version is corrupt (nothing written); LockError.
+   * Under the lock, reverts the last write: commits a new revision whose content is that of the
+   * revision just before the current one (so undoing an undo reverts the undo).
+   * @throws MemagentError, writing nothing, when there is no earlier revision, it is no longer
+   *   kept, it is damaged, or it holds the same facts, decisions and summary as the current one
+   *   (what a forget leaves: it scrubs every version); MemoryFileError if the current memory is
+   *   corrupt (the message names what `restore` can bring back); LockError.
    */
   async undo(userId: string): Promise<UndoResult> {
     const file = await this.pathFor(userId);
-    let committed: { bytes: Buffer; result: UndoResult } | null = null;
-    return withLock(
-      file,
-      async (lock) => {
-        if (committed && (await this.stillStands(userId, file, committed.bytes))) return committed.result;
-        const { memory: before } = await this.read(file, userId);
-        const [newest] = await this.history(userId);
-        if (!newest) throw new MemagentError(`nothing to undo for ${userId}: no earlier version is saved in ${historyDirFor(this.dir, userId)}`);
-        const bytes = await readFile(newest.path);
-        const after = parseMemory(newest.path, bytes, userId, this.maxFileBytes);
-        lock.assertHeld();
-        await writeFileAtomic(file, bytes, { mode: 0o600 });
-        // Removed only after the restore landed: a crash in between leaves a harmless duplicate.
-        await rm(newest.path, { force: true });
-        committed = { bytes, result: { revision: after.revision, before, after } };
-        return committed.result;
-      },
-      this.lockOptions,
-    );
+    let committed: UndoResult | null = null;
+    return this.locked(file, undefined, async (lock) => {
+      if (committed) return committed;
+      const { memory: before, exists } = await this.readTruth(file, userId);
+      const last = before.revision;
+      const dir = historyDirFor(this.dir, userId);
+      await assertContained(this.dir, dir);
+      if (!exists || last <= 1) throw new MemagentError(`nothing to undo for ${userId}: ${exists ? `revision ${last} is its first` : 'nothing is remembered yet'}`);
+      const path = versionPath(dir, last - 1);
+      const bytes = await readFile(path).catch((err: unknown) => {
+        if (isNotFound(err)) {
+          throw new MemagentError(`cannot undo ${userId}'s last write (revision ${last}): revision ${last - 1} is no longer kept (${this.historyLimit} earlier versions are); nothing was changed`);
+        }
+        throw err;
+      });
+      let earlier: Memory;
+      try {
+        earlier = this.parseCached(path, bytes, userId);
+      } catch (err) {
+        throw new MemagentError(`cannot undo ${userId}'s last write: ${(err as Error).message}`);
+      }
+      if (sameContent(earlier, before)) {
+        throw new MemagentError(
+          `nothing to undo for ${userId}: revision ${last - 1} holds the same facts, decisions and summary as revision ${last} (a forget scrubs every kept version, so it cannot be undone); nothing was changed`,
+        );
+      }
+      const after = await this.commit(userId, file, before, earlier, lock);
+      committed = { revision: after.revision, restoredRevision: last - 1, before, after };
+      return committed;
+    });
+  }
+
+  /**
+   * Under the lock, commits a new revision with the content of kept version `opts.revision`, or
+   * by default of the newest intact version below the current revision (with an unreadable
+   * current memory: the newest intact version). An unreadable current memory is first linked
+   * aside as `<userId>.json.corrupt-<time>` and never written to; the commit then replaces the
+   * name, not those bytes.
+   * @throws MemagentError, writing nothing, when the version is not kept, is damaged or is the
+   *   current one, or nothing intact is kept; MemoryFileError for a memory file memagent cannot
+   *   read at all (permissions) or from a newer memagent; LockError.
+   */
+  async restore(userId: string, opts: { revision?: number } = {}): Promise<RestoreResult> {
+    const file = await this.pathFor(userId);
+    let committed: RestoreResult | null = null;
+    return this.locked(file, undefined, async (lock) => {
+      if (committed) return committed;
+      const dir = historyDirFor(this.dir, userId);
+      await assertContained(this.dir, dir);
+      let before: Memory | null = null;
+      let corrupt: MemoryFileError | null = null;
+      try {
+        const truth = await this.readTruth(file, userId);
+        if (truth.exists) before = truth.memory;
+      } catch (err) {
+        if (!(err instanceof DamagedMemoryError)) throw err;
+        corrupt = err;
+      }
+      const current = before?.revision ?? 0;
+      const versions = await listVersions(dir);
+      let chosen: { revision: number; memory: Memory } | null = null;
+      if (opts.revision !== undefined) {
+        const wanted = opts.revision;
+        const entry = versions.find((v) => v.revision === wanted);
+        if (!entry) throw new MemagentError(`revision ${wanted} of ${userId}'s memory is not kept (kept: ${versions.map((v) => v.revision).join(', ') || 'none'}); nothing was changed`);
+        if (!corrupt && wanted === current) throw new MemagentError(`revision ${wanted} is ${userId}'s current memory already; nothing was changed`);
+        try {
+          chosen = { revision: wanted, memory: this.parseCached(entry.path, await readFile(entry.path), userId) };
+        } catch (err) {
+          throw new MemagentError(`cannot restore revision ${wanted}: ${(err as Error).message}`);
+        }
+      } else {
+        chosen = await this.newestIntact(userId, versions.filter((v) => corrupt !== null || v.revision < current));
+        if (!chosen) throw new MemagentError(`no intact earlier version of ${userId}'s memory is kept; nothing was changed`);
+      }
+      let movedAside: string | undefined;
+      if (corrupt) movedAside = await this.moveAside(file);
+      const after = await this.commit(userId, file, before ?? emptyMemory(userId, this.now()), chosen.memory, lock);
+      committed = { revision: after.revision, restoredRevision: chosen.revision, before, after, ...(movedAside ? { movedAside } : {}) };
+      return committed;
+    });
   }
 
   /**
    * Hard-deletes, under the lock, every fact and decision for which `match(item)` is true: from
-   * the memory file (a normal write: revision + 1, but the pre-forget version is NOT saved to
-   * history) and from every history version (each rewritten atomically, its mtime kept). History
-   * versions that do not parse are left as they are. Journals are not touched (see
+   * the memory (a new revision) and from every kept version (each rewritten atomically, its mtime
+   * kept). Versions that do not parse are left as they are. Journals are not touched (see
    * `forgetInJournals`). Idempotent. Same as `purge(userId, match)`.
-   * @returns how many items were removed from the current file (0 also when only history had them).
+   * @returns how many items were removed from the current memory (0 also when only history had them).
    * @throws MemoryFileError if the current file is corrupt (nothing written); LockError.
    */
   async forget(userId: string, match: (item: Fact | Decision) => boolean): Promise<number> {
@@ -216,80 +337,80 @@ export class FileMemoryStore implements MemoryStore {
 
   /**
    * `forget` with a summary rewrite and a report. Under the lock: finds every item matching
-   * `match` in the current file and in every history version, then rewrites each version (the
-   * current file as a normal write with revision + 1 and no history copy; history versions in
-   * place, their mtime kept) without those items and with `summary(version.summary, matched)`,
-   * where `matched` is every matching item of every version (so a summary in an old version is
-   * scrubbed of an item only a newer version still had). Versions left unchanged are not
-   * rewritten; unparseable history versions are left as they are. Leftover temp files of killed
-   * writers (the current file's and history's), which may hold the old text, are removed.
-   * Idempotent when `summary` is.
+   * `match` in the current memory and in every kept version, then rewrites each (the current
+   * memory as a new revision; kept versions in place, their mtime kept) without those items and
+   * with `summary(version.summary, matched)`, where `matched` is every matching item of every
+   * version (so a summary in an old version is scrubbed of an item only a newer version still
+   * had). Versions left unchanged are not rewritten; unparseable versions are left as they are.
+   * Temp files next to the memory file (a killed or paused writer's, which may hold the old text)
+   * are removed. Idempotent when `summary` is. Since every kept version is scrubbed, a forget
+   * cannot be undone.
    * @returns what was removed and rewritten.
    * @throws MemoryFileError if the current file is corrupt (nothing written); LockError.
    */
   async purge(userId: string, match: (item: Fact | Decision) => boolean, options: PurgeOptions = {}): Promise<PurgeReport> {
     const file = await this.pathFor(userId);
-    return withLock(
-      file,
-      async (lock) => {
-        const { memory, bytes } = await this.read(file, userId);
-        const versions: Array<{ entry: HistoryEntry; memory: Memory }> = [];
-        for (const entry of await this.history(userId)) {
-          try {
-            versions.push({ entry, memory: parseMemory(entry.path, await readFile(entry.path), userId, this.maxFileBytes) });
-          } catch {
-            // unreadable or pruned meanwhile: left as it is
+    let committed: PurgeReport | null = null;
+    return this.locked(file, undefined, async (lock) => {
+      if (committed) return committed;
+      const { memory, exists } = await this.readTruth(file, userId);
+      const versions: Array<{ entry: HistoryEntry; memory: Memory }> = [];
+      for (const entry of await listVersions(historyDirFor(this.dir, userId))) {
+        try {
+          versions.push({ entry, memory: this.parseCached(entry.path, await readFile(entry.path), userId) });
+        } catch {
+          // unreadable or pruned meanwhile: left as it is
+        }
+      }
+      const matched: Array<Fact | Decision> = [];
+      const seen = new Set<string>();
+      for (const m of [memory, ...versions.map((v) => v.memory)]) {
+        for (const item of [...m.facts, ...m.decisions]) {
+          const key = JSON.stringify(item);
+          if (!seen.has(key) && match(item)) {
+            seen.add(key);
+            matched.push(item);
           }
         }
-        const matched: Array<Fact | Decision> = [];
-        const seen = new Set<string>();
-        for (const m of [memory, ...versions.map((v) => v.memory)]) {
-          for (const item of [...m.facts, ...m.decisions]) {
-            const key = JSON.stringify(item);
-            if (!seen.has(key) && match(item)) {
-              seen.add(key);
-              matched.push(item);
-            }
-          }
+      }
+      const scrub = (m: Memory): Memory => {
+        const kept = without(m, match);
+        return options.summary ? { ...kept, summary: options.summary(kept.summary, matched) } : kept;
+      };
+      const changed = (a: Memory, b: Memory): boolean =>
+        a.facts.length !== b.facts.length || a.decisions.length !== b.decisions.length || a.summary !== b.summary;
+      const report: PurgeReport = { removed: [], summaryChanged: false, historyVersions: 0, matched };
+      await removeTempFiles(file);
+      if (exists) {
+        const kept = scrub(memory);
+        if (changed(memory, kept)) {
+          // The current revision stays in history until it is scrubbed below, like every other version.
+          await this.commit(userId, file, memory, kept, lock);
+          report.removed = [...memory.facts, ...memory.decisions].filter(match);
+          report.summaryChanged = kept.summary !== memory.summary;
         }
-        const scrub = (m: Memory): Memory => {
-          const kept = without(m, match);
-          return options.summary ? { ...kept, summary: options.summary(kept.summary, matched) } : kept;
-        };
-        const changed = (a: Memory, b: Memory): boolean =>
-          a.facts.length !== b.facts.length || a.decisions.length !== b.decisions.length || a.summary !== b.summary;
-        const report: PurgeReport = { removed: [], summaryChanged: false, historyVersions: 0, matched };
-        await removeTempFiles(file);
-        if (bytes !== null) {
-          const kept = scrub(memory);
-          if (changed(memory, kept)) {
-            const after = checkForWrite(userId, { ...kept, revision: memory.revision + 1, updatedAt: this.now().toISOString() });
-            lock.assertHeld();
-            await writeFileAtomic(file, serialize(after), { mode: 0o600 });
-            report.removed = [...memory.facts, ...memory.decisions].filter(match);
-            report.summaryChanged = kept.summary !== memory.summary;
-          }
-        }
-        for (const { entry, memory: old } of versions) {
-          await removeTempFiles(entry.path);
-          const scrubbed = scrub(old);
-          if (!changed(old, scrubbed)) continue;
-          const info = await stat(entry.path);
-          await writeFileAtomic(entry.path, serialize(scrubbed), { mode: 0o600 });
-          // Keep `savedAt` (the mtime) meaningful: it says when the version was replaced.
-          await utimes(entry.path, info.atime, info.mtime);
-          report.historyVersions++;
-        }
-        return report;
-      },
-      this.lockOptions,
-    );
+      }
+      for (const { entry, memory: old } of versions) {
+        await removeTempFiles(entry.path);
+        const scrubbed = scrub(old);
+        if (!changed(old, scrubbed)) continue;
+        const info = await stat(entry.path);
+        await writeFileAtomic(entry.path, serialize(scrubbed), { mode: 0o600 });
+        // Keep `savedAt` (the mtime) meaningful: it says when the revision was written.
+        await utimes(entry.path, info.atime, info.mtime);
+        report.historyVersions++;
+      }
+      committed = report;
+      return report;
+    });
   }
 
   /**
-   * Deletes everything memagent keeps about `userId`, under the lock: the memory file, its
-   * history dir (with the input history), its journal dir (including journals of sessions still running), and leftover
-   * temp files; the lock dir goes when the lock is released. Idempotent.
+   * Deletes everything memagent keeps about `userId`, under the lock: its history dir (versions
+   * and input history), the memory file, memories moved aside by `restore`, its journal dir
+   * (including journals of sessions still running), and leftover temp files; the lock dir goes
+   * when the lock is released. History goes first, so a kill midway leaves the memory visible
+   * (run it again) rather than old versions without one. Idempotent.
    * @throws UsageError for an invalid id; LockError.
    */
   async forgetAll(userId: string): Promise<void> {
@@ -297,10 +418,12 @@ export class FileMemoryStore implements MemoryStore {
     await withLock(
       file,
       async () => {
+        await rm(historyDirFor(this.dir, userId), { recursive: true, force: true });
         // rm on the path removes a symlink itself, never what it points to.
         await rm(file, { force: true });
         await removeTempFiles(file);
-        await rm(historyDirFor(this.dir, userId), { recursive: true, force: true });
+        const aside = `${basename(file)}.corrupt-`;
+        for (const name of await readdir(this.dir)) if (name.startsWith(aside)) await rm(join(this.dir, name), { force: true });
         await rm(journalDirFor(this.dir, userId), { recursive: true, force: true });
       },
       this.lockOptions,
@@ -336,16 +459,6 @@ export class FileMemoryStore implements MemoryStore {
     return out;
   }
 
-  /** `historyDirFor`, created 0o700 and checked (once per store) to stay inside the memory dir. */
-  private async containedHistoryDir(userId: string): Promise<string> {
-    const dir = historyDirFor(this.dir, userId);
-    if (!this.containedDirs.has(dir)) {
-      await containedDir(this.dir, dir);
-      this.containedDirs.add(dir);
-    }
-    return dir;
-  }
-
   /**
    * Checks, before a session writes anything, that `userId`'s journal and history directories
    * (existing or not yet) stay inside the memory dir after resolving symlinks.
@@ -363,16 +476,74 @@ export class FileMemoryStore implements MemoryStore {
   }
 
   /**
-   * The file's memory (a copy the caller owns), raw bytes and the open handle's stat (both null
-   * when missing). Checks the size on the open handle before reading. Bytes equal to the last ones
-   * this store validated for the file are not validated again (see `validated`).
+   * Runs `section` under the lock of `file`; when its commit finds its revision taken
+   * (`RevisionConflictError`: the lock was lost without `withLock` noticing), takes the lock
+   * again and runs it again, at most MAX_CONFLICT_RETRIES times.
    */
-  private async read(file: string, userId: string): Promise<{ memory: Memory; bytes: Buffer | null; info: Stats | null }> {
+  private async locked<T>(file: string, signal: AbortSignal | undefined, section: (lock: LockHandle) => Promise<T>): Promise<T> {
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await withLock(file, section, { ...this.lockOptions, signal: signal ?? this.lockOptions.signal });
+        } catch (err) {
+          if (!(err instanceof RevisionConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw err;
+        }
+      }
+    } finally {
+      // Pruned versions' blocks are freed only now, with the lock released (see `unlinkNow`).
+      closeLater(this.unlinked.splice(0));
+    }
+  }
+
+  /**
+   * Commits `content` as the next revision of `file` (under the lock, `before` being the memory
+   * as read in this section): validated, `revision` one above `before` and every kept version,
+   * `updatedAt` now. Keeps `before` in history first when it is not there (a file written before
+   * link-as-commit), prunes history to `historyLimit` earlier versions after. Returns the written memory.
+   * @throws MemagentError for an invalid memory; RevisionConflictError; LockError; the fs error.
+   */
+  private async commit(userId: string, file: string, before: Memory, content: Memory, lock: LockHandle): Promise<Memory> {
+    const dir = await this.containedHistoryDir(userId);
+    let numbers = await versionNumbers(dir);
+    const revision = Math.max(before.revision, numbers[0] ?? 0) + 1;
+    const after = checkForWrite(userId, { ...content, revision, updatedAt: this.now().toISOString() });
+    const bytes = Buffer.from(serialize(after));
+    if (this.historyLimit > 0 && before.revision > 0 && !numbers.includes(before.revision) && (await keepCurrent(file, dir, before.revision))) {
+      numbers = [...numbers, before.revision].sort((a, b) => b - a);
+    }
+    lock.assertHeld();
+    await commitRevision(file, dir, revision, bytes, this.hooks);
+    this.validated.set(file, { userId, bytes, memory: cloneMemory(after) });
+    await pruneVersions(dir, this.unlinked, this.historyLimit + 1, [revision, ...numbers]);
+    return cloneMemory(after);
+  }
+
+  /**
+   * The truth about `userId`'s memory: `file`, or the highest committed revision in history
+   * when that is newer (see `newerCommitted`). @throws like `load`.
+   */
+  private async readTruth(file: string, userId: string): Promise<Truth> {
+    const current = await this.read(file, userId);
+    if (current === null) return { memory: emptyMemory(userId, this.now()), exists: false };
+    const dir = historyDirFor(this.dir, userId);
+    const newer = await newerCommitted(dir, current.revision);
+    if (newer === null) return { memory: current, exists: true };
+    await assertContained(this.dir, dir);
+    const path = versionPath(dir, newer);
+    return { memory: this.parseCached(path, await readFile(path), userId), exists: true };
+  }
+
+  /**
+   * The memory in `file` (a copy the caller owns), or null when it is missing. Checks the size on
+   * the open handle before reading. An unreadable memory's error names the newest intact kept
+   * version and how to restore it.
+   */
+  private async read(file: string, userId: string): Promise<Memory | null> {
     let handle;
     try {
       handle = await open(file, 'r');
     } catch (err) {
-      if (isNotFound(err)) return { memory: emptyMemory(userId, this.now()), bytes: null, info: null };
+      if (isNotFound(err)) return null;
       throw new MemoryFileError(file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? err}); check its permissions`);
     }
     try {
@@ -380,29 +551,87 @@ export class FileMemoryStore implements MemoryStore {
       if (info.size > this.maxFileBytes) {
         throw new MemoryFileError(file, `is ${info.size} bytes, over the ${this.maxFileBytes}-byte limit; ${FIX_HINT}`);
       }
-      const bytes = await handle.readFile();
-      const known = this.validated.get(file);
-      if (known !== undefined && known.userId === userId && known.bytes.equals(bytes)) return { memory: cloneMemory(known.memory), bytes, info };
-      const memory = parseMemory(file, bytes, userId, this.maxFileBytes);
-      this.validated.set(file, { userId, bytes, memory });
-      return { memory: cloneMemory(memory), bytes, info };
+      return this.parseCached(file, await handle.readFile(), userId);
+    } catch (err) {
+      if (err instanceof MemoryFileError && this.isRestorable(err)) throw await this.withRestoreHint(err, userId);
+      throw err;
     } finally {
       await handle.close();
     }
   }
 
-  /**
-   * After a lost lock, whether the write of the previous run (`bytes`) landed and still counts:
-   * it is the current file, or a later writer saw it (and so saved it to history before
-   * replacing it). Then re-running the section would apply its change twice.
-   */
-  private async stillStands(userId: string, file: string, bytes: Buffer): Promise<boolean> {
-    const current = await readFile(file).catch(() => null);
-    if (current?.equals(bytes)) return true;
-    for (const entry of await this.history(userId)) {
-      const saved = await readFile(entry.path).catch(() => null);
-      if (saved?.equals(bytes)) return true;
+  /** `parseMemory` of `bytes` read from `path`, skipped when they equal the last bytes validated for it (see `validated`). Returns a copy. */
+  private parseCached(path: string, bytes: Buffer, userId: string): Memory {
+    const known = this.validated.get(path);
+    if (known !== undefined && known.userId === userId && known.bytes.equals(bytes)) return cloneMemory(known.memory);
+    const memory = parseMemory(path, bytes, userId, this.maxFileBytes);
+    this.validated.set(path, { userId, bytes, memory });
+    return cloneMemory(memory);
+  }
+
+  /** Whether `err` says the memory's content is bad (what `restore` fixes), not that it cannot be opened or is from a newer memagent. */
+  private isRestorable(err: MemoryFileError): boolean {
+    return err.message.endsWith(FIX_HINT);
+  }
+
+  /** `err` with its "fix it or move it away" replaced by the newest intact kept version and the command that restores it, when there is one. */
+  private async withRestoreHint(err: MemoryFileError, userId: string): Promise<DamagedMemoryError> {
+    const problem = err.message.slice(err.path.length + 2, -FIX_HINT.length);
+    const intact = await this.newestIntact(userId, await listVersions(historyDirFor(this.dir, userId)).catch(() => []));
+    if (!intact) return new DamagedMemoryError(err.path, `${problem}${FIX_HINT}`);
+    return new DamagedMemoryError(
+      err.path,
+      `${problem}the newest intact version kept is revision ${intact.revision} (written ${intact.savedAt}): \`memagent restore --user ${userId}\` moves this file aside and restores it`,
+    );
+  }
+
+  /** The newest of `versions` that parses, or null. */
+  private async newestIntact(userId: string, versions: HistoryEntry[]): Promise<{ revision: number; savedAt: string; memory: Memory } | null> {
+    for (const v of versions) {
+      try {
+        return { revision: v.revision, savedAt: v.savedAt, memory: this.parseCached(v.path, await readFile(v.path), userId) };
+      } catch {
+        // damaged too, or pruned meanwhile: try the next one
+      }
     }
-    return false;
+    return null;
+  }
+
+  /** Links the unreadable memory `file` aside as `<file>.corrupt-<time>` (never overwriting anything); returns that path. */
+  private async moveAside(file: string): Promise<string> {
+    const stamp = this.now().toISOString().replace(/[:.]/g, '-');
+    for (let n = 0; ; n++) {
+      const aside = `${file}.corrupt-${stamp}${n ? `-${n}` : ''}`;
+      try {
+        await link(file, aside);
+        return aside;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+  }
+
+  /**
+   * Removes temp files next to `file` left by writers that are gone (the pid in the name is not
+   * running here). A paused writer's temp file is left alone: its commit must meet the link check
+   * (and fail it), not a missing file.
+   */
+  private async removeDeadTempFiles(file: string): Promise<void> {
+    const prefix = `.${basename(file)}.`;
+    const dead = (await listTempFiles(file)).filter((p) => {
+      const pid = Number(basename(p).slice(prefix.length).split('.')[0]);
+      return !(pid > 0 && processAlive(pid));
+    });
+    await Promise.all(dead.map((p) => rm(p, { force: true })));
+  }
+
+  /** `historyDirFor`, created 0o700 and checked (once per store) to stay inside the memory dir. */
+  private async containedHistoryDir(userId: string): Promise<string> {
+    const dir = historyDirFor(this.dir, userId);
+    if (!this.containedDirs.has(dir)) {
+      await containedDir(this.dir, dir);
+      this.containedDirs.add(dir);
+    }
+    return dir;
   }
 }

@@ -1,8 +1,9 @@
 /**
  * Where the file store keeps things under its memory dir, and the symlink checks that keep them
  * there. The only place that spells these names:
- *   `<dir>/<userId>.json`                              a user's memory
- *   `<dir>/history/<userId>/<revision>.json`           its saved versions (see versions.ts)
+ *   `<dir>/<userId>.json`                              a user's memory (the newest committed revision)
+ *   `<dir>/<userId>.json.corrupt-<time>`               an unreadable memory moved aside by `restore`
+ *   `<dir>/history/<userId>/<revision>.json`           its committed revisions, the current one included (see versions.ts)
  *   `<dir>/history/<userId>/input-history.jsonl`       the REPL's input history
  *   `<dir>/journal/<userId>/<sessionId>.jsonl`         session journals (see journals.ts)
  */

@@ -1,23 +1,174 @@
 /**
- * History versions of a memory file: `history/<userId>/<revision>.json`, saved right before each
- * write (a hard link of the replaced file, or a durable copy), pruned to a limit, listed for
- * `undo`. Call the writers under the memory file's lock.
+ * Committed revisions of a memory file: `history/<userId>/<revision>.json`. A revision is
+ * committed by `link(2)`ing its complete, fsynced temp file to that name: link fails with EEXIST
+ * when the name exists, atomically, so of two writers that both think they write revision N
+ * (one of them paused past its lock's stale time) exactly one commits and the other learns it
+ * lost. Only then is the temp file renamed over `<userId>.json`. The history dir therefore holds
+ * the current revision too (the same inode as `<userId>.json`), and the highest committed
+ * revision is the truth even when a stale writer's late rename put an older one in
+ * `<userId>.json` (see `newerCommitted`). Call the writers under the memory file's lock (the
+ * link keeps them safe when that lock was lost).
  */
-import { type Stats } from 'node:fs';
-import { link, lstat, open, readdir, rm, utimes, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { link, lstat, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { LockError, MemoryFileError } from '../../errors.js';
 import type { VersionInfo } from '../store.js';
-import { fsyncDir, fsyncFile, writeFileAtomic } from './atomic-write.js';
+import { fsyncDir } from './atomic-write.js';
 import { isNotFound } from './codec.js';
 
 /** History file names are zero-padded so they also sort by name; 10 digits outlast any real use. */
 const REVISION_DIGITS = 10;
 /** The name of a history version: `<revision>.json`. Other files live beside them (input history). */
 const VERSION_NAME = /^(\d+)\.json$/;
+/** link(2) errors by which a file system says it has no hard links (FAT, some FUSE and network mounts) or the history dir is on another one. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
 
 /** One saved version on disk: `VersionInfo` plus its path. */
 export interface HistoryEntry extends VersionInfo {
   path: string;
+}
+
+/** Test-only hooks of the commit; production passes none (one property check per write). */
+export interface CommitHooks {
+  /**
+   * Called once the new revision's temp file is written and fsynced, right before the commit
+   * (the link), and awaited. Tests use it to pause a writer there (a real one: SIGSTOP) while
+   * its lock goes stale and another writer commits.
+   */
+  afterTempFile?: () => void | Promise<void>;
+}
+
+/**
+ * Another writer committed the revision this one was about to commit: this writer lost its
+ * lock (it was paused past the stale time). Nothing of this write landed; re-read and re-apply.
+ */
+export class RevisionConflictError extends LockError {
+  readonly revision: number;
+  constructor(file: string, revision: number) {
+    super(`lost the lock on ${file} before committing revision ${revision} (another memagent took it over and wrote); nothing was written, try again`);
+    this.revision = revision;
+    // Callers tell a lost lock (retry later, keep the journal) by this name.
+    this.name = 'LockError';
+  }
+}
+
+/** `<dir>/<revision>.json`, zero-padded. */
+export function versionPath(dir: string, revision: number): string {
+  return join(dir, `${String(revision).padStart(REVISION_DIGITS, '0')}.json`);
+}
+
+/**
+ * Commits `bytes` as revision `revision` of `file`, whose committed revisions live in `historyDir`
+ * (created, and checked to stay inside the memory dir, by the caller):
+ * 1. writes a temp file next to `file` (`.<name>.<pid>.<random>.tmp`, O_EXCL, mode 0o600) and fsyncs it;
+ * 2. links it as `historyDir/<revision>.json`: the commit point. EEXIST means another writer
+ *    committed that revision first (ENOENT, that a writer holding the lock removed the temp
+ *    file): the temp file is removed and `RevisionConflictError` thrown;
+ * 3. renames it over `file`, then fsyncs both directories.
+ * A crash before 2 leaves nothing; after 2, revision `revision` is committed even if `file`
+ * still holds an older one (readers take the highest committed revision). Never replaces a
+ * committed revision. @throws RevisionConflictError; MemoryFileError when the file system has
+ * no hard links; the fs error otherwise (after 2, the commit stands).
+ */
+export async function commitRevision(file: string, historyDir: string, revision: number, bytes: Uint8Array, hooks?: CommitHooks): Promise<void> {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const target = versionPath(historyDir, revision);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(tmp, 'wx', 0o600);
+    await handle.chmod(0o600);
+    await handle.writeFile(bytes);
+    // The data must be on disk before its name is: a power cut must never commit a partial file.
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await hooks?.afterTempFile?.();
+    try {
+      await link(tmp, target);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      // EEXIST: someone committed this revision. ENOENT: our temp file was removed by a writer
+      // holding the lock (a forget cleans temp files). Either way this writer lost its lock.
+      if (code === 'EEXIST' || code === 'ENOENT') throw new RevisionConflictError(file, revision);
+      if (NO_HARD_LINKS.has(code)) {
+        throw new MemoryFileError(historyDir, `cannot hard-link into it (${code}): memagent commits each revision with a hard link so a writer that lost its lock can never replace a newer one; keep the memory dir on a local POSIX file system`);
+      }
+      throw err;
+    }
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  await rename(tmp, file);
+  await Promise.all([fsyncDir(dirname(file)), fsyncDir(historyDir)]);
+}
+
+/**
+ * Links the existing `file` (revision `revision`, not yet in history: a file from before
+ * link-as-commit, or written with history off) as `historyDir/<revision>.json`, so `undo` can
+ * go back to it. A version already there is left alone. Returns whether it is there now.
+ */
+export async function keepCurrent(file: string, historyDir: string, revision: number): Promise<boolean> {
+  try {
+    await link(file, versionPath(historyDir, revision));
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EEXIST';
+  }
+}
+
+/**
+ * The revision numbers of the versions in `historyDir` (from the listing's names and entry
+ * types: one call), highest first; [] if the dir is missing.
+ */
+export async function versionNumbers(historyDir: string): Promise<number[]> {
+  let entries;
+  try {
+    entries = await readdir(historyDir, { withFileTypes: true });
+  } catch (err) {
+    if (isNotFound(err)) return [];
+    throw err;
+  }
+  const out: number[] = [];
+  for (const entry of entries) {
+    const m = VERSION_NAME.exec(entry.name);
+    if (m && entry.isFile()) out.push(Number(m[1]));
+  }
+  return out.sort((a, b) => b - a);
+}
+
+/**
+ * The highest committed revision above `revision` (the revision `<userId>.json` holds), or null
+ * when there is none, which is the usual case and costs one `stat` of `<revision + 1>.json`.
+ * There is one when a writer that lost its lock renamed its older revision over a newer one, or
+ * died between its commit (link) and its rename: then that revision is the truth.
+ */
+export async function newerCommitted(historyDir: string, revision: number): Promise<number | null> {
+  try {
+    await stat(versionPath(historyDir, revision + 1));
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+  const [highest] = await versionNumbers(historyDir);
+  return highest !== undefined && highest > revision ? highest : null;
+}
+
+/**
+ * Removes the oldest versions so that `keep` (≥ 1) remain: the newest committed revision is
+ * never removed. Removed versions are gone by name; their handles (`unlinkNow`) go to `unlinked`.
+ * `numbers` is the listing (`versionNumbers`) if the caller has it.
+ */
+export async function pruneVersions(historyDir: string, unlinked: FileHandle[], keep: number, numbers?: number[]): Promise<void> {
+  const all = numbers ?? (await versionNumbers(historyDir));
+  const pruned = all.slice(Math.max(1, keep));
+  if (pruned.length === 0) return;
+  const results = await Promise.allSettled(pruned.map((n) => unlinkNow(versionPath(historyDir, n))));
+  for (const r of results) if (r.status === 'fulfilled' && r.value) unlinked.push(r.value);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /**
@@ -50,122 +201,20 @@ export function closeLater(handles: FileHandle[]): void {
 }
 
 /**
- * Saves the current file (`bytes`, revision `revision`, as read through a handle whose stat is
- * `info`) as history version `<revision>.json`, replacing one of that name, and prunes history
- * to `historyLimit` versions in `dir` (the user's history dir, already checked to stay inside
- * the memory dir). Call under the lock, right before the new version replaces `file`.
- * Removed versions are gone by name; their handles (`unlinkNow`) are pushed to `unlinked`.
- * Usually a hard link of `file` (see `linkVersion`): the returned function then makes it durable
- * and must finish before the new version's rename (`writeFileAtomic`'s `beforeRename`).
- * Otherwise a durable copy of `bytes`, and undefined is returned; also with `historyLimit` 0
- * (nothing kept).
- */
-export async function saveVersion(
-  dir: string,
-  file: string,
-  revision: number,
-  bytes: Buffer,
-  info: Stats,
-  unlinked: FileHandle[],
-  historyLimit: number,
-): Promise<(() => Promise<unknown>) | undefined> {
-  if (historyLimit === 0) return undefined;
-  const version = join(dir, `${String(revision).padStart(REVISION_DIGITS, '0')}.json`);
-  const linked = await linkVersion(file, version, info, unlinked);
-  if (!linked) await writeFileAtomic(version, bytes, { mode: 0o600 });
-  await pruneVersions(dir, unlinked, historyLimit);
-  if (!linked) return undefined;
-  // The version's name and link count (and its data, if whoever wrote the file did not sync it).
-  // A version older than all those kept was pruned at once: nothing of it to make durable.
-  return () => Promise.all([fsyncDir(dir), fsyncFile(version).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)))]);
-}
-
-/**
- * Hard-links `file` as history version `version` instead of copying it: no second write, no
- * second pair of fsyncs. Safe because memagent never changes a memory file in place: every write
- * renames a fresh temp file over it, so once the new version lands, this inode is reachable only
- * from history and holds exactly the bytes that were read. Taken only for a private (0600),
- * singly linked regular file, and checked to be the same unchanged inode that was read (`info`:
- * device, inode, size, mtime), which only a writer ignoring the lock could break. The link's
- * mtime is set to now, so `savedAt` still says when the version was replaced. A version of the
- * same name is replaced. Returns false, leaving no link behind, when the caller must copy
- * instead: the conditions do not hold, or the file system refuses (EXDEV, EPERM, no hard links).
- */
-async function linkVersion(file: string, version: string, info: Stats, unlinked: FileHandle[]): Promise<boolean> {
-  if (!info.isFile() || info.nlink !== 1 || (info.mode & 0o777) !== 0o600) return false;
-  try {
-    await link(file, version);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
-    // A version of this revision is there already (the file went back to an earlier revision,
-    // e.g. restored from a backup) and is being replaced. Were we to stop between the two
-    // calls, only that version is gone; the file that replaces it is still the current one.
-    try {
-      const replaced = await unlinkNow(version);
-      if (replaced) unlinked.push(replaced);
-      await link(file, version);
-    } catch {
-      return false;
-    }
-  }
-  try {
-    const now = await lstat(version);
-    if (now.dev !== info.dev || now.ino !== info.ino || now.size !== info.size || now.mtimeMs !== info.mtimeMs) {
-      throw new Error('replaced or changed since it was read');
-    }
-    const at = new Date();
-    await utimes(version, at, at);
-    return true;
-  } catch {
-    await rm(version, { force: true });
-    return false;
-  }
-}
-
-/**
- * Removes the oldest versions beyond `historyLimit`: the same versions `history` lists (regular
- * files named `<revision>.json`), told apart by the directory listing's entry types, which costs
- * one call where `history` stats every version. Their handles (`unlinkNow`) go to `unlinked`.
- */
-export async function pruneVersions(dir: string, unlinked: FileHandle[], historyLimit: number): Promise<void> {
-  const versions: Array<{ revision: number; name: string }> = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const m = VERSION_NAME.exec(entry.name);
-    if (m && entry.isFile()) versions.push({ revision: Number(m[1]), name: entry.name });
-  }
-  if (versions.length <= historyLimit) return;
-  const pruned = versions.sort((a, b) => b.revision - a.revision).slice(historyLimit);
-  const results = await Promise.allSettled(pruned.map((v) => unlinkNow(join(dir, v.name))));
-  for (const r of results) if (r.status === 'fulfilled' && r.value) unlinked.push(r.value);
-  const failed = results.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
-}
-
-/**
- * The saved versions in history dir `dir` (regular files named `<revision>.json`), newest
- * (highest revision) first; [] if the dir is missing. Other files there (input history) are not
- * versions. Takes no lock.
+ * The versions in history dir `dir` (regular files named `<revision>.json`), newest (highest
+ * revision) first; [] if the dir is missing. `savedAt` is the file's mtime: when that revision
+ * was written. Other files there (input history) are not versions. Takes no lock.
  */
 export async function listVersions(dir: string): Promise<HistoryEntry[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (err) {
-    if (isNotFound(err)) return [];
-    throw err;
-  }
   const entries: HistoryEntry[] = [];
-  for (const name of names) {
-    // Other files may live here (the REPL's input history): only `<digits>.json` are versions.
-    const m = VERSION_NAME.exec(name);
-    if (!m) continue;
-    const path = join(dir, name);
+  for (const revision of await versionNumbers(dir)) {
+    const path = versionPath(dir, revision);
     try {
       const info = await lstat(path);
-      if (info.isFile()) entries.push({ revision: Number(m[1]), path, savedAt: info.mtime.toISOString(), bytes: info.size });
+      if (info.isFile()) entries.push({ revision, path, savedAt: info.mtime.toISOString(), bytes: info.size });
     } catch (err) {
       if (!isNotFound(err)) throw err; // pruned meanwhile by another writer
     }
   }
-  return entries.sort((a, b) => b.revision - a.revision);
+  return entries;
 }

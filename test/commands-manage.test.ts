@@ -313,7 +313,7 @@ describe.skipIf(!hasTmux)('memagent forget --match in a terminal', () => {
     const yes = await forgetInTerminal(ws, ['forget', '--user', 'alice', '--match', 'lisbon'], 'y');
     expect(yes.code).toBe(0);
     expect(yes.screen).toMatch(/Forgot 1 item for alice/);
-    expect(await grep(ws.memoryDir, 'lisbon')).toEqual(['bob.json']);
+    expect(await grep(ws.memoryDir, 'lisbon')).toEqual(['bob.json', 'history/bob/0000000001.json']);
   });
 });
 

@@ -20,6 +20,7 @@ const PROCESS_TESTS = [
   'test/hardening-privacy.test.ts',
   'test/hardening-signals.test.ts',
   'test/lock.test.ts',
+  'test/pending-journals.test.ts',
   'test/privacy-secrets.test.tsx',
   'test/ui-pty.test.tsx',
 ];

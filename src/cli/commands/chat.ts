@@ -119,6 +119,8 @@ async function recoverPending(
     const outcomes = await extractPending(
       { store, model, extractModel: config.extractModel, now: () => new Date(), signal: AbortSignal.timeout(config.exitTimeoutMs * 3) },
       userId,
+      undefined,
+      (problem) => process.stderr.write(`memagent: an earlier session's journal ${problem.message}\n`),
     );
     onDone(outcomes);
   } catch (error) {

@@ -26,6 +26,8 @@ export async function runPipe(session: ChatSession, opts: { exitTimeoutMs: numbe
           return void process.stdout.write(event.text);
         case 'retry':
           return void process.stderr.write(`memagent: retrying (attempt ${event.attempt}): ${event.reason}\n`);
+        case 'notice':
+          return void process.stderr.write(`memagent: ${event.text}\n`);
         case 'tool_call':
         case 'tool_result':
           return; // nothing emits these yet

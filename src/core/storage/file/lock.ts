@@ -173,12 +173,23 @@ function removeOwnSidecarsSync(): void {
 
 /** Records this process as the holder of `target`'s lock (just taken). Best effort: never throws. */
 async function writeOwner(target: string): Promise<number | null> {
+  let lockIno: number;
   try {
-    const lockIno = (await stat(lockDirOf(target))).ino;
+    lockIno = (await stat(lockDirOf(target))).ino;
+  } catch {
+    return null;
+  }
+  try {
     const owner: LockOwner = { pid: process.pid, host: hostname(), lockIno };
     // One small write: a reader sees the whole record, an empty file or the previous one (which
     // names another inode), never a wrong holder.
-    await writeFile(lockOwnerFileOf(target), JSON.stringify(owner), { mode: 0o600 });
+    try {
+      await writeFile(lockOwnerFileOf(target), JSON.stringify(owner), { mode: 0o600 });
+    } catch (err) {
+      // Disk full: no record (waiters fall back to the mtime), and no empty file left behind.
+      await unlink(lockOwnerFileOf(target)).catch(() => undefined);
+      throw err;
+    }
     ownedSidecars.set(lockOwnerFileOf(target), lockIno);
     if (!exitHookInstalled) {
       exitHookInstalled = true;

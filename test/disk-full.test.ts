@@ -157,6 +157,30 @@ describe.skipIf(!canMount)('the disk filling up during a chat in pipe mode', () 
     expect(await fs.readFile(path.join(ws.memoryDir, 'journal', 'ed', journals[0]), 'utf8')).toContain('I prefer apples.');
   });
 
+  it('a memory dir that turned read-only by the end: "could not save memory now" and exit 1, so a script can tell', async () => {
+    const ws = await tinyWorkspace();
+    const child = startCli(['chat', '--user', 'ro'], ws);
+    const done = collect(child, null, 30_000);
+    child.stdin!.write('I live in Readonlyville.\n');
+    const jdir = path.join(ws.memoryDir, 'journal', 'ro');
+    // Both lines of the turn are on disk before the file system turns read-only.
+    await waitFor(
+      async () => (await fs.readdir(jdir).catch(() => [] as string[])).filter((n) => n.endsWith('.jsonl')),
+      (names) => names.length === 1,
+    );
+    const journal = async () => {
+      const [name] = (await fs.readdir(jdir)).filter((n) => n.endsWith('.jsonl'));
+      return fs.readFile(path.join(jdir, name), 'utf8');
+    };
+    await waitFor(journal, (text) => text.includes('"role":"assistant"'));
+    execFileSync('mount', ['-o', 'remount,ro', ws.memoryDir]);
+    child.stdin!.end();
+    const r = await done;
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/could not save memory now \(.*\); this session is kept and will be saved next time/);
+    expect(await journal()).toContain('Readonlyville');
+  });
+
   it('full before the chat starts: one line, exit 1, nothing left behind', async () => {
     const ws = await tinyWorkspace();
     await fs.mkdir(path.join(ws.memoryDir, 'journal', 'fay'), { recursive: true });

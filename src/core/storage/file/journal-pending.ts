@@ -17,7 +17,7 @@ import {
 } from '../../journal/journal.js';
 import { assertContained } from './contained-dir.js';
 import { rewriteLines } from './line-file.js';
-import { holdLock, isLockLive, lockOwnerFileOf, reclaimIfHolderDead, type HeldLock } from './lock.js';
+import { holdLock, isLockLive, lockHolder, lockOwnerFileOf, reclaimIfHolderDead, type HeldLock } from './lock.js';
 import { journalDirFor } from './paths.js';
 
 /**
@@ -64,14 +64,18 @@ export async function listPending(dir: string, userId: string, except?: string):
 }
 
 /**
- * True when a journal's lock looks live but the session that holds it is provably gone: the
- * header names this host and a pid that no longer exists (SIGKILL, crash). Its lock dir is then
- * removed so the journal can be claimed at once, instead of waiting LOCK_STALE_MS for the lock's
- * mtime to age. A pid reused by another process only makes us wait for the stale time.
+ * True when a journal's lock looks live but whoever holds it is provably gone: the lock's owner
+ * record says so (see lock.ts), or, without a record, the header names this host and a pid that
+ * no longer exists (SIGKILL, crash). Its lock dir is then removed so the journal can be claimed
+ * at once, whatever the lock's mtime says. A pid reused by another process only makes us wait
+ * for the stale time.
  */
 async function ownerIsGone(path: string): Promise<boolean> {
-  // The lock's own owner record first (see lock.ts); then the journal's header.
-  if (await reclaimIfHolderDead(path)) return true;
+  // The lock's owner record names whoever holds it now (the session, or a process extracting
+  // the journal): its word is final. The journal's header names only the session that wrote it.
+  const holder = await lockHolder(path);
+  if (holder === 'alive') return false;
+  if (holder === 'dead') return reclaimIfHolderDead(path);
   const header = await readHeader(path);
   if (!header?.pid || header.host !== hostname() || header.pid === process.pid) return false;
   try {

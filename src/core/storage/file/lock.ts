@@ -215,39 +215,59 @@ async function removeOwner(target: string, lockIno: number | null): Promise<void
 }
 
 /**
- * True when the lock of `target` is held by a process that provably no longer exists: its owner
- * record names this host and a pid other than ours that `kill(pid, 0)` says does not exist
- * (ESRCH), about the lock directory that is there now (same inode). False when in doubt (no
- * record, another host, EPERM: a live process of another user).
+ * What the owner record says of the holder of `target`'s lock: `dead` when it names this host
+ * and a pid other than ours that `kill(pid, 0)` says does not exist (ESRCH), about the lock
+ * directory that is there now (same inode), and the record is still there, unchanged, after that
+ * check (a live holder removes its record before its lock dir, so a record that outlives its
+ * holder's check is the dead holder's, not that of a release racing us with a reused inode);
+ * `alive` when the record is about the lock dir there now and its holder is not provably dead;
+ * `unknown` without a usable record (none, half-written, about an earlier lock dir). `text` is
+ * the record as read, for the removal.
  */
-async function holderIsDead(target: string): Promise<boolean> {
-  let owner: LockOwner | null;
+async function holderState(target: string): Promise<{ state: 'dead' | 'alive' | 'unknown'; text?: string }> {
+  const file = lockOwnerFileOf(target);
+  let text: string;
   let ino: number;
   try {
-    owner = parseOwner(await readFile(lockOwnerFileOf(target), 'utf8'));
+    text = await readFile(file, 'utf8');
     ino = (await stat(lockDirOf(target))).ino;
   } catch {
-    return false;
+    return { state: 'unknown' };
   }
-  if (!owner || owner.host !== hostname() || owner.pid === process.pid || owner.lockIno !== ino) return false;
+  const owner = parseOwner(text);
+  if (!owner || owner.lockIno !== ino) return { state: 'unknown' };
+  if (owner.host !== hostname() || owner.pid === process.pid) return { state: 'alive' };
   try {
     process.kill(owner.pid, 0);
-    return false;
+    return { state: 'alive' };
   } catch (err) {
-    return codeOf(err) === 'ESRCH';
+    if (codeOf(err) !== 'ESRCH') return { state: 'alive' };
   }
+  const again = await readFile(file, 'utf8').catch(() => null);
+  return again === text ? { state: 'dead', text } : { state: 'unknown' };
 }
 
 /**
- * Removes a lock left by a dead holder (see `holderIsDead`), with its owner record, so it can be
- * taken at once whatever its mtime. Resolves true if it removed one. Never throws.
- * Doubt, as with proper-lockfile's own stale reclaim (rmdir then mkdir): a holder that took the
- * lock between our check and our rmdir loses it; its commit check (`assertHeld`) then stops it.
+ * What the owner record of `filePath`'s lock says of its holder (see `holderState`): `alive`,
+ * `dead` (provably: this host, pid gone) or `unknown` (no usable record). Never throws.
+ */
+export async function lockHolder(filePath: string): Promise<'dead' | 'alive' | 'unknown'> {
+  return (await holderState(resolve(filePath))).state;
+}
+
+/**
+ * Removes a lock left by a dead holder (see `holderState`), record first, so it can be taken at
+ * once whatever its mtime. Resolves true if it removed one. Never throws.
+ * Doubt, as with proper-lockfile's own stale reclaim (rmdir then mkdir): two waiters reclaiming
+ * the same dead lock at the same instant can both go on to take it; the commit check
+ * (`assertHeld`) of the one whose directory went stops its write.
  */
 export async function reclaimIfHolderDead(filePath: string): Promise<boolean> {
   const target = resolve(filePath);
-  if (!(await holderIsDead(target))) return false;
-  await unlink(lockOwnerFileOf(target)).catch(() => undefined);
+  const { state, text } = await holderState(target);
+  if (state !== 'dead') return false;
+  const file = lockOwnerFileOf(target);
+  if ((await readFile(file, 'utf8').catch(() => null)) === text) await unlink(file).catch(() => undefined);
   await rmdir(lockDirOf(target)).catch(() => undefined);
   return true;
 }

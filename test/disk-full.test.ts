@@ -149,7 +149,7 @@ describe.skipIf(!canMount)('the disk filling up during a chat in pipe mode', () 
 
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toContain('You said: "I prefer bananas.');
-    expect(r.stderr).toMatch(/could not save memory now \(2 lines of this session could not be written to disk \(ENOSPC.*will be saved next time/);
+    expect(r.stderr).toMatch(/could not save memory now \(2 lines of this session never reached the disk \(ENOSPC.*\) and are lost\); this session is kept and will be saved next time/);
     expect(r.stderr).not.toMatch(/unexpected error/);
     expect(await fs.readFile(path.join(ws.memoryDir, 'ed.json'), 'utf8')).toBe(before);
     const journals = (await fs.readdir(path.join(ws.memoryDir, 'journal', 'ed'))).filter((n) => n.endsWith('.jsonl'));
@@ -269,7 +269,7 @@ describe.skipIf(!canMount || !hasTmux)('the disk filling up during a chat in the
     type('stuck', '/exit');
     const end = await waitScreen('stuck', /EXIT=\d+/);
     expect(end).toContain('EXIT=1');
-    expect(end).toMatch(/could not be written to disk/);
+    expect(end).toMatch(/never reached the disk/);
     expect(end).not.toMatch(/unexpected error/);
   });
 });

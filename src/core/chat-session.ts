@@ -321,7 +321,7 @@ export class ChatSession {
       const lines = this.unjournaled.length;
       await journal.close();
       throw new MemagentError(
-        `${lines} line${lines === 1 ? '' : 's'} of this session could not be written to disk (${messageOf(refused)}), so it was not saved; the turns before them are kept and will be saved next time`,
+        `${lines} line${lines === 1 ? '' : 's'} of this session never reached the disk (${messageOf(refused)}) and ${lines === 1 ? 'is' : 'are'} lost`,
       );
     }
     return extractJournal(

@@ -1,4 +1,4 @@
-// Just over 300 lines: most of it is the measured account of proper-lockfile 4.1.2 that the code depends on.
+// About 500 lines, one outside thing: the measured account of proper-lockfile 4.1.2 the code depends on, and the owner records (issue 10) that let a dead holder's lock be taken over.
 /**
  * Cross-process locking of memory files: the only module that imports `proper-lockfile`.
  *

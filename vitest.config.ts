@@ -13,6 +13,7 @@ const PROCESS_TESTS = [
   'test/commands-manage.test.ts',
   'test/commands-show.test.ts',
   'test/commands-undo.test.ts',
+  'test/disk-full.test.ts',
   'test/e2e-chat.test.ts',
   'test/fake-api.test.ts',
   'test/hardening-api-faults.test.ts',
@@ -21,6 +22,7 @@ const PROCESS_TESTS = [
   'test/hardening-privacy.test.ts',
   'test/hardening-signals.test.ts',
   'test/lock.test.ts',
+  'test/pending-journals.test.ts',
   'test/privacy-secrets.test.tsx',
   'test/storage-paused-writer.test.ts',
   'test/ui-pty.test.tsx',
@@ -30,7 +32,8 @@ export default defineConfig({
   test: {
     // CI runs with CI=true, which makes Ink (when imported by in-process UI tests) draw no live
     // region; the CLI clears it before loading Ink on a real terminal, so tests do the same.
-    env: { CI: 'false', CONTINUOUS_INTEGRATION: 'false' },
+    // The real value stays readable as MEMAGENT_TEST_CI (tests that must not skip under CI).
+    env: { CI: 'false', CONTINUOUS_INTEGRATION: 'false', MEMAGENT_TEST_CI: process.env.CI ?? '' },
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Two cores: subprocess-heavy suites fight each other when run wide.

@@ -83,7 +83,7 @@ describe('memagent chat in pipe mode', () => {
     fake().reset();
     fake().enqueue({ match: 'extract', kind: 'raw', text: '{"summary": "oops", "add": [{"text": ' });
     const r = await runCli(['chat', '--user', 'dan'], { ...ws, input: 'I love green tea.\n' });
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1); // not saved now: a script can tell
     expect(r.stderr).toMatch(/could not save memory now .*will be saved next time/);
     expect(await fs.readFile(path.join(ws.memoryDir, 'dan.json'), 'utf8')).toBe(before);
     const journals = (await fs.readdir(path.join(ws.memoryDir, 'journal', 'dan'))).filter((f) => f.endsWith('.jsonl'));

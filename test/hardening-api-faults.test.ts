@@ -187,7 +187,8 @@ describe('the extraction at exit failing never blocks exit for long and never lo
     fake().enqueue(...steps);
     const started = Date.now();
     const r = await runCli(['chat', '--user', 'exitfail'], { ...ws, input: 'I live in Keepsake.\n' });
-    expect(r.code, r.stderr).toBe(0);
+    // Not saved: exit 1, so a script can tell (the journal is kept for the next run).
+    expect(r.code, r.stderr).toBe(1);
     expect(Date.now() - started).toBeLessThan(1500 + 8000);
     expect(r.stderr).toMatch(/could not save memory now .*will be saved next time/);
     await expect(fs.stat(path.join(ws.memoryDir, 'exitfail.json'))).rejects.toMatchObject({ code: 'ENOENT' });
@@ -206,7 +207,7 @@ describe('the extraction at exit failing never blocks exit for long and never lo
     await own.close();
     child.stdin!.end();
     const r = await done;
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/could not save memory now \(could not reach .*\).*will be saved next time/);
     expect((await journalTurns(ws.memoryDir, 'gone'))[0].text).toBe('I live in Vanishing.');
 

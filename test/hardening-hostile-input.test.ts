@@ -250,7 +250,7 @@ describe('an invalid extraction answer is rejected or clamped, never written as 
     ['a 1 MB summary (cut at max_tokens)', { kind: 'json' as const, value: { ...EMPTY, summary: 'S'.repeat(1024 * 1024) } }],
   ])('%s: rejected, the file untouched, the session kept for next time', async (_name, step) => {
     const { r, before, text, journals } = await sessionWith(step);
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/could not save memory now \(.*(structured output|JSON|schema).*\).*will be saved next time/);
     expect(text).toBe(before);
     expect(journals).toHaveLength(1);

@@ -193,6 +193,22 @@ describe('listPending / retire / claimJournal', () => {
     expect(await readdir(journalDirFor(dir, 'alice'))).toEqual([]);
   });
 
+  it('an orphan lock dir (killed between the unlink and the rmdir of retire) is cleaned; a starting session\'s lock is kept', async () => {
+    const dir = await freshDir();
+    const jdir = journalDirFor(dir, 'alice');
+    await mkdir(jdir, { recursive: true });
+    // Killed mid-retire: the journal is gone, its lock dir (no longer refreshed) stays.
+    await mkdir(join(jdir, 'GONE.jsonl.lock'));
+    const { utimes } = await import('node:fs/promises');
+    await utimes(join(jdir, 'GONE.jsonl.lock'), new Date(0), new Date(0));
+    // A session starting right now takes its lock before its file exists.
+    const starting = await claimJournal(join(jdir, 'STARTING.jsonl'));
+    expect(await listPending(dir, 'alice')).toEqual([]);
+    expect((await readdir(jdir)).sort()).toEqual(['STARTING.jsonl.lock', 'STARTING.jsonl.lock.owner']);
+    await starting!.release();
+    expect(await readdir(jdir)).toEqual([]);
+  });
+
   it('Journal.retire deletes its own journal', async () => {
     const dir = await freshDir();
     const journal = await open(dir, 'S1');

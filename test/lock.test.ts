@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmdirSync } from 'node:fs';
-import { mkdtemp, readdir, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, rmdir, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import type { Fact, Memory } from '../src/core/schema.js';
 
 const testDir = fileURLToPath(new URL('.', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/memagent.js', import.meta.url));
 let tmp: string;
 let child: string;
 
@@ -76,6 +77,16 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
+/** Runs the built CLI (the process project builds dist/ first) with no API key: enough for forget. */
+function runCliOnce(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (err += d));
+  return new Promise((done) => proc.on('close', (code) => done({ code, out, err })));
+}
+
 function run(args: string[]): { proc: ChildProcess; exit: Promise<{ code: number | null; out: string; err: string }> } {
   const proc = spawn(process.execPath, [child, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -122,6 +133,61 @@ describe('withLock across processes', () => {
     expect(waited).toBeLessThan(LOCK_STALE_MS + 5_000);
     await expect(stat(lockDir)).rejects.toMatchObject({ code: 'ENOENT' });
   }, 30_000);
+});
+
+describe('a lock whose holder died while its mtime lies in the future (the clock stepped back)', () => {
+  /** A memory with facts f_1 and f_2 whose lock is left by a SIGKILLed holder, with an mtime an hour ahead. */
+  async function deadHolderWithFutureMtime(name: string) {
+    const dir = await mkdtemp(join(tmp, `${name}-`));
+    const store = new FileMemoryStore({ dir });
+    await store.update(name, (m) => ({ ...m, facts: [fact(1), fact(2)] }));
+    const holder = run(['hold', dir, name]);
+    await new Promise<void>((held) => holder.proc.stdout!.once('data', () => held()));
+    holder.proc.kill('SIGKILL');
+    await holder.exit;
+    const future = new Date(Date.now() + 3600_000);
+    await utimes(join(dir, `${name}.json.lock`), future, future);
+    return { dir, store, file: join(dir, `${name}.json`) };
+  }
+
+  it('is taken over at once: the next write lands without waiting for the clock to pass it', async () => {
+    const { dir, store, file } = await deadHolderWithFutureMtime('future');
+    expect(await isLockLive(file)).toBe(true); // by its mtime it looks held for another hour
+    const result = await store.update('future', (m) => ({ ...m, facts: [...m.facts, fact(3)] }), { signal: AbortSignal.timeout(2000) });
+    expect(result.after.revision).toBe(2);
+    // Nothing of the dead holder is left: no lock dir, no owner record.
+    expect((await readdir(dir)).filter((n) => n.includes('.lock'))).toEqual([]);
+  });
+
+  it('memagent forget succeeds at once (it failed for 13 s)', async () => {
+    const { dir, store } = await deadHolderWithFutureMtime('forgetme');
+    const started = Date.now();
+    const r = await runCliOnce(['forget', '--user', 'forgetme', 'f_1', '--yes', '--memory-dir', dir]);
+    expect(r.code, r.err).toBe(0);
+    expect(Date.now() - started).toBeLessThan(8000); // the lock's whole retry budget is ~13.4 s
+    expect((await store.load('forgetme')).memory.facts.map((f) => f.id)).toEqual(['f_2']);
+  }, 30_000);
+
+  it('without an owner record (an older memagent) it is taken over once its mtime has not moved for the stale time', async () => {
+    const { file, dir } = await deadHolderWithFutureMtime('noowner');
+    await rm(join(dir, 'noowner.json.lock.owner'), { force: true });
+    const result = await withLock(file, () => 'written', { staleMs: 2000, retries: { retries: 60, minTimeout: 100, maxTimeout: 100 } });
+    expect(result).toBe('written');
+  });
+
+  it('a live holder in another process is never taken over', async () => {
+    const dir = await mkdtemp(join(tmp, 'alive-'));
+    const holder = run(['hold', dir, 'alive']);
+    try {
+      await new Promise<void>((held) => holder.proc.stdout!.once('data', () => held()));
+      const err = await withLock(join(dir, 'alive.json'), () => 'stolen', FAST_FAIL).catch((e) => e);
+      expect(err).toBeInstanceOf(LockError);
+      expect(await holdLock(join(dir, 'alive.json'))).toBeNull();
+    } finally {
+      holder.proc.kill('SIGKILL');
+      await holder.exit;
+    }
+  });
 });
 
 describe('withLock in one process', () => {

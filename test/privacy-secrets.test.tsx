@@ -107,7 +107,7 @@ describe('secrets typed in pipe mode', () => {
     const ws = await apiWorkspace(fake().url, { MEMAGENT_MAX_RETRIES: '0' });
     fake().enqueue({ match: 'extract', kind: 'error', status: 500, type: 'api_error', message: 'boom' });
     const first = await runCli(['chat', '--user', 'vault'], { ...ws, input: `${SECRET_LINE}\n` });
-    expect(first.code, first.stderr).toBe(0);
+    expect(first.code, first.stderr).toBe(1); // not saved now: a script can tell
     expect(first.stderr).toMatch(/will be saved next time/);
     const kept = await allText(path.join(ws.memoryDir, 'journal'));
     expect(kept).toContain('Vault City');

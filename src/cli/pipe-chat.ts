@@ -10,7 +10,8 @@ const EXIT_WORDS = new Set(['/exit', 'exit', 'quit']);
 
 /**
  * Reads stdin line by line until EOF or an exit word, then saves memory.
- * @returns the exit code: 0, or 1 when any turn failed at the API.
+ * @returns the exit code: 0, or 1 when any turn failed at the API or the session's memory could
+ *   not be saved at the end (its journal is kept and saved by the next run), so a script can tell.
  */
 export async function runPipe(session: ChatSession, opts: { exitTimeoutMs: number }): Promise<number> {
   const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
@@ -25,6 +26,8 @@ export async function runPipe(session: ChatSession, opts: { exitTimeoutMs: numbe
           return void process.stdout.write(event.text);
         case 'retry':
           return void process.stderr.write(`memagent: retrying (attempt ${event.attempt}): ${event.reason}\n`);
+        case 'notice':
+          return void process.stderr.write(`memagent: ${event.text}\n`);
         case 'tool_call':
         case 'tool_result':
           return; // nothing emits these yet
@@ -57,6 +60,7 @@ export async function runPipe(session: ChatSession, opts: { exitTimeoutMs: numbe
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`memagent: could not save memory now (${message}); this session is kept and will be saved next time\n`);
+    code = 1;
   }
   return code;
 }

@@ -3,7 +3,7 @@
  * memory, its journal on disk, and its token usage. Front ends (the Ink REPL, pipe mode) drive it
  * through `send`, `clear` and `finish`, and render the `SessionEvent`s it emits.
  */
-import { ApiError, UsageError } from './errors.js';
+import { ApiError, MemagentError, UsageError } from './errors.js';
 import { extractJournal, type ExtractionDeps, type ExtractionOutcome } from './extraction.js';
 import { newSessionId } from './journal/journal.js';
 import { forgetEverywhere } from './services/forget.js';
@@ -13,7 +13,7 @@ import { emptyUsage, StreamBrokenError, type ModelClient, type Usage } from './m
 import { mergeMemory } from './merge.js';
 import { redactSecrets } from './redact.js';
 import { renderMemoryBlock } from './render.js';
-import type { Memory, MemoryChange, Turn } from './schema.js';
+import type { JournalLine, Memory, MemoryChange, Turn } from './schema.js';
 
 /** What a front end renders while a turn runs: the core's one event union (see `events.ts`). */
 export type { SessionEvent };
@@ -72,6 +72,13 @@ export class ChatSession {
   memory: Memory;
   systemPrompt: string;
   private journal: SessionJournal | null = null;
+  // Journal lines the store refused (disk full…), oldest first: written before the next line once
+  // it accepts again, so the journal keeps every turn in order. Not empty = not being journaled.
+  private unjournaled: JournalLine[] = [];
+  // A change of journaling state not yet told to the user (`clear` has no event channel).
+  private untoldNotice: SessionEvent | null = null;
+  // The store's last refusal while lines are unjournaled, else null.
+  private journalError: unknown = null;
   private finishing: Promise<ExtractionOutcome | null> | null = null;
   private readonly store: MemoryStore;
   private readonly model: ModelClient;
@@ -120,11 +127,15 @@ export class ChatSession {
   /**
    * Sends one user message and streams the answer. Never throws for API trouble: the outcome
    * says `error` and the REPL goes on; the user message stays in the journal but is taken out of
-   * the conversation so that resending it does not send it twice.
+   * the conversation so that resending it does not send it twice. Never throws for a journal the
+   * store refuses to append to (disk full): the turn still goes to the model, its lines are kept
+   * in memory and written once the store accepts again, and a `notice` event tells the user when
+   * journaling stops and when it works again.
    */
   async send(text: string, onEvent: (event: SessionEvent) => void, signal?: AbortSignal): Promise<TurnOutcome> {
     const at = this.options.now().toISOString();
     this.record({ role: 'user', text, at });
+    this.tellJournalState(onEvent);
     this.messages.push({ role: 'user', content: text });
     try {
       const result = await this.model.streamChat(
@@ -140,16 +151,19 @@ export class ChatSession {
       addUsage(this.usage, result.usage);
       if (result.aborted) {
         this.finishInterrupted(result.text);
+        this.tellJournalState(onEvent);
         return { type: 'interrupted', text: result.text };
       }
       this.messages.push({ role: 'assistant', content: result.text });
       this.record({ role: 'assistant', text: result.text, at: this.options.now().toISOString() });
+      this.tellJournalState(onEvent);
       return { type: 'done', text: result.text, usage: result.usage };
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError('stream', String(error));
       const partial = error instanceof StreamBrokenError ? error.partialText : '';
       if (partial) {
         this.finishInterrupted(partial);
+        this.tellJournalState(onEvent);
       } else {
         this.messages.pop();
       }
@@ -170,7 +184,7 @@ export class ChatSession {
   /** Starts a new conversation (memory kept); the cleared turns stay in the journal for extraction. */
   clear(): void {
     this.messages.length = 0;
-    this.journal?.append({ type: 'cleared', at: this.options.now().toISOString() });
+    this.journalLine({ type: 'cleared', at: this.options.now().toISOString() });
   }
 
   /** Switches the chat model for the following turns. */
@@ -235,13 +249,59 @@ export class ChatSession {
   // password in clear. The conversation in memory keeps the exact text for the model.
   private record(turn: Turn): void {
     this.transcript.push(turn);
-    this.journal?.append({ type: 'turn', ...turn, text: redactSecrets(turn.text).text });
+    this.journalLine({ type: 'turn', ...turn, text: redactSecrets(turn.text).text });
+  }
+
+  // Appends `line` after any lines the store refused earlier. A refusal (disk full, read-only
+  // disk…) never ends the chat: the line is kept in memory, the user is told once that the
+  // session is not being journaled, and told again when the journal takes lines once more.
+  private journalLine(line: JournalLine): void {
+    if (!this.journal) return;
+    this.unjournaled.push(line);
+    this.flushJournal();
+  }
+
+  // Writes the lines the journal refused, in order. Returns the error if it still refuses.
+  private flushJournal(): unknown {
+    if (!this.journal || this.unjournaled.length === 0) return null;
+    const wasFailing = this.journalError !== null;
+    try {
+      while (this.unjournaled.length > 0) {
+        this.journal.append(this.unjournaled[0]);
+        this.unjournaled.shift();
+      }
+    } catch (error) {
+      this.journalError = error;
+      if (!wasFailing) {
+        this.untoldNotice = {
+          type: 'notice',
+          level: 'warning',
+          text: `cannot write this session's journal (${messageOf(error)}): the chat goes on, but from this turn on it is not kept on disk until there is room`,
+        };
+      }
+      return error;
+    }
+    this.journalError = null;
+    if (wasFailing) this.untoldNotice = { type: 'notice', level: 'info', text: "the session's journal is written again; nothing typed meanwhile was lost" };
+    return null;
+  }
+
+  private tellJournalState(onEvent: (event: SessionEvent) => void): void {
+    const notice = this.untoldNotice;
+    this.untoldNotice = null;
+    if (notice) onEvent(notice);
+  }
+
+  /** Lines the journal refused so far and still holds in memory (0 while journaling works). */
+  get unjournaledLines(): number {
+    return this.unjournaled.length;
   }
 
   /**
    * Ends the session: closes the journal and runs the extraction pass over it. Incognito sessions
    * and sessions without a user turn extract nothing. On failure the journal stays for the next
-   * run and the error is rethrown. Runs once: later calls (a signal arriving during the save at
+   * run and the error is rethrown; a journal still missing lines the store refused (disk full) is
+   * not extracted (it would be retired as if complete): MemagentError, the journal kept as is. Runs once: later calls (a signal arriving during the save at
    * exit) get the first call's promise.
    * @param signal aborts the extraction call and the wait for the lock (e.g. the exit deadline).
    * @param review `chat --review`: decides which proposed changes are written.
@@ -254,7 +314,16 @@ export class ChatSession {
   private async runFinish(signal?: AbortSignal, review?: ExtractionDeps['review']): Promise<ExtractionOutcome | null> {
     const journal = this.journal;
     if (!journal) return null;
+    // One last try: extracting a journal that lacks turns would retire it as if all were seen.
+    const refused = this.flushJournal();
     this.journal = null;
+    if (refused) {
+      const lines = this.unjournaled.length;
+      await journal.close();
+      throw new MemagentError(
+        `${lines} line${lines === 1 ? '' : 's'} of this session never reached the disk (${messageOf(refused)}) and ${lines === 1 ? 'is' : 'are'} lost`,
+      );
+    }
     return extractJournal(
       { store: this.store, model: this.model, extractModel: this.options.extractModel, now: this.options.now, signal, review },
       this.options.userId,
@@ -275,4 +344,8 @@ function addUsage(total: Usage, add: Usage): void {
   total.outputTokens += add.outputTokens;
   total.cacheReadTokens += add.cacheReadTokens;
   total.cacheWriteTokens += add.cacheWriteTokens;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

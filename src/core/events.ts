@@ -14,7 +14,13 @@ export type SessionEvent =
   /** The model asks for tool `name` with `input` (already parsed JSON); `id` pairs it with its result. Not emitted yet. */
   | { type: 'tool_call'; id: string; name: string; input: unknown }
   /** The result of tool call `id`, as given back to the model; `isError` when the tool refused or failed. Not emitted yet. */
-  | { type: 'tool_result'; id: string; name: string; content: string; isError: boolean };
+  | { type: 'tool_result'; id: string; name: string; content: string; isError: boolean }
+  /**
+   * Something the user must know that is not part of the answer, one line: e.g. the journal
+   * cannot be written (disk full) and the session is not being kept on disk (`warning`), or it
+   * can be again (`info`). The turn goes on.
+   */
+  | { type: 'notice'; level: 'warning' | 'info'; text: string };
 
-/** The events a model call can emit: everything but tool results, which the session produces. */
-export type ModelEvent = Exclude<SessionEvent, { type: 'tool_result' }>;
+/** The events a model call can emit: everything but tool results and notices, which the session produces. */
+export type ModelEvent = Exclude<SessionEvent, { type: 'tool_result' } | { type: 'notice' }>;

@@ -10,6 +10,7 @@ import { chunkTranscript } from './extraction-chunks.js';
 import { EXTRACTION_MAX_TOKENS, EXTRACTION_SYSTEM, buildExtractionPrompt } from './extraction-prompt.js';
 import { hashIdSource } from './fact-transitions.js';
 import { groundExtraction, type GroundingReport } from './grounding.js';
+import { JournalGoneError, JournalSetAsideError } from './journal/journal.js';
 import { mergeMemory } from './merge.js';
 import type { JournalClaim, MemoryStore } from './storage/store.js';
 import type { ModelClient, ModelEvent } from './model-client.js';
@@ -240,20 +241,33 @@ function groundingWarnings(r: { droppedUnknownIds: number; clamped: number }): s
 
 /**
  * Extracts every pending journal of `userId` (left by a killed session or a failed extraction),
- * oldest first, skipping `exceptSessionPath`. Stops at the first failure and rethrows it: the
- * remaining journals stay for the next run.
+ * oldest first, skipping `exceptSessionPath`. A journal another process retired meanwhile is
+ * skipped silently (already handled); one the store sets aside (unreadable: moved aside; a
+ * symlink or another user's: left in place) is passed to `onSetAside` and the others go on.
+ * Stops at the first other failure (API, lock, corrupt memory) and rethrows it: the remaining
+ * journals stay for the next run.
  */
 export async function extractPending(
   deps: ExtractionDeps,
   userId: string,
   exceptSessionPath?: string,
+  onSetAside?: (problem: JournalSetAsideError) => void,
 ): Promise<ExtractionOutcome[]> {
   const pending = await deps.store.journals.listPending(userId, exceptSessionPath);
   const outcomes: ExtractionOutcome[] = [];
   for (const path of pending) {
     const claim = await deps.store.journals.claim(path);
     if (!claim) continue; // another terminal is extracting it right now
-    outcomes.push(await extractJournal(deps, userId, path, claim));
+    try {
+      outcomes.push(await extractJournal(deps, userId, path, claim));
+    } catch (error) {
+      if (error instanceof JournalGoneError) continue;
+      if (error instanceof JournalSetAsideError) {
+        onSetAside?.(error);
+        continue;
+      }
+      throw error;
+    }
   }
   return outcomes;
 }

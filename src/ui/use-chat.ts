@@ -132,6 +132,9 @@ export function useChat(session: ChatSession, options: ChatOptions): Chat {
             buffered.push(...stream.push(event.text));
             timer ??= setTimeout(flush, FLUSH_MS);
             return;
+          case 'notice':
+            lines([{ text: `${event.level === 'warning' ? '! ' : ''}${event.text}`, tone: event.level === 'warning' ? 'warn' : 'dim' }], false);
+            return;
           case 'tool_call':
           case 'tool_result':
             // Nothing emits these yet; memory tools will show a line here.

@@ -22,7 +22,9 @@ const PRELOAD_AFTER_MS = 150;
 
 
 /**
- * Runs a chat. Resolves with the exit code.
+ * Runs a chat. Resolves with the exit code: 0; 1 when the session's memory could not be saved at
+ * the end (the journal is kept for the next run) or, in pipe mode, a turn failed at the API;
+ * 129/130/143 after a signal.
  * @throws UsageError, ConfigError, MemoryFileError (before anything is written).
  */
 export async function runChat(services: Services, flags: ChatFlags): Promise<number> {
@@ -84,11 +86,11 @@ export async function runChat(services: Services, flags: ChatFlags): Promise<num
       // Compile the SDK once the first frame is on screen, while the user types (Ink flushes its
       // first frame on a timer, so a preload started at once would delay it).
       const preload = setTimeout(() => model.preload(), PRELOAD_AFTER_MS);
-      // A failed save is reported in the REPL and its journal kept for the next run: the chat
-      // itself went fine, so exit 0 either way.
-      await repl;
+      // A failed save is reported in the REPL and its journal kept for the next run; the exit
+      // code says so too (1), as in pipe mode, so a script can tell. A signal's code wins.
+      const { saved } = await repl;
       clearTimeout(preload);
-      return signalled ?? 0;
+      return signalled ?? (saved === 'failed' ? 1 : 0);
     }
     model.preload();
     const { runPipe } = await import('../pipe-chat.js');
@@ -117,6 +119,8 @@ async function recoverPending(
     const outcomes = await extractPending(
       { store, model, extractModel: config.extractModel, now: () => new Date(), signal: AbortSignal.timeout(config.exitTimeoutMs * 3) },
       userId,
+      undefined,
+      (problem) => process.stderr.write(`memagent: an earlier session's journal ${problem.message}\n`),
     );
     onDone(outcomes);
   } catch (error) {

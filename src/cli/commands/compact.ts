@@ -39,7 +39,9 @@ export async function runCompact(services: Services, flags: CompactFlags): Promi
     const pending = (await store.journals.listPending(userId)).length;
     if (pending) process.stderr.write(`memagent: ${plural(pending, 'pending session')} not included in this dry run (a real run saves them first)\n`);
   } else {
-    const recovered = await extractPending({ store, model, extractModel: config.extractModel, now }, userId);
+    const recovered = await extractPending({ store, model, extractModel: config.extractModel, now }, userId, undefined, (problem) =>
+      process.stderr.write(`memagent: a pending session's journal ${problem.message}\n`),
+    );
     if (recovered.length) process.stderr.write(`memagent: saved ${plural(recovered.length, 'pending session')} first\n`);
   }
   const { memory, exists } = await store.load(userId);

@@ -3,7 +3,38 @@
  * `turn` and `cleared` lines (JSON Lines, see `journalLineSchema`). Pure.
  */
 import { randomInt } from 'node:crypto';
+import { MemagentError } from '../errors.js';
 import { journalLineSchema, type JournalLine, type Turn } from '../schema.js';
+
+/**
+ * A pending journal that is not extracted as it is, so that it never blocks the ones after it:
+ * either moved aside (`movedTo`: it cannot be read, e.g. a directory or a file too large to be a
+ * journal) or refused and left in place (`movedTo` null: a symlink, or a journal whose header
+ * names another user, which must never be merged into this user's memory). `message` is the one
+ * line to show, with the journal's reference (its path in the file store). Exit code 1.
+ */
+export class JournalSetAsideError extends MemagentError {
+  readonly ref: string;
+  readonly movedTo: string | null;
+  constructor(ref: string, problem: string, movedTo: string | null) {
+    super(`${ref} ${problem}; ${movedTo === null ? 'not read, left in place' : `moved aside to ${movedTo}`}`);
+    this.ref = ref;
+    this.movedTo = movedTo;
+  }
+}
+
+/**
+ * The journal is no longer there: another process extracted and retired it between the listing
+ * and the read (or `forget --all` removed it). For a pending journal this means "already
+ * handled", not a failure. Exit code 1.
+ */
+export class JournalGoneError extends MemagentError {
+  readonly ref: string;
+  constructor(ref: string) {
+    super(`${ref} is gone (already saved by another memagent, or forgotten)`);
+    this.ref = ref;
+  }
+}
 
 /** The header line of a journal. */
 export type SessionHeader = Extract<JournalLine, { type: 'session' }>;

@@ -112,7 +112,9 @@ export interface JournalStore {
   listPending(userId: string, except?: string): Promise<string[]>;
   /**
    * Reads a journal, skipping (and counting) damaged lines; `sessionId` is the one the store
-   * keeps it under (the header's may be damaged). @throws if it is gone (ENOENT).
+   * keeps it under (the header's may be damaged). @throws JournalGoneError if it is gone;
+   * JournalSetAsideError (journal/journal.ts) for one it will not read: unreadable (moved aside),
+   * or a symlink or another user's journal (left in place).
    */
   read(ref: string): Promise<JournalContents & { sessionId: string }>;
   /** Marks a pending journal as handled by this process; null if it is live elsewhere. */

@@ -2,15 +2,37 @@
  * Journals on disk that are not being written by this process: the pending ones (left by killed
  * sessions or failed extractions), claiming and retiring them, reading, scrubbing and counting.
  */
-import { readFile, readdir, rm, rmdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { dropTurnsMentioning, parseJournal, type JournalContents, type SessionHeader } from '../../journal/journal.js';
+import {
+  dropTurnsMentioning,
+  JournalGoneError,
+  JournalSetAsideError,
+  parseJournal,
+  type JournalContents,
+  type SessionHeader,
+} from '../../journal/journal.js';
 import { assertContained } from './contained-dir.js';
 import { rewriteLines } from './line-file.js';
-import { holdLock, isLockLive, type HeldLock } from './lock.js';
+import { holdLock, isLockLive, lockHolder, lockOwnerFileOf, reclaimIfHolderDead, type HeldLock } from './lock.js';
 import { journalDirFor } from './paths.js';
+
+/**
+ * Largest journal read (bytes). A session's journal holds what was typed and answered, redacted:
+ * even a day of non-stop maximum-length answers (8,192 tokens ≈ 32 KB each) stays under 16 MB.
+ * Anything larger is not a journal memagent wrote, and reading it whole would take the memory of
+ * a small machine (V8 strings end at 512 MiB): it is moved aside instead.
+ */
+export const MAX_JOURNAL_BYTES = 64 * 1024 * 1024;
+
+/** Where unreadable journals of a user are moved: `journal/<userId>/quarantine/` (see paths.ts). */
+export const QUARANTINE_DIR = 'quarantine';
+
+/** Bytes read for a journal's header line (the header is a few hundred bytes). */
+const HEADER_PROBE_BYTES = 64 * 1024;
 
 /**
  * Journals of `userId` waiting for extraction (left by killed sessions or failed extractions):
@@ -30,6 +52,7 @@ export async function listPending(dir: string, userId: string, except?: string):
     throw err;
   }
   const skip = except === undefined ? null : except.endsWith('.jsonl') ? resolve(except) : join(jdir, `${except}.jsonl`);
+  await removeOrphanLocks(jdir, names);
   const out: string[] = [];
   for (const name of names.filter((n) => n.endsWith('.jsonl') && !n.startsWith('.')).sort()) {
     const path = join(jdir, name);
@@ -41,19 +64,19 @@ export async function listPending(dir: string, userId: string, except?: string):
 }
 
 /**
- * True when a journal's lock looks live but the session that holds it is provably gone: the
- * header names this host and a pid that no longer exists (SIGKILL, crash). Its lock dir is then
- * removed so the journal can be claimed at once, instead of waiting LOCK_STALE_MS for the lock's
- * mtime to age. A pid reused by another process only makes us wait for the stale time.
+ * True when a journal's lock looks live but whoever holds it is provably gone: the lock's owner
+ * record says so (see lock.ts), or, without a record, the header names this host and a pid that
+ * no longer exists (SIGKILL, crash). Its lock dir is then removed so the journal can be claimed
+ * at once, whatever the lock's mtime says. A pid reused by another process only makes us wait
+ * for the stale time.
  */
 async function ownerIsGone(path: string): Promise<boolean> {
-  let header: SessionHeader | null;
-  try {
-    const text = await readFile(path, 'utf8');
-    header = parseJournal(text.slice(0, text.indexOf('\n') + 1 || undefined)).header;
-  } catch {
-    return false;
-  }
+  // The lock's owner record names whoever holds it now (the session, or a process extracting
+  // the journal): its word is final. The journal's header names only the session that wrote it.
+  const holder = await lockHolder(path);
+  if (holder === 'alive') return false;
+  if (holder === 'dead') return reclaimIfHolderDead(path);
+  const header = await readHeader(path);
   if (!header?.pid || header.host !== hostname() || header.pid === process.pid) return false;
   try {
     process.kill(header.pid, 0);
@@ -67,12 +90,121 @@ async function ownerIsGone(path: string): Promise<boolean> {
 
 
 /**
- * Reads a journal, tolerating a half-written last line (a session killed mid-append) and garbage
- * lines: both are skipped and counted in `damagedLines`. Takes no lock.
- * @throws the fs error if the file cannot be read (ENOENT if it was retired meanwhile).
+ * The header of the journal at `path` from its first line, reading at most HEADER_PROBE_BYTES of
+ * a regular file (never a whole 600 MB file, never a FIFO or through a symlink); null when there
+ * is none or it cannot be read.
  */
-export async function readJournal(path: string): Promise<JournalContents> {
-  return parseJournal(await readFile(path, 'utf8'));
+async function readHeader(path: string): Promise<SessionHeader | null> {
+  try {
+    if (!(await lstat(path)).isFile()) return null;
+    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      const buf = Buffer.alloc(HEADER_PROBE_BYTES);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+      const text = buf.subarray(0, bytesRead).toString('utf8');
+      const end = text.indexOf('\n');
+      return end < 0 ? null : parseJournal(text.slice(0, end + 1)).header;
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Lock dirs of journals that are gone (`<id>.jsonl.lock` without `<id>.jsonl`: a kill between
+ * `retire`'s unlink and rmdir) and owner records without their lock dir are removed, once no
+ * live process holds them. A session that is starting holds its lock before its file exists
+ * (live: kept). Never throws.
+ */
+async function removeOrphanLocks(jdir: string, names: string[]): Promise<void> {
+  const present = new Set(names);
+  for (const name of names) {
+    if (name.endsWith('.jsonl.lock') && !present.has(name.slice(0, -'.lock'.length))) {
+      const journal = join(jdir, name.slice(0, -'.lock'.length));
+      if ((await isLockLive(journal)) && !(await reclaimIfHolderDead(journal))) continue;
+      await rmdir(join(jdir, name)).catch(() => undefined);
+    } else if (name.endsWith('.jsonl.lock.owner') && !present.has(name.slice(0, -'.owner'.length))) {
+      await unlink(join(jdir, name)).catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * Moves an unreadable journal to `<its dir>/quarantine/` (a numbered name if taken), where no
+ * listing looks, and says so: it must not block the journals after it, and is kept for a person
+ * to look at.
+ */
+async function quarantine(path: string, problem: string): Promise<never> {
+  const qdir = join(dirname(path), QUARANTINE_DIR);
+  let movedTo: string | null = null;
+  try {
+    await mkdir(qdir, { recursive: true, mode: 0o700 });
+    for (let n = 0; movedTo === null; n++) {
+      const target = join(qdir, n === 0 ? basename(path) : `${basename(path)}.${n}`);
+      // Not over an earlier quarantined one: lstat first (a rename would replace a file).
+      const taken = await lstat(target).then(() => true, () => false);
+      if (taken) continue;
+      await rename(path, target);
+      movedTo = target;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new JournalGoneError(path);
+    throw new JournalSetAsideError(path, `${problem}, and could not be moved aside (${(err as NodeJS.ErrnoException).code ?? err})`, null);
+  }
+  throw new JournalSetAsideError(path, problem, movedTo);
+}
+
+function gone(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/**
+ * Reads a journal, tolerating a half-written last line (a session killed mid-append) and garbage
+ * lines: both are skipped and counted in `damagedLines`. Takes no lock. What it will not read:
+ * - a symlink (memagent never makes one; it may lead anywhere): refused, left in place;
+ * - a journal whose header names a user other than `userId` (when given): refused, left in place,
+ *   so nothing of another user is ever merged into this one's memory;
+ * - something that is not a regular file (a directory, a FIFO), larger than MAX_JOURNAL_BYTES, or
+ *   unreadable (EACCES…): moved to `quarantine/` beside it.
+ * @throws JournalGoneError if it is not there (retired meanwhile); JournalSetAsideError for the
+ *   cases above; another fs error (EIO, EMFILE…) as it is.
+ */
+export async function readJournal(path: string, userId?: string): Promise<JournalContents> {
+  let info;
+  try {
+    info = await lstat(path);
+  } catch (err) {
+    if (gone(err)) throw new JournalGoneError(path);
+    throw err;
+  }
+  if (info.isSymbolicLink()) throw new JournalSetAsideError(path, 'is a symlink, not a journal memagent wrote', null);
+  if (!info.isFile()) return quarantine(path, info.isDirectory() ? 'is a directory, not a journal file' : 'is not a regular file');
+  if (info.size > MAX_JOURNAL_BYTES) {
+    return quarantine(path, `is ${Math.round(info.size / 2 ** 20)} MB, larger than a journal can be (${MAX_JOURNAL_BYTES / 2 ** 20} MB)`);
+  }
+  let text: string;
+  try {
+    // O_NOFOLLOW: a symlink swapped in after the lstat is refused too.
+    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      text = (await handle.readFile()).toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (gone(err)) throw new JournalGoneError(path);
+    if (code === 'ELOOP') throw new JournalSetAsideError(path, 'is a symlink, not a journal memagent wrote', null);
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EISDIR') return quarantine(path, `cannot be read (${code})`);
+    throw err;
+  }
+  const contents = parseJournal(text);
+  if (userId !== undefined && contents.header && contents.header.userId !== userId) {
+    throw new JournalSetAsideError(path, `is a journal of another user (its header names ${JSON.stringify(contents.header.userId.slice(0, 100))}), not of ${userId}`, null);
+  }
+  return contents;
 }
 
 /**
@@ -90,7 +222,10 @@ export async function claimJournal(path: string): Promise<HeldLock | null> {
  */
 export async function retire(path: string): Promise<void> {
   await rm(path, { force: true });
-  if (!(await isLockLive(path))) await rmdir(`${path}.lock`).catch(() => undefined);
+  if (!(await isLockLive(path))) {
+    await unlink(lockOwnerFileOf(path)).catch(() => undefined);
+    await rmdir(`${path}.lock`).catch(() => undefined);
+  }
 }
 
 
@@ -117,6 +252,9 @@ export async function forgetInJournals(dir: string, userId: string, matchText: s
   }
   let removed = 0;
   for (const name of names.filter((n) => n.endsWith('.jsonl') && !n.startsWith('.'))) {
+    // Only journals memagent wrote: not a directory named like one, not through a symlink.
+    const info = await lstat(join(jdir, name)).catch(() => null);
+    if (!info?.isFile()) continue;
     removed += await rewriteLines(join(jdir, name), (text) => dropTurnsMentioning(text, needle));
   }
   return removed;

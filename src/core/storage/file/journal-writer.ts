@@ -35,6 +35,9 @@ export interface OpenJournalOptions {
 
 const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
+/** Errors by which a disk refuses a write, as opposed to bugs: reported in one line. */
+const DISK_REFUSALS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO']);
+
 
 
 
@@ -64,7 +67,8 @@ export class Journal implements SessionJournal {
    * Appends one line, synchronously and durably (written and fsynced when this returns). If the
    * journal was deleted meanwhile (`forgetAll`), it is recreated with its header first.
    * @throws MemagentError after `close`; ZodError for an invalid line (a bug); the fs error if the
-   *   disk refuses (ENOSPC…): the line is then not recorded, and later appends still work.
+   *   disk refuses (ENOSPC…): the line is then not recorded (a part of it may be, ended by the
+   *   next append so it reads as one damaged line), and later appends still work.
    */
   append(line: JournalLine): void {
     if (this.closed) throw new MemagentError(`journal ${this.path} is closed; cannot record more turns`);
@@ -131,7 +135,8 @@ export class Journal implements SessionJournal {
  * Starts the journal of a new session: creates `<dir>/journal/<userId>/` (0o700) and the file
  * (0o600) with its `session` header, fsynced, and marks it live.
  * @throws UsageError for an invalid user or session id; MemagentError if a journal for this
- *   session id already exists or is live; LockError / fs errors if the dir cannot be written.
+ *   session id already exists or is live, or the disk refuses the header (full, read-only: one
+ *   line, nothing left behind); LockError / fs errors if the dir cannot be written.
  */
 export async function openJournal(opts: OpenJournalOptions): Promise<Journal> {
   const dir = journalDirFor(opts.dir, opts.userId);
@@ -164,8 +169,13 @@ export async function openJournal(opts: OpenJournalOptions): Promise<Journal> {
     // The new directory entry must survive a power cut too, or the whole journal vanishes.
     await fsyncDir(dir);
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST') await rm(path, { force: true }).catch(() => undefined);
     await lock.release();
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new MemagentError(`a journal for session ${opts.sessionId} already exists (${path})`);
+    if (code === 'EEXIST') throw new MemagentError(`a journal for session ${opts.sessionId} already exists (${path})`);
+    if (code && DISK_REFUSALS.has(code)) {
+      throw new MemagentError(`cannot start this session's journal ${path} (${(err as Error).message}); free some space, or chat with --incognito to keep nothing`);
+    }
     throw err;
   }
   return new Journal(path, header, lock);

@@ -3,7 +3,7 @@
  * writing them (journal-writer.ts) and finding, claiming, reading and scrubbing them
  * (journal-pending.ts), bound to one memory dir as a `JournalStore`.
  */
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { JournalContents } from '../../journal/journal.js';
 import type { JournalStore } from '../store.js';
 import { claimJournal, countJournals, forgetInJournals, listPending, readJournal, retire } from './journal-pending.js';
@@ -26,8 +26,9 @@ export class FileJournalStore implements JournalStore {
     return listPending(this.dir, userId, except);
   }
 
+  /** See `readJournal`: the user a journal must belong to is the one whose journal dir holds it. */
   async read(ref: string): Promise<JournalContents & { sessionId: string }> {
-    return { ...(await readJournal(ref)), sessionId: basename(ref, '.jsonl') };
+    return { ...(await readJournal(ref, basename(dirname(ref)))), sessionId: basename(ref, '.jsonl') };
   }
 
   claim(ref: string): Promise<HeldLock | null> {

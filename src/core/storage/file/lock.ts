@@ -1,4 +1,4 @@
-// Just over 300 lines: most of it is the measured account of proper-lockfile 4.1.2 that the code depends on.
+// About 500 lines, one outside thing: the measured account of proper-lockfile 4.1.2 the code depends on, and the owner records (issue 10) that let a dead holder's lock be taken over.
 /**
  * Cross-process locking of memory files: the only module that imports `proper-lockfile`.
  *
@@ -32,10 +32,24 @@
  *
  * proper-lockfile (with graceful-fs, which patches `fs` when loaded) is imported on first use,
  * so commands that only read (`show`) never load it.
+ *
+ * What we add (issue 10, item 11): its staleness is judged by the lock's mtime alone, so a lock
+ * whose mtime lies in the future (the holder died, then the clock stepped back) is never stale.
+ * Right after taking a lock we write who holds it to a sidecar file `<file>.lock.owner` (beside
+ * the lock directory, never inside it: proper-lockfile removes the directory with rmdir, which
+ * fails on a non-empty one): `{ pid, host, lockIno }`. A waiter that finds the lock taken reclaims
+ * it at once, whatever its mtime, when the holder is provably dead: same host, not us,
+ * `process.kill(pid, 0)` fails with ESRCH, and the lock directory is still the one the owner
+ * wrote about (same inode). Without an owner record (a holder of an older memagent, or a kill
+ * between mkdir and the owner write) a waiter still reclaims a lock whose mtime has not moved for
+ * `stale` ms of its own monotonic clock: a live holder moves it every `update` ms, wherever its
+ * clock is. A reused pid only makes us fall back to those waits.
  */
-import fs, { constants, statSync } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import fs, { constants, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { access, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { OperationOptions } from 'retry';
 import { LockError } from '../../errors.js';
 
@@ -117,6 +131,171 @@ function lockDirOf(target: string): string {
   return `${target}.lock`;
 }
 
+/** The sidecar naming a lock's holder: beside the lock directory, never inside it. */
+export function lockOwnerFileOf(target: string): string {
+  return `${target}.lock.owner`;
+}
+
+/** Who holds a lock, as written to its sidecar right after taking it. */
+interface LockOwner {
+  pid: number;
+  host: string;
+  /** The inode of the lock directory this record is about (a later holder's directory differs). */
+  lockIno: number;
+}
+
+function parseOwner(text: string): LockOwner | null {
+  try {
+    const o = JSON.parse(text) as Partial<LockOwner>;
+    if (Number.isInteger(o.pid) && typeof o.host === 'string' && typeof o.lockIno === 'number') return o as LockOwner;
+  } catch {
+    // half-written or foreign: not a record we can trust
+  }
+  return null;
+}
+
+/** Owner sidecars this process wrote and still holds, removed when the process exits. */
+const ownedSidecars = new Map<string, number>();
+let exitHookInstalled = false;
+
+// proper-lockfile removes held lock dirs on exit (its signal-exit hook runs first, it was
+// registered first); we remove our owner records after it, only while they still name us.
+function removeOwnSidecarsSync(): void {
+  for (const [file, ino] of ownedSidecars) {
+    try {
+      const owner = parseOwner(readFileSync(file, 'utf8'));
+      if (owner?.pid === process.pid && owner.lockIno === ino) unlinkSync(file);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Records this process as the holder of `target`'s lock (just taken). Best effort: never throws. */
+async function writeOwner(target: string): Promise<number | null> {
+  let lockIno: number;
+  try {
+    lockIno = (await stat(lockDirOf(target))).ino;
+  } catch {
+    return null;
+  }
+  try {
+    const owner: LockOwner = { pid: process.pid, host: hostname(), lockIno };
+    // One small write: a reader sees the whole record, an empty file or the previous one (which
+    // names another inode), never a wrong holder.
+    try {
+      await writeFile(lockOwnerFileOf(target), JSON.stringify(owner), { mode: 0o600 });
+    } catch (err) {
+      // Disk full: no record (waiters fall back to the mtime), and no empty file left behind.
+      await unlink(lockOwnerFileOf(target)).catch(() => undefined);
+      throw err;
+    }
+    ownedSidecars.set(lockOwnerFileOf(target), lockIno);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.once('exit', removeOwnSidecarsSync);
+    }
+    return lockIno;
+  } catch {
+    return null;
+  }
+}
+
+/** Removes `target`'s owner record if it is still ours (`lockIno`), before the lock is released. */
+async function removeOwner(target: string, lockIno: number | null): Promise<void> {
+  const file = lockOwnerFileOf(target);
+  ownedSidecars.delete(file);
+  if (lockIno === null) return;
+  try {
+    const owner = parseOwner(await readFile(file, 'utf8'));
+    if (owner?.pid === process.pid && owner.lockIno === lockIno) await unlink(file);
+  } catch {
+    // gone already
+  }
+}
+
+/**
+ * What the owner record says of the holder of `target`'s lock: `dead` when it names this host
+ * and a pid other than ours that `kill(pid, 0)` says does not exist (ESRCH), about the lock
+ * directory that is there now (same inode), and the record is still there, unchanged, after that
+ * check (a live holder removes its record before its lock dir, so a record that outlives its
+ * holder's check is the dead holder's, not that of a release racing us with a reused inode);
+ * `alive` when the record is about the lock dir there now and its holder is not provably dead;
+ * `unknown` without a usable record (none, half-written, about an earlier lock dir). `text` is
+ * the record as read, for the removal.
+ */
+async function holderState(target: string): Promise<{ state: 'dead' | 'alive' | 'unknown'; text?: string }> {
+  const file = lockOwnerFileOf(target);
+  let text: string;
+  let ino: number;
+  try {
+    text = await readFile(file, 'utf8');
+    ino = (await stat(lockDirOf(target))).ino;
+  } catch {
+    return { state: 'unknown' };
+  }
+  const owner = parseOwner(text);
+  if (!owner || owner.lockIno !== ino) return { state: 'unknown' };
+  if (owner.host !== hostname() || owner.pid === process.pid) return { state: 'alive' };
+  try {
+    process.kill(owner.pid, 0);
+    return { state: 'alive' };
+  } catch (err) {
+    if (codeOf(err) !== 'ESRCH') return { state: 'alive' };
+  }
+  const again = await readFile(file, 'utf8').catch(() => null);
+  return again === text ? { state: 'dead', text } : { state: 'unknown' };
+}
+
+/**
+ * What the owner record of `filePath`'s lock says of its holder (see `holderState`): `alive`,
+ * `dead` (provably: this host, pid gone) or `unknown` (no usable record). Never throws.
+ */
+export async function lockHolder(filePath: string): Promise<'dead' | 'alive' | 'unknown'> {
+  return (await holderState(resolve(filePath))).state;
+}
+
+/**
+ * Removes a lock left by a dead holder (see `holderState`), record first, so it can be taken at
+ * once whatever its mtime. Resolves true if it removed one. Never throws.
+ * Doubt, as with proper-lockfile's own stale reclaim (rmdir then mkdir): two waiters reclaiming
+ * the same dead lock at the same instant can both go on to take it; the commit check
+ * (`assertHeld`) of the one whose directory went stops its write.
+ */
+export async function reclaimIfHolderDead(filePath: string): Promise<boolean> {
+  const target = resolve(filePath);
+  const { state, text } = await holderState(target);
+  if (state !== 'dead') return false;
+  const file = lockOwnerFileOf(target);
+  if ((await readFile(file, 'utf8').catch(() => null)) === text) await unlink(file).catch(() => undefined);
+  await rmdir(lockDirOf(target)).catch(() => undefined);
+  return true;
+}
+
+/**
+ * Watches a taken lock across a waiter's tries: true once its mtime has not moved for `staleMs`
+ * of this process's monotonic clock, i.e. nobody refreshes it (a live holder moves it every
+ * `update` ms, at most staleMs / 2), whatever the wall clock says about that mtime.
+ */
+function unrefreshedWatch(target: string, staleMs: number): () => Promise<boolean> {
+  let seen: { mtimeMs: number; ino: number; at: number } | null = null;
+  return async () => {
+    let info;
+    try {
+      info = await stat(lockDirOf(target));
+    } catch {
+      seen = null;
+      return false;
+    }
+    const now = performance.now();
+    if (!seen || seen.mtimeMs !== info.mtimeMs || seen.ino !== info.ino) {
+      seen = { mtimeMs: info.mtimeMs, ino: info.ino, at: now };
+      return false;
+    }
+    return now - seen.at > staleMs;
+  };
+}
+
 function codeOf(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
@@ -169,11 +348,22 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
 async function acquire(target: string, opts: LockOptions, onCompromised: () => void): Promise<() => Promise<void>> {
   const lockDir = lockDirOf(target);
   const waits = backoff(opts.retries ?? LOCK_RETRIES);
+  const staleMs = opts.staleMs ?? LOCK_STALE_MS;
   const lockfile = await properLockfile();
+  const unrefreshed = unrefreshedWatch(target, staleMs);
   for (let i = 0; ; i++) {
     try {
-      return await lockfile.lock(target, { realpath: false, stale: opts.staleMs ?? LOCK_STALE_MS, retries: 0, onCompromised, fs: LOCK_FS });
+      const release = await lockfile.lock(target, { realpath: false, stale: staleMs, retries: 0, onCompromised, fs: LOCK_FS });
+      return withOwner(target, release, await writeOwner(target));
     } catch (err) {
+      // A dead holder's lock is taken over now, not when (if ever) its mtime ages past `stale`.
+      if (codeOf(err) === 'ELOCKED' && i < waits.length && !opts.signal?.aborted) {
+        if (await reclaimIfHolderDead(target)) continue;
+        if (await unrefreshed()) {
+          await rmdir(lockDir).catch(() => undefined);
+          continue;
+        }
+      }
       if (i < waits.length && !opts.signal?.aborted) {
         await pause(waits[i], opts.signal);
         if (!opts.signal?.aborted) continue;
@@ -185,6 +375,14 @@ async function acquire(target: string, opts: LockOptions, onCompromised: () => v
   }
 }
 
+/** `release`, preceded by removing our owner record (before the lock goes, so never a later holder's). */
+function withOwner(target: string, release: () => Promise<void>, lockIno: number | null): () => Promise<void> {
+  return async () => {
+    await removeOwner(target, lockIno);
+    await release();
+  };
+}
+
 /**
  * Runs `fn` while holding the cross-process lock of `filePath` (a directory `<filePath>.lock`;
  * `filePath` itself need not exist, its directory must). Resolves with `fn`'s result, and always
@@ -192,7 +390,8 @@ async function acquire(target: string, opts: LockOptions, onCompromised: () => v
  *
  * Waits up to ~13.4 s (LOCK_RETRIES) for another holder, or until `opts.signal` aborts; then
  * throws `LockError` ("memory file is locked by another memagent (…); try again"). A lock left
- * by a killed process is reclaimed once stale (LOCK_STALE_MS). If the lock is lost while `fn` runs (proper-lockfile reports it
+ * by a killed process is reclaimed at once when its owner record shows the holder is dead (same
+ * host, pid gone), else once stale (LOCK_STALE_MS by its mtime, or unrefreshed for that long). If the lock is lost while `fn` runs (proper-lockfile reports it
  * compromised, or the lock directory vanished), `fn`'s result or error is discarded and the
  * whole section is run again with a fresh lock, at most LOCK_MAX_ATTEMPTS times, then
  * `LockError`. A section is therefore never reported done on a lock it lost; but it may have
@@ -249,7 +448,8 @@ export async function withLock<T>(filePath: string, fn: (lock: LockHandle) => Pr
 
 /**
  * Takes the lock of `filePath` without waiting and holds it (refreshed in the background) until
- * `release()`. Resolves with null if another live process holds it. Used as a liveness marker:
+ * `release()`. Resolves with null if another live process holds it (a lock whose recorded holder
+ * is provably dead is taken over, see `reclaimIfHolderDead`). Used as a liveness marker:
  * while held, `isLockLive` says true; if this process dies, the lock goes stale after
  * LOCK_STALE_MS. A lost lock only sets `compromised` (never throws). Throws `LockError` if the
  * directory of `filePath` is missing or not writable.
@@ -259,9 +459,9 @@ export async function holdLock(filePath: string, opts: Pick<LockOptions, 'staleM
   await checkParent(target);
   let compromised = false;
   let release: () => Promise<void>;
-  try {
-    const lockfile = await properLockfile();
-    release = await lockfile.lock(target, {
+  const lockfile = await properLockfile();
+  const take = () =>
+    lockfile.lock(target, {
       realpath: false,
       stale: opts.staleMs ?? LOCK_STALE_MS,
       retries: 0,
@@ -270,10 +470,19 @@ export async function holdLock(filePath: string, opts: Pick<LockOptions, 'staleM
         compromised = true;
       },
     });
+  try {
+    try {
+      release = await take();
+    } catch (err) {
+      // Held by a process that is provably gone (whatever the lock's mtime): take it over.
+      if (codeOf(err) !== 'ELOCKED' || !(await reclaimIfHolderDead(target))) throw err;
+      release = await take();
+    }
   } catch (err) {
     if (codeOf(err) === 'ELOCKED') return null;
     throw new LockError(`cannot lock ${target}: ${(err as Error).message}`);
   }
+  release = withOwner(target, release, await writeOwner(target));
   let released = false;
   return {
     get compromised() {

@@ -7,7 +7,8 @@ import { ApiError, MemagentError, UsageError } from './errors.js';
 import { extractJournal, type ExtractionDeps, type ExtractionOutcome } from './extraction.js';
 import { newSessionId } from './journal/journal.js';
 import { forgetEverywhere } from './services/forget.js';
-import type { MemoryStore, SessionJournal } from './storage/store.js';
+import { BacklogJournal, messageOf } from './session-journal.js';
+import type { MemoryStore } from './storage/store.js';
 import type { SessionEvent } from './events.js';
 import { emptyUsage, StreamBrokenError, type ModelClient, type Usage } from './model-client.js';
 import { mergeMemory } from './merge.js';
@@ -71,14 +72,8 @@ export class ChatSession {
   readonly usage: Usage = emptyUsage();
   memory: Memory;
   systemPrompt: string;
-  private journal: SessionJournal | null = null;
-  // Journal lines the store refused (disk full…), oldest first: written before the next line once
-  // it accepts again, so the journal keeps every turn in order. Not empty = not being journaled.
-  private unjournaled: JournalLine[] = [];
-  // A change of journaling state not yet told to the user (`clear` has no event channel).
-  private untoldNotice: SessionEvent | null = null;
-  // The store's last refusal while lines are unjournaled, else null.
-  private journalError: unknown = null;
+  // Refused lines (disk full…) wait there and are written once the store accepts again.
+  private journal: BacklogJournal | null = null;
   private finishing: Promise<ExtractionOutcome | null> | null = null;
   private readonly store: MemoryStore;
   private readonly model: ModelClient;
@@ -104,12 +99,14 @@ export class ChatSession {
     const { memory } = await store.load(options.userId);
     const session = new ChatSession(store, model, memory, options);
     if (!options.incognito) {
-      session.journal = await store.journals.open({
-        userId: options.userId,
-        sessionId: session.sessionId,
-        model: options.model,
-        now: options.now(),
-      });
+      session.journal = new BacklogJournal(
+        await store.journals.open({
+          userId: options.userId,
+          sessionId: session.sessionId,
+          model: options.model,
+          now: options.now(),
+        }),
+      );
     }
     return session;
   }
@@ -252,49 +249,20 @@ export class ChatSession {
     this.journalLine({ type: 'turn', ...turn, text: redactSecrets(turn.text).text });
   }
 
-  // Appends `line` after any lines the store refused earlier. A refusal (disk full, read-only
-  // disk…) never ends the chat: the line is kept in memory, the user is told once that the
-  // session is not being journaled, and told again when the journal takes lines once more.
+  // A refusal (disk full, read-only disk…) never ends the chat: see BacklogJournal.
   private journalLine(line: JournalLine): void {
-    if (!this.journal) return;
-    this.unjournaled.push(line);
-    this.flushJournal();
+    this.journal?.append(line);
   }
 
-  // Writes the lines the journal refused, in order. Returns the error if it still refuses.
-  private flushJournal(): unknown {
-    if (!this.journal || this.unjournaled.length === 0) return null;
-    const wasFailing = this.journalError !== null;
-    try {
-      while (this.unjournaled.length > 0) {
-        this.journal.append(this.unjournaled[0]);
-        this.unjournaled.shift();
-      }
-    } catch (error) {
-      this.journalError = error;
-      if (!wasFailing) {
-        this.untoldNotice = {
-          type: 'notice',
-          level: 'warning',
-          text: `cannot write this session's journal (${messageOf(error)}): the chat goes on, but from this turn on it is not kept on disk until there is room`,
-        };
-      }
-      return error;
-    }
-    this.journalError = null;
-    if (wasFailing) this.untoldNotice = { type: 'notice', level: 'info', text: "the session's journal is written again; nothing typed meanwhile was lost" };
-    return null;
-  }
-
+  // `clear` has no event channel: a change of journaling state is told with the next turn.
   private tellJournalState(onEvent: (event: SessionEvent) => void): void {
-    const notice = this.untoldNotice;
-    this.untoldNotice = null;
+    const notice = this.journal?.takeNotice();
     if (notice) onEvent(notice);
   }
 
   /** Lines the journal refused so far and still holds in memory (0 while journaling works). */
   get unjournaledLines(): number {
-    return this.unjournaled.length;
+    return this.journal?.pendingLines ?? 0;
   }
 
   /**
@@ -315,10 +283,10 @@ export class ChatSession {
     const journal = this.journal;
     if (!journal) return null;
     // One last try: extracting a journal that lacks turns would retire it as if all were seen.
-    const refused = this.flushJournal();
+    const refused = journal.flush();
     this.journal = null;
     if (refused) {
-      const lines = this.unjournaled.length;
+      const lines = journal.pendingLines;
       await journal.close();
       throw new MemagentError(
         `${lines} line${lines === 1 ? '' : 's'} of this session never reached the disk (${messageOf(refused)}) and ${lines === 1 ? 'is' : 'are'} lost`,
@@ -344,8 +312,4 @@ function addUsage(total: Usage, add: Usage): void {
   total.outputTokens += add.outputTokens;
   total.cacheReadTokens += add.cacheReadTokens;
   total.cacheWriteTokens += add.cacheWriteTokens;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

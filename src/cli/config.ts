@@ -27,6 +27,8 @@ export interface Config {
   memoryDir: string;
   /** Whether `memoryDir` is the platform default (no flag, no variable): then an old `./memory` gets a hint. */
   memoryDirIsDefault: boolean;
+  /** The user config dir whose `.env` main.ts loads (named in the missing-key message). */
+  configDir: string;
   model: string;
   extractModel: string;
   apiKey?: string;
@@ -79,6 +81,7 @@ export function resolveConfig(
   return {
     memoryDir: path.resolve(cwd, flags.memoryDir ?? e.MEMAGENT_MEMORY_DIR ?? dirs.data),
     memoryDirIsDefault: flags.memoryDir === undefined && e.MEMAGENT_MEMORY_DIR === undefined,
+    configDir: dirs.config,
     model: flags.model ?? e.MEMAGENT_MODEL ?? DEFAULT_MODEL,
     extractModel: e.MEMAGENT_EXTRACT_MODEL ?? DEFAULT_EXTRACT_MODEL,
     apiKey: e.ANTHROPIC_API_KEY,
@@ -92,12 +95,12 @@ export function resolveConfig(
 }
 
 /**
- * The API key, or a ConfigError naming `ANTHROPIC_API_KEY` and `.env.example` (exit 1).
+ * The API key, or a ConfigError naming `ANTHROPIC_API_KEY`, `.env.example` and the config dir's `.env` (exit 1).
  */
 export function requireApiKey(config: Config): string {
   if (!config.apiKey) {
     throw new ConfigError(
-      'ANTHROPIC_API_KEY is not set: put it in your environment or in a .env file (copy .env.example)',
+      `ANTHROPIC_API_KEY is not set: put it in your environment, in ${path.join(config.configDir, '.env')} or in a .env file here (see .env.example)`,
     );
   }
   return config.apiKey;

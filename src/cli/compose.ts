@@ -58,3 +58,15 @@ export function compose(config: Config, opts: ComposeOptions = {}): Services {
     },
   };
 }
+
+/**
+ * Whether the memory dir `dir` (not created, may be missing) holds anyone's memory file, readable
+ * or not; false when it is missing or not a directory. Reads only.
+ */
+export async function remembersSomeone(dir: string): Promise<boolean> {
+  try {
+    return (await new FileMemoryStore({ dir, createDir: false }).listUsers()).length > 0;
+  } catch {
+    return false;
+  }
+}

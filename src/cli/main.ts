@@ -39,13 +39,13 @@ function fail(error: unknown): void {
  * lazily because it brings zod, which `--version` does not need.
  */
 async function config(flags: CommonFlags, opts: { readOnly?: boolean } = {}): Promise<Services> {
-  const [{ resolveConfig }, { compose }, { showMoveHintOnce }] = await Promise.all([
+  const [{ resolveConfig }, { compose, remembersSomeone }, { showMoveHintOnce }] = await Promise.all([
     import('./config.js'),
     import('./compose.js'),
     import('./memory-move-hint.js'),
   ]);
   const resolved = resolveConfig(flags, process.env, process.cwd());
-  showMoveHintOnce(resolved, process.cwd(), Boolean(opts.readOnly));
+  await showMoveHintOnce(resolved, process.cwd(), Boolean(opts.readOnly), remembersSomeone);
   return compose(resolved, opts);
 }
 

@@ -2,7 +2,7 @@
  * The one-time hint for people who used memagent before memory moved to the user data dir: their
  * facts are still in `./memory` of wherever they ran it, and the default dir is now elsewhere.
  */
-import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
 
@@ -10,22 +10,17 @@ import type { Config } from './config.js';
 export const MOVE_HINT_MARKER = '.moved-hint-shown';
 
 /**
- * When the memory dir is the default one and `<cwd>/memory` holds memory files (`*.json`), returns
- * the one line that says how to move them (with the real paths) and whether it should be shown:
- * `null` when there is nothing to say or the hint was shown before (the marker exists).
+ * When the memory dir is the default one and `<cwd>/memory` holds memory files (`remembersSomeone`,
+ * the store's answer: `compose.ts`'s `remembersSomeone`), returns the one line that says how to
+ * move them, with the real paths; `null` when there is nothing to say or the hint was shown before
+ * (the marker exists).
  */
-export function moveHint(config: Config, cwd: string): string | null {
+export async function moveHint(config: Config, cwd: string, remembersSomeone: (dir: string) => Promise<boolean>): Promise<string | null> {
   if (!config.memoryDirIsDefault) return null;
   const old = path.join(cwd, 'memory');
   if (path.resolve(old) === path.resolve(config.memoryDir)) return null;
-  let names: string[];
-  try {
-    names = readdirSync(old);
-  } catch {
-    return null;
-  }
-  if (!names.some((n) => n.endsWith('.json') && !n.startsWith('.'))) return null;
   if (existsSync(path.join(config.memoryDir, MOVE_HINT_MARKER))) return null;
+  if (!(await remembersSomeone(old))) return null;
   const to = shellQuote(config.memoryDir);
   return (
     `memagent: memory now lives in ${config.memoryDir}, not ./memory; to keep what ./memory remembers, move it: ` +
@@ -39,8 +34,13 @@ export function moveHint(config: Config, cwd: string): string | null {
  * again next time (until a chat creates the dir or the files are moved). Never throws: a marker
  * that cannot be written only means the hint shows again.
  */
-export function showMoveHintOnce(config: Config, cwd: string, readOnly: boolean): void {
-  const hint = moveHint(config, cwd);
+export async function showMoveHintOnce(
+  config: Config,
+  cwd: string,
+  readOnly: boolean,
+  remembersSomeone: (dir: string) => Promise<boolean>,
+): Promise<void> {
+  const hint = await moveHint(config, cwd, remembersSomeone);
   if (hint === null) return;
   process.stderr.write(`${hint}\n`);
   try {

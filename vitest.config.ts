@@ -9,6 +9,7 @@ import { defineConfig } from 'vitest/config';
 const PROCESS_TESTS = [
   'test/atomic-write.test.ts',
   'test/cli-output-drain.test.ts',
+  'test/cli-ux.test.ts',
   'test/commands-compact.test.ts',
   'test/commands-manage.test.ts',
   'test/commands-show.test.ts',
@@ -23,6 +24,7 @@ const PROCESS_TESTS = [
   'test/hardening-signals.test.ts',
   'test/lock.test.ts',
   'test/pending-journals.test.ts',
+  'test/package-install.test.ts',
   'test/privacy-secrets.test.tsx',
   'test/storage-paused-writer.test.ts',
   'test/ui-pty.test.tsx',

@@ -24,18 +24,25 @@ export interface Services {
   inputHistory(userId: string): InputHistorySource;
 }
 
+/** How a command uses its services. */
+export interface ComposeOptions {
+  /** A command that only reads (`show`, `export`): the memory dir is never created; a missing one reads as empty. */
+  readOnly?: boolean;
+}
+
 /**
- * Builds the services of one command from `config`. The store is built (and the memory dir created,
- * 0o700) on first use of `store`, which throws the fs error if the dir cannot be created.
+ * Builds the services of one command from `config`. The store is built (and, unless `readOnly`,
+ * the memory dir created, 0o700) on first use of `store`, which throws the fs error if the dir
+ * cannot be created.
  */
-export function compose(config: Config): Services {
+export function compose(config: Config, opts: ComposeOptions = {}): Services {
   let store: MemoryStore | undefined;
   let model: LazyModelClient | undefined;
   return {
     config,
     // Built on first use, so a command that fails its checks first (no API key) creates no dir.
     get store() {
-      store ??= new FileMemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions, ...testTuning(config) });
+      store ??= new FileMemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions, ...testTuning(config), createDir: !opts.readOnly });
       return store;
     },
     model() {
@@ -74,4 +81,16 @@ function testTuning(config: Config): Pick<FileMemoryStoreOptions, 'lock' | 'hook
         }
       : undefined,
   };
+}
+
+/**
+ * Whether the memory dir `dir` (not created, may be missing) holds anyone's memory file, readable
+ * or not; false when it is missing or not a directory. Reads only.
+ */
+export async function remembersSomeone(dir: string): Promise<boolean> {
+  try {
+    return (await new FileMemoryStore({ dir, createDir: false }).listUsers()).length > 0;
+  } catch {
+    return false;
+  }
 }

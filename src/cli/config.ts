@@ -1,10 +1,14 @@
 /**
- * Configuration: flags win over the environment, which wins over defaults. `.env` is loaded by
- * `main.ts` (dotenv) before this runs. This is the only place besides `main.ts` that reads
- * `process.env`; the core receives the resolved values as parameters.
+ * Configuration: flags win over the environment, which wins over defaults. `main.ts` loads the
+ * current directory's `.env`, then the config dir's (`userDirs().config/.env`), with dotenv (which
+ * never overrides a variable already set: real variables, then cwd, then config dir) before this
+ * runs. This is the only place besides `main.ts` that reads `process.env`; the core receives the
+ * resolved values as parameters.
  */
+import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod';
+import { userDirs, type UserDirs } from './user-dirs.js';
 import { ConfigError, UsageError, validateUserId, DEFAULT_EXIT_TIMEOUT_MS, DEFAULT_EXTRACT_MODEL, DEFAULT_HISTORY_VERSIONS, DEFAULT_MAX_RETRIES, DEFAULT_MEMORY_BUDGET_TOKENS, DEFAULT_MODEL, DEFAULT_REQUEST_TIMEOUT_MS } from '../core/index.js';
 
 
@@ -19,7 +23,12 @@ export interface CommonFlags {
 
 /** Resolved settings. Times in ms, budgets in tokens. */
 export interface Config {
+  /** Absolute. `--memory-dir`, else `MEMAGENT_MEMORY_DIR` (relative to the cwd), else the user data dir. */
   memoryDir: string;
+  /** Whether `memoryDir` is the platform default (no flag, no variable): then an old `./memory` gets a hint. */
+  memoryDirIsDefault: boolean;
+  /** The user config dir whose `.env` main.ts loads (named in the missing-key message). */
+  configDir: string;
   model: string;
   extractModel: string;
   apiKey?: string;
@@ -65,7 +74,12 @@ const envSchema = z.object({
  * Empty environment values count as unset, as in most CLIs.
  * @throws UsageError for a malformed value (exit 2).
  */
-export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv, cwd: string): Config {
+export function resolveConfig(
+  flags: CommonFlags,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  dirs: UserDirs = userDirs(env, process.platform, os.homedir()),
+): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
@@ -73,7 +87,9 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv, cwd: s
   }
   const e = parsed.data;
   return {
-    memoryDir: path.resolve(cwd, flags.memoryDir ?? e.MEMAGENT_MEMORY_DIR ?? 'memory'),
+    memoryDir: path.resolve(cwd, flags.memoryDir ?? e.MEMAGENT_MEMORY_DIR ?? dirs.data),
+    memoryDirIsDefault: flags.memoryDir === undefined && e.MEMAGENT_MEMORY_DIR === undefined,
+    configDir: dirs.config,
     model: flags.model ?? e.MEMAGENT_MODEL ?? DEFAULT_MODEL,
     extractModel: e.MEMAGENT_EXTRACT_MODEL ?? DEFAULT_EXTRACT_MODEL,
     apiKey: e.ANTHROPIC_API_KEY,
@@ -90,19 +106,41 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv, cwd: s
 }
 
 /**
- * The API key, or a ConfigError naming `ANTHROPIC_API_KEY` and `.env.example` (exit 1).
+ * The API key, or a ConfigError naming `ANTHROPIC_API_KEY`, `.env.example` and the config dir's `.env` (exit 1).
  */
 export function requireApiKey(config: Config): string {
   if (!config.apiKey) {
     throw new ConfigError(
-      'ANTHROPIC_API_KEY is not set: put it in your environment or in a .env file (copy .env.example)',
+      `ANTHROPIC_API_KEY is not set: put it in your environment, in ${path.join(config.configDir, '.env')} or in a .env file here (see .env.example)`,
     );
   }
   return config.apiKey;
 }
 
-/** Validates `--user` (exit 2 with one line when missing or malformed). */
-export function requireUser(user: string | undefined): string {
-  if (user === undefined) throw new UsageError('--user <id> is required (e.g. --user alice)');
-  return validateUserId(user);
+/**
+ * The user a command works for: `--user` when given, else the OS user name (`os.userInfo()`, or
+ * `osUser` in tests), so `memagent` alone opens the person's own chat.
+ * @throws UsageError (exit 2, one line) for a malformed `--user`, or when there is no usable OS
+ *   user name (none, or not a valid id), saying to pass `--user`.
+ */
+export function requireUser(user: string | undefined, osUser: () => string | undefined = osUserName): string {
+  if (user !== undefined) return validateUserId(user);
+  const name = osUser();
+  if (name === undefined) throw new UsageError('--user <id> is required here: there is no OS user name to default to (e.g. --user alice)');
+  try {
+    return validateUserId(name);
+  } catch {
+    throw new UsageError(
+      `your OS user name ${JSON.stringify(name)} is not a valid memagent user id: pass --user <id> (1-64 letters, digits, '.', '_' or '-')`,
+    );
+  }
+}
+
+/** `os.userInfo().username`, or undefined when the OS has none for this process (e.g. no passwd entry). */
+function osUserName(): string | undefined {
+  try {
+    return os.userInfo().username || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -4,14 +4,17 @@
  * in one place, as one line on stderr with its exit code. Only this file and `signals.ts` end the
  * process (through `exit.ts`, which waits for stdout and stderr to drain); nothing prints a stack trace.
  */
+import os from 'node:os';
+import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import dotenv from 'dotenv';
 // The start-up path imports errors.js alone: through the index, `--version` would load zod and
 // most of the core (a 61 KB chunk; esbuild splits by what an entry reaches).
-import { MemagentError } from '../core/errors.js';
+import { MemagentError, UsageError } from '../core/errors.js';
 import type { Services } from './compose.js';
 import type { CommonFlags } from './config.js';
 import { exitWhenDrained } from './exit.js';
+import { userDirs } from './user-dirs.js';
 
 declare const MEMAGENT_VERSION: string | undefined;
 const VERSION = typeof MEMAGENT_VERSION === 'string' ? MEMAGENT_VERSION : '0.1.0';
@@ -35,12 +38,45 @@ function fail(error: unknown): void {
  * Resolves the configuration and builds the command's services (the composition root); loaded
  * lazily because it brings zod, which `--version` does not need.
  */
-async function config(flags: CommonFlags): Promise<Services> {
-  const [{ resolveConfig }, { compose }] = await Promise.all([import('./config.js'), import('./compose.js')]);
-  return compose(resolveConfig(flags, process.env, process.cwd()));
+async function config(flags: CommonFlags, opts: { readOnly?: boolean } = {}): Promise<Services> {
+  const [{ resolveConfig }, { compose, remembersSomeone }, { showMoveHintOnce }] = await Promise.all([
+    import('./config.js'),
+    import('./compose.js'),
+    import('./memory-move-hint.js'),
+  ]);
+  const resolved = resolveConfig(flags, process.env, process.cwd());
+  await showMoveHintOnce(resolved, process.cwd(), Boolean(opts.readOnly), remembersSomeone);
+  return compose(resolved, opts);
 }
 
-const memoryDirOption = () => new Option('--memory-dir <dir>', 'where memory files live (env MEMAGENT_MEMORY_DIR, default ./memory)');
+const memoryDirOption = () =>
+  new Option('--memory-dir <dir>', 'where memory files live (env MEMAGENT_MEMORY_DIR, default: your user data dir, e.g. ~/.local/share/memagent)');
+const userOption = (what: string) => new Option('-u, --user <id>', `${what} (default: your OS user name)`);
+
+/** The commands, for telling a mistyped one (`memagent shwo`) from a one-word prompt. */
+const COMMANDS = ['chat', 'show', 'compact', 'forget', 'undo', 'export', 'help'];
+
+/**
+ * The command `word` is probably a typo of (the same letters in another order, or one letter added
+ * or dropped; not one changed, so `memagent what` stays a question), or null. Only asked about a
+ * lone first word of `memagent <word>`.
+ */
+export function mistypedCommand(word: string): string | null {
+  if (word.length < 3 || !/^[a-z]+$/i.test(word)) return null;
+  const w = word.toLowerCase();
+  const sorted = (s: string) => [...s].sort().join('');
+  return COMMANDS.find((c) => c !== w && (sorted(c) === sorted(w) || (c.length !== w.length && editDistance(c, w) === 1))) ?? null;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
 
 /** Builds the commander program (exported for tests of argument parsing). */
 export function buildProgram(): Command {
@@ -54,16 +90,19 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `memagent: ${s}` : s) });
 
   program
-    .command('chat')
-    .description('chat with Claude; what you teach it is remembered for next time')
-    .requiredOption('-u, --user <id>', 'whose memory to use (letters, digits, . _ -)')
+    // The default command: `memagent` alone opens a chat, `memagent "question"` asks one.
+    .command('chat', { isDefault: true })
+    .description('chat with Claude; what you teach it is remembered for next time (the default command)')
+    .argument('[prompt...]', 'ask this one question, print the answer and exit (piped stdin is added as context)')
+    .addOption(userOption('whose memory to use (letters, digits, . _ -)'))
     .option('-m, --model <name>', 'chat model (env MEMAGENT_MODEL)')
     .addOption(memoryDirOption())
     .option('--incognito', 'read memory but journal and remember nothing from this session')
     .option('--review', 'review each memory change before it is saved')
-    .action(async (flags) => {
+    .action(async (words: string[], flags) => {
       const { runChat } = await import('./commands/chat.js');
-      process.exitCode = await runChat(await config(flags), flags);
+      const prompt = words.length > 0 ? words.join(' ') : undefined;
+      process.exitCode = await runChat(await config(flags), { ...flags, prompt });
     });
 
   program
@@ -76,13 +115,13 @@ export function buildProgram(): Command {
     .addOption(memoryDirOption())
     .action(async (flags) => {
       const { runShow } = await import('./commands/show.js');
-      await runShow(await config(flags), flags);
+      await runShow(await config(flags, { readOnly: true }), flags);
     });
 
   program
     .command('compact')
     .description('consolidate a user\'s memory with one model pass (merge duplicates, rewrite the summary)')
-    .requiredOption('-u, --user <id>', 'whose memory to compact')
+    .addOption(userOption('whose memory to compact'))
     .option('--dry-run', 'print the changes without writing them')
     .option('-y, --yes', 'allow removing more than a third of active facts')
     .addOption(memoryDirOption())
@@ -94,7 +133,7 @@ export function buildProgram(): Command {
   program
     .command('forget')
     .description('permanently delete facts (by id, by matching text, or everything of a user)')
-    .requiredOption('-u, --user <id>', 'whose memory')
+    .addOption(userOption('whose memory'))
     .argument('[ids...]', 'fact or decision ids (see memagent show --user <id>)')
     .option('--match <text>', 'delete every fact, decision and journal line mentioning these whole words (asks first)')
     .option('--substring', 'with --match: also match inside words ("lisb" finds "Lisbon")')
@@ -109,7 +148,7 @@ export function buildProgram(): Command {
   program
     .command('undo')
     .description('revert the last write of a user\'s memory (again: revert the undo)')
-    .requiredOption('-u, --user <id>', 'whose memory')
+    .addOption(userOption('whose memory'))
     .addOption(memoryDirOption())
     .action(async (flags) => {
       const { runUndo } = await import('./commands/undo.js');
@@ -130,22 +169,30 @@ export function buildProgram(): Command {
   program
     .command('export')
     .description('print a user\'s memory as JSON or Markdown')
-    .requiredOption('-u, --user <id>', 'whose memory')
+    .addOption(userOption('whose memory'))
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'md']).default('json'))
     .addOption(memoryDirOption())
     .action(async (flags) => {
       const { runExport } = await import('./commands/manage.js');
-      await runExport(await config(flags), flags);
+      await runExport(await config(flags, { readOnly: true }), flags);
     });
 
   return program;
 }
 
 async function main(): Promise<void> {
-  // quiet: dotenv 17+ logs a banner by default, which would land in pipes.
+  // quiet: dotenv 17+ logs a banner by default, which would land in pipes. The cwd's .env first,
+  // then the config dir's: dotenv never overrides a variable already set, so real variables win,
+  // then the cwd's file, then the config dir's.
   dotenv.config({ quiet: true });
+  dotenv.config({ quiet: true, path: path.join(userDirs(process.env, process.platform, os.homedir()).config, '.env') });
   const program = buildProgram();
   try {
+    const [first, ...rest] = process.argv.slice(2);
+    const typo = first !== undefined && rest.length === 0 ? mistypedCommand(first) : null;
+    if (typo) {
+      throw new UsageError(`unknown command '${first}' (did you mean ${typo}?); to ask it as a question: memagent chat ${JSON.stringify(first)}`);
+    }
     await program.parseAsync(process.argv);
     // Exit once stdout and stderr have drained rather than when the event loop does: idle
     // keep-alive sockets and timers would otherwise keep a finished command alive for tens of ms.

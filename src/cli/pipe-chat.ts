@@ -20,47 +20,65 @@ export async function runPipe(session: ChatSession, opts: { exitTimeoutMs: numbe
     const line = raw.trim();
     if (!line) continue;
     if (EXIT_WORDS.has(line.toLowerCase())) break;
-    const outcome = await session.send(line, (event) => {
-      switch (event.type) {
-        case 'text':
-          return void process.stdout.write(event.text);
-        case 'retry':
-          return void process.stderr.write(`memagent: retrying (attempt ${event.attempt}): ${event.reason}\n`);
-        case 'notice':
-          return void process.stderr.write(`memagent: ${event.text}\n`);
-        case 'tool_call':
-        case 'tool_result':
-          return; // nothing emits these yet
-        default:
-          return event satisfies never;
-      }
-    });
-    if (outcome.type === 'error') {
-      if (outcome.partialText) process.stdout.write('\n');
-      process.stderr.write(`memagent: ${outcome.error.message}\n`);
-      code = 1;
-    } else {
-      process.stdout.write('\n');
-    }
+    code = Math.max(code, await sendPlain(session, line));
   }
   rl.close();
-  if (session.journalPath === null) {
-    process.stderr.write('memagent: incognito, nothing saved\n');
-    return code;
+  return Math.max(code, await saveAndReport(session, { ...opts, verbose: true }));
+}
+
+/**
+ * Sends one user turn, streaming the answer to stdout as plain text (a final newline) and status
+ * (retries, notices, the API's error) to stderr. Shared by pipe mode and one-shot prompts.
+ * @returns 0, or 1 when the turn failed at the API (the REPL-less equivalent of its ✗ line).
+ */
+export async function sendPlain(session: ChatSession, text: string): Promise<number> {
+  const outcome = await session.send(text, (event) => {
+    switch (event.type) {
+      case 'text':
+        return void process.stdout.write(event.text);
+      case 'retry':
+        return void process.stderr.write(`memagent: retrying (attempt ${event.attempt}): ${event.reason}\n`);
+      case 'notice':
+        return void process.stderr.write(`memagent: ${event.text}\n`);
+      case 'tool_call':
+      case 'tool_result':
+        return; // nothing emits these yet
+      default:
+        return event satisfies never;
+    }
+  });
+  if (outcome.type === 'error') {
+    if (outcome.partialText) process.stdout.write('\n');
+    process.stderr.write(`memagent: ${outcome.error.message}\n`);
+    return 1;
   }
-  process.stderr.write('memagent: saving memory…\n');
+  process.stdout.write('\n');
+  return 0;
+}
+
+/**
+ * Saves the session's memory (extraction and merge, within `exitTimeoutMs`) and reports on
+ * stderr: the changes in the exit report's words, then what grounding and the merge refused or
+ * cut (a script's log is where a misbehaving extraction model gets noticed). `verbose` adds the
+ * "saving memory…" and incognito lines pipe mode prints.
+ * @returns 0, or 1 when the memory could not be saved (the journal is kept for the next run).
+ */
+export async function saveAndReport(session: ChatSession, opts: { exitTimeoutMs: number; verbose: boolean }): Promise<number> {
+  if (session.journalPath === null) {
+    if (opts.verbose) process.stderr.write('memagent: incognito, nothing saved\n');
+    return 0;
+  }
+  if (opts.verbose) process.stderr.write('memagent: saving memory…\n');
   try {
     const outcome = await session.finish(AbortSignal.timeout(opts.exitTimeoutMs));
     if (outcome) {
       process.stderr.write(`${describeChanges(outcome).join('\n')}\n`);
-      // What grounding and the merge refused or cut (unknown facts, over-long or too many items):
-      // a script's log is where a misbehaving extraction model gets noticed.
       for (const warning of outcome.warnings) process.stderr.write(`memagent: note: ${terminalSafe(warning)}\n`);
     }
+    return 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`memagent: could not save memory now (${message}); this session is kept and will be saved next time\n`);
-    code = 1;
+    return 1;
   }
-  return code;
 }

@@ -1,15 +1,16 @@
 /**
  * `npm run fake-api`: run the fake Messages API until SIGINT/SIGTERM, for trying memagent by hand.
  *
- *   node dist/fake-api.js [--port N] [--latency-ms N]
+ *   node dist/fake-api.js [--port N] [--default-port N] [--latency-ms N]
  *
- * The port comes from `--port`, else `FAKE_API_PORT`, else any free port. The first line on stdout
+ * The port comes from `--port`, else `FAKE_API_PORT`, else `--default-port` (`npm run fake-api`
+ * passes 8787, the port `.env.example` names), else any free port (what tests use). The first line on stdout
  * is exactly `ANTHROPIC_BASE_URL=http://127.0.0.1:<port>` (scripts can read it); hints and a line
  * per request go to stderr. `--latency-ms` is the delay between text deltas, in ms.
  */
 import { startFakeApi } from './server.js';
 
-const USAGE = 'usage: fake-api [--port N] [--latency-ms N]';
+const USAGE = 'usage: fake-api [--port N] [--default-port N] [--latency-ms N]';
 
 function fail(message: string): never {
   process.stderr.write(`fake-api: ${message}\n${USAGE}\n`);
@@ -23,18 +24,21 @@ function count(value: string | undefined, what: string): number {
 }
 
 function parseArgs(argv: string[]): { port: number; latencyMs: number } {
-  let port = process.env.FAKE_API_PORT ? count(process.env.FAKE_API_PORT, 'FAKE_API_PORT') : 0;
+  let port: number | undefined = process.env.FAKE_API_PORT ? count(process.env.FAKE_API_PORT, 'FAKE_API_PORT') : undefined;
+  let defaultPort = 0;
   let latencyMs = 0;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = (): string | undefined => inline ?? argv[++i];
     if (flag === '--port') port = count(value(), '--port');
+    else if (flag === '--default-port') defaultPort = count(value(), '--default-port');
     else if (flag === '--latency-ms') latencyMs = count(value(), '--latency-ms');
     else if (flag === '--help' || flag === '-h') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
     } else fail(`unknown argument ${argv[i]}`);
   }
+  port ??= defaultPort;
   if (port > 65535) fail(`--port must be at most 65535, got ${port}`);
   return { port, latencyMs };
 }

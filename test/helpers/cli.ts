@@ -20,9 +20,22 @@ export async function tempWorkspace(): Promise<{ cwd: string; memoryDir: string 
   return { cwd, memoryDir: path.join(cwd, 'memory') };
 }
 
-/** Environment for a CLI child: only what the test gives, plus PATH/HOME (no inherited ANTHROPIC_*). */
+/**
+ * Where a CLI child looks for the user's data and config dirs: a path that never exists, so the
+ * developer's own `~/.config/memagent/.env` (a key, a model) never leaks into a test, and a test that
+ * forgets MEMAGENT_MEMORY_DIR never writes into their real memory.
+ */
+const NO_USER_DIRS = path.join(os.tmpdir(), `memagent-test-no-user-dirs-${process.pid}`);
+
+/** Environment for a CLI child: only what the test gives, plus PATH/HOME (no inherited ANTHROPIC_*, no user config). */
 export function cliEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NO_COLOR: '1',
+    XDG_CONFIG_HOME: path.join(NO_USER_DIRS, 'config'),
+    XDG_DATA_HOME: path.join(NO_USER_DIRS, 'data'),
+  };
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
   return env;
 }

@@ -15,6 +15,8 @@ export interface ChatFlags {
   user?: string;
   incognito?: boolean;
   review?: boolean;
+  /** A one-shot prompt (`memagent "question"`): answer it, save, exit. Piped stdin is added as context. */
+  prompt?: string;
 }
 
 /** Delay (ms) before compiling the SDK in the REPL: after Ink's first frame (~30 fps budget), well before a typed message. */
@@ -36,7 +38,13 @@ export async function runChat(services: Services, flags: ChatFlags): Promise<num
   // A corrupt file stops here, before any journal is opened or anything extracted.
   await store.load(userId);
   const now = () => new Date();
-  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const interactive = flags.prompt === undefined && Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  if (flags.review && flags.prompt !== undefined) {
+    throw new UsageError('--review asks about each change in the interactive chat; it does not go with a one-shot prompt');
+  }
+  // Read before the session starts (and before pending journals are extracted): a one-shot's piped context.
+  const oneShot = flags.prompt === undefined ? undefined : await import('../one-shot.js');
+  const context = oneShot ? await oneShot.readPipedStdin() : null;
   if (flags.review && !interactive) {
     throw new UsageError('--review asks about each change in the terminal; it needs stdin and stdout to be a terminal');
   }
@@ -93,6 +101,9 @@ export async function runChat(services: Services, flags: ChatFlags): Promise<num
       return signalled ?? (saved === 'failed' ? 1 : 0);
     }
     model.preload();
+    if (oneShot && flags.prompt !== undefined) {
+      return await oneShot.runOneShot(session, oneShot.oneShotPrompt(flags.prompt, context), { exitTimeoutMs: config.exitTimeoutMs });
+    }
     const { runPipe } = await import('../pipe-chat.js');
     return await runPipe(session, { exitTimeoutMs: config.exitTimeoutMs });
   } finally {

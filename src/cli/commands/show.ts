@@ -96,8 +96,9 @@ function formatFact(fact: Fact, now: Date, notInPrompt: boolean): string {
  * Runs `show` (see `ShowFlags`), printing to stdout. Without `--user`: a table of users (a corrupt
  * file is a row marked unreadable, with the reason below the table), or with `--json` the same as
  * a JSON array. With `--user`: `--history` lists the earlier versions kept (for `undo`/`restore`), `--json` prints
- * the validated file, else `formatMemoryView`. Never writes memory.
- * @throws UsageError (bad id, `--all`/`--history` without `--user`); MemoryFileError.
+ * the validated file, else `formatMemoryView`; a user no one remembers who is a likely typo of one
+ * who is remembered (`Alice` for `alice`) is an error naming that one. Never writes memory.
+ * @throws UsageError (bad id, `--all`/`--history` without `--user`, a likely typo); MemoryFileError.
  */
 export async function runShow({ config, store }: Services, flags: ShowFlags): Promise<void> {
   const now = new Date();
@@ -147,10 +148,35 @@ export async function runShow({ config, store }: Services, flags: ShowFlags): Pr
   }
   const pending = (await store.journals.listPending(userId)).length;
   if (!exists && pending === 0) {
+    const known = suggestUser(userId, (await store.listUsers()).map((u) => u.userId));
+    if (known) throw new UsageError(`nothing is remembered about ${userId}; did you mean --user ${known}?`);
     process.stdout.write(`Nothing is remembered about ${userId} yet.\n`);
     return;
   }
   process.stdout.write(`${formatMemoryView(memory, { budgetTokens: config.memoryBudgetTokens, now, all: flags.all, pending })}\n`);
+}
+
+/**
+ * The existing user `userId` was probably meant as (pure): the one equal to it ignoring case, else
+ * one a single letter away (ids of 3+ characters), else null.
+ */
+export function suggestUser(userId: string, existing: string[]): string | null {
+  const wanted = userId.toLowerCase();
+  const others = existing.filter((id) => id !== userId);
+  return (
+    others.find((id) => id.toLowerCase() === wanted) ??
+    (wanted.length >= 3 ? others.find((id) => oneEditApart(id.toLowerCase(), wanted)) : undefined) ??
+    null
+  );
+}
+
+/** Whether `a` becomes `b` by changing, adding or dropping one character. */
+function oneEditApart(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1 || a === b) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (a.length === b.length) return a.slice(i + 1) === b.slice(i + 1);
+  return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
 }
 
 function plural(n: number, word: string): string {

@@ -51,6 +51,11 @@ export type { CommitHooks, HistoryEntry };
 export interface FileMemoryStoreOptions {
   /** The memory dir; created (mode 0o700, with parents) if missing. An existing dir's mode is left alone. */
   dir: string;
+  /**
+   * False for a reader (`show`, `export`) that must not create the dir: a missing dir then reads as
+   * empty (no users, empty memories) until a write, which fails with ENOENT. Default true.
+   */
+  createDir?: boolean;
   /** Clock for `updatedAt` and for the empty memory of a new user. Default: `() => new Date()`. */
   now?: () => Date;
   /** How many earlier versions of each file `undo` can go back to. Default 10; 0 keeps none. */
@@ -131,7 +136,7 @@ export class FileMemoryStore implements MemoryStore {
   /** History dirs already checked to stay inside the memory dir (see `contained-dir.ts`). */
   private readonly containedDirs = new Set<string>();
 
-  /** Creates `dir` (0o700) if missing. Throws the fs error if it cannot. */
+  /** Creates `dir` (0o700) if missing, unless `createDir` is false. Throws the fs error if it cannot. */
   constructor(opts: FileMemoryStoreOptions) {
     this.dir = opts.dir;
     this.now = opts.now ?? (() => new Date());
@@ -139,7 +144,7 @@ export class FileMemoryStore implements MemoryStore {
     this.maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.lockOptions = opts.lock ?? {};
     this.hooks = opts.hooks;
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    if (opts.createDir !== false) mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.journals = new FileJournalStore(this.dir);
     this.inputHistory = new FileInputHistoryStore(this.dir);
   }
@@ -436,7 +441,8 @@ export class FileMemoryStore implements MemoryStore {
    */
   async listUsers(): Promise<UserSummary[]> {
     const out: UserSummary[] = [];
-    for (const name of (await readdir(this.dir)).sort()) {
+    const names = await readdir(this.dir).catch((err: unknown) => (isNotFound(err) ? [] : Promise.reject(err)));
+    for (const name of names.sort()) {
       const userId = userIdOfEntry(name);
       if (userId === null) continue;
       let bytes = 0;

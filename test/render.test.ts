@@ -272,6 +272,12 @@ describe('renderMemoryBlock within its budget', () => {
     }
   });
 
+  it('cuts only at the end of the summary, keeping a stray half emoji stored inside it', () => {
+    const m = memory({ facts: [fact('f_a', 'Works at Acme')], summary: `a\uD83Db ${'x'.repeat(300)}` });
+    const line = lines(renderMemoryBlock(m, { now: NOW, budgetTokens: 80 }).text).find((l) => l.startsWith('Summary: '));
+    expect(line).toMatch(/^Summary: a\uD83Db x+…$/);
+  });
+
   it('says "1 more item" when one item is left out', () => {
     const m = memory({ facts: [fact('f_a', 'Works at Acme'), fact('f_b', 'x'.repeat(400), { updatedAt: daysAgo(50) })] });
     const r = renderMemoryBlock(m, { now: NOW, budgetTokens: 60 });
@@ -309,6 +315,23 @@ describe('renderMemoryBlock order', () => {
       '- [constraint] A pinned constraint',
       '- [goal] A pinned goal',
     ]);
+  });
+
+  it('lists unpinned preferences before constraints, each by rank', () => {
+    const m = memory({
+      facts: [
+        fact('f_constraint', 'A constraint', { kind: 'constraint' }),
+        fact('f_old_pref', 'An old preference', { kind: 'preference', updatedAt: daysAgo(90) }),
+        fact('f_new_pref', 'A new preference', { kind: 'preference', updatedAt: daysAgo(1) }),
+      ],
+    });
+    const body = lines(renderMemoryBlock(m, { now: NOW }).text).filter((l) => l.startsWith('- '));
+    expect(body).toEqual(['- [preference] A new preference', '- [preference] An old preference', '- [constraint] A constraint']);
+  });
+
+  it('does not say "nothing remembered" for one fact and a summary', () => {
+    const r = renderMemoryBlock(memory({ facts: [fact('f_a', 'Works at Acme')], summary: 'Alice likes tea.' }), { now: NOW });
+    expect(lines(r.text)).toEqual(['<memory>', MEMORY_PREAMBLE, 'Summary: Alice likes tea.', '- [fact] Works at Acme', '</memory>']);
   });
 
   it('ranks a more confident fact above a newer one by 30 days of age per confidence step', () => {

@@ -114,10 +114,11 @@ export function renderMemoryBlock(memory: Memory, options: RenderOptions): Rende
     while (n < ranked.length && used + ranked[n].line.length + 1 <= budgetChars) used += ranked[n++].line.length + 1;
     kept = ranked.slice(0, n);
     summaryOut = '';
-    // Every item fits, so a summary shown here leaves nothing out and needs no omitted line: the
-    // reserve is its room too. The whole summary never fits (that case is `fitsWhole`), so it is
-    // cut, or left out when too little of it would remain.
-    if (summaryLine !== '' && n === ranked.length) {
+    // Every item fits, so something else did not: the summary (without one, `fitsWhole` held). A
+    // summary shown here leaves nothing out and needs no omitted line, so the reserve is its room
+    // too. The whole summary never fits (that too was `fitsWhole`): it is cut, or left out when
+    // too little of it would remain.
+    if (n === ranked.length) {
       const room = budgetChars - (used - reserve) - 1;
       if (room - 'Summary: …'.length >= MIN_SUMMARY_CHARS) {
         // Drop a trailing lone high surrogate so the cut never splits an emoji in two.

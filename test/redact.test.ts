@@ -141,6 +141,37 @@ describe('redactSecrets', () => {
     },
   );
 
+  // Every way of writing what joins a name to its value, for each rule that finds a value by its name.
+  describe.each([
+    ['password', 'password', 'hunter2'],
+    ['pin', 'pin', '4321'],
+    ['aws-secret-key', 'aws_secret_access_key', AWS_SECRET],
+  ])('the %s after its name', (kind, name, value) => {
+    it.each([' is ', '  is ', ' is:', ' is : ', ' is:  ', ' IS ', ': ', '=', ' = ', ':  '])('is redacted after %j', (sep) => {
+      expect(redactSecrets(`${name}${sep}${value}`).text).toBe(`${name}${sep}[redacted:${kind}]`);
+    });
+  });
+
+  it.each([
+    ['AWS CLI JSON', `"SecretAccessKey": "${AWS_SECRET}"`, '"SecretAccessKey": "[redacted:aws-secret-key]"'],
+    ['a secret key with no separators', `AWSSECRETKEY=${AWS_SECRET}`, 'AWSSECRETKEY=[redacted:aws-secret-key]'],
+    ['a secret key named with dashes', `secret-access-key: ${AWS_SECRET}`, 'secret-access-key: [redacted:aws-secret-key]'],
+  ])('redacts an AWS secret access key in %s', (_name, input, expected) => {
+    expect(redactSecrets(input).text).toBe(expected);
+  });
+
+  it('keeps an ordinary sentence that shouts "PASSWORD IS IN THE VAULT"', () => {
+    expect(redactSecrets('THE PASSWORD IS IN THE VAULT').count).toBe(0);
+  });
+
+  it('keeps "password  is in …" with two spaces', () => {
+    expect(redactSecrets('the password  is in the vault').count).toBe(0);
+  });
+
+  it('redacts a password that spells an ordinary word only with a dot inside ("no.t")', () => {
+    expect(redactSecrets('my password is no.t').text).toBe('my password is [redacted:password]');
+  });
+
   it('keeps "my password is wrong." with its full stop', () => {
     expect(redactSecrets('my password is Wrong.').count).toBe(0);
   });

@@ -37,6 +37,6 @@ export default {
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,
   // The sandbox copy needs sources and tests only, not build output, benches or local memory.
-  ignorePatterns: ['dist', 'dist.*', 'bench', 'memory', 'reports', 'coverage', '.env'],
+  ignorePatterns: ['dist', 'dist.*', 'bench', 'memory', 'reports', 'coverage', '.env', '.stryker-tmp*'],
   timeoutMS: 10_000,
 };

@@ -86,6 +86,7 @@ describe('redactSecrets', () => {
     ['a PIN after "my pin is"', 'my pin is 4321', 'my pin is [redacted:pin]', 'pin'],
     ['a PIN code with a full stop', 'My PIN code is 0000.', 'My PIN code is [redacted:pin].', 'pin'],
     ['an 8-digit PIN number', 'pin number: 12345678', 'pin number: [redacted:pin]', 'pin'],
+    ['a PIN code written as one word', 'PINCODE=4321', 'PINCODE=[redacted:pin]', 'pin'],
     ['a US SSN', 'SSN 123-45-6789.', 'SSN [redacted:ssn].', 'ssn'],
     ['a Luhn-valid card with spaces', 'card 4111 1111 1111 1111 exp 12/29', 'card [redacted:card-number] exp 12/29', 'card-number'],
     ['a Luhn-valid card with dashes', 'card 5555-5555-5555-4444', 'card [redacted:card-number]', 'card-number'],
@@ -156,6 +157,7 @@ describe('redactSecrets', () => {
     ['AWS CLI JSON', `"SecretAccessKey": "${AWS_SECRET}"`, '"SecretAccessKey": "[redacted:aws-secret-key]"'],
     ['a secret key with no separators', `AWSSECRETKEY=${AWS_SECRET}`, 'AWSSECRETKEY=[redacted:aws-secret-key]'],
     ['a secret key named with dashes', `secret-access-key: ${AWS_SECRET}`, 'secret-access-key: [redacted:aws-secret-key]'],
+    ['a sentence naming the secret access key', `the secret access key is ${AWS_SECRET}`, 'the secret access key is [redacted:aws-secret-key]'],
   ])('redacts an AWS secret access key in %s', (_name, input, expected) => {
     expect(redactSecrets(input).text).toBe(expected);
   });

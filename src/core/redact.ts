@@ -252,10 +252,11 @@ function redactCards(text: string, onCard: () => void): string {
     }
     let out = '';
     for (let k = 0; k < groups.length; k++) {
-      if (span[k] < 0) out += groups[k];
       // span[-1] is undefined, so the first group always opens its span.
       // Stryker disable next-line ArithmeticOperator: a span's groups and inner separators print nothing but its one marker, so printing it at the span's last group (k + 1) gives the same text.
-      else if (span[k - 1] !== span[k]) out += redactionMarker('card-number');
+      const opensSpan = span[k - 1] !== span[k];
+      if (span[k] < 0) out += groups[k];
+      else if (opensSpan) out += redactionMarker('card-number');
       // A separator inside one card span disappears with it; between spans or kept groups it stays.
       if (k < seps.length && (span[k] < 0 || span[k] !== span[k + 1])) out += seps[k];
     }

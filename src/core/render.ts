@@ -77,7 +77,7 @@ export function renderMemoryBlock(memory: Memory, options: RenderOptions): Rende
     const age = Math.max(0, (nowMs - Date.parse(f.updatedAt)) / DAY_MS) || 0;
     return CONFIDENCE_STEP[f.confidence] * CONFIDENCE_DAYS - age;
   };
-  const byRank = (a: Fact, b: Fact): number => score(b) - score(a) || (a.id < b.id ? -1 : 1);
+  const byRank = (a: Fact, b: Fact): number => score(b) - score(a) || byId(a, b);
   // FACT_KINDS is in rank order: preferences before constraints, and so on.
   const byKindThenRank = (a: Fact, b: Fact): number => FACT_KINDS.indexOf(a.kind) - FACT_KINDS.indexOf(b.kind) || byRank(a, b);
 
@@ -86,7 +86,7 @@ export function renderMemoryBlock(memory: Memory, options: RenderOptions): Rende
   const rest = active.filter((f) => !f.pinned);
   const primary = rest.filter((f) => f.kind === 'preference' || f.kind === 'constraint').sort(byKindThenRank);
   const others = rest.filter((f) => f.kind !== 'preference' && f.kind !== 'constraint').sort(byRank);
-  const decisions = [...memory.decisions].sort((a, b) => Date.parse(b.date) - Date.parse(a.date) || (a.id < b.id ? -1 : 1));
+  const decisions = [...memory.decisions].sort((a, b) => Date.parse(b.date) - Date.parse(a.date) || byId(a, b));
 
   type Item = { fact: Fact; line: string } | { decision: Decision; line: string };
   const ranked: Item[] = [
@@ -108,15 +108,19 @@ export function renderMemoryBlock(memory: Memory, options: RenderOptions): Rende
   let summaryOut = summaryLine;
   if (!fitsWhole) {
     // Room for the omitted line is reserved up front, sized for the largest possible count.
-    let used = size(frame) + omittedLine(totalItems).length + 1;
+    const reserve = omittedLine(totalItems).length + 1;
+    let used = size(frame) + reserve;
     let n = 0;
     while (n < ranked.length && used + ranked[n].line.length + 1 <= budgetChars) used += ranked[n++].line.length + 1;
     kept = ranked.slice(0, n);
     summaryOut = '';
-    if (summaryLine !== '' && n === ranked.length) {
-      const room = budgetChars - used - 1;
-      if (summaryLine.length <= room) summaryOut = summaryLine;
-      else if (room - 'Summary: …'.length >= MIN_SUMMARY_CHARS) {
+    // Every item fits, so something else did not: the summary (without one, `fitsWhole` held). A
+    // summary shown here leaves nothing out and needs no omitted line, so the reserve is its room
+    // too. The whole summary never fits (that too was `fitsWhole`): it is cut, or left out when
+    // too little of it would remain.
+    if (n === ranked.length) {
+      const room = budgetChars - (used - reserve) - 1;
+      if (room - 'Summary: …'.length >= MIN_SUMMARY_CHARS) {
         // Drop a trailing lone high surrogate so the cut never splits an emoji in two.
         const cut = summary.slice(0, room - 'Summary: …'.length).replace(/[\uD800-\uDBFF]$/u, '');
         summaryOut = `Summary: ${cut.trimEnd()}…`;
@@ -169,6 +173,12 @@ function factLine(f: Fact, showIds: boolean): string {
 function decisionLine(d: Decision, showIds: boolean): string {
   const id = showIds ? ` (id: ${d.id})` : '';
   return `- decided (${d.date.slice(0, 10)}) ${sanitize(d.topic)}: ${sanitize(d.decision)}${id}`;
+}
+
+// Ties in rank are listed by id, so the same memory always renders the same block.
+function byId(a: { id: string }, b: { id: string }): number {
+  // Stryker disable next-line EqualityOperator: ids in one memory are unique, so "<=" orders exactly as "<" (">=" is caught by the tie tests, but the comment cannot name one operator).
+  return a.id < b.id ? -1 : 1;
 }
 
 function omittedLine(n: number): string {

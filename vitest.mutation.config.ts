@@ -1,0 +1,28 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The fast, pure unit tests that `npm run mutation` (StrykerJS, stryker.config.mjs) runs against
+ * each mutant of the pure core. Only files that need no built dist/, no subprocess and no disk:
+ * Stryker runs them once per mutant, so every second here costs minutes there. No globalSetup (the
+ * main config builds dist/ for subprocess tests; none of these spawn one).
+ */
+export default defineConfig({
+  test: {
+    include: [
+      'test/redact*.test.ts',
+      'test/render*.test.ts',
+      'test/merge.test.ts',
+      'test/merge.property.test.ts',
+      'test/text-match.test.ts',
+      'test/grounding.test.ts',
+      'test/review.test.ts',
+      'test/fuzz-extraction.test.ts',
+      // Its last block runs compactMemory against the in-process fake API on loopback: no
+      // subprocess, a second or two, and the only test of applyCompaction's callers.
+      'test/compaction.test.ts',
+    ],
+    env: { CI: 'false', CONTINUOUS_INTEGRATION: 'false' },
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});

@@ -183,6 +183,19 @@ describe('the default user and command', () => {
     expect(r.stderr).toBe(`memagent: unknown command 'shwo' (did you mean show?); to ask it as a question: memagent chat "shwo"\n`);
     expect(chatRequests(fake())).toHaveLength(0);
   });
+
+  it('every command takes the OS user by default, restore included, and a typo of restore is caught', async () => {
+    const ws = await homeWorkspace();
+    for (const command of ['undo', 'restore']) {
+      const r = await runCli([command], { cwd: ws.a, env: ws.env });
+      expect(r.stderr, command).not.toMatch(/required option/);
+      expect(r.stderr, command).toContain(` ${osUser}`);
+    }
+    const typo = await runCli(['restor'], { cwd: ws.a, env: ws.env });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('did you mean restore?');
+    expect(chatRequests(fake())).toHaveLength(0);
+  });
 });
 
 describe('one-shot prompts', () => {

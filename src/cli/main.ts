@@ -54,7 +54,7 @@ const memoryDirOption = () =>
 const userOption = (what: string) => new Option('-u, --user <id>', `${what} (default: your OS user name)`);
 
 /** The commands, for telling a mistyped one (`memagent shwo`) from a one-word prompt. */
-const COMMANDS = ['chat', 'show', 'compact', 'forget', 'undo', 'export', 'help'];
+const COMMANDS = ['chat', 'show', 'compact', 'forget', 'undo', 'restore', 'export', 'help'];
 
 /**
  * The command `word` is probably a typo of (the same letters in another order, or one letter added
@@ -158,7 +158,7 @@ export function buildProgram(): Command {
   program
     .command('restore')
     .description('bring back a kept version of a user\'s memory (a corrupt memory file is moved aside)')
-    .requiredOption('-u, --user <id>', 'whose memory')
+    .addOption(userOption('whose memory'))
     .option('--revision <n>', 'which version (memagent show --user <id> --history); default: the newest intact earlier one')
     .addOption(memoryDirOption())
     .action(async (flags) => {

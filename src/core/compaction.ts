@@ -3,8 +3,8 @@
  * facts, rewrites the summary), returned as an op list, never as a rewritten file. The model call
  * runs outside the lock on the file as read (revision r); under the lock the ops are re-applied to
  * the latest file. Every fact an op targets is compared with what the model saw (its whole
- * content, not the revision: `undo` lowers the revision, and a later write can reach r again with
- * different facts); if any changed, the plan is not applied and is made again once on the newer
+ * content, not the revision alone: the facts an op names may have changed under a revision
+ * number the plan did not see, e.g. through `undo`, which writes an earlier content as a new revision); if any changed, the plan is not applied and is made again once on the newer
  * file, then compaction stops with a clear error. Facts written meanwhile by chat sessions are
  * untouched. Pinned facts are never compacted away.
  *

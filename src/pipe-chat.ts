@@ -5,7 +5,7 @@
  */
 import readline from 'node:readline';
 import type { ChatSession } from './core/chat-session.js';
-import { describeChanges } from './commands/describe.js';
+import { describeChanges } from './core/describe-changes.js';
 
 const EXIT_WORDS = new Set(['/exit', 'exit', 'quit']);
 

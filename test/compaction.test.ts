@@ -117,6 +117,24 @@ describe('applyCompaction', () => {
     expect(r.memory.facts.filter((f) => f.status === 'active')).toHaveLength(4);
   });
 
+  it('is pure given the clock and the id source: the same inputs give the same memory, ids included', () => {
+    const m = memory(facts());
+    const p = plan(m, answer({ summary: 'Alice, in Lisbon.', merge: [mergeAB], retract: [{ fact: 3, reason: 'left Acme' }] }));
+    const first = applyCompaction(m, p, { now: NOW });
+    expect(applyCompaction(m, p, { now: NOW })).toEqual(first);
+    expect(first.memory.facts.at(-1)!.id).toMatch(/^f_[0-9a-z]{10}$/);
+  });
+
+  it('never gives a merged fact an id already in the file: a colliding id from the source is skipped', () => {
+    const m = memory(facts());
+    const p = plan(m, answer({ merge: [mergeAB] }));
+    const source = ['f_c', 'f_e', 'f_merged'];
+    const r = applyCompaction(m, p, { now: NOW, newId: () => source.shift()! });
+    expect(r.diff.merged[0].into.id).toBe('f_merged');
+    expect(new Set(r.memory.facts.map((f) => f.id)).size).toBe(r.memory.facts.length);
+    expect(r.memory.facts.find((f) => f.id === 'f_c')).toEqual(m.facts[2]);
+  });
+
   it('keeps facts added after the plan untouched', () => {
     const m = memory(facts());
     const p = plan(m, answer({ merge: [mergeAB] }));

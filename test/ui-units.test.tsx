@@ -15,7 +15,7 @@ import * as ed from '../src/ui/line-editor.js';
 import { Markdown } from '../src/ui/Markdown.js';
 import { dropWrapSpace } from '../src/ui/Prose.js';
 import { StatusLine } from '../src/ui/StatusLine.js';
-import { describeSave } from '../src/ui/memory-diff.js';
+import { describeSave } from '../src/core/describe-changes.js';
 import { completeCommand, helpLines, parseInput, SLASH_COMMANDS, type CommandContext } from '../src/ui/slash-commands.js';
 import { AnswerStream, splitStable, toChunk, type AnswerChunk } from '../src/ui/stream-split.js';
 import { createTheme, ThemeContext } from '../src/ui/theme.js';

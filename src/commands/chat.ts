@@ -11,7 +11,7 @@ import { MemoryStore } from '../core/memory-store.js';
 import { lazyModelClient, type ModelClient } from '../core/model-client.js';
 import { renderMemorySummaryLine } from '../core/render.js';
 import { requireApiKey, requireUser, type Config } from '../config.js';
-import { describeChanges } from './describe.js';
+import { describeChanges } from '../core/describe-changes.js';
 import { formatMemoryView } from './show.js';
 
 /** Flags of `chat`. */

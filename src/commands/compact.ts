@@ -9,7 +9,7 @@ import { listPending } from '../core/journal.js';
 import { MemoryStore } from '../core/memory-store.js';
 import { createModelClient } from '../core/model.js';
 import { requireApiKey, requireUser, type Config } from '../config.js';
-import { describeCompaction } from './describe.js';
+import { describeCompaction } from '../core/describe-changes.js';
 
 /** Flags of `compact`. */
 export interface CompactFlags {

@@ -10,7 +10,7 @@ import { App, type AppExit } from './App.js';
 import type { ReviewItem } from '../core/review.js';
 import { ExitReport, SavingMemory } from './ExitReport.js';
 import { ReviewPrompt } from './ReviewPrompt.js';
-import type { SaveReport } from './memory-diff.js';
+import type { SaveReport } from '../core/describe-changes.js';
 import { colorFromEnv, createTheme, ThemeContext, type Theme } from './theme.js';
 
 /** Options of `runRepl`. The streams default to the process's own (tests pass fakes). */

@@ -13,6 +13,7 @@ export default defineConfig({
       'test/render*.test.ts',
       'test/merge.test.ts',
       'test/merge.property.test.ts',
+      'test/fact-transitions.test.ts',
       'test/text-match.test.ts',
       'test/grounding.test.ts',
       'test/review.test.ts',

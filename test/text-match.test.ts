@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NEAR_DUPLICATE_THRESHOLD, isNearDuplicate, normalizeText, tokenJaccard } from '../src/core/text-match.js';
+import { NEAR_DUPLICATE_THRESHOLD, contentTokens, isNearDuplicate, normalizeText, tokenJaccard } from '../src/core/text-match.js';
 
 describe('normalizeText', () => {
   it.each([
@@ -97,5 +97,103 @@ describe('isNearDuplicate', () => {
     const b = 'works as a senior backend engineer at Acme in the Berlin office on the payments platform team';
     expect(tokenJaccard(a, b)).toBeGreaterThanOrEqual(NEAR_DUPLICATE_THRESHOLD);
     expect(isNearDuplicate(a, b)).toBe(false);
+  });
+});
+
+// Every word of the policy's lists, one by one: a word dropped from a list changes what the merge
+// does with a user's fact, and nothing else would notice it.
+describe('isNearDuplicate: negation and tense words', () => {
+  // The issue 17 example, as the model writes it.
+  it('"User can not eat spicy food" contradicts "User can eat spicy food" (a refresh would keep the opposite)', () => {
+    expect(isNearDuplicate('User can eat spicy food', 'User can not eat spicy food')).toBe(false);
+    expect(isNearDuplicate('User cannot eat spicy food', 'User can eat spicy food')).toBe(false);
+    expect(isNearDuplicate("User can't eat spicy food", 'User can eat spicy food')).toBe(false);
+  });
+
+  const FACT = 'User can eat spicy food at lunch';
+  it('an ordinary extra word in the same sentence is still the same fact (the control for the list below)', () => {
+    // Five content words plus one: 5/6 passes the threshold, so only the word list keeps the pairs below apart.
+    expect(isNearDuplicate(FACT, 'User can usually eat spicy food at lunch')).toBe(true);
+  });
+
+  it.each([
+    'not', 'no', 'never', 'nor', 'none', 'neither', 'nothing', 'without', 'cannot',
+    'dont', "don't", 'doesnt', "doesn't", 'didnt', "didn't", 'isnt', "isn't", 'arent', "aren't", 'wasnt', "wasn't",
+    'werent', "weren't", 'cant', "can't", 'wont', "won't", 'wouldnt', "wouldn't", 'shouldnt', "shouldn't",
+    'hasnt', "hasn't", 'havent', "haven't", 'longer', 'no longer', 'anymore', 'formerly', 'former', 'previously',
+    'used', 'used to', 'ex', 'stopped', 'quit', 'until', 'except',
+  ])('"%s" added to a fact makes a different fact, never a refresh of it', (word) => {
+    const flipped = `User can ${word} eat spicy food at lunch`;
+    expect(isNearDuplicate(FACT, flipped)).toBe(false);
+    expect(isNearDuplicate(flipped, FACT)).toBe(false);
+  });
+});
+
+describe('contentTokens: words that carry no identity', () => {
+  it.each([
+    'a', 'an', 'the', 'and', 'or', 'as', 'of', 'to', 'in', 'on', 'at', 'for', 'with', 'by', 'from',
+    'is', 'are', 'was', 'were', 'be', 'been', 'am', 'has', 'have', 'that', 'this', 'it', 'its',
+    'i', 'me', 'my', 'user', 'they', 'their', 'he', 'she', 'his', 'her', 'very', 'really',
+  ])('"%s" is not a content word, so adding it never makes a new fact on its own', (word) => {
+    expect(contentTokens(`Prefers ${word} metric units`)).toEqual(new Set(['prefer', 'metric', 'unit']));
+    expect(tokenJaccard(`Prefers ${word} metric units`, 'Prefers metric units')).toBe(1);
+  });
+
+  it('keeps negations and the words that name who (beyond the stopwords) as content, in a set without repeats', () => {
+    expect(contentTokens("Doesn't like him, not ever, not once")).toEqual(new Set(['doesnt', 'like', 'him', 'not', 'ever', 'once']));
+  });
+});
+
+describe('contentTokens: plural and third-person s', () => {
+  it.each([
+    ['units', 'unit'],
+    ['prefers', 'prefer'],
+    ['cats', 'cat'],
+  ])('"%s" meets "%s"', (word, stem) => {
+    expect(contentTokens(word)).toEqual(new Set([stem]));
+  });
+
+  it.each(['glass', 'bus', 'status', 'tennis', 'axis', 'gas', 'yes', 'ps'])('"%s" keeps its s (a double s, -us, -is, or three letters or fewer)', (word) => {
+    expect([...contentTokens(`likes ${word}`)]).toEqual(['like', word]);
+  });
+
+  it('so "takes the bus" and "takes the bu" stay different facts', () => {
+    expect(isNearDuplicate('takes the bus', 'takes the bu')).toBe(false);
+  });
+});
+
+describe('isNearDuplicate: every word that says who does what to whom', () => {
+  // The same words, with the person (or direction) before "to" in one text and after it in the
+  // other: "Anna sent him to Berlin" is not "Anna sent to him Berlin". Pins each role word.
+  it.each([
+    'i', 'me', 'my', 'mine', 'myself', "I'm", "I've", 'user', 'users',
+    'he', 'she', 'him', 'his', 'her', 'hers', 'himself', 'herself', 'they', 'them', 'their', 'theirs', "he's", "she's",
+    'from', 'by', 'for', 'with',
+  ])('"%s" before or after "to" makes a different fact', (word) => {
+    const a = `Anna sent ${word} to Berlin last week`;
+    const b = `Anna sent to ${word} Berlin last week`;
+    expect(isNearDuplicate(a, b)).toBe(false);
+    expect(isNearDuplicate(b, a)).toBe(false);
+  });
+
+  it('"to" before or after "from" makes a different fact', () => {
+    expect(isNearDuplicate('Anna moved to Paris from Berlin last week', 'Anna moved from Paris to Berlin last week')).toBe(false);
+    expect(isNearDuplicate('Anna moved to from Paris Berlin last week', 'Anna moved from to Paris Berlin last week')).toBe(false);
+  });
+
+  it('the same role words in the same places stay one fact, also when one text says it twice in a row', () => {
+    expect(isNearDuplicate('Anna sent him to Berlin last week', 'Anna really sent him to Berlin last week')).toBe(true);
+    expect(isNearDuplicate('Anna sent him to Berlin', 'Anna sent him to to Berlin')).toBe(true);
+  });
+
+  it('a text that does not name the user may leave out "I" when the other names the user anywhere', () => {
+    expect(isNearDuplicate('Anna sent me to Berlin last week', 'Anna sent to Berlin last week')).toBe(true);
+    expect(isNearDuplicate('Anna sent to Berlin last week', 'Anna sent to Berlin last week, said user')).toBe(true);
+    expect(isNearDuplicate('Anna sent to Berlin last week', 'Anna sent me to Berlin last week')).toBe(true);
+  });
+
+  it('but two texts that both name the user must name the user in the same place', () => {
+    expect(isNearDuplicate('Anna introduced me to Bob', 'Anna introduced Bob to me')).toBe(false);
+    expect(isNearDuplicate('Anna introduced Bob to me', 'Anna introduced me to Bob')).toBe(false);
   });
 });

@@ -1,0 +1,237 @@
+// The merge policy's decisions that a user would notice, each pinned by what the user sees: the
+// facts and decisions left active, the pins, and the diff lines printed at exit (issue 17: each
+// test here fails for a mutant of merge.ts that the older tests let through).
+import { describe, expect, it } from 'vitest';
+import { mergeMemory } from '../src/core/merge.js';
+import { emptyMemory, memorySchema, type Decision, type Fact, type Memory, type MergeOps } from '../src/core/schema.js';
+import { makeFact } from './helpers/memory.js';
+
+const EARLIER = new Date('2026-01-10T09:00:00.000Z');
+const NOW = new Date('2026-11-19T15:00:00.000Z');
+const T = NOW.toISOString();
+const SESSION = 's_2026_11_19';
+
+const fact = (id: string, text: string, extra: Partial<Fact> = {}): Fact =>
+  makeFact(id, text, EARLIER.toISOString(), extra, { confidence: 'medium', session: 's_old' });
+const decision = (id: string, topic: string, text: string, date = EARLIER.toISOString()): Decision => ({
+  id,
+  topic,
+  decision: text,
+  date,
+  source: { session: 's_old', at: date, quote: text },
+});
+const memoryWith = (facts: Fact[], extra: Partial<Memory> = {}): Memory => ({
+  ...emptyMemory('alice', EARLIER),
+  revision: 4,
+  sessionCount: 3,
+  facts,
+  ...extra,
+});
+const active = (m: Memory) => m.facts.filter((f) => f.status === 'active');
+
+function merge(memory: Memory, o: Partial<MergeOps>, caps?: Parameters<typeof mergeMemory>[2]['caps']) {
+  const result = mergeMemory(memory, { add: [], update: [], supersede: [], retract: [], decisions: [], ...o }, { sessionId: SESSION, now: NOW, caps });
+  expect(memorySchema.safeParse(result.memory).success).toBe(true);
+  return result;
+}
+
+describe('merge: decisions', () => {
+  it('a decision on a new topic is added next to the decision on another topic, which stays', () => {
+    const before = memoryWith([], { decisions: [decision('d_db', 'Database', 'Postgres')] });
+    const { memory, changes } = merge(before, { decisions: [{ topic: 'Editor', decision: 'Neovim', quote: 'use neovim' }] });
+    expect(memory.decisions.map((d) => [d.topic, d.decision])).toEqual([
+      ['Database', 'Postgres'],
+      ['Editor', 'Neovim'],
+    ]);
+    expect(memory.decisions[0]).toEqual(before.decisions[0]);
+    expect(changes).toEqual([{ type: 'decision', id: memory.decisions[1].id, text: 'Editor: Neovim' }]);
+  });
+
+  it('a new decision on a topic replaces only that topic and is reported, dated now', () => {
+    const before = memoryWith([], { decisions: [decision('d_db', 'Database', 'Postgres'), decision('d_ed', 'Editor', 'Vim')] });
+    const { memory, changes } = merge(before, { decisions: [{ topic: ' editor ', decision: ' Neovim ', quote: 'neovim now' }] });
+    expect(memory.decisions.map((d) => [d.topic, d.decision, d.date])).toEqual([
+      ['Database', 'Postgres', EARLIER.toISOString()],
+      ['editor', 'Neovim', T],
+    ]);
+    expect(changes).toEqual([{ type: 'decision', id: memory.decisions[1].id, text: 'editor: Neovim' }]);
+  });
+
+  it('the same decision again on a topic changes nothing, but a different one on a topic with the same words in it does', () => {
+    const before = memoryWith([], { decisions: [decision('d_db', 'Database', 'Postgres')] });
+    expect(merge(before, { decisions: [{ topic: 'database', decision: 'postgres!', quote: 'x' }] }).changes).toEqual([]);
+    const other = merge(before, { decisions: [{ topic: 'Database', decision: 'Postgres 16', quote: 'x' }] });
+    expect(other.memory.decisions.map((d) => d.decision)).toEqual(['Postgres 16']);
+  });
+
+  it('a decision with an empty topic or text is ignored with a warning, and the rest of the batch applies', () => {
+    const { memory, warnings } = merge(memoryWith([]), {
+      decisions: [
+        { topic: '  ', decision: 'Postgres', quote: 'x' },
+        { topic: 'Database', decision: ' ', quote: 'x' },
+        { topic: 'Editor', decision: 'Vim', quote: 'x' },
+      ],
+    });
+    expect(memory.decisions.map((d) => d.topic)).toEqual(['Editor']);
+    expect(warnings).toEqual(['decision: empty topic or decision; ignored', 'decision: empty topic or decision; ignored']);
+  });
+});
+
+describe('merge: retract', () => {
+  it('"forget that": a retract op takes the fact out of the active memory and reports it, the rest stays', () => {
+    const before = memoryWith([fact('f_cat', 'Has a cat'), fact('f_tea', 'Likes tea')]);
+    const { memory, changes, warnings } = merge(before, { retract: [{ id: 'f_cat', quote: 'forget that I have a cat' }] });
+    expect(active(memory).map((f) => f.id)).toEqual(['f_tea']);
+    expect(memory.facts[0]).toMatchObject({ id: 'f_cat', status: 'retracted', validTo: T });
+    expect(changes).toEqual([{ type: 'retract', id: 'f_cat', text: 'Has a cat' }]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('a second op on a fact this merge already retracted is ignored with a warning', () => {
+    const before = memoryWith([fact('f_cat', 'Has a cat')]);
+    const { memory, changes, warnings } = merge(before, {
+      retract: [{ id: 'f_cat', quote: 'no cat' }, { id: 'f_cat', quote: 'no cat' }],
+      update: [{ id: 'f_cat', text: 'Has two cats', quote: 'two cats' }],
+    });
+    expect(memory.facts).toHaveLength(1);
+    expect(changes).toEqual([{ type: 'retract', id: 'f_cat', text: 'Has a cat' }]);
+    expect(warnings).toEqual(['retract: fact f_cat is already retracted; ignored', 'update: fact f_cat is already retracted; ignored']);
+  });
+
+  it('a supersede and an update of one fact: the supersede wins, the update is ignored with a warning', () => {
+    const before = memoryWith([fact('f_home', 'Lives in Porto')]);
+    const { memory, warnings } = merge(before, {
+      supersede: [{ id: 'f_home', text: 'Lives in Lisbon', kind: 'fact', confidence: 'high', quote: 'moved' }],
+      update: [{ id: 'f_home', text: 'Lives in Porto, Portugal', quote: 'x' }],
+    });
+    expect(active(memory).map((f) => f.text)).toEqual(['Lives in Lisbon']);
+    expect(warnings).toEqual(['update: fact f_home is already superseded; ignored']);
+  });
+
+  it('two updates of one fact: the first applies, the second is ignored as already changed', () => {
+    const before = memoryWith([fact('f_job', 'Works at Acme')]);
+    const { memory, warnings } = merge(before, {
+      update: [
+        { id: 'f_job', text: 'Works at Acme as an engineer', quote: 'x' },
+        { id: 'f_job', text: 'Works at Acme in Berlin', quote: 'y' },
+      ],
+    });
+    expect(active(memory).map((f) => f.text)).toEqual(['Works at Acme as an engineer']);
+    expect(warnings).toEqual(['update: fact f_job is already changed by another op; ignored']);
+  });
+});
+
+describe('merge: supersede', () => {
+  it('a pinned fact superseded by text another fact already says moves its pin to that fact', () => {
+    const before = memoryWith([fact('f_home', 'Lives in Porto', { pinned: true }), fact('f_lx', 'Lives in Lisbon')]);
+    const { memory, changes } = merge(before, {
+      supersede: [{ id: 'f_home', text: 'lives in Lisbon', kind: 'fact', confidence: 'high', quote: 'I moved to Lisbon' }],
+    });
+    expect(memory.facts).toHaveLength(2);
+    expect(active(memory)).toEqual([expect.objectContaining({ id: 'f_lx', text: 'Lives in Lisbon', pinned: true, updatedAt: T })]);
+    expect(memory.facts[1].source).toEqual({ session: SESSION, at: T, quote: 'I moved to Lisbon' });
+    expect(memory.facts[0]).toMatchObject({ id: 'f_home', status: 'superseded', supersededBy: 'f_lx' });
+    expect(changes).toEqual([{ type: 'supersede', id: 'f_lx', text: 'Lives in Lisbon', was: 'Lives in Porto', oldId: 'f_home' }]);
+  });
+
+  it('a supersede whose text says the same as the fact is a refresh: no new fact, no "X → X" line', () => {
+    const before = memoryWith([fact('f_home', 'Lives in Porto', { pinned: true })]);
+    const { memory, changes } = merge(before, {
+      supersede: [{ id: 'f_home', text: ' lives in porto. ', kind: 'fact', confidence: 'high', quote: 'still in Porto' }],
+    });
+    expect(memory.facts).toEqual([
+      { ...before.facts[0], updatedAt: T, source: { session: SESSION, at: T, quote: 'still in Porto' } },
+    ]);
+    expect(changes).toEqual([{ type: 'refresh', id: 'f_home', text: 'Lives in Porto' }]);
+  });
+
+  it('an update whose text says the same as the fact is a refresh, not an update', () => {
+    const before = memoryWith([fact('f_job', 'Works at Acme')]);
+    const { memory, changes } = merge(before, { update: [{ id: 'f_job', text: 'works at ACME', quote: 'at Acme still' }] });
+    expect(memory.facts).toEqual([{ ...before.facts[0], updatedAt: T, source: { session: SESSION, at: T, quote: 'at Acme still' } }]);
+    expect(changes).toEqual([{ type: 'refresh', id: 'f_job', text: 'Works at Acme' }]);
+  });
+
+  it('a supersede with a near-duplicate of another fact points at that fact rather than adding a second copy', () => {
+    const before = memoryWith([fact('f_tea', 'Likes tea'), fact('f_units', 'Prefers metric units')]);
+    const { memory } = merge(before, {
+      supersede: [{ id: 'f_tea', text: 'User prefers the metric units', kind: 'preference', confidence: 'high', quote: 'x' }],
+    });
+    expect(memory.facts).toHaveLength(2);
+    expect(memory.facts[0]).toMatchObject({ status: 'superseded', supersededBy: 'f_units' });
+  });
+
+  it('a supersede never points a fact at itself or at a fact that is not active', () => {
+    const before = memoryWith([
+      fact('f_gone', 'Lives in Lisbon', { status: 'retracted', validTo: EARLIER.toISOString() }),
+      fact('f_home', 'Lives in Porto'),
+    ]);
+    const { memory } = merge(before, {
+      supersede: [{ id: 'f_home', text: 'Lives in Lisbon', kind: 'fact', confidence: 'high', quote: 'moved' }],
+    });
+    const successor = active(memory);
+    expect(successor).toEqual([expect.objectContaining({ text: 'Lives in Lisbon', status: 'active' })]);
+    expect(successor[0].id).not.toBe('f_gone');
+    expect(memory.facts.find((f) => f.id === 'f_home')).toMatchObject({ supersededBy: successor[0].id });
+  });
+
+  it('an empty supersede or update text is ignored with a warning and the fact stays as it was', () => {
+    const before = memoryWith([fact('f_home', 'Lives in Porto'), fact('f_job', 'Works at Acme')]);
+    const { memory, changes, warnings } = merge(before, {
+      supersede: [{ id: 'f_home', text: '   ', kind: 'fact', confidence: 'high', quote: 'x' }],
+      update: [{ id: 'f_job', text: '', quote: 'x' }],
+    });
+    expect(memory.facts).toEqual(before.facts);
+    expect(changes).toEqual([]);
+    expect(warnings).toEqual(['supersede: empty text; ignored', 'update: empty text; ignored']);
+  });
+});
+
+describe('merge: add', () => {
+  it('an add that restates a fact is reported as already known even when asked in another wording, once per item', () => {
+    const before = memoryWith([fact('f_units', 'Prefers metric units')]);
+    const { memory, changes } = merge(before, {
+      add: [
+        { text: 'User prefers the metric units', kind: 'preference', confidence: 'low', quote: 'metric' },
+        { text: 'Likes tea', kind: 'preference', confidence: 'high', quote: 'tea' },
+        { text: 'likes tea!', kind: 'preference', confidence: 'high', quote: 'tea' },
+        { text: 'User likes the tea', kind: 'preference', confidence: 'high', quote: 'tea' },
+      ],
+    });
+    const tea = active(memory).find((f) => f.text === 'Likes tea')!;
+    expect(active(memory)).toHaveLength(2);
+    expect(memory.facts[0].confidence).toBe('medium');
+    expect(changes).toEqual([
+      { type: 'refresh', id: 'f_units', text: 'Prefers metric units' },
+      { type: 'add', id: tea.id, text: 'Likes tea' },
+      { type: 'refresh', id: tea.id, text: 'Likes tea' },
+    ]);
+  });
+
+  it('a pinned add that restates a fact pins that fact, also at the pin cap when that fact is already pinned', () => {
+    const before = memoryWith([fact('f_units', 'Prefers metric units'), fact('f_pin', 'Allergic to peanuts', { pinned: true })]);
+    const pinned = merge(before, { add: [{ text: 'prefers metric units', kind: 'preference', confidence: 'high', quote: 'x', pinned: true }] }, { pinnedFacts: 2 });
+    expect(pinned.memory.facts[0].pinned).toBe(true);
+    expect(pinned.warnings).toEqual([]);
+    const again = merge(pinned.memory, { add: [{ text: 'prefers metric units', kind: 'preference', confidence: 'high', quote: 'x', pinned: true }] }, { pinnedFacts: 2 });
+    expect(again.warnings).toEqual([]);
+    expect(again.memory.facts.map((f) => f.pinned)).toEqual([true, true]);
+  });
+
+  it('a pin beyond the pin cap is stored unpinned with a warning that names the fact', () => {
+    const before = memoryWith([fact('f_pin', 'Allergic to peanuts', { pinned: true })]);
+    const { memory, warnings } = merge(before, { add: [{ text: 'Vegetarian', kind: 'fact', confidence: 'high', quote: 'x', pinned: true }] }, { pinnedFacts: 1 });
+    expect(active(memory).map((f) => [f.text, f.pinned])).toEqual([
+      ['Allergic to peanuts', true],
+      ['Vegetarian', false],
+    ]);
+    expect(warnings).toEqual(['add: already 1 pinned facts; "Vegetarian" kept unpinned']);
+  });
+
+  it('a pin under the pin cap is kept', () => {
+    const before = memoryWith([fact('f_pin', 'Allergic to peanuts', { pinned: true })]);
+    const { memory, warnings } = merge(before, { add: [{ text: 'Vegetarian', kind: 'fact', confidence: 'high', quote: 'x', pinned: true }] }, { pinnedFacts: 2 });
+    expect(active(memory).map((f) => f.pinned)).toEqual([true, true]);
+    expect(warnings).toEqual([]);
+  });
+});

@@ -15,6 +15,7 @@ export default defineConfig({
       'test/merge.property.test.ts',
       'test/fact-transitions.test.ts',
       'test/merge-policy.test.ts',
+      'test/compaction-plan.test.ts',
       'test/text-match.test.ts',
       'test/grounding.test.ts',
       'test/review.test.ts',

@@ -197,3 +197,50 @@ describe('isNearDuplicate: every word that says who does what to whom', () => {
     expect(isNearDuplicate('Anna introduced Bob to me', 'Anna introduced me to Bob')).toBe(false);
   });
 });
+
+describe('normalizeText: what a stored fact is compared by', () => {
+  it.each(["don't", 'don’t', 'don‘t', 'don`t', 'don´t', 'donʼt', 'don＇t'])('every apostrophe a keyboard or a model writes joins the word: %j', (word) => {
+    expect(normalizeText(`I ${word} eat meat`)).toBe('i dont eat meat');
+  });
+
+  it.each([
+    ['Scores 50% at work', 'scores 50% at work'],
+    ['Works in R&D', 'works in r&d'],
+    ['Uses C# daily', 'uses c# daily'],
+    ['Mentions @anna often', 'mentions @anna often'],
+  ])('keeps the symbols that change meaning: %j → %j', (input, expected) => {
+    expect(normalizeText(input)).toBe(expected);
+  });
+
+  it('"doesn´t" with an acute accent is a negation like "doesn\'t", so it never refreshes the fact it contradicts', () => {
+    // NFKC splits "´" into a space and a combining mark: before it was removed first, this long
+    // contradiction passed as a near-duplicate (8 shared words of 10).
+    const a = 'User eats spicy Thai food at lunch with colleagues on Fridays in Berlin';
+    const b = 'User doesn´t eat spicy Thai food at lunch with colleagues on Fridays in Berlin';
+    expect(isNearDuplicate(a, b)).toBe(false);
+    expect(normalizeText(b)).toBe(normalizeText("User doesn't eat spicy Thai food at lunch with colleagues on Fridays in Berlin"));
+  });
+
+  it('so "50%" and "50" are different facts, and "R&D" is not "R D"', () => {
+    expect(isNearDuplicate('Scores 50% at work', 'Scores 50 at work')).toBe(false);
+    expect(normalizeText('R&D')).not.toBe(normalizeText('R D'));
+  });
+
+  it('turns every run of punctuation and whitespace into one space', () => {
+    expect(normalizeText('likes: tea, coffee;\t\tand  water...')).toBe('likes tea coffee and water');
+    expect(normalizeText('\n  tea  \n')).toBe('tea');
+  });
+});
+
+describe('tokenJaccard: texts of stopwords only', () => {
+  it('two texts with no content words are alike only when they say the same', () => {
+    expect(tokenJaccard('The!', 'the')).toBe(1);
+    expect(tokenJaccard('the', 'a')).toBe(0);
+  });
+
+  it('a text with no content words is nothing like one with content', () => {
+    expect(tokenJaccard('the', 'likes tea')).toBe(0);
+    expect(isNearDuplicate('it is', 'likes tea')).toBe(false);
+    expect(isNearDuplicate('likes tea', 'it is')).toBe(false);
+  });
+});

@@ -43,6 +43,8 @@ const ROLE_WORDS = new Map<string, string>([
   ...['to', 'from', 'by', 'for', 'with'].map((w): [string, string] => [w, w]),
 ]);
 
+const APOSTROPHES = /['’‘`´ʼ]/gu;
+
 /**
  * Canonical form of a text for comparison: Unicode NFKC, lowercase, apostrophes removed
  * ("don't" → "dont"), other punctuation replaced by spaces, whitespace collapsed and trimmed.
@@ -50,10 +52,13 @@ const ROLE_WORDS = new Map<string, string>([
  * ("C++" vs "C", "50%" vs "50"). Pure and idempotent: normalizeText(normalizeText(s)) === normalizeText(s).
  */
 export function normalizeText(s: string): string {
+  // Apostrophes go before NFKC as well as after: NFKC turns the acute accent "´" into a space and
+  // a combining mark ("don´t" would split into "don" and "t"), and turns a fullwidth "＇" into "'".
   return s
+    .replace(APOSTROPHES, '')
     .normalize('NFKC')
     .toLowerCase()
-    .replace(/['’‘`´ʼ]/gu, '')
+    .replace(APOSTROPHES, '')
     .replace(/[^\P{P}#%&@]/gu, ' ')
     .replace(/\s+/gu, ' ')
     .trim();

@@ -235,3 +235,178 @@ describe('merge: add', () => {
     expect(warnings).toEqual([]);
   });
 });
+
+describe('merge: one batch sees its own changes', () => {
+  it('an add matching the text a fact was just updated to refreshes that fact instead of storing a copy', () => {
+    // The update of f_tea compares against f_job as it was; f_job then changes; the add must
+    // meet f_job's new text, not the one remembered from before.
+    const before = memoryWith([fact('f_job', 'Works at Acme'), fact('f_tea', 'Likes tea')]);
+    const { memory, changes } = merge(before, {
+      update: [
+        { id: 'f_tea', text: 'Likes green tea', quote: 'green tea' },
+        { id: 'f_job', text: 'Works at Initech', quote: 'Initech now' },
+      ],
+      add: [{ text: 'works at Initech', kind: 'fact', confidence: 'high', quote: 'at Initech' }],
+    });
+    expect(active(memory).map((f) => f.text)).toEqual(['Works at Initech', 'Likes green tea']);
+    expect(changes.at(-1)).toEqual({ type: 'refresh', id: 'f_job', text: 'Works at Initech' });
+  });
+
+  it('an update never counts the fact it rewrites as a copy of its own new text', () => {
+    const before = memoryWith([fact('f_job', 'Works at Acme')]);
+    const { memory, changes } = merge(before, { update: [{ id: 'f_job', text: 'Works at Acme as an engineer', quote: 'x' }] });
+    expect(memory.facts).toHaveLength(1);
+    expect(changes.map((c) => c.type)).toEqual(['update']);
+  });
+
+  it('an add similar to a fact retracted in the same batch is stored as a new fact', () => {
+    const before = memoryWith([fact('f_cat', 'Has a cat')]);
+    const { memory } = merge(before, {
+      retract: [{ id: 'f_cat', quote: 'no' }],
+      add: [{ text: 'Has a cat', kind: 'fact', confidence: 'high', quote: 'a new cat' }],
+    });
+    expect(active(memory)).toEqual([expect.objectContaining({ text: 'Has a cat', status: 'active' })]);
+    expect(active(memory)[0].id).not.toBe('f_cat');
+  });
+});
+
+describe('merge: caps at their edges', () => {
+  it('at the active cap, a new fact does not push out one of equal rank learned in the same session', () => {
+    const { memory, warnings } = merge(memoryWith([]), {
+      add: [
+        { text: 'Likes tea', kind: 'preference', confidence: 'high', quote: 'tea' },
+        { text: 'Owns a cat', kind: 'fact', confidence: 'high', quote: 'cat' },
+      ],
+    }, { activeFacts: 1 });
+    expect(active(memory).map((f) => f.text)).toEqual(['Likes tea']);
+    expect(warnings).toEqual(['add: memory is full (1 active facts); "Owns a cat" ranks lowest and was not stored']);
+  });
+
+  it('under the active cap nothing is evicted', () => {
+    const before = memoryWith([fact('f_a', 'Likes tea', { confidence: 'low' })]);
+    const { memory, changes } = merge(before, { add: [{ text: 'Owns a cat', kind: 'fact', confidence: 'high', quote: 'cat' }] }, { activeFacts: 2 });
+    expect(active(memory)).toHaveLength(2);
+    expect(changes.map((c) => c.type)).toEqual(['add']);
+  });
+
+  it('a memory already over a lowered cap is evicted down to it, lowest rank first, with no warning when pins fit', () => {
+    const before = memoryWith([
+      fact('f_a', 'Likes tea', { confidence: 'high' }),
+      fact('f_b', 'Owns a cat', { confidence: 'low' }),
+      fact('f_c', 'Likes jazz', { confidence: 'medium', pinned: true }),
+    ]);
+    const { memory, changes, warnings } = merge(before, {}, { activeFacts: 2 });
+    expect(active(memory).map((f) => f.id)).toEqual(['f_a', 'f_c']);
+    expect(changes).toEqual([{ type: 'evict', id: 'f_b', text: 'Owns a cat' }]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('a memory exactly at the active cap is left as it is', () => {
+    const before = memoryWith([fact('f_a', 'Likes tea'), fact('f_b', 'Owns a cat')]);
+    const { memory, changes, warnings } = merge(before, {}, { activeFacts: 2 });
+    expect(memory.facts).toEqual(before.facts);
+    expect(changes).toEqual([]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('history exactly at its cap and decisions exactly at theirs are kept whole, without a warning', () => {
+    const before = memoryWith([fact('f_h1', 'Lived in Porto', { status: 'superseded', validTo: T }), fact('f_live', 'Has a cat')], {
+      decisions: [decision('d_1', 'Database', 'Postgres')],
+    });
+    const { memory, warnings } = merge(before, { summary: 'Alice.' }, { historyFacts: 1, decisions: 1 });
+    expect(memory.facts).toEqual(before.facts);
+    expect(memory.decisions).toEqual(before.decisions);
+    expect(warnings).toEqual([]);
+  });
+
+  it('over the history cap, the history that ended first goes, and the warning counts it', () => {
+    const before = memoryWith([
+      fact('f_late', 'Lived in Porto', { status: 'superseded', validTo: '2026-05-01T00:00:00.000Z' }),
+      fact('f_early', 'Lived in Paris', { status: 'superseded', validTo: '2026-02-01T00:00:00.000Z' }),
+      fact('f_noend', 'Lived in Rome', { status: 'retracted', updatedAt: '2026-01-15T00:00:00.000Z' }),
+      fact('f_live', 'Has a cat'),
+    ]);
+    const { memory, warnings } = merge(before, {}, { historyFacts: 1 });
+    expect(memory.facts.map((f) => f.id)).toEqual(['f_late', 'f_live']);
+    expect(warnings).toEqual(['dropped 2 oldest superseded/retracted facts (cap 1)']);
+  });
+
+  it('history that ended at the same instant goes in a fixed order: by how the time is written, then by id', () => {
+    const at = '2026-02-01T00:00:00.000Z';
+    const sameInstant = '2026-02-01T01:00:00+01:00';
+    const before = memoryWith([
+      fact('f_b', 'Lived in Paris', { status: 'superseded', validTo: at }),
+      fact('f_a', 'Lived in Rome', { status: 'superseded', validTo: at }),
+      fact('f_c', 'Lived in Oslo', { status: 'superseded', validTo: sameInstant }),
+    ]);
+    expect(merge(before, {}, { historyFacts: 2 }).memory.facts.map((f) => f.id)).toEqual(['f_b', 'f_c']);
+    expect(merge(before, {}, { historyFacts: 1 }).memory.facts.map((f) => f.id)).toEqual(['f_c']);
+  });
+
+  it('over the decision cap, the oldest decision goes and the warning says how many', () => {
+    const before = memoryWith([], {
+      decisions: [decision('d_new', 'Editor', 'Vim', '2026-05-01T00:00:00.000Z'), decision('d_old', 'Database', 'Postgres', '2026-02-01T00:00:00.000Z')],
+    });
+    const { memory, warnings } = merge(before, { decisions: [{ topic: 'Language', decision: 'Rust', quote: 'x' }] }, { decisions: 2 });
+    expect(memory.decisions.map((d) => d.id)).toEqual(['d_new', memory.decisions[1].id]);
+    expect(memory.decisions[1].topic).toBe('Language');
+    expect(warnings).toEqual(['dropped 1 oldest decisions (cap 2)']);
+  });
+});
+
+describe('merge: texts', () => {
+  it('a text cut at the schema limit never ends in half a character', () => {
+    const text = `${'x'.repeat(498)}😀 and more`;
+    const { memory } = merge(memoryWith([]), { add: [{ text, kind: 'fact', confidence: 'high', quote: text }] });
+    const stored = memory.facts[0].text;
+    expect(stored).toBe(`${'x'.repeat(498)}…`);
+    expect(stored.isWellFormed()).toBe(true);
+  });
+
+  it('a text exactly at the limit is kept whole; one over is cut with an ellipsis', () => {
+    const exact = 'y'.repeat(500);
+    const { memory } = merge(memoryWith([]), {
+      add: [
+        { text: exact, kind: 'fact', confidence: 'high', quote: 'q' },
+        { text: `z${exact}`, kind: 'fact', confidence: 'high', quote: 'q' },
+      ],
+    });
+    expect(memory.facts[0].text).toBe(exact);
+    expect(memory.facts[1].text).toBe(`z${'y'.repeat(498)}…`);
+  });
+
+  it('quotes, topics and decisions are trimmed and cut to the schema too', () => {
+    const { memory } = merge(memoryWith([]), {
+      add: [{ text: '  Likes tea  ', kind: 'preference', confidence: 'high', quote: `  ${'q'.repeat(600)}` }],
+      decisions: [{ topic: `  ${'t'.repeat(300)}`, decision: ` ${'d'.repeat(600)}`, quote: 'x' }],
+    });
+    expect(memory.facts[0].text).toBe('Likes tea');
+    expect(memory.facts[0].source.quote).toBe(`${'q'.repeat(499)}…`);
+    expect(memory.decisions[0].topic).toBe(`${'t'.repeat(199)}…`);
+    expect(memory.decisions[0].decision).toBe(`${'d'.repeat(499)}…`);
+  });
+
+  it('a summary equal to the current one is no change; a new one is trimmed', () => {
+    const before = memoryWith([], { summary: 'Alice lives in Lisbon.' });
+    expect(merge(before, { summary: ' Alice lives in Lisbon. ' }).changes).toEqual([]);
+    const { memory, changes } = merge(before, { summary: '  Alice moved to Porto.  ' });
+    expect(memory.summary).toBe('Alice moved to Porto.');
+    expect(changes).toEqual([{ type: 'summary', text: 'Alice moved to Porto.' }]);
+  });
+
+  it('a session id of 100 chars is accepted and recorded; 101 is refused', () => {
+    const id = 's'.repeat(100);
+    const one = { add: [{ text: 'Likes tea', kind: 'preference' as const, confidence: 'high' as const, quote: 'x' }], update: [], supersede: [], retract: [], decisions: [] };
+    expect(mergeMemory(memoryWith([]), one, { sessionId: id, now: NOW }).memory.facts[0].source.session).toBe(id);
+    expect(() => mergeMemory(memoryWith([]), one, { sessionId: `${id}s`, now: NOW })).toThrow('mergeMemory: sessionId must be 1–100 chars');
+    expect(() => mergeMemory(memoryWith([]), one, { sessionId: '', now: NOW })).toThrow('mergeMemory: sessionId must be 1–100 chars');
+  });
+
+  it('the default ids depend on the session and the time, so two sessions never mint the same id', () => {
+    const one = { add: [{ text: 'Likes tea', kind: 'preference' as const, confidence: 'high' as const, quote: 'x' }], update: [], supersede: [], retract: [], decisions: [] };
+    const a = mergeMemory(memoryWith([]), one, { sessionId: 's_a', now: NOW }).memory.facts[0].id;
+    expect(mergeMemory(memoryWith([]), one, { sessionId: 's_a', now: NOW }).memory.facts[0].id).toBe(a);
+    expect(mergeMemory(memoryWith([]), one, { sessionId: 's_b', now: NOW }).memory.facts[0].id).not.toBe(a);
+    expect(mergeMemory(memoryWith([]), one, { sessionId: 's_a', now: new Date(NOW.getTime() + 1) }).memory.facts[0].id).not.toBe(a);
+  });
+});

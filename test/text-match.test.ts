@@ -244,3 +244,44 @@ describe('tokenJaccard: texts of stopwords only', () => {
     expect(isNearDuplicate('likes tea', 'it is')).toBe(false);
   });
 });
+
+describe('isNearDuplicate: the threshold and the edges the other rules leave to it', () => {
+  it('one extra content word on three shared ones is new information, not the same fact (3/4 < 0.8)', () => {
+    expect(isNearDuplicate('prefers metric units', 'prefers metric units always')).toBe(false);
+    expect(isNearDuplicate('prefers metric units always', 'prefers metric units')).toBe(false);
+  });
+
+  it('one extra content word on four shared ones is the same fact (4/5)', () => {
+    expect(isNearDuplicate('works at Acme as backend engineer', 'works at Acme as senior backend engineer')).toBe(true);
+    expect(isNearDuplicate('works at Acme as senior backend engineer', 'works at Acme as backend engineer')).toBe(true);
+  });
+
+  it('two texts of stopwords only are the same fact when they say the same', () => {
+    expect(isNearDuplicate('She has it', 'she has it!')).toBe(true);
+    expect(isNearDuplicate('She has it', 'he has it')).toBe(false);
+  });
+
+  it('a text of punctuation only has no content words', () => {
+    expect(contentTokens('... !')).toEqual(new Set());
+    expect(contentTokens('')).toEqual(new Set());
+  });
+
+  it('punctuation between two words without a space still separates them', () => {
+    expect(normalizeText('tea,coffee/water')).toBe('tea coffee water');
+    expect(isNearDuplicate('Likes tea,coffee and water', 'Likes tea coffee and water')).toBe(true);
+  });
+
+  it('stems only a final s: "lists" meets "list", "musicians" meets "musician"', () => {
+    expect(contentTokens('lists musicians')).toEqual(new Set(['list', 'musician']));
+  });
+
+  it('when both texts name the user, a repeated direction word still counts once', () => {
+    expect(isNearDuplicate('I sent him to to Berlin last week', 'I sent him to Berlin last week')).toBe(true);
+  });
+
+  it('leaving out the user may put two same direction words side by side: they count once', () => {
+    // "to me to" without the user is "to to": the same roles as "to".
+    expect(isNearDuplicate('Anna came to me to apologise', 'Anna came to apologise')).toBe(true);
+    expect(isNearDuplicate('Anna came to apologise', 'Anna came to me to apologise')).toBe(true);
+  });
+});

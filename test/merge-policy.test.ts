@@ -335,12 +335,21 @@ describe('merge: caps at their edges', () => {
     const at = '2026-02-01T00:00:00.000Z';
     const sameInstant = '2026-02-01T01:00:00+01:00';
     const before = memoryWith([
-      fact('f_b', 'Lived in Paris', { status: 'superseded', validTo: at }),
-      fact('f_a', 'Lived in Rome', { status: 'superseded', validTo: at }),
-      fact('f_c', 'Lived in Oslo', { status: 'superseded', validTo: sameInstant }),
+      fact('f_a', 'Lived in Oslo', { status: 'superseded', validTo: sameInstant }),
+      fact('f_z', 'Lived in Paris', { status: 'superseded', validTo: at }),
+      fact('f_y', 'Lived in Rome', { status: 'superseded', validTo: at }),
     ]);
-    expect(merge(before, {}, { historyFacts: 2 }).memory.facts.map((f) => f.id)).toEqual(['f_b', 'f_c']);
-    expect(merge(before, {}, { historyFacts: 1 }).memory.facts.map((f) => f.id)).toEqual(['f_c']);
+    expect(merge(before, {}, { historyFacts: 2 }).memory.facts.map((f) => f.id)).toEqual(['f_a', 'f_z']);
+    expect(merge(before, {}, { historyFacts: 1 }).memory.facts.map((f) => f.id)).toEqual(['f_a']);
+  });
+
+  it('history times written with an offset are compared as instants, not as text', () => {
+    const before = memoryWith([
+      // 01:00 at +05:00 is 20:00 the day before: the older of the two, although it reads later.
+      fact('f_east', 'Lived in Delhi', { status: 'superseded', validTo: '2026-02-01T01:00:00+05:00' }),
+      fact('f_utc', 'Lived in London', { status: 'superseded', validTo: '2026-02-01T00:00:00.000Z' }),
+    ]);
+    expect(merge(before, {}, { historyFacts: 1 }).memory.facts.map((f) => f.id)).toEqual(['f_utc']);
   });
 
   it('over the decision cap, the oldest decision goes and the warning says how many', () => {
@@ -408,5 +417,88 @@ describe('merge: texts', () => {
     expect(mergeMemory(memoryWith([]), one, { sessionId: 's_a', now: NOW }).memory.facts[0].id).toBe(a);
     expect(mergeMemory(memoryWith([]), one, { sessionId: 's_b', now: NOW }).memory.facts[0].id).not.toBe(a);
     expect(mergeMemory(memoryWith([]), one, { sessionId: 's_a', now: new Date(NOW.getTime() + 1) }).memory.facts[0].id).not.toBe(a);
+  });
+});
+
+describe('merge: more edges a user would notice', () => {
+  it('a one-character session id is accepted', () => {
+    const one = { add: [{ text: 'Likes tea', kind: 'preference' as const, confidence: 'high' as const, quote: 'x' }], update: [], supersede: [], retract: [], decisions: [] };
+    expect(mergeMemory(memoryWith([]), one, { sessionId: 's', now: NOW }).memory.facts[0].source.session).toBe('s');
+  });
+
+  it('a supersede into another wording of the same fact stores the new wording as the successor', () => {
+    const before = memoryWith([fact('f_units', 'Prefers metric units')]);
+    const { memory, changes } = merge(before, {
+      supersede: [{ id: 'f_units', text: 'User prefers the metric units', kind: 'preference', confidence: 'high', quote: 'metric' }],
+    });
+    expect(active(memory).map((f) => f.text)).toEqual(['User prefers the metric units']);
+    expect(changes).toEqual([{ type: 'supersede', id: active(memory)[0].id, text: 'User prefers the metric units', was: 'Prefers metric units', oldId: 'f_units' }]);
+  });
+
+  it('an update into another wording of the same fact rewrites it in place', () => {
+    const before = memoryWith([fact('f_units', 'Prefers metric units')]);
+    const { memory, changes } = merge(before, { update: [{ id: 'f_units', text: 'User prefers the metric units', quote: 'metric' }] });
+    expect(memory.facts).toHaveLength(1);
+    expect(changes).toEqual([{ type: 'update', id: 'f_units', text: 'User prefers the metric units', was: 'Prefers metric units' }]);
+  });
+
+  it('a fact of stopwords only, said again, is refreshed rather than stored twice', () => {
+    const before = memoryWith([fact('f_it', 'She has it')]);
+    const { memory, changes } = merge(before, { add: [{ text: 'she has it!', kind: 'fact', confidence: 'high', quote: 'x' }] });
+    expect(memory.facts).toHaveLength(1);
+    expect(changes).toEqual([{ type: 'refresh', id: 'f_it', text: 'She has it' }]);
+  });
+
+  it.each([
+    ['shorter', 'Works at Acme as a senior backend engineer', 'Works at Acme as a backend engineer'],
+    ['longer', 'Works at Acme as a backend engineer', 'Works at Acme as a senior backend engineer'],
+  ])('an add that says a known fact with one word fewer or more (%s) is already known', (_name, known, said) => {
+    const before = memoryWith([fact('f_job', known)]);
+    const { memory, changes } = merge(before, { add: [{ text: said, kind: 'fact', confidence: 'high', quote: 'x' }] });
+    expect(memory.facts).toHaveLength(1);
+    expect(changes).toEqual([{ type: 'refresh', id: 'f_job', text: known }]);
+  });
+
+  it('a memory one fact under the active cap keeps every fact', () => {
+    const before = memoryWith([fact('f_a', 'Likes tea', { confidence: 'low' }), fact('f_b', 'Owns a cat', { confidence: 'low' })]);
+    const { memory, changes } = merge(before, {}, { activeFacts: 3 });
+    expect(memory.facts).toEqual(before.facts);
+    expect(changes).toEqual([]);
+  });
+
+  it('over a lowered cap with exactly enough unpinned facts to evict: no warning', () => {
+    const before = memoryWith([fact('f_a', 'Likes tea'), fact('f_b', 'Owns a cat'), fact('f_p', 'Allergic to peanuts', { pinned: true })]);
+    const { memory, warnings } = merge(before, {}, { activeFacts: 1 });
+    expect(active(memory).map((f) => f.id)).toEqual(['f_p']);
+    expect(warnings).toEqual([]);
+  });
+
+  it('over a lowered cap with too many pins: the unpinned go and the warning counts the pinned ones', () => {
+    const pins = Array.from({ length: 4 }, (_, i) => fact(`f_p${i}`, `Pinned thing ${i}`, { pinned: true }));
+    const before = memoryWith([...pins, fact('f_a', 'Likes tea')]);
+    const { memory, warnings } = merge(before, {}, { activeFacts: 2 });
+    expect(active(memory).map((f) => f.id)).toEqual(pins.map((f) => f.id));
+    expect(warnings).toEqual(['4 pinned facts exceed the cap of 2 active facts']);
+  });
+
+  it.each([
+    ['a pair whose high half is the lowest one (U+10000)', '\u{10000}'],
+    ['a pair whose high half is the highest one (U+10FC00)', '\u{10FC00}'],
+  ])('a text cut in the middle of %s drops the whole pair', (_name, ch) => {
+    const text = `${'x'.repeat(498)}${ch}tail`;
+    const { memory } = merge(memoryWith([]), { add: [{ text, kind: 'fact', confidence: 'high', quote: 'q' }] });
+    expect(memory.facts[0].text).toBe(`${'x'.repeat(498)}…`);
+  });
+
+  it('a text cut just after a whole pair keeps the pair', () => {
+    const text = `${'x'.repeat(497)}😀tail`;
+    const { memory } = merge(memoryWith([]), { add: [{ text, kind: 'fact', confidence: 'high', quote: 'q' }] });
+    expect(memory.facts[0].text).toBe(`${'x'.repeat(497)}😀…`);
+  });
+
+  it('a text cut just after a character above the surrogates keeps it', () => {
+    const text = `${'x'.repeat(498)}\uE000tail`;
+    const { memory } = merge(memoryWith([]), { add: [{ text, kind: 'fact', confidence: 'high', quote: 'q' }] });
+    expect(memory.facts[0].text).toBe(`${'x'.repeat(498)}\uE000…`);
   });
 });

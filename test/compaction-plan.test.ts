@@ -260,3 +260,54 @@ describe('applyCompaction: what is written', () => {
     expect(r.diff).toEqual({ merged: [], retracted: [], summary: null, kept: 5 });
   });
 });
+
+describe('compaction: more of what the user sees', () => {
+  it('a fact whose source was written with its keys in another order is not a conflict', () => {
+    const f = fact('f_a', 'Lives in Lisbon');
+    const reordered = { ...f, source: { quote: f.source.quote, at: f.source.at, session: f.source.session } };
+    expect(factFingerprint(reordered)).toBe(factFingerprint(f));
+    expect(factFingerprint({ ...f, source: { ...f.source, at: NOW_ISO } })).not.toBe(factFingerprint(f));
+  });
+
+  it('a merge with several problems names all of them in one warning', () => {
+    const p = toPlan(answer({ merge: [mergeOf([4, 9], 'x')] }), memory(facts()), handles);
+    expect(p.warnings).toEqual(['skipped a merge into "x": pinned fact f_d, unknown fact handle 9']);
+  });
+
+  it('the diff shows the facts as they were, sources included', () => {
+    const m = memory(facts());
+    const p = toPlan(answer({ merge: [mergeOf([1, 2])], retract: [{ fact: 5, reason: 'old' }] }), m, handles);
+    const r = applyCompaction(m, p, { now: NOW, newId: ids() });
+    expect(r.diff.merged[0].from).toEqual([m.facts[0], m.facts[1]]);
+    expect(r.diff.retracted[0].fact).toEqual(m.facts[4]);
+  });
+
+  it('the merged fact quotes the most recently updated fact, also when it comes first, and the first of equals', () => {
+    const quote = (q: string) => ({ session: 's1', at: T0, quote: q });
+    const m = memory([
+      fact('f_a', 'Lives in Lisbon', { updatedAt: '2026-03-08T00:00:00.000Z', source: quote('newest') }),
+      fact('f_b', 'Lives in Portugal', { updatedAt: '2026-03-02T00:00:00.000Z', source: quote('older') }),
+      fact('f_c', 'Likes tea', { updatedAt: '2026-03-05T00:00:00.000Z', source: quote('first of equals') }),
+      fact('f_d', 'Likes green tea', { updatedAt: '2026-03-05T00:00:00.000Z', source: quote('second of equals') }),
+    ]);
+    const hs = new Map([[1, 'f_a'], [2, 'f_b'], [3, 'f_c'], [4, 'f_d']]);
+    const p = toPlan(answer({ merge: [mergeOf([1, 2], 'Lives in Lisbon, Portugal'), mergeOf([3, 4], 'Likes (green) tea')] }), m, hs);
+    const r = applyCompaction(m, p, { now: NOW, newId: ids() });
+    expect(r.diff.merged.map((x) => x.into.source.quote)).toEqual(['newest', 'first of equals']);
+  });
+
+  it('a rewritten summary is in the changes, after the fact changes', () => {
+    const m = memory(facts(), 'Old.');
+    const r = applyCompaction(m, toPlan(answer({ summary: 'New.', retract: [{ fact: 5, reason: 'old' }] }), m, handles), { now: NOW });
+    expect(r.changes.map((c) => c.type)).toEqual(['retract', 'summary']);
+    expect(r.changes[1]).toEqual({ type: 'summary', text: 'New.' });
+  });
+
+  it('the default ids depend on the time of the compaction', () => {
+    const m = memory(facts());
+    const p = toPlan(answer({ merge: [mergeOf([1, 2])] }), m, handles);
+    const at = (d: Date) => applyCompaction(m, p, { now: d }).diff.merged[0].into.id;
+    expect(at(NOW)).toBe(at(NOW));
+    expect(at(new Date(NOW.getTime() + 1))).not.toBe(at(NOW));
+  });
+});

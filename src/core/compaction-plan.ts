@@ -71,6 +71,7 @@ export function factFingerprint(fact: Fact): string {
     Object.entries(o)
       .filter(([, v]) => v !== undefined)
       .map(([k, v]): [string, unknown] => [k, v !== null && typeof v === 'object' ? canonical(v) : v])
+      // Stryker disable next-line EqualityOperator: keys are unique (never equal) and fingerprints are only compared with each other, so the reverse order is as canonical.
       .sort(([a], [b]) => (a < b ? -1 : 1));
   return JSON.stringify(canonical(fact));
 }

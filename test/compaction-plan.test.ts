@@ -237,6 +237,17 @@ describe('applyCompaction: what is written', () => {
     expect(r.conflicts).toEqual(['f_e']);
   });
 
+  it('never moves a fact out of a final state, even in a hand-made plan that saw it retracted', () => {
+    const gone = fact('f_e', 'Learning Rust', { status: 'retracted', validTo: T0 });
+    const m = memory([...facts().slice(0, 4), gone]);
+    const p = toPlan(answer({}), m, handles);
+    p.retract.push({ id: 'f_e', reason: 'again' });
+    p.seen.f_e = factFingerprint(gone);
+    const r = applyCompaction(m, p, { now: NOW });
+    expect(r.conflicts).toEqual(['f_e']);
+    expect(r.memory.facts[4]).toEqual(gone);
+  });
+
   it('a summary equal to the current one is not a change', () => {
     const m = memory(facts(), 'Alice lives in Lisbon.');
     const r = applyCompaction(m, toPlan(answer({ summary: 'Alice lives in Lisbon.' }), m, handles), { now: NOW });

@@ -343,6 +343,17 @@ describe('merge: caps at their edges', () => {
     expect(merge(before, {}, { historyFacts: 1 }).memory.facts.map((f) => f.id)).toEqual(['f_a']);
   });
 
+  it('the same order whatever order the file lists the history in', () => {
+    const at = '2026-02-01T00:00:00.000Z';
+    const before = memoryWith([
+      fact('f_y', 'Lived in Rome', { status: 'superseded', validTo: at }),
+      fact('f_z', 'Lived in Paris', { status: 'superseded', validTo: at }),
+      fact('f_a', 'Lived in Oslo', { status: 'superseded', validTo: '2026-02-01T01:00:00+01:00' }),
+    ]);
+    expect(merge(before, {}, { historyFacts: 2 }).memory.facts.map((f) => f.id)).toEqual(['f_z', 'f_a']);
+    expect(merge(before, {}, { historyFacts: 1 }).memory.facts.map((f) => f.id)).toEqual(['f_a']);
+  });
+
   it('history times written with an offset are compared as instants, not as text', () => {
     const before = memoryWith([
       // 01:00 at +05:00 is 20:00 the day before: the older of the two, although it reads later.

@@ -279,6 +279,11 @@ describe('isNearDuplicate: the threshold and the edges the other rules leave to 
     expect(isNearDuplicate('I sent him to to Berlin last week', 'I sent him to Berlin last week')).toBe(true);
   });
 
+  it('leaving out the user keeps the other roles in order: "came to me with him" is not "came to him"', () => {
+    expect(isNearDuplicate('Anna came to me with him', 'Anna came to him')).toBe(false);
+    expect(isNearDuplicate('Anna came to him', 'Anna came to me with him')).toBe(false);
+  });
+
   it('leaving out the user may put two same direction words side by side: they count once', () => {
     // "to me to" without the user is "to to": the same roles as "to".
     expect(isNearDuplicate('Anna came to me to apologise', 'Anna came to apologise')).toBe(true);

@@ -105,7 +105,7 @@ function roleSequence(s: string): string[] {
 }
 
 function collapse(roles: string[]): string[] {
-  return roles.filter((r, i) => i === 0 || roles[i - 1] !== r);
+  return roles.filter((r, i) => roles[i - 1] !== r); // roles[-1] is undefined: the first one stays
 }
 
 /**
@@ -137,7 +137,7 @@ function sameRoles(a: string, b: string): boolean {
 export function tokenJaccard(a: string, b: string): number {
   const ta = contentTokens(a);
   const tb = contentTokens(b);
-  if (ta.size === 0 && tb.size === 0) return normalizeText(a) === normalizeText(b) ? 1 : 0;
+  if (ta.size + tb.size === 0) return normalizeText(a) === normalizeText(b) ? 1 : 0;
   let shared = 0;
   for (const t of ta) if (tb.has(t)) shared++;
   return shared / (ta.size + tb.size - shared);

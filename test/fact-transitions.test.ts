@@ -1,7 +1,7 @@
 // The fact state machine shared by merge and compaction: each transition, id minting, and the
 // guarantees both policies rely on (history kept, pins never evicted, input never mutated).
 import { describe, expect, it } from 'vitest';
-import { evictionOrder, hashIdSource, openFacts, type IdSource } from '../src/core/fact-transitions.js';
+import { CONFIDENCE_RANK, compareRank, compareTime, evictionOrder, hashIdSource, openFacts, type IdSource } from '../src/core/fact-transitions.js';
 import { emptyMemory, memorySchema, type Decision, type Fact, type Memory } from '../src/core/schema.js';
 import { makeFact } from './helpers/memory.js';
 
@@ -180,5 +180,173 @@ describe('id minting', () => {
     expect(new Set(first).size).toBe(3);
     for (const id of first) expect(id).toMatch(/^[fd]_[0-9a-z]{10}$/);
     expect(hashIdSource('s2|2026-11-19T15:00:00.000Z')('f')).not.toBe(first[0]);
+  });
+});
+
+describe('fact transitions: what each one leaves behind', () => {
+  it('a new fact is found by its id and known as new; the facts it was opened on are not new', () => {
+    const ledger = open(memoryWith([fact('f_tea', 'Likes tea')]));
+    const f = ledger.add({ text: 'Owns a cat', kind: 'fact', confidence: 'low', source: SOURCE, pinned: true, validFrom: EARLIER });
+    expect(ledger.byId('f_new1')).toBe(f);
+    expect(f).toMatchObject({ pinned: true, validFrom: EARLIER, createdAt: T });
+    expect(ledger.isNew(f)).toBe(true);
+    expect(ledger.isNew(ledger.byId('f_tea')!)).toBe(false);
+    expect(ledger.active().map((x) => x.id)).toEqual(['f_tea', 'f_new1']);
+  });
+
+  it('create makes a fact with no change recorded (the supersede that follows records it)', () => {
+    const ledger = open(memoryWith([]));
+    const f = ledger.create({ text: 'Lives in Lisbon', kind: 'fact', confidence: 'high', source: SOURCE });
+    expect(f).toMatchObject({ status: 'active', pinned: false, validFrom: T });
+    expect(ledger.changes).toEqual([]);
+  });
+
+  it('a new fact keeps its own copy of the source it was given', () => {
+    const source = { ...SOURCE };
+    const f = open(memoryWith([])).add({ text: 'Likes tea', kind: 'preference', confidence: 'high', source });
+    source.quote = 'changed later';
+    expect(f.source.quote).toBe('I said so');
+  });
+
+  it('refresh without a source keeps the quote the fact had, and can be left out of the changes', () => {
+    const ledger = open(memoryWith([fact('f_tea', 'Likes tea')]));
+    const f = ledger.byId('f_tea')!;
+    const quoteBefore = f.source;
+    ledger.refresh(f, { report: false });
+    expect(f.source).toEqual(quoteBefore);
+    expect(f).toMatchObject({ updatedAt: T, confidence: 'medium', pinned: false });
+    expect(ledger.changes).toEqual([]);
+    ledger.refresh(f);
+    expect(ledger.changes).toEqual([{ type: 'refresh', id: 'f_tea', text: 'Likes tea' }]);
+  });
+
+  it('refresh pins an unpinned fact when asked', () => {
+    const ledger = open(memoryWith([fact('f_tea', 'Likes tea')]));
+    ledger.refresh(ledger.byId('f_tea')!, { pinned: true });
+    expect(ledger.byId('f_tea')!.pinned).toBe(true);
+  });
+
+  it('supersede by a fact created in this ledger keeps the successor\'s own source and stamps', () => {
+    const ledger = open(memoryWith([fact('f_old', 'Lives in Porto')]));
+    const next = ledger.create({ text: 'Lives in Lisbon', kind: 'fact', confidence: 'high', source: SOURCE });
+    ledger.supersede([ledger.byId('f_old')!], next, { session: 's_other', at: EARLIER, quote: 'other quote' });
+    expect(next.source).toEqual(SOURCE);
+    expect(next.pinned).toBe(false);
+  });
+
+  it('supersede by an existing fact without a source keeps its quote but stamps it now', () => {
+    const ledger = open(memoryWith([fact('f_old', 'Lives in Porto'), fact('f_now', 'Lives in Lisbon')]));
+    const quoteBefore = ledger.byId('f_now')!.source;
+    ledger.supersede([ledger.byId('f_old')!], ledger.byId('f_now')!);
+    expect(ledger.byId('f_now')).toMatchObject({ updatedAt: T, source: quoteBefore });
+  });
+
+  it('supersede of unpinned facts leaves the successor unpinned', () => {
+    const ledger = open(memoryWith([fact('f_a', 'Lives in Porto'), fact('f_b', 'Lives in Portugal')]));
+    const next = ledger.create({ text: 'Lives in Lisbon', kind: 'fact', confidence: 'high', source: SOURCE });
+    ledger.supersede([ledger.byId('f_a')!, ledger.byId('f_b')!], next);
+    expect(next.pinned).toBe(false);
+  });
+
+  it('retract and evict stamp the fact now and keep it restorable as history', () => {
+    const ledger = open(memoryWith([fact('f_a', 'Learning Rust'), fact('f_b', 'Likes jazz')]));
+    ledger.retract(ledger.byId('f_a')!);
+    ledger.evict(ledger.byId('f_b')!);
+    for (const id of ['f_a', 'f_b']) expect(ledger.byId(id)).toMatchObject({ status: 'retracted', validTo: T, updatedAt: T, createdAt: EARLIER });
+    expect(ledger.active()).toEqual([]);
+  });
+
+  it.each<[string, (l: ReturnType<typeof open>, gone: Fact, live: Fact) => void]>([
+    ['refresh', (l, gone) => l.refresh(gone)],
+    ['update', (l, gone) => l.update(gone, 'x', SOURCE)],
+    ['supersede', (l, gone, live) => l.supersede([gone], live)],
+    ['retract', (l, gone) => l.retract(gone)],
+    ['evict', (l, gone) => l.evict(gone)],
+  ])('%s of a superseded fact is refused with an error naming the transition and the fact', (name, act) => {
+    const ledger = open(memoryWith([fact('f_gone', 'Lives in Porto', { status: 'superseded' }), fact('f_live', 'Lives in Lisbon')]));
+    expect(() => act(ledger, ledger.byId('f_gone')!, ledger.byId('f_live')!)).toThrow(`${name}: fact f_gone is superseded, not active`);
+    expect(ledger.changes).toEqual([]);
+  });
+
+  it('supersede refuses a successor that is no longer active, an empty list, and a fact superseding itself', () => {
+    const ledger = open(memoryWith([fact('f_gone', 'Lives in Porto', { status: 'retracted' }), fact('f_live', 'Lives in Lisbon')]));
+    const [gone, live] = [ledger.byId('f_gone')!, ledger.byId('f_live')!];
+    expect(() => ledger.supersede([live], gone)).toThrow('supersede: fact f_gone is retracted, not active');
+    expect(() => ledger.supersede([], live)).toThrow('supersede: no facts to supersede');
+    expect(() => ledger.supersede([live], live)).toThrow('supersede: fact f_live cannot supersede itself');
+    expect(live.status).toBe('active');
+    expect(ledger.changes).toEqual([]);
+  });
+
+  it('evict of a pinned fact names it in the error', () => {
+    const ledger = open(memoryWith([fact('f_pin', 'Allergic to peanuts', { pinned: true })]));
+    expect(() => ledger.evict(ledger.byId('f_pin')!)).toThrow('evict: fact f_pin is pinned; pinned facts are never evicted');
+  });
+
+  it('opening facts at an invalid time is refused', () => {
+    expect(() => openFacts(memoryWith([]), { now: new Date('nope'), ids: scripted() })).toThrow(RangeError);
+  });
+
+  it('a hand-edited file with two facts under one id: the first one is the one transitions act on', () => {
+    const ledger = open(memoryWith([fact('f_dup', 'Likes tea'), fact('f_dup', 'Likes coffee')]));
+    expect(ledger.byId('f_dup')!.text).toBe('Likes tea');
+  });
+});
+
+describe('id minting: limits', () => {
+  it('tries the source 100 times: 99 ids in use and then a fresh one is fine, 100 in use is an error', () => {
+    const taken = fact('f_taken', 'Likes tea');
+    const source = (inUse: number): IdSource => {
+      let n = 0;
+      return () => (n++ < inUse ? 'f_taken' : 'f_fresh');
+    };
+    expect(open(memoryWith([taken]), source(99)).mintId('f')).toBe('f_fresh');
+    expect(() => open(memoryWith([taken]), source(100)).mintId('f')).toThrow('id source returned only ids already in use (100 tries)');
+  });
+
+  it('names the malformed id it was given', () => {
+    expect(() => open(memoryWith([]), () => 'f_no spaces').mintId('f')).toThrow('id source returned a malformed id "f_no spaces"');
+  });
+
+  it('the default id source always gives the schema\'s 10-character ids, all different, for both prefixes', () => {
+    const next = hashIdSource('s1|2026-11-19T15:00:00.000Z');
+    const ids = Array.from({ length: 2000 }, (_, i) => next(i % 2 === 0 ? 'f' : 'd'));
+    for (const id of ids) expect(id).toMatch(/^[fd]_[0-9a-z]{10}$/);
+    expect(ids.filter((id) => id.startsWith('f_'))).toHaveLength(1000);
+    expect(new Set(ids.map((id) => id.slice(2))).size).toBe(2000);
+  });
+});
+
+describe('ranking for eviction', () => {
+  it('compares times as instants, whatever offset a hand-edited file wrote them in', () => {
+    expect(compareTime('2026-03-01T10:00:00+02:00', '2026-03-01T09:00:00.000Z')).toBeLessThan(0);
+    expect(compareTime('2026-03-01T09:00:00.000Z', '2026-03-01T10:00:00+02:00')).toBeGreaterThan(0);
+    expect(compareTime('2026-03-01T09:00:00.000Z', '2026-03-01T09:00:00.000Z')).toBe(0);
+  });
+
+  it('two spellings of one instant still have a fixed order, so eviction never depends on input order', () => {
+    const a = '2026-03-01T09:00:00.000Z';
+    const b = '2026-03-01T10:00:00+01:00';
+    expect(Math.sign(compareTime(a, b))).toBe(-Math.sign(compareTime(b, a)));
+    expect(compareTime(a, b)).not.toBe(0);
+  });
+
+  it('ranks lower confidence first whatever the time, then older first', () => {
+    const low = { confidence: 'low' as const, updatedAt: '2026-06-01T00:00:00.000Z' };
+    const high = { confidence: 'high' as const, updatedAt: '2026-01-01T00:00:00.000Z' };
+    expect(compareRank(low, high)).toBeLessThan(0);
+    expect(compareRank(high, low)).toBeGreaterThan(0);
+    expect(compareRank(low, { ...low, updatedAt: '2026-07-01T00:00:00.000Z' })).toBeLessThan(0);
+    expect(compareRank(low, low)).toBe(0);
+  });
+
+  it('breaks exact ties by id, in either input order', () => {
+    const tied = [fact('f_b', 'B'), fact('f_c', 'C'), fact('f_a', 'A')];
+    expect(evictionOrder(tied).map((f) => f.id)).toEqual(['f_a', 'f_b', 'f_c']);
+    expect(evictionOrder([...tied].reverse()).map((f) => f.id)).toEqual(['f_a', 'f_b', 'f_c']);
+  });
+
+  it('confidence ranks low < medium < high', () => {
+    expect(CONFIDENCE_RANK).toEqual({ low: 0, medium: 1, high: 2 });
   });
 });

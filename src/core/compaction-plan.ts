@@ -62,6 +62,9 @@ const FACT_TEXT_MAX = 300;
 /** Ops read from one answer; a real memory holds at most 60 active facts, so more is a runaway answer. */
 const MAX_OPS = 100;
 
+// Stryker disable next-line EqualityOperator: keys are unique (never equal) and fingerprints are only compared with each other, so the reverse order is as canonical.
+const byKey = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < b ? -1 : 1);
+
 /**
  * A canonical string of everything in a fact (keys sorted, undefined fields left out): equal
  * fingerprints mean the fact was not touched. Pure.
@@ -71,7 +74,7 @@ export function factFingerprint(fact: Fact): string {
     Object.entries(o)
       .filter(([, v]) => v !== undefined)
       .map(([k, v]): [string, unknown] => [k, v !== null && typeof v === 'object' ? canonical(v) : v])
-      .sort(([a], [b]) => (a < b ? -1 : 1));
+      .sort(byKey);
   return JSON.stringify(canonical(fact));
 }
 

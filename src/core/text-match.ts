@@ -35,13 +35,20 @@ const POLARITY_WORDS = new Set([
 // (S), someone else (O), and the direction of a relation. Two texts with the same content words
 // but these in a different sequence are different facts ("Anna gave me a book" / "Anna gave her a
 // book", "moved from Paris to Berlin" / "moved to Paris from Berlin", "hired by Anna" / "hired Anna").
+// Stryker disable ArrowFunction: a mapper returning undefined makes `new Map` throw at import, which
+// fails every test file that loads this module; Stryker's vitest runner counts a file that fails
+// to import as "no failing test", so it would report these as survivors.
 const ROLE_WORDS = new Map<string, string>([
   ...['i', 'me', 'my', 'mine', 'myself', 'im', 'ive', 'user', 'users'].map((w): [string, string] => [w, 'S']),
   ...['he', 'she', 'him', 'his', 'her', 'hers', 'himself', 'herself', 'they', 'them', 'their', 'theirs', 'hes', 'shes'].map(
+    // Stryker disable next-line StringLiteral: 'O' is only a label compared for equality; '' is another label no role word has.
     (w): [string, string] => [w, 'O'],
   ),
   ...['to', 'from', 'by', 'for', 'with'].map((w): [string, string] => [w, w]),
 ]);
+// Stryker restore ArrowFunction
+
+const APOSTROPHES = /['’‘`´ʼ]/gu;
 
 /**
  * Canonical form of a text for comparison: Unicode NFKC, lowercase, apostrophes removed
@@ -50,10 +57,13 @@ const ROLE_WORDS = new Map<string, string>([
  * ("C++" vs "C", "50%" vs "50"). Pure and idempotent: normalizeText(normalizeText(s)) === normalizeText(s).
  */
 export function normalizeText(s: string): string {
+  // Apostrophes go before NFKC as well as after: NFKC turns the acute accent "´" into a space and
+  // a combining mark ("don´t" would split into "don" and "t"), and turns a fullwidth "＇" into "'".
   return s
+    .replace(APOSTROPHES, '')
     .normalize('NFKC')
     .toLowerCase()
-    .replace(/['’‘`´ʼ]/gu, '')
+    .replace(APOSTROPHES, '')
     .replace(/[^\P{P}#%&@]/gu, ' ')
     .replace(/\s+/gu, ' ')
     .trim();
@@ -85,6 +95,7 @@ function contentSequence(s: string): string[] {
 
 // The role words of a text in order (ROLE_WORDS), repeats in a row collapsed.
 function roleSequence(s: string): string[] {
+  // Stryker disable next-line ArrayDeclaration: a non-role first element is added to both texts' sequences alike, so the comparison is unchanged.
   const out: string[] = [];
   for (const t of normalizeText(s).split(' ')) {
     const role = ROLE_WORDS.get(t);
@@ -94,7 +105,8 @@ function roleSequence(s: string): string[] {
 }
 
 function collapse(roles: string[]): string[] {
-  return roles.filter((r, i) => i === 0 || roles[i - 1] !== r);
+  // Stryker disable next-line ArithmeticOperator: keeping the last of each run of equal roles instead of the first gives the same sequence.
+  return roles.filter((r, i) => roles[i - 1] !== r); // roles[-1] is undefined: the first one stays
 }
 
 /**
@@ -126,7 +138,7 @@ function sameRoles(a: string, b: string): boolean {
 export function tokenJaccard(a: string, b: string): number {
   const ta = contentTokens(a);
   const tb = contentTokens(b);
-  if (ta.size === 0 && tb.size === 0) return normalizeText(a) === normalizeText(b) ? 1 : 0;
+  if (ta.size + tb.size === 0) return normalizeText(a) === normalizeText(b) ? 1 : 0;
   let shared = 0;
   for (const t of ta) if (tb.has(t)) shared++;
   return shared / (ta.size + tb.size - shared);
@@ -153,6 +165,7 @@ export function isNearDuplicate(a: string, b: string): boolean {
   if (normalizeText(a) === normalizeText(b)) return true;
   const ta = contentTokens(a);
   const tb = contentTokens(b);
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: a side with no content words scores 0 (or NaN for both) below and is rejected there too; this return only saves work.
   if (ta.size === 0 || tb.size === 0) return false;
   const onlyA = [...ta].filter((t) => !tb.has(t));
   const onlyB = [...tb].filter((t) => !ta.has(t));

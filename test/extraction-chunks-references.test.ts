@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { extractPending, type ExtractionDeps } from '../src/core/extraction.js';
+import { formatDroppedItem } from '../src/core/grounding-report.js';
 import { parseFacts, type FakeExtraction } from '../src/fake-api/extraction.js';
 import type { JsonStep } from '../src/fake-api/types.js';
 import { mergeMemory } from '../src/core/merge.js';
@@ -104,7 +105,8 @@ describe('a long session: a later chunk changes the fact its prompt showed', () 
       match: 'extract',
       value: { ...none(), add: [fact('Name is Earlybird.', 'My name is Earlybird.'), fact('Lives in Porto.', 'I live in Porto.')] },
     });
-    const answer = secondCall((handle) => ({ retract: [{ fact: handle('Name is Earlybird.'), quote: 'Forget my name, please.' }] }));
+    let shown = 0;
+    const answer = secondCall((handle) => ({ retract: [{ fact: (shown = handle('Name is Earlybird.')), quote: 'Forget my name, please.' }] }));
     const asked: string[] = [];
     const { outcome, memory } = await extractWith(store, answer, async (items) => {
       asked.push(...items.map((i) => i.text));
@@ -115,9 +117,8 @@ describe('a long session: a later chunk changes the fact its prompt showed', () 
     expect(active(memory)).toEqual(['Lives in Porto.']);
     expect(memory.facts.filter((f) => f.status !== 'active')).toEqual([]);
     expect(outcome.changes.map((c) => `${c.type} ${c.text}`)).toEqual(['add Lives in Porto.']);
-    expect(outcome.dropped).toEqual([
-      expect.objectContaining({ op: 'retract', quote: 'Forget my name, please.', reason: 'unkept-fact' }),
-    ]);
+    expect(outcome.dropped).toEqual([{ op: 'retract', text: '', fact: shown, quote: 'Forget my name, please.', reason: 'unkept-fact' }]);
+    expect(formatDroppedItem(outcome.dropped![0])).toBe(`not kept: forget fact ${shown} ('Forget my name, please.') — names a fact that was not kept`);
   });
 
   it('when another session wrote the same fact in between, an update of it lands on that fact, not on the next one added', async () => {

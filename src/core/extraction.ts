@@ -213,6 +213,8 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
   const result = await deps.store.update(
     userId,
     (current) => {
+      warnings = [];
+      unkept = [];
       if (wasApplied(current, sessionId)) return null;
       // Pure and repeatable (the store may call it again): a fresh id sequence each time.
       const merged = mergeChunks(current, plans, preview.origins, { sessionId, now: deps.now(), newId: hashIdSource(idSeed) });

@@ -6,7 +6,7 @@
  * extraction-prompt.ts, the chunks in extraction-chunks.ts.
  */
 import { ApiError, MemagentError } from './errors.js';
-import { chunkTranscript } from './extraction-chunks.js';
+import { chunkTranscript, mergeChunks, planAsPreviewed, trackPreview, type ChunkPlan, type UnresolvedOp } from './extraction-chunks.js';
 import { EXTRACTION_MAX_TOKENS, EXTRACTION_SYSTEM, buildExtractionPrompt } from './extraction-prompt.js';
 import { hashIdSource } from './fact-transitions.js';
 import { groundExtraction, type GroundingReport } from './grounding.js';
@@ -16,7 +16,7 @@ import type { JournalClaim, MemoryStore } from './storage/store.js';
 import type { ModelClient, ModelEvent } from './model-client.js';
 import { redactSecrets } from './redact.js';
 import type { DroppedItem } from './grounding-report.js';
-import { acceptedOps, concatOps, droppedReview, reviewItems, type ReviewItem } from './review.js';
+import { acceptedOps, acceptedWithOrigin, concatOps, droppedReview, reviewItems, type ReviewItem } from './review.js';
 import { sessionWrite, wasApplied } from './session-apply.js';
 import { extractionSchema, type Memory, type MemoryChange, type MergeOps } from './schema.js';
 
@@ -35,7 +35,9 @@ export interface ExtractionOutcome {
   /**
    * Every proposed item grounding did not keep (quote not in the user's words, or naming a fact
    * that does not exist), in proposal order, for the exit report (`formatDroppedItem`); items the
-   * user kept anyway under `--review` are not in it. Absent on outcomes built elsewhere: none.
+   * user kept anyway under `--review` are not in it. Then, for a long session, each op of a later
+   * chunk that named a fact an earlier chunk proposed and that was not kept (`unkept-fact`:
+   * rejected under `--review`, or not stored). Absent on outcomes built elsewhere: none.
    */
   dropped?: DroppedItem[];
   redacted: number;
@@ -70,9 +72,13 @@ export interface ExtractionDeps {
  * atomic write, unlock → retire the journal. A session whose transcript is longer than one call
  * takes (`EXTRACTION_TRANSCRIPT_MAX_CHARS`) is extracted in chunks of whole turns
  * (`chunkTranscript`), one call each, in order; each call sees the memory as merged so far (the
- * earlier chunks' ops merged in memory, nothing written), and the union is written once: under
- * the lock the chunks' ops are merged in the same order into the current file, with the same id
- * sequence, so what the later chunks said about facts of the earlier ones holds. A chunk's quotes
+ * earlier chunks' ops merged in memory, nothing written: the preview), and the union is written
+ * once: under the lock the chunks' ops are merged in the same order into the current file
+ * (`mergeChunks`), a later chunk's ops on a fact an earlier chunk proposed pointed at the fact
+ * that proposal really became (whatever id it got, or the fact it refreshed), so what the later
+ * chunks said about facts of the earlier ones holds even when the review rejected some ops or
+ * another session wrote in between; an op on a proposed fact that was not kept is not written
+ * and is listed in `dropped`. A chunk's quotes
  * are grounded in its own user turns (a quote spanning a chunk boundary is dropped, and listed
  * in `dropped`). Under `--review`, each chunk's proposals then its dropped items are asked in
  * one list, and only the last chunk's summary is proposed. The journal is
@@ -131,11 +137,12 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
     redacted += r.count;
     return { ...turn, text: r.text };
   });
-  // One id sequence for the merges of the chunks, in memory and then under the lock: a later
-  // chunk may name a fact an earlier chunk added, by the id the in-memory merge gave it.
+  // One id sequence for the preview's merges, one (restarted) under the lock: usually the same
+  // ids, but nothing relies on it; `preview` records which proposed op made which preview fact.
   const idSeed = `${sessionId}|${deps.now().toISOString()}`;
   const previewIds = hashIdSource(idSeed);
   const { memory } = await deps.store.load(userId);
+  const preview = trackPreview(memory);
   let seen = memory;
   const chunks: ChunkResult[] = [];
   const report: GroundingReport = { droppedUngrounded: 0, droppedUnknownIds: 0, clamped: 0, redacted: 0 };
@@ -157,14 +164,17 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
     const grounded = groundExtraction(value, { userTurns, handles: prompt.handles, sessionDate });
     for (const key of Object.keys(report) as Array<keyof GroundingReport>) report[key] += grounded.report[key];
     chunks.push({ ops: grounded.ops, dropped: grounded.dropped, handles: prompt.handles, seen });
-    seen = mergeMemory(seen, grounded.ops, { sessionId, now: deps.now(), newId: previewIds }).memory;
+    const step = mergeMemory(seen, grounded.ops, { sessionId, now: deps.now(), newId: previewIds });
+    preview.record(chunks.length - 1, step);
+    seen = step.memory;
   }
   // Each summary rewrites the one before it plus its chunk: only the last one is kept.
   let lastSummary = -1;
   chunks.forEach((c, i) => {
     if (c.ops.summary !== undefined) lastSummary = i;
   });
-  let opsList = chunks.map((c, i) => (i === lastSummary || c.ops.summary === undefined ? c.ops : withoutSummary(c.ops)));
+  const opsList = chunks.map((c, i) => (i === lastSummary || c.ops.summary === undefined ? c.ops : withoutSummary(c.ops)));
+  let plans: ChunkPlan[] = opsList.map(planAsPreviewed);
   let dropped = chunks.flatMap((c) => c.dropped);
   if (deps.review) {
     const proposed = chunks.map((c, i) => reviewItems(c.seen, opsList[i]));
@@ -175,17 +185,27 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
       const kept = new Set<DroppedItem>();
       let at = 0;
       const take = (n: number) => answers.slice(at, (at += n));
-      opsList = opsList.map((ops, i) => {
-        const accepted = acceptedOps(ops, proposed[i], take(proposed[i].length));
+      plans = opsList.map((ops, i) => {
+        const accepted = acceptedWithOrigin(ops, proposed[i], take(proposed[i].length));
         const rescued = take(rescue[i].items.length);
         rescued.forEach((yes, j) => yes === true && kept.add(rescue[i].source[j]));
-        return concatOps(accepted, acceptedOps(rescue[i].ops, rescue[i].items, rescued));
+        const keptAnyway = acceptedOps(rescue[i].ops, rescue[i].items, rescued);
+        // Kept-anyway items were never in the preview: no later chunk can name what they make.
+        const unseen = (n: number) => Array.from({ length: n }, () => undefined);
+        return {
+          ops: concatOps(accepted.ops, keptAnyway),
+          origin: {
+            add: [...accepted.origin.add, ...unseen(keptAnyway.add.length)],
+            supersede: [...accepted.origin.supersede, ...unseen(keptAnyway.supersede.length)],
+          },
+        };
       });
       dropped = dropped.filter((d) => !kept.has(d));
     }
   }
   let changes: MemoryChange[] = [];
   let warnings: string[] = [];
+  let unkept: DroppedItem[] = [];
   // The deadline that bounded the model call bounds the wait for the lock too: at exit, a lock
   // left by a dead process must not hold the user past MEMAGENT_EXIT_TIMEOUT_MS.
   // Nothing is written for a session already applied (re-extracted after a kill before its
@@ -193,21 +213,15 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
   const result = await deps.store.update(
     userId,
     (current) => {
+      warnings = [];
+      unkept = [];
       if (wasApplied(current, sessionId)) return null;
       // Pure and repeatable (the store may call it again): a fresh id sequence each time.
-      const ids = hashIdSource(idSeed);
-      const now = deps.now();
-      let merged = current;
-      const stepChanges: MemoryChange[] = [];
-      warnings = [];
-      for (const ops of opsList) {
-        const step = mergeMemory(merged, ops, { sessionId, now, newId: ids });
-        merged = step.memory;
-        stepChanges.push(...step.changes);
-        warnings.push(...step.warnings);
-      }
-      const next = sessionWrite(current, merged, sessionId);
-      changes = next ? stepChanges : [];
+      const merged = mergeChunks(current, plans, preview.origins, { sessionId, now: deps.now(), newId: hashIdSource(idSeed) });
+      warnings = merged.warnings;
+      unkept = merged.unresolved.map((u) => unkeptItem(u, plans[u.chunk].ops, chunks[u.chunk].handles));
+      const next = sessionWrite(current, merged.memory, sessionId);
+      changes = next ? merged.changes : [];
       return next;
     },
     { signal: deps.signal },
@@ -219,12 +233,29 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
     changes,
     warnings: [...groundingWarnings(report), ...warnings],
     droppedUngrounded: report.droppedUngrounded,
-    dropped,
+    dropped: [...dropped, ...unkept],
     redacted: redacted + report.redacted,
     revision: result.after.revision,
     written: result.written,
     memoryPath,
   };
+}
+
+// An op of a later chunk that named a fact an earlier chunk proposed and that was not kept, as a
+// dropped item (its handle is the one the chunk's call saw).
+function unkeptItem(u: UnresolvedOp, ops: MergeOps, handles: ReadonlyMap<number, string>): DroppedItem {
+  const handleOf = (id: string) => [...handles].find(([, factId]) => factId === id)?.[0];
+  const reason = 'unkept-fact';
+  if (u.list === 'retract') {
+    const op = ops.retract[u.index];
+    return { op: 'retract', text: '', fact: handleOf(op.id), quote: op.quote, reason };
+  }
+  if (u.list === 'update') {
+    const op = ops.update[u.index];
+    return { op: 'update', text: op.text, fact: handleOf(op.id), quote: op.quote, reason };
+  }
+  const op = ops.supersede[u.index];
+  return { op: 'supersede', text: op.text, kind: op.kind, confidence: op.confidence, fact: handleOf(op.id), quote: op.quote, reason };
 }
 
 function withoutSummary(ops: MergeOps): MergeOps {

@@ -4,8 +4,12 @@
  */
 import type { Confidence, FactKind } from './schema.js';
 
-/** Why an item was not kept: its quote's refusal (see `QuoteRefusal`), or a handle that names no fact. */
-export type DropReason = 'not-found' | 'empty' | 'too-short' | 'drops-negation' | 'unknown-fact';
+/**
+ * Why an item was not kept: its quote's refusal (see `QuoteRefusal`), a handle that names no
+ * fact, or (`unkept-fact`, long sessions) a fact an earlier chunk proposed that was not kept
+ * (rejected under `--review`, or not stored).
+ */
+export type DropReason = 'not-found' | 'empty' | 'too-short' | 'drops-negation' | 'unknown-fact' | 'unkept-fact';
 
 /**
  * One proposed item grounding did not keep, for the exit report, `--review` ("keep it anyway")
@@ -52,6 +56,8 @@ export function describeDropReason(reason: DropReason, word?: string): string {
       return `quote leaves out '${word ?? 'not'}'`;
     case 'unknown-fact':
       return 'names a fact that does not exist';
+    case 'unkept-fact':
+      return 'names a fact that was not kept';
   }
 }
 

@@ -70,6 +70,16 @@ export interface MergeResult {
   memory: Memory;
   changes: MemoryChange[];
   warnings: string[];
+  /**
+   * Where each add and supersede op landed, by op index: `add[i]` is the id of the fact
+   * `ops.add[i]` created or was absorbed into (refresh); `supersede[i]` the id of the fact that
+   * now holds `ops.supersede[i]`'s text (the new successor, the existing fact it duplicates, or
+   * the old fact itself on a same-text refresh). Undefined for an op that was ignored (a warning)
+   * or not stored (memory full). The fact may have been evicted later in the same merge. Lets a
+   * caller that merges the same ops twice (a preview, then under the lock) map what it saw in one
+   * merge onto the other without relying on the order ids are minted in.
+   */
+  landed: { add: Array<string | undefined>; supersede: Array<string | undefined> };
 }
 
 // Schema maxima: the merge clips to them so its output always validates.
@@ -184,12 +194,15 @@ export function mergeMemory(memory: Memory, ops: MergeOps, options: MergeOptions
     if (f !== undefined) ledger.retract(f);
   }
 
-  for (const op of ops.supersede) {
+  const landed: MergeResult['landed'] = { add: ops.add.map(() => undefined), supersede: ops.supersede.map(() => undefined) };
+
+  for (const [i, op] of ops.supersede.entries()) {
     const old = activeTarget('supersede', op.id);
     const text = factText('supersede', op.text);
     if (old === undefined || text === undefined) continue;
     if (normalizeText(text) === normalizeText(old.text)) {
       ledger.refresh(old, { source: source(op.quote) });
+      landed.supersede[i] = old.id;
       continue;
     }
     // A pinned fact is superseded too: the pin says the fact matters, and the user has just
@@ -198,6 +211,7 @@ export function mergeMemory(memory: Memory, ops: MergeOps, options: MergeOptions
       duplicateOf(text, old.id) ??
       ledger.create({ text, kind: op.kind, confidence: op.confidence, pinned: old.pinned, source: source(op.quote) });
     supersedeBy(old, successor, op.quote);
+    landed.supersede[i] = successor.id;
   }
 
   for (const op of ops.update) {
@@ -219,7 +233,7 @@ export function mergeMemory(memory: Memory, ops: MergeOps, options: MergeOptions
     ledger.update(target, text, source(op.quote));
   }
 
-  for (const op of ops.add) {
+  for (const [i, op] of ops.add.entries()) {
     const text = factText('add', op.text);
     if (text === undefined) continue;
     let pinned = op.pinned ?? false;
@@ -246,13 +260,14 @@ export function mergeMemory(memory: Memory, ops: MergeOps, options: MergeOptions
         }
         ledger.evict(victim);
       }
-      ledger.add({ text, kind: op.kind, confidence: op.confidence, pinned, source: source(op.quote) });
+      landed.add[i] = ledger.add({ text, kind: op.kind, confidence: op.confidence, pinned, source: source(op.quote) }).id;
       continue;
     }
     // Every absorbed item shows in the changes ("= already known: …"), also when it was absorbed
     // into a fact this merge added; only the same text proposed twice is one item, one line.
     const sameItem = ledger.isNew(dup) && normalizeText(dup.text) === normalizeText(text);
     ledger.refresh(dup, { source: source(op.quote), confidence: op.confidence, pinned, report: !sameItem });
+    landed.add[i] = dup.id;
   }
 
   for (const op of ops.decisions) {
@@ -292,6 +307,7 @@ export function mergeMemory(memory: Memory, ops: MergeOps, options: MergeOptions
     memory: { ...memory, updatedAt: now, summary, facts: kept, decisions },
     changes,
     warnings,
+    landed,
   };
 }
 

@@ -46,25 +46,43 @@ export function reviewItems(memory: Memory, ops: MergeOps): ReviewItem[] {
  * rejection (nothing is written that the user did not accept).
  */
 export function acceptedOps(ops: MergeOps, items: ReviewItem[], accepted: boolean[]): MergeOps {
+  return acceptedWithOrigin(ops, items, accepted).ops;
+}
+
+/**
+ * `acceptedOps`, and which op of `ops` each kept add and supersede is: `origin.add[i]` is the
+ * index in `ops.add` of the result's `add[i]` (likewise `supersede`), so a caller can follow a
+ * proposed op through the review. Pure.
+ */
+export function acceptedWithOrigin(
+  ops: MergeOps,
+  items: ReviewItem[],
+  accepted: boolean[],
+): { ops: MergeOps; origin: { add: number[]; supersede: number[] } } {
   const keep = new Set<string>();
   items.forEach((item, i) => {
     if (accepted[i] === true) keep.add(item.op.list === 'summary' ? 'summary' : `${item.op.list}:${item.op.index}`);
   });
-  const filter = <T>(list: keyof Omit<MergeOps, 'summary'>, xs: T[]) => xs.filter((_, i) => keep.has(`${list}:${i}`));
+  const kept = (list: keyof Omit<MergeOps, 'summary'>, length: number): number[] =>
+    Array.from({ length }, (_, i) => i).filter((i) => keep.has(`${list}:${i}`));
+  const filter = <T>(list: keyof Omit<MergeOps, 'summary'>, xs: T[]) => kept(list, xs.length).map((i) => xs[i]);
   return {
-    ...(keep.has('summary') && ops.summary !== undefined ? { summary: ops.summary } : {}),
-    add: filter('add', ops.add),
-    update: filter('update', ops.update),
-    supersede: filter('supersede', ops.supersede),
-    retract: filter('retract', ops.retract),
-    decisions: filter('decisions', ops.decisions),
+    ops: {
+      ...(keep.has('summary') && ops.summary !== undefined ? { summary: ops.summary } : {}),
+      add: filter('add', ops.add),
+      update: filter('update', ops.update),
+      supersede: filter('supersede', ops.supersede),
+      retract: filter('retract', ops.retract),
+      decisions: filter('decisions', ops.decisions),
+    },
+    origin: { add: kept('add', ops.add.length), supersede: kept('supersede', ops.supersede.length) },
   };
 }
 
 /**
  * The items grounding dropped that the user may keep anyway (`chat --review`), as ops and one
  * review item each (`dropped: true`, worded by `formatDroppedItem`). Not offered: an item naming a
- * fact that does not exist (there is nothing to change), or whose handle is not in `handles`.
+ * fact that does not exist or was not kept (there is nothing to change), or whose handle is not in `handles`.
  * Kept texts get their relative dates resolved against `sessionDate` like grounded ones; the merge
  * clips over-long texts. `source[i]` is the dropped item `items[i]` offers, so the caller can stop
  * listing an item as not kept once the user kept it. Pure.
@@ -79,7 +97,7 @@ export function droppedReview(
   const source: DroppedItem[] = [];
   const dated = (t: string) => resolveRelativeDates(t, sessionDate);
   for (const d of dropped) {
-    if (d.reason === 'unknown-fact') continue;
+    if (d.reason === 'unknown-fact' || d.reason === 'unkept-fact') continue;
     const id = d.fact === undefined ? undefined : handles.get(d.fact);
     let op: ReviewItem['op'] | undefined;
     if (d.op === 'add' && d.kind && d.confidence) {

@@ -1,9 +1,31 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Tests that run subprocesses (the built CLI, the fake API binary, SIGKILLed children, a pty):
+ * the `process` project, which builds dist/ first. Everything else is in-process and makes the
+ * `unit` project (`npx vitest --project unit`, seconds). A new test that spawns the CLI belongs
+ * in this list.
+ */
+const PROCESS_TESTS = [
+  'test/atomic-write.test.ts',
+  'test/cli-output-drain.test.ts',
+  'test/commands-compact.test.ts',
+  'test/commands-manage.test.ts',
+  'test/commands-show.test.ts',
+  'test/e2e-chat.test.ts',
+  'test/fake-api.test.ts',
+  'test/hardening-api-faults.test.ts',
+  'test/hardening-concurrency.test.ts',
+  'test/hardening-hostile-input.test.ts',
+  'test/hardening-privacy.test.ts',
+  'test/hardening-signals.test.ts',
+  'test/lock.test.ts',
+  'test/privacy-secrets.test.tsx',
+  'test/ui-pty.test.tsx',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.{ts,tsx}'],
-    globalSetup: ['test/global-setup.ts'],
     // CI runs with CI=true, which makes Ink (when imported by in-process UI tests) draw no live
     // region; the CLI clears it before loading Ink on a real terminal, so tests do the same.
     env: { CI: 'false', CONTINUOUS_INTEGRATION: 'false' },
@@ -11,5 +33,15 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores: subprocess-heavy suites fight each other when run wide.
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/**/*.test.{ts,tsx}'], exclude: PROCESS_TESTS },
+      },
+      {
+        extends: true,
+        test: { name: 'process', include: PROCESS_TESTS, globalSetup: ['test/global-setup.ts'] },
+      },
+    ],
   },
 });

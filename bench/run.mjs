@@ -5,7 +5,7 @@
  * baseline measured in the same run, so the figures hold on a noisy machine. Prints a Markdown
  * table and writes it, with the date, Node version and CPU, to bench/RESULTS.md.
  *
- *   node bench/run.mjs [--quick] [--only=startup,streaming,writes,tokens,exit] [--no-write]
+ *   node bench/run.mjs [--quick] [--only=startup,streaming,writes,tokens,exit,grounding] [--no-write]
  *
  * --quick runs fewer repetitions (for trying the bench, not for RESULTS.md); --only runs some
  * sections; --no-write prints without touching RESULTS.md. See bench/README.md.
@@ -108,6 +108,7 @@ await build({
     'sdk-stream': join(BENCH, 'entries', 'sdk-stream.ts'),
     'memory-writes': join(BENCH, 'entries', 'memory-writes.ts'),
     tokens: join(BENCH, 'entries', 'tokens.ts'),
+    grounding: join(BENCH, 'entries', 'grounding.ts'),
   },
   outdir: BUILD,
   ...nodeBundleOptions,
@@ -682,6 +683,42 @@ async function exit() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 6. Grounding: the probe set (bench/entries/grounding-probes.ts) through the real alignment.
+
+async function grounding() {
+  const out = await new Promise((resolvePromise, reject) => {
+    const p = spawn(NODE, [join(BUILD, 'grounding.js')], { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    let err = '';
+    p.stdout.on('data', (d) => (text += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('exit', (code) => (code === 0 ? resolvePromise(text) : reject(new Error(`grounding.js exited ${code}: ${err.slice(-800)}`))));
+  });
+  const { kinds } = JSON.parse(out.trim());
+  for (const k of kinds) {
+    const share = k.accepted / k.total;
+    const target = k.faithful ? '≥ 95% kept' : '0 kept';
+    row('Grounding', `${k.faithful ? 'faithful' : 'must refuse'}: ${k.kind}`, `${k.accepted}/${k.total} kept`, '', `${(share * 100).toFixed(1)}%`, target, k.faithful ? share >= 0.95 : k.accepted === 0);
+  }
+  for (const faithful of [true, false]) {
+    const ks = kinds.filter((k) => k.faithful === faithful);
+    const kept = ks.reduce((n, k) => n + k.accepted, 0);
+    const total = ks.reduce((n, k) => n + k.total, 0);
+    row('Grounding', `${faithful ? 'faithful' : 'must refuse'}: all kinds`, `${kept}/${total} kept`, '', `${((kept / total) * 100).toFixed(1)}%`, '', null);
+  }
+  const wrong = kinds.flatMap((k) => k.wrong.map((q) => `| ${k.kind} | ${k.faithful ? 'refused' : 'kept'} | ${q.replace(/\|/g, '\\|')} |`));
+  details.push(
+    [
+      '### Grounding probes judged wrongly',
+      '',
+      `${kinds.reduce((n, k) => n + k.total, 0)} quotes over 10 sessions (English, French, Portuguese) in bench/entries/grounding-probes.ts, each through \`groundQuote\` (the alignment extraction applies). A faithful quote refused is a memory lost; a refuse-kind quote kept is an invented memory.`,
+      '',
+      ...(wrong.length ? ['| Kind | Judged | Quote (reason) |', '|---|---|---|', ...wrong] : ['None.']),
+    ].join('\n'),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /** Prints the table and (for a full run) writes it to bench/RESULTS.md. */
 function report() {
@@ -719,7 +756,7 @@ const watchdog = setTimeout(() => {
 }, 280_000);
 watchdog.unref();
 
-const SECTIONS = { startup, streaming, writes, tokens, exit };
+const SECTIONS = { startup, streaming, writes, tokens, exit, grounding };
 for (const [name, fn] of Object.entries(SECTIONS)) {
   if (ONLY.length && !ONLY.includes(name)) continue;
   if (performance.now() - began > SKIP_AFTER_MS) {

@@ -43,7 +43,7 @@ const old = `dist.${process.pid}.old`;
 await rm(fresh, { recursive: true, force: true });
 await build({
   ...common,
-  entryPoints: { memagent: 'src/cli.ts', 'fake-api': 'src/fake-api/main.ts' },
+  entryPoints: { memagent: 'src/cli/main.ts', 'fake-api': 'src/fake-api/main.ts' },
   outdir: fresh,
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',

@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CompactionAnswer } from '../src/core/compaction.js';
-import { MemoryStore } from '../src/core/memory-store.js';
+import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import { memorySchema, type Fact, type Memory } from '../src/core/schema.js';
 import { startFakeApi } from '../src/fake-api/server.js';
 import { apiWorkspace, cliEnv, collect, runCli, startCli, waitFor } from './helpers/cli.js';
@@ -15,7 +15,7 @@ const fake = useFakeApi({ strict: true });
 
 async function workspace() {
   const ws = await apiWorkspace(fake().url);
-  return { ...ws, store: new MemoryStore({ dir: ws.memoryDir }) };
+  return { ...ws, store: new FileMemoryStore({ dir: ws.memoryDir }) };
 }
 
 const fact = (id: string, text: string, createdAt: string, extra: Partial<Fact> = {}): Fact => makeFact(id, text, createdAt, extra);
@@ -30,7 +30,7 @@ const seedFacts = (): Fact[] => [
   fact('f_f', 'Prefers tea', '2026-03-01T10:00:06.000Z', { kind: 'preference' }),
 ];
 
-async function seed(store: MemoryStore) {
+async function seed(store: FileMemoryStore) {
   await store.update('alice', (m) => ({ ...m, sessionCount: 2, summary: 'Alice lives in Lisbon.', facts: seedFacts() }));
 }
 

@@ -3,7 +3,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryStore, containsText, dropSentencesContaining } from '../src/core/memory-store.js';
+import { containsText, dropSentencesContaining } from '../src/core/services/forget.js';
+import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import { memorySchema, type Decision, type Fact, type Memory } from '../src/core/schema.js';
 import { apiWorkspace, runCli } from './helpers/cli.js';
 import { useFakeApi } from './helpers/fake.js';
@@ -32,7 +33,7 @@ const fact = (id: string, text: string, at: string): Fact => makeFact(id, text, 
  * as the UI writes it (one JSON string per line), plus a JSON object line and a torn line.
  */
 async function aliceWithTraces(ws: Ws) {
-  const store = new MemoryStore({ dir: ws.memoryDir });
+  const store = new FileMemoryStore({ dir: ws.memoryDir });
   const at = new Date().toISOString();
   const session = (summary: string, facts: Fact[], decisions: Decision[] = []) => (m: Memory): Memory => ({
     ...m,
@@ -115,7 +116,7 @@ describe('memagent forget', () => {
     expect(await grep(ws.memoryDir, 'metric units')).toContain('history/alice/input-history.jsonl');
     expect(await grep(ws.memoryDir, 'weather')).toEqual(['journal/alice/20260301T100000Z-aaaaaa.jsonl']);
     // The memory file and every history version still validate.
-    const store = new MemoryStore({ dir: ws.memoryDir });
+    const store = new FileMemoryStore({ dir: ws.memoryDir });
     for (const v of await store.history('alice')) memorySchema.parse(JSON.parse(await fs.readFile(v.path, 'utf8')));
   });
 
@@ -123,7 +124,7 @@ describe('memagent forget', () => {
     const ws = await workspace();
     await aliceWithTraces(ws);
     // Put the word in the current summary too.
-    const store = new MemoryStore({ dir: ws.memoryDir });
+    const store = new FileMemoryStore({ dir: ws.memoryDir });
     await store.update('alice', (m) => ({ ...m, summary: 'Alice lives in LISBON. She prefers metric units.' }));
     const r = await runCli(['forget', '--user', 'alice', '--match', 'lisbon'], ws);
     expect(r.code).toBe(0);
@@ -206,7 +207,7 @@ describe('memagent undo and show --history', () => {
   it('undo restores the previous bytes; twice in a row goes back twice; then there is nothing to undo', async () => {
     const ws = await workspace();
     const file = path.join(ws.memoryDir, 'alice.json');
-    const store = new MemoryStore({ dir: ws.memoryDir });
+    const store = new FileMemoryStore({ dir: ws.memoryDir });
     const at = new Date().toISOString();
     const add = (f: Fact) => (m: Memory): Memory => ({ ...m, facts: [...m.facts, f] });
     await store.update('alice', add(fact('f_1', 'I live in Lisbon.', at)));

@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '../src/core/memory-store.js';
+import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import { memorySchema, type Decision, type Fact } from '../src/core/schema.js';
 import { apiWorkspace, runCli } from './helpers/cli.js';
 import { systemText, useFakeApi } from './helpers/fake.js';
@@ -13,7 +13,7 @@ const fake = useFakeApi();
 
 async function workspace(extraEnv: Record<string, string> = {}) {
   const ws = await apiWorkspace(fake().url, extraEnv);
-  return { ...ws, store: new MemoryStore({ dir: ws.memoryDir }) };
+  return { ...ws, store: new FileMemoryStore({ dir: ws.memoryDir }) };
 }
 
 const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
@@ -35,7 +35,7 @@ const aliceFacts = (): Fact[] => [
   fact('f_old', 'Lives in Porto', { status: 'superseded', supersededBy: 'f_home', validTo: daysAgo(5) }),
 ];
 
-async function seedAlice(store: MemoryStore) {
+async function seedAlice(store: FileMemoryStore) {
   await store.update('alice', (m) => ({
     ...m,
     sessionCount: 4,

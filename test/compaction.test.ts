@@ -14,7 +14,7 @@ import {
   type CompactionAnswer,
 } from '../src/core/compaction.js';
 import { buildHandles } from '../src/core/grounding.js';
-import { MemoryStore } from '../src/core/memory-store.js';
+import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import { createModelClient } from '../src/core/model.js';
 import { emptyMemory, memorySchema, type Fact, type Memory } from '../src/core/schema.js';
 import { waitFor } from './helpers/cli.js';
@@ -117,6 +117,24 @@ describe('applyCompaction', () => {
     expect(r.memory.facts.filter((f) => f.status === 'active')).toHaveLength(4);
   });
 
+  it('is pure given the clock and the id source: the same inputs give the same memory, ids included', () => {
+    const m = memory(facts());
+    const p = plan(m, answer({ summary: 'Alice, in Lisbon.', merge: [mergeAB], retract: [{ fact: 3, reason: 'left Acme' }] }));
+    const first = applyCompaction(m, p, { now: NOW });
+    expect(applyCompaction(m, p, { now: NOW })).toEqual(first);
+    expect(first.memory.facts.at(-1)!.id).toMatch(/^f_[0-9a-z]{10}$/);
+  });
+
+  it('never gives a merged fact an id already in the file: a colliding id from the source is skipped', () => {
+    const m = memory(facts());
+    const p = plan(m, answer({ merge: [mergeAB] }));
+    const source = ['f_c', 'f_e', 'f_merged'];
+    const r = applyCompaction(m, p, { now: NOW, newId: () => source.shift()! });
+    expect(r.diff.merged[0].into.id).toBe('f_merged');
+    expect(new Set(r.memory.facts.map((f) => f.id)).size).toBe(r.memory.facts.length);
+    expect(r.memory.facts.find((f) => f.id === 'f_c')).toEqual(m.facts[2]);
+  });
+
   it('keeps facts added after the plan untouched', () => {
     const m = memory(facts());
     const p = plan(m, answer({ merge: [mergeAB] }));
@@ -193,7 +211,7 @@ describe('compactMemory against a store and the fake API', () => {
   });
 
   async function setup() {
-    const store = new MemoryStore({ dir: await mkdtemp(join(tmp, 'case-')) });
+    const store = new FileMemoryStore({ dir: await mkdtemp(join(tmp, 'case-')) });
     await store.update('alice', (m) => ({ ...m, summary: 'Alice lives in Lisbon.', facts: facts() }));
     const model = createModelClient({ apiKey: 'test-key', baseURL: fake().url, maxRetries: 0 });
     const deps = { store, model, extractModel: 'claude-haiku-5-5', now: () => new Date() };

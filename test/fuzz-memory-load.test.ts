@@ -6,18 +6,18 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemagentError, MemoryFileError } from '../src/core/errors.js';
-import { MemoryStore } from '../src/core/memory-store.js';
+import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import { CONFIDENCES, FACT_KINDS, FACT_STATUSES, SCHEMA_VERSION, memorySchema, type Memory } from '../src/core/schema.js';
 
 let dir: string;
-let store: MemoryStore;
+let store: FileMemoryStore;
 let file: string;
 const USER = 'fuzzy';
 
 beforeAll(async () => {
   dir = join(await mkdtemp(join(tmpdir(), 'memagent-fuzz-load-')), 'memory');
   // A small size cap so that the over-size path is reached by generated inputs too.
-  store = new MemoryStore({ dir, maxFileBytes: 64 * 1024 });
+  store = new FileMemoryStore({ dir, maxFileBytes: 64 * 1024 });
   file = join(dir, `${USER}.json`);
 });
 afterAll(async () => {

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChatSession } from '../src/core/chat-session.js';
 import { LockError } from '../src/core/errors.js';
-import { type LockHandle, withLock } from '../src/core/lock.js';
-import { MemoryStore } from '../src/core/memory-store.js';
+import { type LockHandle, withLock } from '../src/core/storage/file/lock.js';
+import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import { createModelClient } from '../src/core/model.js';
 import { memorySchema } from '../src/core/schema.js';
 import { apiWorkspace, collect, startCli, waitFor } from './helpers/cli.js';
@@ -34,7 +34,7 @@ describe('20 CLI sessions of one user ending together', () => {
     const ws = await apiWorkspace(fake().url);
     const { env } = ws;
     // An earlier session's memory, which must survive the crowd.
-    const store = new MemoryStore({ dir: ws.memoryDir });
+    const store = new FileMemoryStore({ dir: ws.memoryDir });
     const t = new Date().toISOString();
     await store.update('crowd', (m) => ({
       ...m,
@@ -85,8 +85,8 @@ describe('/remember racing another session of the same user at exit', () => {
   it('the extraction that started before /remember merges on top of it: both are kept', async () => {
     const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'memagent-race-')), 'memory');
     // Two stores on one dir, as two processes would have.
-    const storeA = new MemoryStore({ dir });
-    const storeB = new MemoryStore({ dir });
+    const storeA = new FileMemoryStore({ dir });
+    const storeB = new FileMemoryStore({ dir });
     const model = createModelClient({ apiKey: 'test-key', baseURL: fake().url, maxRetries: 0 });
     const options = { userId: 'racer', model: 'claude-sonnet-5-5', extractModel: 'claude-haiku-5-5', memoryBudgetTokens: 2000, maxTokens: 1024, incognito: false, now: () => new Date() };
     const a = await ChatSession.start(storeA, model, options);

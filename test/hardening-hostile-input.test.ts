@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/core/errors.js';
-import { forgetInJournals, journalDirFor, listPending, openJournal } from '../src/core/journal.js';
-import { MemoryStore } from '../src/core/memory-store.js';
+import { forgetInJournals, journalDirFor, listPending, openJournal } from '../src/core/storage/file/journals.js';
+import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import { SCHEMA_VERSION, emptyMemory, memorySchema, type Fact, type Memory } from '../src/core/schema.js';
 import { apiWorkspace, type CliResult, runCli } from './helpers/cli.js';
 import { chatRequests, extractRequests, systemText, useFakeApi } from './helpers/fake.js';
@@ -91,7 +91,7 @@ describe('hostile user ids', () => {
 
   it('NUL cannot reach argv (the OS strings end there); every core entry point refuses it before touching the disk', async () => {
     const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'memagent-nul-')), 'memory');
-    const store = new MemoryStore({ dir });
+    const store = new FileMemoryStore({ dir });
     const id = 'alice\0.json';
     const calls: Array<() => unknown> = [
       () => store.pathFor(id),

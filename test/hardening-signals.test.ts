@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { holdLock } from '../src/core/lock.js';
+import { holdLock } from '../src/core/storage/file/lock.js';
 import { apiWorkspace, collect, runCli, startCli, waitFor } from './helpers/cli.js';
 import { extractRequests, gate, useFakeApi } from './helpers/fake.js';
 

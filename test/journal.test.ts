@@ -9,12 +9,12 @@ import {
   forgetInJournals,
   journalDirFor,
   listPending,
-  newSessionId,
   openJournal,
   readJournal,
   retire,
-} from '../src/core/journal.js';
-import { isLockLive } from '../src/core/lock.js';
+} from '../src/core/storage/file/journals.js';
+import { isLockLive } from '../src/core/storage/file/lock.js';
+import { newSessionId } from '../src/core/journal/journal.js';
 
 const T0 = new Date('2026-11-20T23:21:29.456Z');
 const at = (s: number) => new Date(T0.getTime() + s * 1000).toISOString();

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockError } from '../src/core/errors.js';
-import { LOCK_STALE_MS, holdLock, isLockLive, withLock } from '../src/core/lock.js';
-import { MemoryStore } from '../src/core/memory-store.js';
+import { LOCK_STALE_MS, holdLock, isLockLive, withLock } from '../src/core/storage/file/lock.js';
+import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import type { Fact, Memory } from '../src/core/schema.js';
 
 const testDir = fileURLToPath(new URL('.', import.meta.url));
@@ -36,10 +36,10 @@ function fact(n: number): Fact {
 
 // The real MemoryStore and lock, bundled for plain `node` children (Node 20 cannot run .ts).
 const CHILD_SOURCE = `
-  import { MemoryStore } from '../src/core/memory-store.js';
-  import { withLock } from '../src/core/lock.js';
+  import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
+  import { withLock } from '../src/core/storage/file/lock.js';
   const [mode, dir, userId, n] = process.argv.slice(2);
-  const store = new MemoryStore({ dir });
+  const store = new FileMemoryStore({ dir });
   const t = '2026-01-01T00:00:00.000Z';
   (async () => {
     if (mode === 'add') {
@@ -89,7 +89,7 @@ function run(args: string[]): { proc: ChildProcess; exit: Promise<{ code: number
 describe('withLock across processes', () => {
   it('20 concurrent writers in separate processes all land: revision +20, each fact once', async () => {
     const dir = await mkdtemp(join(tmp, 'many-'));
-    const store = new MemoryStore({ dir });
+    const store = new FileMemoryStore({ dir });
     await store.update('alice', (m) => ({ ...m, summary: 'start' }));
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => run(['add', dir, 'alice', String(i)]).exit));
     for (const r of results) expect(r, r.err).toMatchObject({ code: 0, out: 'ok\n' });
@@ -104,7 +104,7 @@ describe('withLock across processes', () => {
 
   it('reclaims the lock of a SIGKILLed holder once stale; the next writer succeeds in bounded time', async () => {
     const dir = await mkdtemp(join(tmp, 'stale-'));
-    const store = new MemoryStore({ dir });
+    const store = new FileMemoryStore({ dir });
     const holder = run(['hold', dir, 'bob']);
     await new Promise<void>((held) => holder.proc.stdout!.once('data', () => held()));
     holder.proc.kill('SIGKILL');
@@ -127,7 +127,7 @@ describe('withLock across processes', () => {
 describe('withLock in one process', () => {
   it('serializes concurrent sections and releases after each', async () => {
     const dir = await mkdtemp(join(tmp, 'inproc-'));
-    const store = new MemoryStore({ dir });
+    const store = new FileMemoryStore({ dir });
     await Promise.all(Array.from({ length: 5 }, (_, i) => store.update('carol', (m) => ({ ...m, facts: [...m.facts, fact(i)] }))));
     const { memory } = await store.load('carol');
     expect(memory.revision).toBe(5);
@@ -211,7 +211,7 @@ describe('withLock in one process', () => {
 
   it('MemoryStore.update re-run after a lost lock writes once, revision +1', async () => {
     const dir = await mkdtemp(join(tmp, 'store-lost-'));
-    const store = new MemoryStore({ dir });
+    const store = new FileMemoryStore({ dir });
     const file = await store.pathFor('ivy');
     let calls = 0;
     const result = await store.update('ivy', (m: Memory) => {

@@ -7,6 +7,7 @@ import {
   MAX_PINNED_FACTS,
   mergeMemory,
 } from '../src/core/merge.js';
+import { describeChange } from '../src/core/describe-changes.js';
 import { renderMemoryBlock } from '../src/core/render.js';
 import { emptyMemory, memorySchema, type Fact, type Memory, type MergeOps } from '../src/core/schema.js';
 import { makeFact } from './helpers/memory.js';
@@ -73,6 +74,42 @@ describe('mergeMemory: add', () => {
       source: { session: SESSION, at: T, quote: 'metric please' },
     });
     expect(changes).toEqual([{ type: 'refresh', id: 'f_units', text: 'Prefers metric units' }]);
+  });
+
+  it('stores "I prefer spaces over tabs." after "I prefer tabs over spaces." as a new fact, not as already known', () => {
+    const before = memoryWith([fact('f_tabs', 'I prefer tabs over spaces.', { kind: 'preference' })]);
+    const { memory, changes } = merge(before, {
+      add: [{ text: 'I prefer spaces over tabs.', kind: 'preference', confidence: 'high', quote: 'I prefer spaces over tabs.' }],
+    });
+    expect(changes).toEqual([{ type: 'add', id: expect.any(String), text: 'I prefer spaces over tabs.' }]);
+    expect(memory.facts.map((f) => [f.text, f.status])).toEqual([
+      ['I prefer tabs over spaces.', 'active'],
+      ['I prefer spaces over tabs.', 'active'],
+    ]);
+    expect(memory.facts[0]).toEqual(before.facts[0]);
+  });
+
+  it('does not absorb a fact with subject and object swapped into the existing one', () => {
+    const before = memoryWith([fact('f_car', 'Caroline values her friendship with Melanie')]);
+    const { memory, changes } = merge(before, {
+      add: [{ text: 'Melanie values her friendship with Caroline', kind: 'fact', confidence: 'high', quote: 'Melanie values her friendship with Caroline' }],
+    });
+    expect(changes.map((c) => c.type)).toEqual(['add']);
+    expect(memory.facts.filter((f) => f.status === 'active').map((f) => f.text)).toEqual([
+      'Caroline values her friendship with Melanie',
+      'Melanie values her friendship with Caroline',
+    ]);
+  });
+
+  it('reports every absorbed item: a proposed fact restating one added in the same session shows as already known', () => {
+    const proposed = ['Prefers metric units', 'User prefers the metric units', 'Owns a cat named Miso'];
+    const { memory, changes } = merge(memoryWith([]), {
+      add: proposed.map((text) => ({ text, kind: 'preference' as const, confidence: 'high' as const, quote: text })),
+    });
+    expect(memory.facts.map((f) => f.text)).toEqual(['Prefers metric units', 'Owns a cat named Miso']);
+    const lines = changes.map((c) => describeChange(c).text);
+    expect(lines).toEqual(['+ Prefers metric units', '= already known: Prefers metric units', '+ Owns a cat named Miso']);
+    expect(lines).toHaveLength(proposed.length);
   });
 
   it('does not collapse a contradiction into a refresh', () => {

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../src/core/atomic-write.js';
+import { writeFileAtomic } from '../src/core/storage/file/atomic-write.js';
 import { MemoryFileError } from '../src/core/errors.js';
-import { MemoryStore } from '../src/core/memory-store.js';
+import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import { mergeMemory } from '../src/core/merge.js';
 import { emptyMemory, type Fact, type Memory, type MergeOps } from '../src/core/schema.js';
 import { isNearDuplicate, normalizeText } from '../src/core/text-match.js';
@@ -29,7 +29,7 @@ afterAll(async () => {
 async function freshStore(opts: { historyLimit?: number } = {}) {
   const dir = join(await mkdtemp(join(tmp, 'case-')), 'memory');
   let tick = 0;
-  const store = new MemoryStore({ dir, now: () => new Date(T0.getTime() + 1000 * tick++), ...opts });
+  const store = new FileMemoryStore({ dir, now: () => new Date(T0.getTime() + 1000 * tick++), ...opts });
   return { dir, file: join(dir, 'alice.json'), store };
 }
 

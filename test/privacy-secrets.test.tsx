@@ -7,7 +7,8 @@ import { render as renderInk } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { ChatSession } from '../src/core/chat-session.js';
 import { UsageError } from '../src/core/errors.js';
-import { MemoryStore } from '../src/core/memory-store.js';
+import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
+import { openHistory } from '../src/core/storage/file/input-history.js';
 import { createModelClient } from '../src/core/model.js';
 import { App } from '../src/ui/App.js';
 import { createTheme, ThemeContext } from '../src/ui/theme.js';
@@ -36,7 +37,7 @@ async function allText(dir: string): Promise<string> {
 
 async function renderApp(incognito: boolean) {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'memagent-secrets-'));
-  const store = new MemoryStore({ dir });
+  const store = new FileMemoryStore({ dir });
   const model = createModelClient({ apiKey: 'test-key', baseURL: fake().url, maxRetries: 0 });
   const session = await ChatSession.start(store, model, {
     userId: 'alice',
@@ -50,7 +51,7 @@ async function renderApp(incognito: boolean) {
   const historyPath = store.inputHistoryPath('alice');
   const ui = renderInk(
     <ThemeContext.Provider value={createTheme(false)}>
-      <App session={session} historyPath={historyPath} memoryLine="This is a new user" memoryView={() => 'Nothing remembered yet.'} />
+      <App session={session} inputHistory={{ open: () => openHistory(historyPath) }} memoryLine="This is a new user" memoryView={() => 'Nothing remembered yet.'} />
     </ThemeContext.Provider>,
   );
   await waitFor(() => ui.stdin.listenerCount('readable'), (n) => n > 0);

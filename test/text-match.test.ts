@@ -59,6 +59,38 @@ describe('isNearDuplicate', () => {
     expect(isNearDuplicate(b, a)).toBe(false);
   });
 
+  it.each([
+    // A reversed comparison: the same words, the other way round.
+    ['I prefer tabs over spaces.', 'I prefer spaces over tabs.'],
+    ['Likes Python more than Go', 'Likes Go more than Python'],
+    // Subject and object swapped: whose friendship, who gave what to whom.
+    ['Caroline values her friendship with Melanie', 'Melanie values her friendship with Caroline'],
+    ['Anna gave me a book', 'Anna gave her a book'],
+    ['Moved from Paris to Berlin', 'Moved to Paris from Berlin'],
+    ['Anna was hired by Caroline', 'Anna hired Caroline'],
+  ])('order and roles make a different fact: %j vs %j', (a, b) => {
+    expect(isNearDuplicate(a, b)).toBe(false);
+    expect(isNearDuplicate(b, a)).toBe(false);
+  });
+
+  it('keeps the replay pair of issue 10 apart (whose appreciation it is)', () => {
+    // A guard, not a fix: the substitution rule already separated this exact pair; the swapped
+    // version above is the one the role rule adds.
+    const a = 'Melanie values friendship with Caroline';
+    const b = 'Caroline expresses appreciation for her friendship with Melanie.';
+    expect(isNearDuplicate(a, b)).toBe(false);
+    expect(isNearDuplicate(b, a)).toBe(false);
+  });
+
+  it.each([
+    ['Caroline values her friendship with Melanie', 'Caroline really values her friendship with Melanie.'],
+    ['I prefer tabs over spaces', 'User prefers tabs over spaces'],
+    ['Prefers tabs over spaces', 'I prefer tabs over spaces.'],
+  ])('same words in the same roles stay one fact: %j ~ %j', (a, b) => {
+    expect(isNearDuplicate(a, b)).toBe(true);
+    expect(isNearDuplicate(b, a)).toBe(true);
+  });
+
   it('uses a threshold that a one-word substitution in a long sentence would pass on Jaccard alone', () => {
     // Why the no-substitution rule exists: Jaccard alone would collapse this contradiction.
     const a = 'works as a senior backend engineer at Acme in the Zurich office on the payments platform team';

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { render as renderInk } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { ChatSession } from '../src/core/chat-session.js';
-import { MemoryStore } from '../src/core/memory-store.js';
+import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
+import { openHistory } from '../src/core/storage/file/input-history.js';
 import { createModelClient } from '../src/core/model.js';
 import { App } from '../src/ui/App.js';
 import { runRepl, type ReplExit } from '../src/ui/run-repl.js';
@@ -37,7 +38,7 @@ async function until<T>(read: () => T, ok: (v: T) => boolean, ms = 8000): Promis
 
 async function newSession(opts: { incognito?: boolean } = {}) {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'memagent-ui-'));
-  const store = new MemoryStore({ dir });
+  const store = new FileMemoryStore({ dir });
   const model = createModelClient({ apiKey: 'test-key', baseURL: fake().url, maxRetries: 2 });
   const session = await ChatSession.start(store, model, {
     userId: 'alice',
@@ -66,7 +67,7 @@ async function renderApp(opts: { historyPath?: string; color?: boolean } = {}) {
   const historyPath = opts.historyPath ?? s.historyPath;
   const ui = renderInk(
     <ThemeContext.Provider value={createTheme(opts.color ?? true)}>
-      <App session={s.session} historyPath={historyPath} memoryLine="This is a new user" memoryView={() => 'Nothing remembered yet.'} />
+      <App session={s.session} inputHistory={{ open: () => openHistory(historyPath) }} memoryLine="This is a new user" memoryView={() => 'Nothing remembered yet.'} />
     </ThemeContext.Provider>,
   );
   await until(() => ui.stdin.listenerCount('readable'), (n) => n > 0);
@@ -131,7 +132,7 @@ async function startRepl(opts: { incognito?: boolean; review?: boolean; columns?
   const stderr = new FakeTerminal();
   const stdin = new FakeKeyboard();
   const done: Promise<ReplExit> = runRepl(s.session, {
-    historyPath: s.historyPath,
+    inputHistory: { open: () => openHistory(s.historyPath) },
     exitTimeoutMs: opts.exitTimeoutMs ?? 8000,
     review: opts.review ?? false,
     memoryLine: 'This is a new user',

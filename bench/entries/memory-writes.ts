@@ -16,7 +16,7 @@
 import { fsyncSync, openSync, closeSync, writeSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MemoryStore } from '../../src/core/memory-store.js';
+import { FileMemoryStore } from '../../src/core/storage/file/file-store.js';
 import { mergeMemory } from '../../src/core/merge.js';
 import type { MergeOps } from '../../src/core/schema.js';
 import { makeMemory, serializeMemory } from './kit.js';
@@ -37,7 +37,7 @@ export function writerFact(i: number, j: number): string {
   return `Writer ${i} note ${j}: remember code w${i}n${j}x.`;
 }
 
-async function timedUpdate(store: MemoryStore, userId: string, sessionId: string, text: string): Promise<number> {
+async function timedUpdate(store: FileMemoryStore, userId: string, sessionId: string, text: string): Promise<number> {
   const t0 = performance.now();
   await store.update(userId, (current) => {
     const merged = mergeMemory(current, addOps(text), { sessionId, now: new Date() });
@@ -82,7 +82,7 @@ function restore(file: string, data: string): void {
 
 async function latency(dir: string, iterations: number, historical: number): Promise<void> {
   const userId = 'bench';
-  const store = new MemoryStore({ dir });
+  const store = new FileMemoryStore({ dir });
   const file = join(dir, `${userId}.json`);
   const fixture = serializeMemory(makeMemory(userId, 60, historical));
   const fresh: number[] = [];
@@ -115,7 +115,7 @@ async function latency(dir: string, iterations: number, historical: number): Pro
 }
 
 async function writer(dir: string, userId: string, index: number, writes: number): Promise<void> {
-  const store = new MemoryStore({ dir });
+  const store = new FileMemoryStore({ dir });
   await store.load(userId); // warm the code paths a real extraction has warmed by then
   // Start gate: all writers start together when the parent writes a line to every stdin.
   process.stdout.write('ready\n');

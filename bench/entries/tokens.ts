@@ -15,7 +15,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChatSession } from '../../src/core/chat-session.js';
-import { MemoryStore } from '../../src/core/memory-store.js';
+import { FileMemoryStore } from '../../src/core/storage/file/file-store.js';
 import { createModelClient } from '../../src/core/model.js';
 import { estimateTokens } from '../../src/core/render.js';
 import { startFakeApi } from '../../src/fake-api/server.js';
@@ -31,7 +31,7 @@ const fake = await startFakeApi({});
 const day0 = Date.parse('2025-01-01T09:00:00.000Z');
 let clock = day0;
 const now = () => new Date(clock);
-const store = new MemoryStore({ dir, now });
+const store = new FileMemoryStore({ dir, now });
 const model = createModelClient({ apiKey: 'bench-key', baseURL: fake.url, maxRetries: 0 });
 const options = (user: string) => ({
   userId: user,

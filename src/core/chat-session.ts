@@ -5,18 +5,18 @@
  */
 import { ApiError, UsageError } from './errors.js';
 import { extractJournal, type ExtractionDeps, type ExtractionOutcome } from './extraction.js';
-import { newSessionId, openJournal, type Journal } from './journal.js';
-import type { MemoryStore } from './memory-store.js';
+import { newSessionId } from './journal/journal.js';
+import { forgetEverywhere } from './services/forget.js';
+import type { MemoryStore, SessionJournal } from './storage/store.js';
+import type { SessionEvent } from './events.js';
 import { emptyUsage, StreamBrokenError, type ModelClient, type Usage } from './model-client.js';
 import { mergeMemory } from './merge.js';
 import { redactSecrets } from './redact.js';
 import { renderMemoryBlock } from './render.js';
 import type { Memory, MemoryChange, Turn } from './schema.js';
 
-/** What a front end renders while a turn runs. */
-export type SessionEvent =
-  | { type: 'text'; text: string }
-  | { type: 'retry'; attempt: number; reason: string };
+/** What a front end renders while a turn runs: the core's one event union (see `events.ts`). */
+export type { SessionEvent };
 
 /** How a turn ended. */
 export type TurnOutcome =
@@ -38,8 +38,8 @@ export interface SessionOptions {
   now: () => Date;
 }
 
-/** Default budget of the memory block: ~2,000 tokens keeps memory well under 2% of a 200k context. */
-export const DEFAULT_MEMORY_BUDGET_TOKENS = 2000;
+/** Default budget of the memory block (the renderer's; ~2,000 tokens keeps memory well under 2% of a 200k context). */
+export { DEFAULT_MEMORY_BUDGET_TOKENS } from './render.js';
 /** Default answer bound (tokens): long enough for code answers, short enough to bound a runaway turn. */
 export const DEFAULT_MAX_TOKENS = 8192;
 
@@ -71,7 +71,7 @@ export class ChatSession {
   readonly usage: Usage = emptyUsage();
   memory: Memory;
   systemPrompt: string;
-  private journal: Journal | null = null;
+  private journal: SessionJournal | null = null;
   private finishing: Promise<ExtractionOutcome | null> | null = null;
   private readonly store: MemoryStore;
   private readonly model: ModelClient;
@@ -97,8 +97,7 @@ export class ChatSession {
     const { memory } = await store.load(options.userId);
     const session = new ChatSession(store, model, memory, options);
     if (!options.incognito) {
-      session.journal = await openJournal({
-        dir: store.dir,
+      session.journal = await store.journals.open({
         userId: options.userId,
         sessionId: session.sessionId,
         model: options.model,
@@ -226,7 +225,7 @@ export class ChatSession {
    * @returns false when no item has that id.
    */
   async forget(id: string): Promise<boolean> {
-    const report = await this.store.forgetEverywhere(this.options.userId, { ids: [id] });
+    const report = await forgetEverywhere(this.store, this.options.userId, { ids: [id] });
     await this.reloadMemory();
     return !report.unknownIds.includes(id);
   }

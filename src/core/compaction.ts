@@ -7,70 +7,42 @@
  * different facts); if any changed, the plan is not applied and is made again once on the newer
  * file, then compaction stops with a clear error. Facts written meanwhile by chat sessions are
  * untouched. Pinned facts are never compacted away.
+ *
+ * This file holds the model call and the store; the pure plan/apply half is compaction-plan.ts.
  */
-import { randomBytes } from 'node:crypto';
-import * as z from 'zod';
+import {
+  applyCompaction,
+  compactionSchema,
+  MAX_REMOVAL_SHARE_WITHOUT_CONFIRMATION,
+  removalCount,
+  toPlan,
+  type AppliedCompaction,
+  type CompactionDiff,
+  type CompactionPlan,
+} from './compaction-plan.js';
 import { MemagentError } from './errors.js';
 import { buildHandles } from './grounding.js';
-import type { MemoryStore } from './memory-store.js';
+import type { MemoryStore } from './storage/store.js';
 import type { ModelClient } from './model-client.js';
-import { redactSecrets } from './redact.js';
 import { sanitize } from './render.js';
-import { CONFIDENCES, FACT_KINDS, type Fact, type Memory, type MemoryChange } from './schema.js';
+import type { Memory, MemoryChange } from './schema.js';
 
-/** The model's compaction answer (structured output), facts by integer handle. */
-export const compactionSchema = z.object({
-  summary: z.string(),
-  merge: z.array(
-    z.object({
-      facts: z.array(z.number().int()),
-      text: z.string(),
-      kind: z.enum(FACT_KINDS),
-      confidence: z.enum(CONFIDENCES),
-    }),
-  ),
-  retract: z.array(z.object({ fact: z.number().int(), reason: z.string() })),
-});
-export type CompactionAnswer = z.infer<typeof compactionSchema>;
+// The pure half (plan and apply) lives in compaction-plan.ts; re-exported so callers keep one import.
+export {
+  applyCompaction,
+  compactionSchema,
+  factFingerprint,
+  MAX_REMOVAL_SHARE_WITHOUT_CONFIRMATION,
+  removalCount,
+  toPlan,
+  type AppliedCompaction,
+  type CompactionAnswer,
+  type CompactionDiff,
+  type CompactionPlan,
+} from './compaction-plan.js';
 
-/** A compaction plan with real ids, plus what every targeted fact looked like at revision r. */
-export interface CompactionPlan {
-  /** The revision the plan was made from (informational: conflicts are found through `seen`). */
-  baseRevision: number;
-  /** The summary the plan was made from; if the file's summary differs when applying, the newer one is kept. */
-  baseSummary: string;
-  /** The rewritten summary (secrets redacted, at most 1,200 chars); '' keeps the current one. */
-  summary: string;
-  merge: Array<{ ids: string[]; text: string; kind: Fact['kind']; confidence: Fact['confidence'] }>;
-  retract: Array<{ id: string; reason: string }>;
-  /** Fact id → `factFingerprint` when the plan was made: a different value later means a conflict. */
-  seen: Record<string, string>;
-  /** Ops dropped while mapping the answer (unknown handles, pinned facts, facts named twice). */
-  warnings: string[];
-}
-
-/** What a compaction changes, for the diff `compact` prints. Facts are as they were before (`from`, `fact`) or as written (`into`). */
-export interface CompactionDiff {
-  /** Each merge: the new fact and the active facts it supersedes. */
-  merged: Array<{ into: Fact; from: Fact[] }>;
-  /** Each retraction: the fact before it was retracted, and the model's reason. */
-  retracted: Array<{ fact: Fact; reason: string }>;
-  /** Set when the summary is rewritten. */
-  summary: { before: string; after: string } | null;
-  /** Active facts neither merged nor retracted. */
-  kept: number;
-}
-
-/** Share of active facts a compaction may remove without `--yes`: a third, so one pass cannot gut a store. */
-export const MAX_REMOVAL_SHARE_WITHOUT_CONFIRMATION = 1 / 3;
 /** Plans made per run: the first, plus one re-plan when a concurrent write touched planned facts. */
 const MAX_PLAN_ATTEMPTS = 2;
-/** Summary cap (chars) after compaction: the extraction's cap, leaving most of the prompt budget to facts. */
-const SUMMARY_MAX = 1200;
-/** Merged fact text cap (chars), as extraction caps fact texts. */
-const FACT_TEXT_MAX = 300;
-/** Ops read from one answer; a real memory holds at most 60 active facts, so more is a runaway answer. */
-const MAX_OPS = 100;
 
 const COMPACTION_SYSTEM = [
   'You consolidate the long-term memory a chat assistant keeps about one user.',
@@ -79,19 +51,6 @@ const COMPACTION_SYSTEM = [
   '"retract" facts that are clearly stale or contradicted by newer facts (give a short reason). Keep everything else: when unsure, keep.',
   'Facts marked [pinned] must not be merged or retracted. Rewrite "summary" in at most 5 sentences.',
 ].join('\n');
-
-/**
- * A canonical string of everything in a fact (keys sorted, undefined fields left out): equal
- * fingerprints mean the fact was not touched. Pure.
- */
-export function factFingerprint(fact: Fact): string {
-  const canonical = (o: object): Array<[string, unknown]> =>
-    Object.entries(o)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]): [string, unknown] => [k, v !== null && typeof v === 'object' ? canonical(v) : v])
-      .sort(([a], [b]) => (a < b ? -1 : 1));
-  return JSON.stringify(canonical(fact));
-}
 
 /**
  * Asks the model for a compaction plan of `memory` (revision r). No lock is held, nothing is
@@ -117,163 +76,6 @@ export async function planCompaction(model: ModelClient, extractModel: string, m
     maxTokens: 4096,
   });
   return toPlan(value, memory, handles);
-}
-
-/**
- * Maps the model's handles to ids (pure). A merge is all or nothing: if any of its facts is
- * unknown, pinned or already named by an earlier op, the whole merge is dropped (its text covers
- * all of them) with a warning; so are retractions of such facts. Texts are redacted and capped.
- * Records the fingerprint of every targeted fact.
- */
-export function toPlan(answer: CompactionAnswer, memory: Memory, handles: Map<number, string>): CompactionPlan {
-  const warnings: string[] = [];
-  const byId = new Map(memory.facts.map((f) => [f.id, f]));
-  const used = new Set<string>();
-  const problem = (h: number): string | null => {
-    const id = handles.get(h);
-    const fact = id ? byId.get(id) : undefined;
-    if (!fact || fact.status !== 'active') return `unknown fact handle ${h}`;
-    if (fact.pinned) return `pinned fact ${fact.id}`;
-    if (used.has(fact.id)) return `fact ${fact.id} already named by another op`;
-    return null;
-  };
-  const merge: CompactionPlan['merge'] = [];
-  for (const m of answer.merge.slice(0, MAX_OPS)) {
-    const handlesOf = [...new Set(m.facts)];
-    const text = redactSecrets(m.text.replace(/\s+/g, ' ').trim()).text.slice(0, FACT_TEXT_MAX);
-    const problems = handlesOf.map(problem).filter((p): p is string => p !== null);
-    if (problems.length > 0) {
-      warnings.push(`skipped a merge into "${text}": ${problems.join(', ')}`);
-      continue;
-    }
-    if (handlesOf.length < 2 || !text) continue;
-    const ids = handlesOf.map((h) => handles.get(h)!);
-    ids.forEach((id) => used.add(id));
-    merge.push({ ids, text, kind: m.kind, confidence: m.confidence });
-  }
-  const retract: CompactionPlan['retract'] = [];
-  for (const r of answer.retract.slice(0, MAX_OPS)) {
-    const p = problem(r.fact);
-    if (p !== null) {
-      warnings.push(`skipped a retraction: ${p}`);
-      continue;
-    }
-    const id = handles.get(r.fact)!;
-    used.add(id);
-    retract.push({ id, reason: redactSecrets(r.reason.replace(/\s+/g, ' ').trim()).text.slice(0, 200) });
-  }
-  const seen: Record<string, string> = {};
-  for (const id of used) seen[id] = factFingerprint(byId.get(id)!);
-  return {
-    baseRevision: memory.revision,
-    baseSummary: memory.summary,
-    summary: redactSecrets(answer.summary.trim()).text.slice(0, SUMMARY_MAX),
-    merge,
-    retract,
-    seen,
-    warnings,
-  };
-}
-
-/** How many active facts a plan takes out of the prompt, net (a merge of k facts removes k-1). */
-export function removalCount(plan: CompactionPlan): number {
-  return plan.merge.reduce((n, m) => n + m.ids.length - 1, 0) + plan.retract.length;
-}
-
-/** What `applyCompaction` produced. */
-export interface AppliedCompaction {
-  memory: Memory;
-  changes: MemoryChange[];
-  diff: CompactionDiff;
-  /** Ids of targeted facts that are gone or changed since the plan; their ops were not applied. */
-  conflicts: string[];
-  /** Ops skipped for other reasons (a fact pinned meanwhile, a summary rewritten meanwhile). */
-  warnings: string[];
-}
-
-/**
- * Applies a plan to `memory` (pure; `memory` is not modified). An op whose facts are no longer
- * there, no longer active or differ from the plan's fingerprint is not applied and its facts are
- * reported in `conflicts`; a pinned fact is never touched. Merged facts become `superseded` (with
- * `validTo` and `supersededBy`) by one new active fact; retracted facts become `retracted`. The
- * summary is replaced only if the file still has the summary the plan was made from.
- */
-export function applyCompaction(
-  memory: Memory,
-  plan: CompactionPlan,
-  opts: { now: Date; newId?: () => string },
-): AppliedCompaction {
-  const now = opts.now.toISOString();
-  const newId = opts.newId ?? (() => `f_${randomBytes(6).toString('hex').slice(0, 10)}`);
-  const facts = memory.facts.map((f) => ({ ...f, source: { ...f.source } }));
-  const byId = new Map(facts.map((f) => [f.id, f]));
-  const changes: MemoryChange[] = [];
-  const conflicts: string[] = [];
-  const warnings: string[] = [];
-  const diff: CompactionDiff = { merged: [], retracted: [], summary: null, kept: 0 };
-  const current = (id: string): Fact | null => {
-    const f = byId.get(id);
-    if (!f || f.status !== 'active' || factFingerprint(f) !== plan.seen[id]) {
-      conflicts.push(id);
-      return null;
-    }
-    if (f.pinned) {
-      warnings.push(`kept pinned fact ${f.id}`);
-      return null;
-    }
-    return f;
-  };
-  const activeBefore = facts.filter((f) => f.status === 'active').length;
-  for (const m of plan.merge) {
-    const olds = m.ids.map(current);
-    if (olds.some((f) => f === null)) continue;
-    const group = olds as Fact[];
-    const before = group.map((f) => ({ ...f, source: { ...f.source } }));
-    const newest = group.reduce((a, b) => (a.updatedAt >= b.updatedAt ? a : b));
-    const merged: Fact = {
-      id: newId(),
-      text: m.text,
-      kind: m.kind,
-      confidence: m.confidence,
-      status: 'active',
-      pinned: false,
-      createdAt: now,
-      updatedAt: now,
-      validFrom: group.reduce((a, b) => (a.validFrom <= b.validFrom ? a : b)).validFrom,
-      source: { ...newest.source },
-    };
-    for (const f of group) {
-      f.status = 'superseded';
-      f.validTo = now;
-      f.supersededBy = merged.id;
-      f.updatedAt = now;
-    }
-    facts.push(merged);
-    byId.set(merged.id, merged);
-    diff.merged.push({ into: merged, from: before });
-    changes.push({ type: 'supersede', id: merged.id, text: merged.text, was: group.map((f) => f.text).join(' | '), oldId: group[0].id });
-  }
-  for (const r of plan.retract) {
-    const f = current(r.id);
-    if (!f) continue;
-    diff.retracted.push({ fact: { ...f, source: { ...f.source } }, reason: r.reason });
-    f.status = 'retracted';
-    f.validTo = now;
-    f.updatedAt = now;
-    changes.push({ type: 'retract', id: f.id, text: `${f.text} (${r.reason})` });
-  }
-  let summary = memory.summary;
-  if (plan.summary && plan.summary !== memory.summary) {
-    if (memory.summary !== plan.baseSummary) {
-      warnings.push('the summary was rewritten by another session meanwhile; kept that one');
-    } else {
-      summary = plan.summary;
-      diff.summary = { before: memory.summary, after: summary };
-      changes.push({ type: 'summary', text: summary });
-    }
-  }
-  diff.kept = activeBefore - diff.merged.reduce((n, m) => n + m.from.length, 0) - diff.retracted.length;
-  return { memory: { ...memory, facts, summary, updatedAt: now }, changes, diff, conflicts, warnings };
 }
 
 /**

@@ -1,15 +1,25 @@
 /**
- * Memory changes in words, the one wording every front end uses (exit diff in the REPL, pipe
- * mode, signals, compact): `+ prefers metric units`, `~ lives in Porto (was: Lisbon)`,
- * `- retracted: …`, `= already known: …`. Plain text plus a tone that front ends may colour.
+ * Memory changes in words: the one place that words them for every front end. The exit report
+ * of the REPL (`describeSave`), pipe mode and signals (`describeChanges`), `/remember`
+ * (`describeRemembered`) and `compact` (`describeCompaction`) all read their lines from here:
+ * `+ prefers metric units`, `~ lives in Porto (was: Lisbon)`, `- retracted: …`,
+ * `= already known: …`. Plain text plus a tone; front ends only colour and print. Pure.
  */
+import type { CompactionDiff } from './compaction-plan.js';
+import type { ExtractionOutcome } from './extraction.js';
 import type { MemoryChange } from './schema.js';
 
-/** How a line should look: good (added), warn (changed), bad (removed), dim (no-op). */
-export type ChangeTone = 'good' | 'warn' | 'bad' | 'dim';
+/** How a line should look: good (added), warn (changed), bad (removed), dim (no-op), normal (plain). */
+export type ChangeTone = 'good' | 'warn' | 'bad' | 'dim' | 'normal';
 
-/** One change as one line (pure). */
-export function describeChange(change: MemoryChange): { text: string; tone: ChangeTone } {
+/** One line of a report and how front ends may colour it. */
+export interface ChangeLine {
+  readonly text: string;
+  readonly tone: ChangeTone;
+}
+
+/** One change as one line of the exit diff (pure). */
+export function describeChange(change: MemoryChange): ChangeLine {
   switch (change.type) {
     case 'add':
       return { text: `+ ${change.text}`, tone: 'good' };
@@ -29,12 +39,23 @@ export function describeChange(change: MemoryChange): { text: string; tone: Chan
   }
 }
 
-/** Counts of an extraction's visible changes, and the notes about what was dropped or redacted. */
+/** How `/remember` reports one change of what it just stored (pure). */
+export function describeRemembered(change: MemoryChange): ChangeLine {
+  if (change.type === 'refresh') return { text: `= already known: ${change.text}`, tone: 'dim' };
+  if (change.type === 'update' || change.type === 'supersede') return { text: `~ remembered: ${change.text} (was ${change.was})`, tone: 'good' };
+  if (change.type === 'evict') return { text: `- dropped to make room: ${change.text}`, tone: 'warn' };
+  return { text: `+ remembered: ${change.text}`, tone: 'good' };
+}
+
+/**
+ * Counts of an extraction's visible changes (`known`: items absorbed into a fact already there,
+ * refreshes), and the notes about what was dropped or redacted.
+ */
 export function summarizeChanges(outcome: {
   changes: MemoryChange[];
   droppedUngrounded: number;
   redacted: number;
-}): { added: number; updated: number; removed: number; notes: string[] } {
+}): { added: number; updated: number; removed: number; known: number; notes: string[] } {
   const visible = outcome.changes.filter((c) => c.type !== 'summary');
   const notes: string[] = [];
   if (outcome.droppedUngrounded > 0) {
@@ -45,6 +66,75 @@ export function summarizeChanges(outcome: {
     added: visible.filter((c) => c.type === 'add' || c.type === 'decision').length,
     updated: visible.filter((c) => c.type === 'update' || c.type === 'supersede').length,
     removed: visible.filter((c) => c.type === 'retract' || c.type === 'evict').length,
+    known: visible.filter((c) => c.type === 'refresh').length,
     notes,
   };
+}
+
+/** How the REPL's exit save ended, as its report shows it. */
+export type SaveReport =
+  | { readonly kind: 'saved'; readonly outcome: ExtractionOutcome }
+  | { readonly kind: 'incognito' }
+  | { readonly kind: 'failed'; readonly message: string };
+
+/**
+ * The REPL's exit report, first line first (pure): what the extraction pass changed and where it
+ * was written, or why nothing was saved.
+ */
+export function describeSave(report: SaveReport): ChangeLine[] {
+  if (report.kind === 'incognito') return [{ text: 'Incognito: nothing saved.', tone: 'dim' }];
+  if (report.kind === 'failed') {
+    return [{ text: `Could not save memory now (${report.message}); this session is kept and will be saved next time.`, tone: 'bad' }];
+  }
+  const { outcome } = report;
+  const changes = outcome.changes.filter((c) => c.type !== 'summary');
+  const lines: ChangeLine[] = [];
+  if (changes.length === 0) {
+    lines.push({ text: 'Nothing new to remember.', tone: 'dim' });
+  } else {
+    lines.push({ text: `Memory updated (${changes.length} change${changes.length === 1 ? '' : 's'}):`, tone: 'normal' });
+    lines.push(...changes.map(describeChange));
+  }
+  if (outcome.changes.length > 0) lines.push({ text: `Saved to ${outcome.memoryPath}`, tone: 'dim' });
+  for (const note of summarizeChanges(outcome).notes) lines.push({ text: `(${note})`, tone: 'dim' });
+  for (const warning of outcome.warnings) lines.push({ text: `! ${warning}`, tone: 'dim' });
+  return lines;
+}
+
+/**
+ * The lines printed after an extraction in pipe mode and on signals (pure): each change, then a
+ * count line with where and at which revision it was written. The count line names the items
+ * that were already known when there are any, so its counts add up to every item reported.
+ */
+export function describeChanges(outcome: ExtractionOutcome): string[] {
+  if (!outcome.extracted) return ['Nothing to remember from this session.'];
+  const visible = outcome.changes.filter((c) => c.type !== 'summary');
+  const lines = visible.length === 0 ? ['Nothing new to remember.'] : visible.map((c) => describeChange(c).text);
+  const { added, updated, removed, known, notes } = summarizeChanges(outcome);
+  lines.push(
+    `Memory saved: +${added} added, ~${updated} updated, -${removed} removed${known > 0 ? `, =${known} already known` : ''} → ${outcome.memoryPath} (revision ${outcome.revision})${notes.length ? ` · ${notes.join(', ')}` : ''}`,
+  );
+  return lines;
+}
+
+/**
+ * A compaction as a diff, one item per line (pure): `+ <id>  <text>  (merges N facts)` for each
+ * new merged fact, `- <id>  <text>  (merged into <id>)` for each fact it supersedes,
+ * `- <id>  <text>  (retracted: <reason>)`, then the summary as `~ summary` with `-`/`+` lines,
+ * and `= N facts kept`.
+ */
+export function describeCompaction(diff: CompactionDiff): string[] {
+  const lines: string[] = [];
+  for (const m of diff.merged) {
+    lines.push(`+ ${m.into.id}  ${m.into.text}  (merges ${m.from.length} facts)`);
+    for (const f of m.from) lines.push(`- ${f.id}  ${f.text}  (merged into ${m.into.id})`);
+  }
+  for (const r of diff.retracted) lines.push(`- ${r.fact.id}  ${r.fact.text}  (retracted: ${r.reason || 'no reason given'})`);
+  if (diff.summary) {
+    lines.push('~ summary');
+    lines.push(`    - ${diff.summary.before || '(none)'}`);
+    lines.push(`    + ${diff.summary.after}`);
+  }
+  lines.push(`= ${diff.kept} fact${diff.kept === 1 ? '' : 's'} kept`);
+  return lines;
 }

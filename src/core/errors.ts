@@ -1,6 +1,6 @@
 /**
  * memagent's own errors: each carries a one-line, user-facing message that says what to do,
- * and the process exit code. Only `src/cli.ts` prints them and exits; the core only throws.
+ * and the process exit code. Only `src/cli/main.ts` prints them and exits; the core only throws.
  */
 
 /** Base class. `exitCode` is what the process exits with when this error ends a command. */

@@ -5,10 +5,8 @@
  */
 import { ApiError, MemagentError } from './errors.js';
 import { groundExtraction, buildHandles } from './grounding.js';
-import { claimJournal, listPending, readJournal, retire } from './journal.js';
-import type { HeldLock } from './lock.js';
 import { mergeMemory } from './merge.js';
-import type { MemoryStore } from './memory-store.js';
+import type { JournalClaim, MemoryStore } from './storage/store.js';
 import type { ModelClient, ModelEvent } from './model-client.js';
 import { redactSecrets } from './redact.js';
 import { sanitize } from './render.js';
@@ -129,7 +127,7 @@ export async function extractJournal(
   deps: ExtractionDeps,
   userId: string,
   journalPath: string,
-  claim: HeldLock,
+  claim: JournalClaim,
 ): Promise<ExtractionOutcome> {
   try {
     return await extractClaimed(deps, userId, journalPath);
@@ -139,12 +137,12 @@ export async function extractJournal(
 }
 
 async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath: string): Promise<ExtractionOutcome> {
-  const journal = await readJournal(journalPath);
+  const journal = await deps.store.journals.read(journalPath);
   const turns = journal.turns;
   const userTurns = turns.filter((t) => t.role === 'user').map((t) => t.text);
-  const memoryPath = await deps.store.pathFor(userId);
+  const memoryPath = await deps.store.describeLocation(userId);
   if (userTurns.length === 0) {
-    await retire(journalPath);
+    await deps.store.journals.retire(journalPath);
     const { memory } = await deps.store.load(userId);
     return {
       journalPath,
@@ -157,7 +155,7 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
       memoryPath,
     };
   }
-  const sessionId = journal.header?.sessionId ?? journalPath.replace(/^.*[\\/]/, '').replace(/\.jsonl$/, '');
+  const sessionId = journal.header?.sessionId ?? journal.sessionId;
   const sessionDate = journal.header ? new Date(journal.header.startedAt) : deps.now();
   const { memory } = await deps.store.load(userId);
   const prompt = buildExtractionPrompt(memory, turns, sessionDate);
@@ -192,7 +190,7 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
     },
     { signal: deps.signal },
   );
-  await retire(journalPath);
+  await deps.store.journals.retire(journalPath);
   return {
     journalPath,
     extracted: true,
@@ -222,10 +220,10 @@ export async function extractPending(
   userId: string,
   exceptSessionPath?: string,
 ): Promise<ExtractionOutcome[]> {
-  const pending = await listPending(deps.store.dir, userId, exceptSessionPath);
+  const pending = await deps.store.journals.listPending(userId, exceptSessionPath);
   const outcomes: ExtractionOutcome[] = [];
   for (const path of pending) {
-    const claim = await claimJournal(path);
+    const claim = await deps.store.journals.claim(path);
     if (!claim) continue; // another terminal is extracting it right now
     outcomes.push(await extractJournal(deps, userId, path, claim));
   }

@@ -1,11 +1,17 @@
 /**
- * From the extraction model's answer to merge ops: map fact handles to ids, drop items the user
- * never said, clamp hostile sizes, redact secrets and pin relative dates to the calendar.
+ * From the extraction model's answer to merge ops: map fact handles to ids, drop (and list, with
+ * the reason) items the user never said, clamp hostile sizes, redact secrets and pin relative
+ * dates to the calendar. The quote test itself is `alignQuote` (grounding-align.ts).
  * Pure: the session date is a parameter, no I/O.
  */
 import type { Extraction, Fact, MergeOps } from './schema.js';
-import { normalizeText } from './text-match.js';
 import { redactSecrets } from './redact.js';
+import { type QuoteVerdict, alignQuote, prepareTurns } from './grounding-align.js';
+
+import type { DropReason, DroppedItem } from './grounding-report.js';
+
+export type { QuoteVerdict, QuoteRefusal } from './grounding-align.js';
+export { type DropReason, type DroppedItem, describeDropReason, formatDroppedItem } from './grounding-report.js';
 
 /**
  * How many items of each op one session's extraction may contribute; the rest is dropped and
@@ -37,7 +43,11 @@ export const EXTRACTION_TEXT_CAPS = {
 
 /** What grounding removed or changed, for the session log and the exit line. All are counts of items or fields. */
 export interface GroundingReport {
-  /** Items whose quote is not in the user's turns (the model made it up or quoted itself). */
+  /**
+   * Items whose quote `alignQuote` refused: not in the user's turns (the model made it up or
+   * quoted itself), too short to state anything, or cut right after a negation it leaves out.
+   * Each is also listed in `groundExtraction`'s `dropped`.
+   */
   droppedUngrounded: number;
   /** update/supersede/retract items whose handle is not in the handle table. */
   droppedUnknownIds: number;
@@ -72,9 +82,11 @@ export function buildHandles(facts: readonly Fact[]): Map<number, string> {
 /**
  * Turns an extraction into merge ops. For each item, in order:
  * count caps (`EXTRACTION_COUNT_CAPS`), empty text dropped, handle mapped to an id (unknown:
- * dropped), quote grounded (after redaction and `normalizeText`, the quote must appear as whole
- * words inside one user turn, else dropped), texts redacted, relative dates resolved against
- * `sessionDate` (fact and decision texts only), then texts cut to `EXTRACTION_TEXT_CAPS`.
+ * dropped and listed in `dropped`), quote grounded (after redaction of both sides, `alignQuote`
+ * must find the quote in the user's turns, else dropped, counted and listed in `dropped` with the
+ * reason), texts redacted, relative dates resolved against `sessionDate` (fact and decision texts
+ * only), then texts cut to `EXTRACTION_TEXT_CAPS`. A kept item stores the quote as the model gave
+ * it (redacted, one line, cut to its cap).
  * Redaction happens before cutting so a cut can never leave half a card number unrecognised.
  * An empty summary becomes `undefined` (keep the old one): silence is not "forget everything".
  *
@@ -83,25 +95,39 @@ export function buildHandles(facts: readonly Fact[]): Map<number, string> {
 export function groundExtraction(
   extraction: Extraction,
   ctx: GroundingContext,
-): { ops: MergeOps; report: GroundingReport } {
+): { ops: MergeOps; report: GroundingReport; dropped: DroppedItem[] } {
   const report: GroundingReport = { droppedUngrounded: 0, droppedUnknownIds: 0, clamped: 0, redacted: 0 };
-  const turns = ctx.userTurns.map((t) => ` ${normalizeText(redactSecrets(t).text)} `);
+  const dropped: DroppedItem[] = [];
+  const turns = prepareTurns(ctx.userTurns.map((t) => redactSecrets(t).text));
 
   const capped = <T>(items: T[], cap: number): T[] => {
     if (items.length > cap) report.clamped += items.length - cap;
     return items.slice(0, cap);
   };
-  const idOf = (handle: number): string | undefined => {
+  // The item as listed in `dropped`: redacted, one line, not counted in `report.redacted`.
+  const drop = (item: Omit<DroppedItem, 'reason' | 'word'>, reason: DropReason, word?: string): void => {
+    const shown = (t: string): string => redactSecrets(oneLine(t)).text;
+    const listed: DroppedItem = { ...item, text: shown(item.text), quote: shown(item.quote), reason };
+    if (item.topic !== undefined) listed.topic = shown(item.topic);
+    if (item.decision !== undefined) listed.decision = shown(item.decision);
+    if (word !== undefined) listed.word = word;
+    dropped.push(listed);
+  };
+  const idOf = (handle: number, item: Omit<DroppedItem, 'reason' | 'word'>): string | undefined => {
     const id = ctx.handles.get(handle);
-    if (id === undefined) report.droppedUnknownIds++;
+    if (id === undefined) {
+      report.droppedUnknownIds++;
+      drop(item, 'unknown-fact');
+    }
     return id;
   };
-  // Returns the stored quote, or undefined (and counts) when the user never said it.
-  const ground = (quote: string): string | undefined => {
-    const redacted = redactSecrets(quote);
-    const q = normalizeText(redacted.text);
-    if (q === '' || !turns.some((t) => t.includes(` ${q} `))) {
+  // Returns the stored quote, or undefined (counted and listed) when the user never said it.
+  const ground = (item: Omit<DroppedItem, 'reason' | 'word'>): string | undefined => {
+    const redacted = redactSecrets(item.quote);
+    const verdict = alignQuote(redacted.text, turns);
+    if (!verdict.ok) {
       report.droppedUngrounded++;
+      drop(item, verdict.reason, verdict.reason === 'drops-negation' ? verdict.word : undefined);
       return undefined;
     }
     report.redacted += redacted.count;
@@ -126,38 +152,41 @@ export function groundExtraction(
   const ops: MergeOps = { add: [], update: [], supersede: [], retract: [], decisions: [] };
   for (const item of capped(extraction.add, EXTRACTION_COUNT_CAPS.add)) {
     if (!nonEmpty(item.text)) continue;
-    const quote = ground(item.quote);
+    const quote = ground({ op: 'add', text: item.text, kind: item.kind, confidence: item.confidence, quote: item.quote });
     if (quote === undefined) continue;
     const text = clean(item.text, EXTRACTION_TEXT_CAPS.factText, true);
     ops.add.push({ text, kind: item.kind, confidence: item.confidence, quote });
   }
   for (const item of capped(extraction.update, EXTRACTION_COUNT_CAPS.update)) {
     if (!nonEmpty(item.text)) continue;
-    const id = idOf(item.fact);
+    const shown = { op: 'update' as const, text: item.text, fact: item.fact, quote: item.quote };
+    const id = idOf(item.fact, shown);
     if (id === undefined) continue;
-    const quote = ground(item.quote);
+    const quote = ground(shown);
     if (quote === undefined) continue;
     ops.update.push({ id, text: clean(item.text, EXTRACTION_TEXT_CAPS.factText, true), quote });
   }
   for (const item of capped(extraction.supersede, EXTRACTION_COUNT_CAPS.supersede)) {
     if (!nonEmpty(item.text)) continue;
-    const id = idOf(item.fact);
+    const shown = { op: 'supersede' as const, text: item.text, kind: item.kind, confidence: item.confidence, fact: item.fact, quote: item.quote };
+    const id = idOf(item.fact, shown);
     if (id === undefined) continue;
-    const quote = ground(item.quote);
+    const quote = ground(shown);
     if (quote === undefined) continue;
     const text = clean(item.text, EXTRACTION_TEXT_CAPS.factText, true);
     ops.supersede.push({ id, text, kind: item.kind, confidence: item.confidence, quote });
   }
   for (const item of capped(extraction.retract, EXTRACTION_COUNT_CAPS.retract)) {
-    const id = idOf(item.fact);
+    const shown = { op: 'retract' as const, text: '', fact: item.fact, quote: item.quote };
+    const id = idOf(item.fact, shown);
     if (id === undefined) continue;
-    const quote = ground(item.quote);
+    const quote = ground(shown);
     if (quote === undefined) continue;
     ops.retract.push({ id, quote });
   }
   for (const item of capped(extraction.decisions, EXTRACTION_COUNT_CAPS.decisions)) {
     if (!nonEmpty(item.topic, item.decision)) continue;
-    const quote = ground(item.quote);
+    const quote = ground({ op: 'decision', text: `${item.topic}: ${item.decision}`, topic: item.topic, decision: item.decision, quote: item.quote });
     if (quote === undefined) continue;
     const topic = clean(item.topic, EXTRACTION_TEXT_CAPS.topic, false);
     const decision = clean(item.decision, EXTRACTION_TEXT_CAPS.decision, true);
@@ -168,7 +197,17 @@ export function groundExtraction(
     report.redacted += redacted.count;
     ops.summary = cut(redacted.text, EXTRACTION_TEXT_CAPS.summary);
   }
-  return { ops, report };
+  return { ops, report, dropped };
+}
+
+/**
+ * Whether the user said `quote`, for a single grounded write (the memory tools'
+ * `memory_remember`/`memory_update`): both sides redacted first, then `alignQuote` over
+ * `userTurns` (user turns only, in session order). For many quotes against the same turns, use
+ * `groundExtraction` (it tokenises the turns once). Pure.
+ */
+export function groundQuote(quote: string, userTurns: readonly string[]): QuoteVerdict {
+  return alignQuote(redactSecrets(quote).text, prepareTurns(userTurns.map((t) => redactSecrets(t).text)));
 }
 
 function oneLine(text: string): string {

@@ -1,9 +1,14 @@
 /**
  * The merge policy: applies grounded extraction ops to a memory. Pure: (memory, ops, session,
  * clock) in, a new memory plus the list of changes out. Nothing is deleted except by the caps:
- * contradicted facts are superseded, facts no longer true are retracted.
+ * contradicted facts are superseded, facts no longer true are retracted. The state changes are
+ * the shared transitions of fact-transitions.ts; this file decides which ones apply.
+ *
+ * Over ~300 lines because `mergeMemory` is one documented policy (op order, duplicates, caps)
+ * whose closures share one ledger; splitting it would scatter the rules its doc comment states.
  */
-import type { Confidence, Decision, Fact, Memory, MemoryChange, MergeOps } from './schema.js';
+import { compareRank, compareTime, evictionOrder, hashIdSource, openFacts, type FactLedger, type IdSource } from './fact-transitions.js';
+import { SCHEMA_LIMITS, type Decision, type Fact, type Memory, type MemoryChange, type MergeOps } from './schema.js';
 import { contentTokens, normalizeText, isNearDuplicate } from './text-match.js';
 
 /**
@@ -57,7 +62,7 @@ export interface MergeOptions {
    * schema's id pattern. Default: `<prefix>_` + 10 base-36 chars hashed from (session, now,
    * counter), deterministic and unique within the file.
    */
-  newId?: (prefix: 'f' | 'd') => string;
+  newId?: IdSource;
 }
 
 /** The merged memory, what changed (for the exit diff), and ops that were ignored and why. */
@@ -68,13 +73,14 @@ export interface MergeResult {
 }
 
 // Schema maxima: the merge clips to them so its output always validates.
-const MAX_FACT_TEXT = 500;
-const MAX_QUOTE = 500;
-const MAX_TOPIC = 200;
-const MAX_DECISION = 500;
-const MAX_SUMMARY = 4000;
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,40}$/;
-const CONFIDENCE_RANK: Record<Confidence, number> = { low: 0, medium: 1, high: 2 };
+const {
+  factTextChars: MAX_FACT_TEXT,
+  quoteChars: MAX_QUOTE,
+  topicChars: MAX_TOPIC,
+  decisionChars: MAX_DECISION,
+  summaryChars: MAX_SUMMARY,
+  sessionIdChars: MAX_SESSION_ID,
+} = SCHEMA_LIMITS;
 
 /**
  * Applies `ops` to `memory` and returns a new memory; the input is never mutated.
@@ -88,7 +94,9 @@ const CONFIDENCE_RANK: Record<Confidence, number> = { low: 0, medium: 1, high: 2
  * - update: rewrites an active fact's text in place. Text that duplicates another active fact:
  *   the target is superseded by that fact.
  * - add: an active fact with the same normalized text or a near-duplicate (`isNearDuplicate`) is
- *   refreshed instead (`updatedAt`, `source`, the higher confidence, pinned if asked); otherwise a
+ *   refreshed instead (`updatedAt`, `source`, the higher confidence, pinned if asked) and reported
+ *   as a `refresh`, also when that fact was added by this merge (only the same normalized text
+ *   proposed twice is one item with one change); otherwise a
  *   new active fact. At the `activeFacts` cap, the lowest-ranked non-pinned fact (lowest
  *   confidence, then oldest `updatedAt`) is evicted to make room if the new fact ranks strictly
  *   higher or is pinned; else the new fact is not stored (a warning). Evicted facts stay in the
@@ -107,25 +115,25 @@ const CONFIDENCE_RANK: Record<Confidence, number> = { low: 0, medium: 1, high: 2
  * does. Idempotent on replay: applying the same ops to the result leaves the active facts as they
  * are (every op is a refresh, a no-op or a warning).
  *
+ * The state changes themselves are the shared transitions of fact-transitions.ts (as in compaction).
+ *
  * Throws RangeError if `now` is invalid or `sessionId` is empty or over 100 chars, and Error if
- * `newId` returns an id that is malformed or already in use.
+ * `newId` returns an id that is malformed, or only ids already in use.
  */
 export function mergeMemory(memory: Memory, ops: MergeOps, options: MergeOptions): MergeResult {
   const { sessionId } = options;
-  if (sessionId.length < 1 || sessionId.length > 100) throw new RangeError('mergeMemory: sessionId must be 1–100 chars');
+  if (sessionId.length < 1 || sessionId.length > MAX_SESSION_ID) throw new RangeError('mergeMemory: sessionId must be 1–100 chars');
   const now = options.now.toISOString(); // throws RangeError on an invalid Date
   const caps: MergeCaps = { ...DEFAULT_MERGE_CAPS, ...options.caps };
 
-  const facts: Fact[] = memory.facts.map((f) => ({ ...f, source: { ...f.source } }));
+  const ledger = openFacts(memory, { now: options.now, ids: options.newId ?? hashIdSource(`${sessionId}|${now}`) });
+  const { facts, changes } = ledger;
   let decisions: Decision[] = memory.decisions.map((d) => ({ ...d, source: { ...d.source } }));
-  const changes: MemoryChange[] = [];
   const warnings: string[] = [];
-  const createdHere = new Set<string>();
-  const nextId = idFactory(options, now, [...facts, ...decisions].map((x) => x.id));
 
   const source = (quote: string) => ({ session: sessionId, at: now, quote: clip(quote.trim(), MAX_QUOTE) });
-  const byId = (id: string) => facts.find((f) => f.id === id);
-  const active = () => facts.filter((f) => f.status === 'active');
+  const byId = ledger.byId;
+  const active = ledger.active;
   const pinnedCount = () => active().filter((f) => f.pinned).length;
   // Each fact's normalized text and content tokens, computed once per text rather than once per
   // fact per op: every add, supersede and update compares its text with every active fact.
@@ -168,50 +176,12 @@ export function mergeMemory(memory: Memory, ops: MergeOps, options: MergeOptions
     if (t === '') warnings.push(`${op}: empty text; ignored`);
     return t === '' ? undefined : t;
   };
-  const refresh = (f: Fact, quote: string): void => {
-    f.updatedAt = now;
-    f.source = source(quote);
-    if (!createdHere.has(f.id)) changes.push({ type: 'refresh', id: f.id, text: f.text });
-  };
-  const create = (text: string, kind: Fact['kind'], confidence: Confidence, pinned: boolean, quote: string): Fact => {
-    const f: Fact = {
-      id: nextId('f'),
-      text,
-      kind,
-      confidence,
-      status: 'active',
-      pinned,
-      createdAt: now,
-      updatedAt: now,
-      validFrom: now,
-      source: source(quote),
-    };
-    facts.push(f);
-    createdHere.add(f.id);
-    return f;
-  };
-
   // `successor` is new or an existing active fact that already says the new thing.
-  const supersedeBy = (old: Fact, successor: Fact, quote: string): void => {
-    if (!createdHere.has(successor.id)) {
-      successor.updatedAt = now;
-      successor.source = source(quote);
-      successor.pinned ||= old.pinned;
-    }
-    old.status = 'superseded';
-    old.validTo = now;
-    old.updatedAt = now;
-    old.supersededBy = successor.id;
-    changes.push({ type: 'supersede', id: successor.id, text: successor.text, was: old.text, oldId: old.id });
-  };
+  const supersedeBy = (old: Fact, successor: Fact, quote: string): void => ledger.supersede([old], successor, source(quote));
 
   for (const op of ops.retract) {
     const f = activeTarget('retract', op.id);
-    if (f === undefined) continue;
-    f.status = 'retracted';
-    f.validTo = now;
-    f.updatedAt = now;
-    changes.push({ type: 'retract', id: f.id, text: f.text });
+    if (f !== undefined) ledger.retract(f);
   }
 
   for (const op of ops.supersede) {
@@ -219,12 +189,15 @@ export function mergeMemory(memory: Memory, ops: MergeOps, options: MergeOptions
     const text = factText('supersede', op.text);
     if (old === undefined || text === undefined) continue;
     if (normalizeText(text) === normalizeText(old.text)) {
-      refresh(old, op.quote);
+      ledger.refresh(old, { source: source(op.quote) });
       continue;
     }
     // A pinned fact is superseded too: the pin says the fact matters, and the user has just
     // contradicted it. The pin moves to the new fact, which now carries that topic.
-    supersedeBy(old, duplicateOf(text, old.id) ?? create(text, op.kind, op.confidence, old.pinned, op.quote), op.quote);
+    const successor =
+      duplicateOf(text, old.id) ??
+      ledger.create({ text, kind: op.kind, confidence: op.confidence, pinned: old.pinned, source: source(op.quote) });
+    supersedeBy(old, successor, op.quote);
   }
 
   for (const op of ops.update) {
@@ -232,7 +205,7 @@ export function mergeMemory(memory: Memory, ops: MergeOps, options: MergeOptions
     const text = factText('update', op.text);
     if (target === undefined || text === undefined) continue;
     if (normalizeText(text) === normalizeText(target.text)) {
-      refresh(target, op.quote);
+      ledger.refresh(target, { source: source(op.quote) });
       continue;
     }
     // Refined into what another fact already says: keep that one and point this one at it.
@@ -243,10 +216,7 @@ export function mergeMemory(memory: Memory, ops: MergeOps, options: MergeOptions
       supersedeBy(target, dup, op.quote);
       continue;
     }
-    changes.push({ type: 'update', id: target.id, text, was: target.text });
-    target.text = text;
-    target.updatedAt = now;
-    target.source = source(op.quote);
+    ledger.update(target, text, source(op.quote));
   }
 
   for (const op of ops.add) {
@@ -274,15 +244,15 @@ export function mergeMemory(memory: Memory, ops: MergeOps, options: MergeOptions
           warnings.push(`add: memory is full (${caps.activeFacts} active facts); "${text}" ranks lowest and was not stored`);
           continue;
         }
-        evict(victim, now, changes);
+        ledger.evict(victim);
       }
-      const f = create(text, op.kind, op.confidence, pinned, op.quote);
-      changes.push({ type: 'add', id: f.id, text: f.text });
+      ledger.add({ text, kind: op.kind, confidence: op.confidence, pinned, source: source(op.quote) });
       continue;
     }
-    if (CONFIDENCE_RANK[op.confidence] > CONFIDENCE_RANK[dup.confidence]) dup.confidence = op.confidence;
-    dup.pinned ||= pinned;
-    refresh(dup, op.quote);
+    // Every absorbed item shows in the changes ("= already known: …"), also when it was absorbed
+    // into a fact this merge added; only the same text proposed twice is one item, one line.
+    const sameItem = ledger.isNew(dup) && normalizeText(dup.text) === normalizeText(text);
+    ledger.refresh(dup, { source: source(op.quote), confidence: op.confidence, pinned, report: !sameItem });
   }
 
   for (const op of ops.decisions) {
@@ -296,7 +266,7 @@ export function mergeMemory(memory: Memory, ops: MergeOps, options: MergeOptions
     if (sameTopic !== undefined && normalizeText(sameTopic.decision) === normalizeText(text)) continue;
     // Newest wins: decisions have no status, so the old one on this topic leaves the file.
     decisions = decisions.filter((d) => d !== sameTopic);
-    const d: Decision = { id: nextId('d'), topic, decision: text, date: now, source: source(op.quote) };
+    const d: Decision = { id: ledger.mintId('d'), topic, decision: text, date: now, source: source(op.quote) };
     decisions.push(d);
     changes.push({ type: 'decision', id: d.id, text: `${topic}: ${text}` });
   }
@@ -310,7 +280,7 @@ export function mergeMemory(memory: Memory, ops: MergeOps, options: MergeOptions
     }
   }
 
-  evictOverCap(facts, caps.activeFacts, now, changes, warnings);
+  evictOverCap(ledger, caps.activeFacts, warnings);
   const kept = dropOldestHistory(facts, caps.historyFacts, warnings);
   if (decisions.length > caps.decisions) {
     const drop = new Set(oldestFirst(decisions, (d) => d.date).slice(0, decisions.length - caps.decisions));
@@ -325,33 +295,14 @@ export function mergeMemory(memory: Memory, ops: MergeOps, options: MergeOptions
   };
 }
 
-// Eviction rank: lower confidence first, then older `updatedAt`. Ids only break exact ties.
-function compareRank(a: Pick<Fact, 'confidence' | 'updatedAt'>, b: Pick<Fact, 'confidence' | 'updatedAt'>): number {
-  return CONFIDENCE_RANK[a.confidence] - CONFIDENCE_RANK[b.confidence] || compareTime(a.updatedAt, b.updatedAt);
-}
-
-// Non-pinned active facts, first to be evicted first. Pinned facts are never candidates.
-function evictionOrder(active: Fact[]): Fact[] {
-  return active.filter((f) => !f.pinned).sort((a, b) => compareRank(a, b) || compare(a.id, b.id));
-}
-
-// An evicted fact stays in the file as retracted history (with an `evict` change for the diff),
-// so a fact pushed out for room is visible and can be restored rather than silently lost.
-function evict(f: Fact, now: string, changes: MemoryChange[]): void {
-  f.status = 'retracted';
-  f.validTo = now;
-  f.updatedAt = now;
-  changes.push({ type: 'evict', id: f.id, text: f.text });
-}
-
 // Only needed when the input was already over the cap (a lowered cap, a hand-edited file):
 // adds make their own room.
-function evictOverCap(facts: Fact[], cap: number, now: string, changes: MemoryChange[], warnings: string[]): void {
-  const active = facts.filter((f) => f.status === 'active');
+function evictOverCap(ledger: FactLedger, cap: number, warnings: string[]): void {
+  const active = ledger.active();
   const excess = active.length - cap;
   if (excess <= 0) return;
   const candidates = evictionOrder(active);
-  for (const f of candidates.slice(0, excess)) evict(f, now, changes);
+  for (const f of candidates.slice(0, excess)) ledger.evict(f);
   if (candidates.length < excess) {
     warnings.push(`${active.length - candidates.length} pinned facts exceed the cap of ${cap} active facts`);
   }
@@ -382,11 +333,6 @@ function nestedTokens(a: Set<string>, b: Set<string>): boolean {
   return true;
 }
 
-// ISO times may carry different offsets in a hand-edited file, so compare instants, not strings.
-function compareTime(a: string, b: string): number {
-  return Date.parse(a) - Date.parse(b) || compare(a, b);
-}
-
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -397,31 +343,4 @@ function clip(text: string, max: number): string {
   const last = text.charCodeAt(end - 1);
   if (last >= 0xd800 && last <= 0xdbff) end--;
   return `${text.slice(0, end)}…`;
-}
-
-function idFactory(options: MergeOptions, now: string, existing: string[]): (prefix: 'f' | 'd') => string {
-  const taken = new Set(existing);
-  let counter = 0;
-  const fallback = (prefix: 'f' | 'd'): string => `${prefix}_${hash36(`${options.sessionId}|${now}|${counter++}`)}`;
-  const make = options.newId ?? fallback;
-  return (prefix) => {
-    let id = make(prefix);
-    // The default hash can collide with an existing id (36^10 space): step the counter. An
-    // injected factory that collides is a bug in the caller.
-    while (options.newId === undefined && taken.has(id)) id = make(prefix);
-    if (!ID_PATTERN.test(id) || !id.startsWith(`${prefix}_`)) throw new Error(`mergeMemory: newId returned a malformed id "${id}"`);
-    if (taken.has(id)) throw new Error(`mergeMemory: newId returned an id already in use: ${id}`);
-    taken.add(id);
-    return id;
-  };
-}
-
-// FNV-1a, 64-bit, reduced to 10 base-36 chars (the `f_` + 10 chars the schema documents).
-function hash36(s: string): string {
-  let h = 0xcbf29ce484222325n;
-  for (let i = 0; i < s.length; i++) {
-    h ^= BigInt(s.charCodeAt(i));
-    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
-  }
-  return (h % 36n ** 10n).toString(36).padStart(10, '0');
 }

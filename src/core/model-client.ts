@@ -14,10 +14,10 @@ export interface Usage {
   cacheWriteTokens: number;
 }
 
-/** Something that happened during a call, for the UI: a text delta, or a retry the SDK is about to make. */
-export type ModelEvent =
-  | { type: 'text'; text: string }
-  | { type: 'retry'; attempt: number; reason: string };
+import type { ModelEvent } from './events.js';
+
+/** Something that happened during a call, for the UI (see `events.ts`). */
+export type { ModelEvent };
 
 /** A chat request: the system prompt and the conversation so far (last message is the user's). */
 export interface ChatRequest {

@@ -16,19 +16,47 @@ export const FACT_KINDS = ['preference', 'constraint', 'goal', 'entity', 'fact']
 export const CONFIDENCES = ['high', 'medium', 'low'] as const;
 export const FACT_STATUSES = ['active', 'superseded', 'retracted'] as const;
 
+/**
+ * The schema's size limits, stated once: the zod schemas below enforce them and the merge policy
+ * clips to them (so its output always validates). Text lengths in UTF-16 code units (JS string
+ * length), counts in items.
+ */
+export const SCHEMA_LIMITS = {
+  /** A session id in `source.session`. */
+  sessionIdChars: 100,
+  /** A fact's text. */
+  factTextChars: 500,
+  /** The user's own words in `source.quote`. */
+  quoteChars: 500,
+  /** A decision's topic. */
+  topicChars: 200,
+  /** A decision's text. */
+  decisionChars: 500,
+  /** The memory's summary. */
+  summaryChars: 4000,
+  /** Facts in one memory file, history included. */
+  facts: 2000,
+  /** Decisions in one memory file. */
+  decisions: 500,
+} as const;
+
+/** The id of a fact or decision: 1–40 chars of letters, digits, `_` and `-`. */
+export const ITEM_ID_PATTERN = /^[A-Za-z0-9_-]{1,40}$/;
+
+const L = SCHEMA_LIMITS;
 const isoTime = z.string().datetime({ offset: true });
 
 /** Where an item was learned: the session id, when (ISO time), and the user's own words (a short span). */
 export const sourceSchema = z.object({
-  session: z.string().min(1).max(100),
+  session: z.string().min(1).max(L.sessionIdChars),
   at: isoTime,
-  quote: z.string().max(500),
+  quote: z.string().max(L.quoteChars),
 });
 
 /** A remembered fact. `id` is stable for the fact's life (`f_` + 10 base-36 chars). */
 export const factSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
-  text: z.string().min(1).max(500),
+  id: z.string().regex(ITEM_ID_PATTERN),
+  text: z.string().min(1).max(L.factTextChars),
   kind: z.enum(FACT_KINDS),
   confidence: z.enum(CONFIDENCES),
   status: z.enum(FACT_STATUSES),
@@ -43,9 +71,9 @@ export const factSchema = z.object({
 
 /** A decision the user made (`date` is an ISO date or time of the decision). */
 export const decisionSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
-  topic: z.string().min(1).max(200),
-  decision: z.string().min(1).max(500),
+  id: z.string().regex(ITEM_ID_PATTERN),
+  topic: z.string().min(1).max(L.topicChars),
+  decision: z.string().min(1).max(L.decisionChars),
   date: isoTime,
   source: sourceSchema,
 });
@@ -58,9 +86,9 @@ export const memorySchema = z.object({
   createdAt: isoTime,
   updatedAt: isoTime,
   sessionCount: z.number().int().nonnegative(),
-  summary: z.string().max(4000),
-  facts: z.array(factSchema).max(2000),
-  decisions: z.array(decisionSchema).max(500),
+  summary: z.string().max(L.summaryChars),
+  facts: z.array(factSchema).max(L.facts),
+  decisions: z.array(decisionSchema).max(L.decisions),
 });
 
 export type Source = z.infer<typeof sourceSchema>;

@@ -31,6 +31,18 @@ const POLARITY_WORDS = new Set([
   'used', 'ex', 'stopped', 'quit', 'until', 'except',
 ]);
 
+// Words that say who does what to whom, although they are stopwords for similarity: the user
+// (S), someone else (O), and the direction of a relation. Two texts with the same content words
+// but these in a different sequence are different facts ("Anna gave me a book" / "Anna gave her a
+// book", "moved from Paris to Berlin" / "moved to Paris from Berlin", "hired by Anna" / "hired Anna").
+const ROLE_WORDS = new Map<string, string>([
+  ...['i', 'me', 'my', 'mine', 'myself', 'im', 'ive', 'user', 'users'].map((w): [string, string] => [w, 'S']),
+  ...['he', 'she', 'him', 'his', 'her', 'hers', 'himself', 'herself', 'they', 'them', 'their', 'theirs', 'hes', 'shes'].map(
+    (w): [string, string] => [w, 'O'],
+  ),
+  ...['to', 'from', 'by', 'for', 'with'].map((w): [string, string] => [w, w]),
+]);
+
 /**
  * Canonical form of a text for comparison: Unicode NFKC, lowercase, apostrophes removed
  * ("don't" → "dont"), other punctuation replaced by spaces, whitespace collapsed and trimmed.
@@ -59,11 +71,52 @@ function stem(token: string): string {
  * lightly stemmed. Negations are content (never dropped). Pure.
  */
 export function contentTokens(s: string): Set<string> {
+  return new Set(contentSequence(s));
+}
+
+// The content tokens in the order they first appear (a Set keeps insertion order).
+function contentSequence(s: string): string[] {
   const out = new Set<string>();
   for (const t of normalizeText(s).split(' ')) {
     if (t !== '' && !STOPWORDS.has(t)) out.add(stem(t));
   }
+  return [...out];
+}
+
+// The role words of a text in order (ROLE_WORDS), repeats in a row collapsed.
+function roleSequence(s: string): string[] {
+  const out: string[] = [];
+  for (const t of normalizeText(s).split(' ')) {
+    const role = ROLE_WORDS.get(t);
+    if (role !== undefined && out.at(-1) !== role) out.push(role);
+  }
   return out;
+}
+
+function collapse(roles: string[]): string[] {
+  return roles.filter((r, i) => i === 0 || roles[i - 1] !== r);
+}
+
+/**
+ * Whether `a` and `b` give their shared words the same roles: the content tokens both contain
+ * appear in the same relative order, and the role words (the user, someone else, to/from/by/for/
+ * with) appear in the same sequence. A text that never names the user may omit "I"/"user" (the
+ * model writes "Prefers X" for "I prefer X"), so the user's marker is ignored unless both name
+ * the user. Pure and symmetric.
+ */
+function sameRoles(a: string, b: string): boolean {
+  const sharedB = new Set(contentSequence(b));
+  const orderA = contentSequence(a).filter((t) => sharedB.has(t));
+  const sharedA = new Set(orderA);
+  const orderB = contentSequence(b).filter((t) => sharedA.has(t));
+  if (orderA.some((t, i) => orderB[i] !== t)) return false;
+  let ra = roleSequence(a);
+  let rb = roleSequence(b);
+  if (!ra.includes('S') || !rb.includes('S')) {
+    ra = collapse(ra.filter((r) => r !== 'S'));
+    rb = collapse(rb.filter((r) => r !== 'S'));
+  }
+  return ra.length === rb.length && ra.every((r, i) => rb[i] === r);
 }
 
 /**
@@ -87,7 +140,12 @@ export function tokenJaccard(a: string, b: string): number {
  *   is how contradictions look ("lives in Porto" / "lives in Lisbon", "love" / "hate",
  *   "34" / "35"), and a contradiction must never be collapsed into a refresh;
  * - the extra tokens contain no negation or tense marker ("not", "no longer", "formerly"…);
- * - token Jaccard ≥ NEAR_DUPLICATE_THRESHOLD.
+ * - token Jaccard ≥ NEAR_DUPLICATE_THRESHOLD;
+ * - same roles: the shared tokens appear in the same relative order, and the words saying who
+ *   does what to whom (the user, he/she/they, to/from/by/for/with) in the same sequence. A
+ *   reversed comparison ("tabs over spaces" / "spaces over tabs") or a swapped subject and object
+ *   ("Caroline values her friendship with Melanie" / "Melanie values her friendship with
+ *   Caroline") is a different fact.
  * Deliberately conservative: a missed duplicate costs one extra line, a false match loses a fact.
  * Symmetric and pure.
  */
@@ -101,5 +159,5 @@ export function isNearDuplicate(a: string, b: string): boolean {
   if (onlyA.length > 0 && onlyB.length > 0) return false;
   if ([...onlyA, ...onlyB].some((t) => POLARITY_WORDS.has(t))) return false;
   const shared = ta.size - onlyA.length;
-  return shared / (ta.size + onlyB.length) >= NEAR_DUPLICATE_THRESHOLD;
+  return shared / (ta.size + onlyB.length) >= NEAR_DUPLICATE_THRESHOLD && sameRoles(a, b);
 }

@@ -7,7 +7,7 @@
  */
 import { Box, Static, Text, useApp } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ChatSession } from '../core/chat-session.js';
+import type { ChatSession, InputHistorySource } from '../core/index.js';
 import type { KeyEvent } from './keys.js';
 import { InputLine } from './InputLine.js';
 import { LiveAnswer } from './LiveAnswer.js';
@@ -27,8 +27,8 @@ export interface AppExit {
 /** Props of `App`. */
 export interface AppProps {
   readonly session: ChatSession;
-  /** The user's prompt history file (JSON Lines). */
-  readonly historyPath: string;
+  /** The user's prompt history. */
+  readonly inputHistory: InputHistorySource;
   /** The first line: what is remembered about the user. */
   readonly memoryLine: string;
   /** The memory as `/memory` prints it. */
@@ -56,7 +56,7 @@ export function bannerLine(memoryLine: string): string {
 }
 
 /** The chat app. Render it inside a `ThemeContext` provider. */
-export function App({ session, historyPath, memoryLine, memoryView, leave }: AppProps) {
+export function App({ session, inputHistory, memoryLine, memoryView, leave }: AppProps) {
   const { exit } = useApp();
   const theme = useTheme();
   const { columns, rows } = useTerminalSize();
@@ -71,7 +71,7 @@ export function App({ session, historyPath, memoryLine, memoryView, leave }: App
     banner: [{ text: bannerLine(memoryLine), tone: 'accent' }],
     onForgot: () => reloadHistory.current(),
   });
-  const prompt = usePrompt(historyPath, (message) => chat.note(message, 'warn'), !session.options.incognito);
+  const prompt = usePrompt(inputHistory, (message) => chat.note(message, 'warn'), !session.options.incognito);
   reloadHistory.current = prompt.reloadHistory;
   const [hint, setHint] = useState<string | null>(null);
   const [leaving, setLeaving] = useState(false);

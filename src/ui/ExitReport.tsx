@@ -1,9 +1,9 @@
 /**
  * What the user sees after leaving the chat: "Saving memory…" with a spinner while the
- * extraction runs, then the memory diff in words (see memory-diff.ts).
+ * extraction runs, then the memory diff in words (see core/describe-changes.ts).
  */
 import { Box, Text } from 'ink';
-import { describeSave, type SaveReport } from './memory-diff.js';
+import { describeSave, type SaveReport } from '../core/index.js';
 import { Spinner } from './Spinner.js';
 import { useTheme } from './theme.js';
 

@@ -4,7 +4,7 @@
  */
 import { Box, Text, useInput } from 'ink';
 import { useRef, useState } from 'react';
-import type { ReviewItem } from '../core/review.js';
+import type { ReviewItem } from '../core/index.js';
 import { useTheme } from './theme.js';
 
 /** Props: the proposed items, and where the answers go (one boolean per item, in order). */

@@ -4,7 +4,7 @@
  * terminal width.
  */
 import { Box, Text } from 'ink';
-import type { Usage } from '../core/model-client.js';
+import type { Usage } from '../core/index.js';
 import { Spinner } from './Spinner.js';
 import { useTheme } from './theme.js';
 import type { LiveTurn } from './use-chat.js';

@@ -4,19 +4,17 @@
  * with a deadline and shows what it changed in memory.
  */
 import { render } from 'ink';
-import type { ChatSession } from '../core/chat-session.js';
-import type { ExtractionOutcome } from '../core/extraction.js';
+import type { ChatSession, InputHistorySource, ExtractionOutcome, ReviewItem } from '../core/index.js';
 import { App, type AppExit } from './App.js';
-import type { ReviewItem } from '../core/review.js';
 import { ExitReport, SavingMemory } from './ExitReport.js';
 import { ReviewPrompt } from './ReviewPrompt.js';
-import type { SaveReport } from './memory-diff.js';
+import type { SaveReport } from '../core/index.js';
 import { colorFromEnv, createTheme, ThemeContext, type Theme } from './theme.js';
 
 /** Options of `runRepl`. The streams default to the process's own (tests pass fakes). */
 export interface ReplOptions {
-  /** The user's prompt history (JSON Lines; created 0o600 on first submit). */
-  historyPath: string;
+  /** The user's prompt history. */
+  inputHistory: InputHistorySource;
   /** Deadline of the exit extraction (ms); past it the session is kept for next time. */
   exitTimeoutMs: number;
   /** `chat --review`: confirm each proposed change before it is written. */
@@ -61,7 +59,7 @@ export async function runRepl(session: ChatSession, options: ReplOptions): Promi
   const theme = createTheme(colorFromEnv(process.env));
   const app = render(
     <ThemeContext.Provider value={theme}>
-      <App session={session} historyPath={options.historyPath} memoryLine={options.memoryLine} memoryView={options.memoryView} leave={options.leave} />
+      <App session={session} inputHistory={options.inputHistory} memoryLine={options.memoryLine} memoryView={options.memoryView} leave={options.leave} />
     </ThemeContext.Provider>,
     // Not `incrementalRendering`: in Ink 6.8 it leaves a stale copy of the live region behind when
     // <Static> output is written (seen in tmux). The live region is small, so full redraws are cheap.

@@ -3,8 +3,7 @@
  * a command, an exit word, or an unknown command (a hint, never a model call). No Ink or React:
  * commands run against a small slice of `ChatSession` and return lines to print.
  */
-import type { ChatSession } from '../core/chat-session.js';
-import type { MemoryChange } from '../core/schema.js';
+import { describeRemembered, type ChatSession, type MemoryChange } from '../core/index.js';
 import type { Tone } from './theme.js';
 
 /** One line of command output and how to colour it. */
@@ -39,14 +38,6 @@ export interface SlashCommand {
 
 const line = (text: string, tone: Tone = 'normal'): OutputLine => ({ text, tone });
 const result = (...lines: OutputLine[]): CommandResult => ({ lines });
-
-/** How `/remember` reports one change. */
-function describeRemembered(change: MemoryChange): OutputLine {
-  if (change.type === 'refresh') return line(`= already known: ${change.text}`, 'dim');
-  if (change.type === 'update' || change.type === 'supersede') return line(`~ remembered: ${change.text} (was ${change.was})`, 'good');
-  if (change.type === 'evict') return line(`- dropped to make room: ${change.text}`, 'warn');
-  return line(`+ remembered: ${change.text}`, 'good');
-}
 
 /** Every command, in /help order. `/exit` is handled by `parseInput` before the table. */
 export const SLASH_COMMANDS: readonly SlashCommand[] = [

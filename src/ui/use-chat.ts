@@ -6,7 +6,7 @@
  * few React renders per second, not one per token.
  */
 import { useCallback, useMemo, useRef, useState } from 'react';
-import type { ChatSession, SessionEvent } from '../core/chat-session.js';
+import type { ChatSession, SessionEvent } from '../core/index.js';
 import { parseInput, type OutputLine } from './slash-commands.js';
 import { AnswerStream, type AnswerChunk, type SplitLayout } from './stream-split.js';
 import type { Tone } from './theme.js';
@@ -123,13 +123,22 @@ export function useChat(session: ChatSession, options: ChatOptions): Chat {
       };
       setLive({ startedAt, tail: null, streaming: false, first: true });
       const onEvent = (event: SessionEvent) => {
-        if (event.type === 'retry') {
-          lines([{ text: `retrying (attempt ${event.attempt}): ${event.reason}`, tone: 'dim' }], false);
-          return;
+        switch (event.type) {
+          case 'retry':
+            lines([{ text: `retrying (attempt ${event.attempt}): ${event.reason}`, tone: 'dim' }], false);
+            return;
+          case 'text':
+            streaming = true;
+            buffered.push(...stream.push(event.text));
+            timer ??= setTimeout(flush, FLUSH_MS);
+            return;
+          case 'tool_call':
+          case 'tool_result':
+            // Nothing emits these yet; memory tools will show a line here.
+            return;
+          default:
+            return event satisfies never;
         }
-        streaming = true;
-        buffered.push(...stream.push(event.text));
-        timer ??= setTimeout(flush, FLUSH_MS);
       };
       try {
         const outcome = await session.send(text, onEvent, abort.signal);

@@ -4,7 +4,8 @@
  * that arrive faster than React re-renders (typed text, then Enter, in one read) see each other.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { openHistory, pushEntry, stepHistory, type HistoryCursor, type HistoryFile } from './history.js';
+import type { InputHistoryFile, InputHistorySource } from '../core/index.js';
+import { pushEntry, stepHistory, type HistoryCursor } from './history.js';
 import type { KeyEvent } from './keys.js';
 import * as ed from './line-editor.js';
 import { completeCommand } from './slash-commands.js';
@@ -49,39 +50,39 @@ const EDITS: Partial<Record<string, (s: ed.EditorState) => ed.EditorState>> = {
 };
 
 /**
- * @param historyPath the user's history file (JSON Lines); loaded once on mount.
+ * @param inputHistory the user's input history; loaded once on mount.
  * @param onWarning called once if the history file cannot be written (the REPL goes on).
  * @param save false in an incognito session: the history is read, but nothing typed is written.
  */
-export function usePrompt(historyPath: string, onWarning: (message: string) => void, save = true): Prompt {
+export function usePrompt(inputHistory: InputHistorySource, onWarning: (message: string) => void, save = true): Prompt {
   const [editor, setEditorState] = useState<ed.EditorState>(ed.EMPTY_EDITOR);
   const [candidates, setCandidates] = useState<readonly string[]>([]);
   const current = useRef(editor);
   const entries = useRef<string[]>([]);
   const cursor = useRef<HistoryCursor>({ index: 0, draft: '' });
   // Writes are chained so entries land in order, after the file has been read.
-  const writes = useRef<Promise<HistoryFile | null>>(Promise.resolve(null));
+  const writes = useRef<Promise<InputHistoryFile | null>>(Promise.resolve(null));
   const ready = useRef(false);
   const warned = useRef(false);
   const warn = useRef(onWarning);
   warn.current = onWarning;
 
   useEffect(() => {
-    writes.current = openHistory(historyPath).then(({ entries: loaded, history }) => {
+    writes.current = inputHistory.open().then(({ entries: loaded, history }) => {
       // Entries submitted before the file was read come after the loaded ones.
       entries.current = [...loaded, ...entries.current];
       cursor.current = { index: entries.current.length, draft: '' };
       ready.current = true;
       return history;
     });
-  }, [historyPath]);
+  }, [inputHistory]);
 
   const reloadHistory = useCallback(() => {
     // Up/Down wait for the re-read, so they never show an entry that was just forgotten.
     ready.current = false;
     writes.current = writes.current.then(async (previous) => {
       try {
-        const { entries: loaded, history } = await openHistory(historyPath);
+        const { entries: loaded, history } = await inputHistory.open();
         entries.current = loaded;
         cursor.current = { index: loaded.length, draft: '' };
         return history;
@@ -91,7 +92,7 @@ export function usePrompt(historyPath: string, onWarning: (message: string) => v
         ready.current = true;
       }
     });
-  }, [historyPath]);
+  }, [inputHistory]);
 
   const set = useCallback((next: ed.EditorState) => {
     current.current = next;

@@ -2,7 +2,7 @@
  * Atomic file replacement: readers (and a crash at any moment) see either the whole old file or
  * the whole new one, never a mix or a truncated file. The only way memagent writes a memory file,
  * a history version, or a rewritten journal (history versions are also hard links of replaced
- * memory files: see MemoryStore).
+ * memory files: see versions.ts), and the REPL's input history.
  */
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm } from 'node:fs/promises';
@@ -79,17 +79,25 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
  * then fails and it reports the error; nothing is corrupted).
  */
 export async function removeTempFiles(path: string): Promise<number> {
+  const stray = await listTempFiles(path);
+  await Promise.all(stray.map((p) => rm(p, { force: true })));
+  return stray.length;
+}
+
+/**
+ * Paths of the temp files `writeFileAtomic` makes for `path` that are there now (a live writer's
+ * or a killed one's); [] when the directory is missing. Takes no lock.
+ */
+export async function listTempFiles(path: string): Promise<string[]> {
   const prefix = `.${basename(path)}.`;
   let names: string[];
   try {
     names = await readdir(dirname(path));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  const stray = names.filter((n) => n.startsWith(prefix) && /^\d+\.[0-9a-f]+\.tmp$/.test(n.slice(prefix.length)));
-  await Promise.all(stray.map((n) => rm(join(dirname(path), n), { force: true })));
-  return stray.length;
+  return names.filter((n) => n.startsWith(prefix) && /^\d+\.[0-9a-f]+\.tmp$/.test(n.slice(prefix.length))).map((n) => join(dirname(path), n));
 }
 
 /**

@@ -4,8 +4,7 @@
  * as plain text with no escape codes; status goes to stderr; at end of input the extraction runs.
  */
 import readline from 'node:readline';
-import type { ChatSession } from './core/chat-session.js';
-import { describeChanges } from './commands/describe.js';
+import { describeChanges, type ChatSession } from '../core/index.js';
 
 const EXIT_WORDS = new Set(['/exit', 'exit', 'quit']);
 
@@ -21,8 +20,17 @@ export async function runPipe(session: ChatSession, opts: { exitTimeoutMs: numbe
     if (!line) continue;
     if (EXIT_WORDS.has(line.toLowerCase())) break;
     const outcome = await session.send(line, (event) => {
-      if (event.type === 'text') process.stdout.write(event.text);
-      else process.stderr.write(`memagent: retrying (attempt ${event.attempt}): ${event.reason}\n`);
+      switch (event.type) {
+        case 'text':
+          return void process.stdout.write(event.text);
+        case 'retry':
+          return void process.stderr.write(`memagent: retrying (attempt ${event.attempt}): ${event.reason}\n`);
+        case 'tool_call':
+        case 'tool_result':
+          return; // nothing emits these yet
+        default:
+          return event satisfies never;
+      }
     });
     if (outcome.type === 'error') {
       if (outcome.partialText) process.stdout.write('\n');

@@ -1,12 +1,13 @@
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemagentError, MemoryFileError, UsageError } from '../src/core/errors.js';
-import { openJournal } from '../src/core/journal.js';
-import { MemoryStore } from '../src/core/memory-store.js';
-import { SCHEMA_VERSION, emptyMemory, type Decision, type Fact, type Memory } from '../src/core/schema.js';
-import { makeFact } from './helpers/memory.js';
+import { MemagentError, MemoryFileError, UsageError } from '../../src/core/errors.js';
+import { openJournal } from '../../src/core/storage/file/journals.js';
+import { FileMemoryStore } from '../../src/core/storage/file/file-store.js';
+import { SCHEMA_VERSION, emptyMemory, type Decision, type Fact, type Memory } from '../../src/core/schema.js';
+import { makeFact } from '../helpers/memory.js';
+import { memoryStoreContract } from './contract.js';
 
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 let tmp: string;
@@ -22,9 +23,18 @@ afterAll(async () => {
 async function freshStore(opts: { historyLimit?: number; maxFileBytes?: number } = {}) {
   const dir = join(await mkdtemp(join(tmp, 'case-')), 'memory');
   let tick = 0;
-  const store = new MemoryStore({ dir, now: () => new Date(T0.getTime() + 1000 * tick++), ...opts });
+  const store = new FileMemoryStore({ dir, now: () => new Date(T0.getTime() + 1000 * tick++), ...opts });
   return { dir, store };
 }
+
+// The storage contract, against the file store over a fresh temp memory dir.
+memoryStoreContract('file store', async () => {
+  const dir = join(await mkdtemp(join(tmpdir(), 'memagent-contract-')), 'memory');
+  return {
+    open: () => new FileMemoryStore({ dir }),
+    cleanup: () => rm(dirname(dir), { recursive: true, force: true }),
+  };
+});
 
 const fact = (id: string, text: string, status: Fact['status'] = 'active'): Fact =>
   makeFact(id, text, T0.toISOString(), { kind: 'preference', status });
@@ -135,7 +145,7 @@ describe('MemoryStore.load', () => {
     await store.update('alice', addFact(fact('f_1', 'tea')));
     const link = join(dir, '..', 'link');
     await symlink(dir, link);
-    const viaLink = new MemoryStore({ dir: link });
+    const viaLink = new FileMemoryStore({ dir: link });
     expect((await viaLink.load('alice')).memory.facts).toHaveLength(1);
   });
 });

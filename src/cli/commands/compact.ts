@@ -2,14 +2,10 @@
  * `memagent compact --user <id> [--dry-run] [--yes]`: saves pending journals first (not in a dry
  * run), then one model pass consolidates the memory; prints the diff.
  */
-import { compactMemory } from '../core/compaction.js';
-import { UsageError } from '../core/errors.js';
-import { extractPending } from '../core/extraction.js';
-import { listPending } from '../core/journal.js';
-import { MemoryStore } from '../core/memory-store.js';
-import { createModelClient } from '../core/model.js';
-import { requireApiKey, requireUser, type Config } from '../config.js';
-import { describeCompaction } from './describe.js';
+import { compactMemory, extractPending } from '../../core/chat.js';
+import { describeCompaction, UsageError } from '../../core/index.js';
+import type { Services } from '../compose.js';
+import { requireUser } from '../config.js';
 
 /** Flags of `compact`. */
 export interface CompactFlags {
@@ -32,15 +28,15 @@ function plural(n: number, word: string): string {
  *   `--yes` (nothing compacted); ConfigError without an API key; ApiError, MemoryFileError,
  *   LockError, MemagentError (memory kept changing while compacting).
  */
-export async function runCompact(config: Config, flags: CompactFlags): Promise<number> {
+export async function runCompact(services: Services, flags: CompactFlags): Promise<number> {
+  const { config } = services;
   const userId = requireUser(flags.user);
-  const apiKey = requireApiKey(config);
-  const store = new MemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions });
+  const model = services.model();
+  const store = services.store;
   await store.load(userId); // a corrupt file stops us before any model call
-  const model = createModelClient({ apiKey, baseURL: config.baseURL, maxRetries: config.maxRetries, timeoutMs: config.requestTimeoutMs });
   const now = () => new Date();
   if (flags.dryRun) {
-    const pending = (await listPending(store.dir, userId)).length;
+    const pending = (await store.journals.listPending(userId)).length;
     if (pending) process.stderr.write(`memagent: ${plural(pending, 'pending session')} not included in this dry run (a real run saves them first)\n`);
   } else {
     const recovered = await extractPending({ store, model, extractModel: config.extractModel, now }, userId);

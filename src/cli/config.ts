@@ -1,19 +1,14 @@
 /**
  * Configuration: flags win over the environment, which wins over defaults. `.env` is loaded by
- * `cli.ts` (dotenv) before this runs. This is the only place besides `cli.ts` that reads
+ * `main.ts` (dotenv) before this runs. This is the only place besides `main.ts` that reads
  * `process.env`; the core receives the resolved values as parameters.
  */
 import path from 'node:path';
 import * as z from 'zod';
-import { ConfigError, UsageError } from './core/errors.js';
-import { validateUserId } from './core/user-id.js';
+import { ConfigError, UsageError, validateUserId, DEFAULT_EXIT_TIMEOUT_MS, DEFAULT_EXTRACT_MODEL, DEFAULT_HISTORY_VERSIONS, DEFAULT_MAX_RETRIES, DEFAULT_MEMORY_BUDGET_TOKENS, DEFAULT_MODEL, DEFAULT_REQUEST_TIMEOUT_MS } from '../core/index.js';
 
-/** Default chat model: the newest Sonnet in SDK 1.11's `Model` type. */
-export const DEFAULT_MODEL = 'claude-sonnet-5-5';
-/** Default extraction model: the newest (cheap) Haiku in SDK 1.11's `Model` type. */
-export const DEFAULT_EXTRACT_MODEL = 'claude-haiku-5-5';
-/** Default deadline (ms) for the extraction at exit, after which the journal is left for next time. */
-export const DEFAULT_EXIT_TIMEOUT_MS = 10_000;
+
+export { DEFAULT_EXIT_TIMEOUT_MS, DEFAULT_EXTRACT_MODEL, DEFAULT_MODEL };
 
 /** Flags every command shares (commander's parsed options, before validation). */
 export interface CommonFlags {
@@ -75,11 +70,11 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv, cwd: s
     extractModel: e.MEMAGENT_EXTRACT_MODEL ?? DEFAULT_EXTRACT_MODEL,
     apiKey: e.ANTHROPIC_API_KEY,
     baseURL: e.ANTHROPIC_BASE_URL,
-    memoryBudgetTokens: e.MEMAGENT_MEMORY_BUDGET ?? 2000,
+    memoryBudgetTokens: e.MEMAGENT_MEMORY_BUDGET ?? DEFAULT_MEMORY_BUDGET_TOKENS,
     exitTimeoutMs: e.MEMAGENT_EXIT_TIMEOUT_MS ?? DEFAULT_EXIT_TIMEOUT_MS,
-    maxRetries: e.MEMAGENT_MAX_RETRIES ?? 3,
-    requestTimeoutMs: e.MEMAGENT_REQUEST_TIMEOUT_MS ?? 60_000,
-    historyVersions: e.MEMAGENT_HISTORY_VERSIONS ?? 10,
+    maxRetries: e.MEMAGENT_MAX_RETRIES ?? DEFAULT_MAX_RETRIES,
+    requestTimeoutMs: e.MEMAGENT_REQUEST_TIMEOUT_MS ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    historyVersions: e.MEMAGENT_HISTORY_VERSIONS ?? DEFAULT_HISTORY_VERSIONS,
   };
 }
 

@@ -3,12 +3,9 @@
  * same renderer, with the same budget, that builds the system prompt, so the user sees exactly
  * what the model sees (ids are listed below it, not inside it).
  */
-import { listPending } from '../core/journal.js';
-import { MemoryStore } from '../core/memory-store.js';
-import { renderMemoryBlock } from '../core/render.js';
-import { FACT_KINDS, emptyMemory, type Fact, type Memory } from '../core/schema.js';
-import { UsageError } from '../core/errors.js';
-import { requireUser, type Config } from '../config.js';
+import { renderMemoryBlock, FACT_KINDS, emptyMemory, UsageError, type Fact, type Memory } from '../../core/index.js';
+import type { Services } from '../compose.js';
+import { requireUser } from '../config.js';
 
 /** Flags of `show`. */
 export interface ShowFlags {
@@ -100,8 +97,7 @@ function formatFact(fact: Fact, now: Date, notInPrompt: boolean): string {
  * the validated file, else `formatMemoryView`. Never writes memory.
  * @throws UsageError (bad id, `--all`/`--history` without `--user`); MemoryFileError.
  */
-export async function runShow(config: Config, flags: ShowFlags): Promise<void> {
-  const store = new MemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions });
+export async function runShow({ config, store }: Services, flags: ShowFlags): Promise<void> {
   const now = new Date();
   if (flags.user === undefined) {
     if (flags.all || flags.history) throw new UsageError(`--${flags.all ? 'all' : 'history'} needs --user <id>`);
@@ -111,7 +107,7 @@ export async function runShow(config: Config, flags: ShowFlags): Promise<void> {
       return;
     }
     if (users.length === 0) {
-      process.stdout.write(`No one is remembered yet in ${store.dir}.\n`);
+      process.stdout.write(`No one is remembered yet in ${store.location}.\n`);
       return;
     }
     const rows = [['user', 'facts', 'decisions', 'sessions', 'last seen', 'size']];
@@ -147,7 +143,7 @@ export async function runShow(config: Config, flags: ShowFlags): Promise<void> {
     process.stdout.write(`${JSON.stringify(memory, null, 2)}\n`);
     return;
   }
-  const pending = (await listPending(store.dir, userId)).length;
+  const pending = (await store.journals.listPending(userId)).length;
   if (!exists && pending === 0) {
     process.stdout.write(`Nothing is remembered about ${userId} yet.\n`);
     return;

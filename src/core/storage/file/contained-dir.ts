@@ -7,7 +7,7 @@
  */
 import { mkdir, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { MemoryFileError } from './errors.js';
+import { MemoryFileError } from '../../errors.js';
 
 /** True if `target` is strictly below `dir` (both absolute, same form: compare real paths). */
 export function isInside(dir: string, target: string): boolean {

@@ -1,36 +1,43 @@
 /**
  * The command line: commander parses flags, each command module is loaded lazily (so `--version`
  * and `show` never load Ink, React or the SDK), and every error a user can cause is printed here,
- * in one place, as one line on stderr with its exit code. Nothing below this file calls
- * `process.exit` or prints a stack trace.
+ * in one place, as one line on stderr with its exit code. Only this file and `signals.ts` end the
+ * process (through `exit.ts`, which waits for stdout and stderr to drain); nothing prints a stack trace.
  */
 import { Command, CommanderError, Option } from 'commander';
 import dotenv from 'dotenv';
-import { MemagentError } from './core/errors.js';
-import type { CommonFlags, Config } from './config.js';
+// The start-up path imports errors.js alone: through the index, `--version` would load zod and
+// most of the core (a 61 KB chunk; esbuild splits by what an entry reaches).
+import { MemagentError } from '../core/errors.js';
+import type { Services } from './compose.js';
+import type { CommonFlags } from './config.js';
+import { exitWhenDrained } from './exit.js';
 
 declare const MEMAGENT_VERSION: string | undefined;
 const VERSION = typeof MEMAGENT_VERSION === 'string' ? MEMAGENT_VERSION : '0.1.0';
 
 /** Prints one line for `error` and exits with its code. Unknown errors are bugs: one line too, exit 70. */
-function fail(error: unknown): never {
+function fail(error: unknown): void {
   if (error instanceof MemagentError) {
     process.stderr.write(`memagent: ${error.message}\n`);
-    process.exit(error.exitCode);
+    return exitWhenDrained(error.exitCode);
   }
   if (error instanceof CommanderError) {
-    process.exit(error.exitCode === 1 ? 2 : error.exitCode);
+    return exitWhenDrained(error.exitCode === 1 ? 2 : error.exitCode);
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`memagent: unexpected error: ${message} (set MEMAGENT_DEBUG=1 for details)\n`);
   if (process.env.MEMAGENT_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
-  process.exit(70);
+  exitWhenDrained(70);
 }
 
-/** Resolves the configuration; loaded lazily because it brings zod, which `--version` does not need. */
-async function config(flags: CommonFlags): Promise<Config> {
-  const { resolveConfig } = await import('./config.js');
-  return resolveConfig(flags, process.env, process.cwd());
+/**
+ * Resolves the configuration and builds the command's services (the composition root); loaded
+ * lazily because it brings zod, which `--version` does not need.
+ */
+async function config(flags: CommonFlags): Promise<Services> {
+  const [{ resolveConfig }, { compose }] = await Promise.all([import('./config.js'), import('./compose.js')]);
+  return compose(resolveConfig(flags, process.env, process.cwd()));
 }
 
 const memoryDirOption = () => new Option('--memory-dir <dir>', 'where memory files live (env MEMAGENT_MEMORY_DIR, default ./memory)');
@@ -128,16 +135,12 @@ async function main(): Promise<void> {
   const program = buildProgram();
   try {
     await program.parseAsync(process.argv);
-    // Exit now rather than when the event loop drains: idle keep-alive sockets and timers would
-    // otherwise keep a finished command alive for tens of ms. stdout/stderr writes to pipes, files
-    // and TTYs are synchronous on Linux, so nothing printed is lost.
-    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    // Exit once stdout and stderr have drained rather than when the event loop does: idle
+    // keep-alive sockets and timers would otherwise keep a finished command alive for tens of ms.
+    exitWhenDrained(typeof process.exitCode === 'number' ? process.exitCode : 0);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end through exitOverride with code 0.
-      if (error.exitCode === 0) process.exit(0);
-      fail(error);
-    }
+    // --help and --version end through exitOverride with code 0.
+    if (error instanceof CommanderError && error.exitCode === 0) return exitWhenDrained(0);
     fail(error);
   }
 }

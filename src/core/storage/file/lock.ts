@@ -1,3 +1,4 @@
+// Just over 300 lines: most of it is the measured account of proper-lockfile 4.1.2 that the code depends on.
 /**
  * Cross-process locking of memory files: the only module that imports `proper-lockfile`.
  *
@@ -36,7 +37,7 @@ import fs, { constants, statSync } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { OperationOptions } from 'retry';
-import { LockError } from './errors.js';
+import { LockError } from '../../errors.js';
 
 /**
  * A lock whose mtime is older than this (ms) is taken to belong to a dead process and is

@@ -1,14 +1,10 @@
 /**
  * `memagent forget`, `undo` and `export`: the user's control over what is kept.
  */
-import { readdir, stat } from 'node:fs/promises';
 import readline from 'node:readline/promises';
-import { MemagentError, UsageError } from '../core/errors.js';
-import { journalDirFor, listPending } from '../core/journal.js';
-import { MemoryStore } from '../core/memory-store.js';
-import { normalizeText } from '../core/text-match.js';
-import type { Memory } from '../core/schema.js';
-import { requireUser, type Config } from '../config.js';
+import { MemagentError, UsageError, forgetEverywhere, normalizeText, type Memory, type MemoryStore } from '../../core/index.js';
+import type { Services } from '../compose.js';
+import { requireUser } from '../config.js';
 
 /** Flags of `forget`. */
 export interface ForgetFlags {
@@ -35,7 +31,7 @@ function plural(n: number, word: string): string {
 
 /**
  * Hard-deletes what the user wants gone, leaving no trace under the memory dir (see
- * `MemoryStore.forgetEverywhere`): fact/decision ids, or everything mentioning `--match <text>`,
+ * `forgetEverywhere`): fact/decision ids, or everything mentioning `--match <text>`,
  * from the memory file, every history version and their summaries, journals and input history;
  * or with `--all` everything of the user, after a question on the terminal (without a terminal
  * `--yes` is required). Prints what went on stdout.
@@ -44,15 +40,15 @@ function plural(n: number, word: string): string {
  *   nothing deleted); MemagentError when nothing matched anywhere, or `--all` was not confirmed;
  *   MemoryFileError, LockError.
  */
-export async function runForget(config: Config, ids: string[], flags: ForgetFlags): Promise<number> {
+export async function runForget(services: Services, ids: string[], flags: ForgetFlags): Promise<number> {
   const userId = requireUser(flags.user);
   const modes = [ids.length > 0, flags.match !== undefined, Boolean(flags.all)].filter(Boolean).length;
   if (modes !== 1) throw new UsageError('forget needs exactly one of: fact ids, --match <text>, or --all');
-  const store = new MemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions });
+  const store = services.store;
   if (flags.all) return forgetEverything(store, userId, Boolean(flags.yes));
 
   if (flags.match !== undefined && normalizeText(flags.match) === '') throw new UsageError('--match needs some text (letters or digits)');
-  const report = await store.forgetEverywhere(userId, flags.match !== undefined ? { text: flags.match } : { ids });
+  const report = await forgetEverywhere(store, userId, flags.match !== undefined ? { text: flags.match } : { ids });
   if (report.unknownIds.length === ids.length && ids.length > 0) {
     throw new MemagentError(`no fact or decision with id ${ids.join(', ')} in ${userId}'s memory (memagent show --user ${userId} --all lists them)`);
   }
@@ -91,11 +87,8 @@ async function forgetEverything(store: MemoryStore, userId: string, yes: boolean
   }
   const { exists } = await store.load(userId).catch(() => ({ exists: true }));
   const versions = (await store.history(userId)).length;
-  const journals = (await readdir(journalDirFor(store.dir, userId)).catch(() => [] as string[])).filter((n) => n.endsWith('.jsonl')).length;
-  const inputHistory = await stat(store.inputHistoryPath(userId)).then(
-    () => true,
-    () => false,
-  );
+  const journals = await store.journals.count(userId);
+  const inputHistory = await store.inputHistory.exists(userId);
   await store.forgetAll(userId);
   const parts = [
     exists ? 'memory file' : '',
@@ -112,9 +105,8 @@ async function forgetEverything(store: MemoryStore, userId: string, yes: boolean
  * revision it now is and how many more steps `undo` can go back.
  * @throws MemagentError when there is nothing to undo; MemoryFileError; LockError; UsageError.
  */
-export async function runUndo(config: Config, flags: { user?: string }): Promise<void> {
+export async function runUndo({ store }: Services, flags: { user?: string }): Promise<void> {
   const userId = requireUser(flags.user);
-  const store = new MemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions });
   const result = await store.undo(userId);
   const left = (await store.history(userId)).length;
   process.stdout.write(
@@ -128,13 +120,12 @@ export async function runUndo(config: Config, flags: { user?: string }): Promise
  * Pending journals (not yet in memory) are mentioned on stderr.
  * @throws MemagentError when nothing is remembered; MemoryFileError; UsageError.
  */
-export async function runExport(config: Config, flags: { user?: string; format?: string }): Promise<void> {
+export async function runExport({ store }: Services, flags: { user?: string; format?: string }): Promise<void> {
   const userId = requireUser(flags.user);
-  const store = new MemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions });
   const { memory, exists } = await store.load(userId);
   if (!exists) throw new MemagentError(`nothing is remembered about ${userId} yet`);
   process.stdout.write(flags.format === 'md' ? toMarkdown(memory) : `${JSON.stringify(memory, null, 2)}\n`);
-  const pending = (await listPending(store.dir, userId)).length;
+  const pending = (await store.journals.listPending(userId)).length;
   if (pending) process.stderr.write(`memagent: ${plural(pending, 'session')} not yet saved to memory (saved at the next chat or compact)\n`);
 }
 

@@ -1,0 +1,126 @@
+/**
+ * `memagent chat --user <id>`: recovers pending journals, starts a session, and hands it to the
+ * Ink REPL (stdin and stdout are TTYs) or to pipe mode (anything else: Ink is never mounted).
+ * Signals are handled by `../signals.ts` while the session runs.
+ */
+import { ChatSession, DEFAULT_MAX_TOKENS, extractPending } from '../../core/chat.js';
+import { UsageError, renderMemorySummaryLine, type ExtractionOutcome, type ModelClient, type MemoryStore } from '../../core/index.js';
+import type { Services } from '../compose.js';
+import { requireUser, type Config } from '../config.js';
+import { installSignalHandlers } from '../signals.js';
+import { formatMemoryView } from './show.js';
+
+/** Flags of `chat`. */
+export interface ChatFlags {
+  user?: string;
+  incognito?: boolean;
+  review?: boolean;
+}
+
+/** Delay (ms) before compiling the SDK in the REPL: after Ink's first frame (~30 fps budget), well before a typed message. */
+const PRELOAD_AFTER_MS = 150;
+
+
+/**
+ * Runs a chat. Resolves with the exit code.
+ * @throws UsageError, ConfigError, MemoryFileError (before anything is written).
+ */
+export async function runChat(services: Services, flags: ChatFlags): Promise<number> {
+  const { config } = services;
+  const userId = requireUser(flags.user);
+  // The SDK (~1 MB of code to compile) is loaded after the prompt is drawn, not before.
+  const model = services.model();
+  const store = services.store;
+  // A corrupt file stops here, before any journal is opened or anything extracted.
+  await store.load(userId);
+  const now = () => new Date();
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  if (flags.review && !interactive) {
+    throw new UsageError('--review asks about each change in the terminal; it needs stdin and stdout to be a terminal');
+  }
+
+  // Before anything is written: a symlink out of the memory dir is refused in one line, up front.
+  await store.checkUser(userId);
+  if (!flags.incognito) await recoverPending(store, model, config, userId);
+
+  const session = await ChatSession.start(store, model, {
+    userId,
+    model: config.model,
+    extractModel: config.extractModel,
+    memoryBudgetTokens: config.memoryBudgetTokens,
+    maxTokens: DEFAULT_MAX_TOKENS,
+    incognito: Boolean(flags.incognito),
+    now,
+  });
+
+  // In the REPL, SIGINT/SIGTERM leave as /exit does (the live region goes, the save shows its
+  // spinner and the diff), then the command exits with the signal's code.
+  const leave = new AbortController();
+  let signalled: number | null = null;
+  const replLeave = interactive
+    ? (code: number) => {
+        signalled = code;
+        leave.abort();
+      }
+    : undefined;
+  const stopSignals = installSignalHandlers(session, config.exitTimeoutMs, replLeave);
+  try {
+    if (interactive) {
+      // Ink reads CI / CONTINUOUS_INTEGRATION once, when it is imported, and then draws no live
+      // region at all (no prompt, no streaming). Here a person is at a real terminal, whatever
+      // their shell exports, so those variables must not switch the REPL off.
+      delete process.env.CI;
+      delete process.env.CONTINUOUS_INTEGRATION;
+      const { runRepl } = await import('../../ui/run-repl.js');
+      const repl = runRepl(session, {
+        // Checked to stay inside the memory dir by checkUser above.
+        inputHistory: services.inputHistory(userId),
+        exitTimeoutMs: config.exitTimeoutMs,
+        review: Boolean(flags.review),
+        memoryLine: `${renderMemorySummaryLine(session.memory)}`,
+        memoryView: () => formatMemoryView(session.memory, { budgetTokens: config.memoryBudgetTokens, now: now() }),
+        leave: leave.signal,
+      });
+      // Compile the SDK once the first frame is on screen, while the user types (Ink flushes its
+      // first frame on a timer, so a preload started at once would delay it).
+      const preload = setTimeout(() => model.preload(), PRELOAD_AFTER_MS);
+      // A failed save is reported in the REPL and its journal kept for the next run: the chat
+      // itself went fine, so exit 0 either way.
+      await repl;
+      clearTimeout(preload);
+      return signalled ?? 0;
+    }
+    model.preload();
+    const { runPipe } = await import('../pipe-chat.js');
+    return await runPipe(session, { exitTimeoutMs: config.exitTimeoutMs });
+  } finally {
+    stopSignals();
+  }
+}
+
+/** Extracts journals left by killed sessions or failed extractions, oldest first; failures are reported, not fatal. */
+async function recoverPending(
+  store: MemoryStore,
+  model: ModelClient,
+  config: Config,
+  userId: string,
+): Promise<void> {
+  const onDone = (outcomes: ExtractionOutcome[]) => {
+    const changed = outcomes.reduce((n, o) => n + o.changes.length, 0);
+    if (outcomes.length > 0) {
+      process.stderr.write(
+        `memagent: saved ${outcomes.length} earlier session${outcomes.length === 1 ? '' : 's'} that had not been saved (${changed} change${changed === 1 ? '' : 's'})\n`,
+      );
+    }
+  };
+  try {
+    const outcomes = await extractPending(
+      { store, model, extractModel: config.extractModel, now: () => new Date(), signal: AbortSignal.timeout(config.exitTimeoutMs * 3) },
+      userId,
+    );
+    onDone(outcomes);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`memagent: could not save an earlier session yet (${message}); will retry next time\n`);
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * The core's second public entry (see index.ts): the running chat and the model passes over
+ * memory. Only the commands that run them (`chat`, `compact`) import it.
+ */
+export { ChatSession, DEFAULT_MAX_TOKENS } from './chat-session.js';
+export { compactMemory } from './compaction.js';
+export { extractPending } from './extraction.js';

@@ -1,0 +1,193 @@
+/**
+ * The storage seam: what the rest of memagent needs from wherever memories, session journals and
+ * the REPL's input history are kept. No paths: a store names its places only in `describe*`
+ * strings meant for people. The file implementation is `storage/file/file-store.ts`; every
+ * implementation must pass the contract suite in `test/storage/contract.ts`.
+ */
+import type { JournalContents, SessionHeader } from '../journal/journal.js';
+import type { Decision, Fact, JournalLine, Memory } from '../schema.js';
+
+/** One saved earlier version of a user's memory, as listed by `MemoryStore.history`. */
+export interface VersionInfo {
+  /** The `revision` the memory had when this version was current. */
+  revision: number;
+  /** When the version was saved, i.e. replaced by a newer write (ISO time). */
+  savedAt: string;
+  /** Size of the saved version in bytes (its serialized form). */
+  bytes: number;
+}
+
+/** One user's line in `listUsers`. For an unreadable memory, counts are 0, `updatedAt` is '' and `error` says why. */
+export interface UserSummary {
+  userId: string;
+  /** Active facts. */
+  facts: number;
+  decisions: number;
+  sessionCount: number;
+  /** ISO time of the last write ('' when the memory is unreadable). */
+  updatedAt: string;
+  /** Size of the stored memory in bytes. */
+  bytes: number;
+  /** The `MemoryFileError` message when the memory cannot be read. */
+  error?: string;
+}
+
+/** What `update` did. `after` equals `before` when `written` is false. */
+export interface UpdateResult {
+  before: Memory;
+  after: Memory;
+  written: boolean;
+}
+
+/** What `undo` did: `revision` is the restored revision (`after.revision`). */
+export interface UndoResult {
+  revision: number;
+  before: Memory;
+  after: Memory;
+}
+
+/** What `purge` did. */
+export interface PurgeReport {
+  /** Items removed from the current memory (as they were). */
+  removed: Array<Fact | Decision>;
+  /** Whether the current memory's summary was rewritten. */
+  summaryChanged: boolean;
+  /** Saved versions rewritten. */
+  historyVersions: number;
+  /** Every distinct matching item found in the current memory or any saved version. */
+  matched: Array<Fact | Decision>;
+}
+
+/** Options of `purge`: how to rewrite each version's summary given every matched item. */
+export interface PurgeOptions {
+  summary?: (summary: string, matched: ReadonlyArray<Fact | Decision>) => string;
+}
+
+/** A claim on a journal (the liveness mark a running session holds). */
+export interface JournalClaim {
+  /** True once the claim is known to be lost (taken over after a long sleep). */
+  readonly compromised: boolean;
+  /** Gives the claim up. Never throws. Idempotent. */
+  release(): Promise<void>;
+}
+
+/** The journal of one running session. Created by `JournalStore.open`. */
+export interface SessionJournal {
+  /** The journal's reference for `JournalStore.read/claim/retire` (the file store: its absolute path). */
+  readonly path: string;
+  readonly header: SessionHeader;
+  /** Appends one line, synchronously and durably. @throws after `close`; the storage error if it refuses (the line is not recorded). */
+  append(line: JournalLine): void;
+  /** Stops recording; the journal stays as pending. Idempotent; never throws. */
+  close(): Promise<void>;
+  /** Stops recording and hands over the liveness claim without releasing it (the caller must release it). */
+  handOver(): JournalClaim;
+  /** Closes the journal and deletes it. Idempotent. */
+  retire(): Promise<void>;
+}
+
+/** Session journals: every turn kept before the chat goes on, until its extraction is merged. */
+export interface JournalStore {
+  /**
+   * Starts the journal of a new session, header written durably, marked live.
+   * @throws UsageError for an invalid user or session id; MemagentError if that session's journal exists or is live.
+   */
+  open(opts: { userId: string; sessionId: string; model: string; now: Date }): Promise<SessionJournal>;
+  /** References of journals waiting for extraction, oldest first; live ones and `except` (a reference or session id) left out. */
+  listPending(userId: string, except?: string): Promise<string[]>;
+  /**
+   * Reads a journal, skipping (and counting) damaged lines; `sessionId` is the one the store
+   * keeps it under (the header's may be damaged). @throws if it is gone (ENOENT).
+   */
+  read(ref: string): Promise<JournalContents & { sessionId: string }>;
+  /** Marks a pending journal as handled by this process; null if it is live elsewhere. */
+  claim(ref: string): Promise<JournalClaim | null>;
+  /** Deletes a journal whose extraction was merged. Idempotent. */
+  retire(ref: string): Promise<void>;
+  /** Removes from every journal of `userId` each turn containing `text` (case-insensitive); returns the lines removed. */
+  forget(userId: string, text: string): Promise<number>;
+  /** How many journals `userId` has (pending and live). */
+  count(userId: string): Promise<number>;
+}
+
+/** The REPL's input history of one user, as the prompt uses it. */
+export interface InputHistoryFile {
+  /**
+   * Appends one entry (secrets redacted); when the history has grown past twice its bound it is
+   * rewritten atomically with the newest entries of `all`.
+   */
+  append(entry: string, all: readonly string[]): Promise<void>;
+}
+
+/** Earlier versions of each memory kept for `undo` unless configured otherwise: ten steps back is plenty for fixing a bad session or compaction. */
+export const DEFAULT_HISTORY_VERSIONS = 10;
+
+/** Input-history entries kept per user: enough for weeks of use, small enough to load instantly. */
+export const HISTORY_LIMIT = 500;
+/** Input-history entries longer than this (UTF-16 units) stay in memory only: a 1 MB paste should not bloat every start-up. */
+export const HISTORY_MAX_ENTRY_CHARS = 16_384;
+
+/** One user's input history, as the REPL's prompt loads it (bound to the user by the caller). */
+export interface InputHistorySource {
+  /** Reads the history (missing or unreadable: empty) and returns a handle to append to. Never throws for a missing file. */
+  open(): Promise<{ entries: string[]; history: InputHistoryFile }>;
+}
+
+/** The REPL's input history: what the user typed, per user. */
+export interface InputHistoryStore {
+  /** Reads the history (missing or unreadable: empty), at most the bound, oldest first, and a handle to append to. */
+  open(userId: string): Promise<{ entries: string[]; history: InputHistoryFile }>;
+  /** Removes every entry for which `match(text)` is true; returns how many. Takes no lock. */
+  forget(userId: string, match: (text: string) => boolean): Promise<number>;
+  /** Whether anything is kept for `userId`. */
+  exists(userId: string): Promise<boolean>;
+}
+
+/**
+ * Per-user memories with versions, plus the journals and input history that belong to them.
+ * Reads take no lock and see a whole old or a whole new memory; every write holds the user's
+ * cross-process lock briefly, is validated first, and is atomic.
+ */
+export interface MemoryStore {
+  readonly journals: JournalStore;
+  readonly inputHistory: InputHistoryStore;
+  /** Where memories live, for people ("No one is remembered yet in …"). */
+  readonly location: string;
+  /** Where `userId`'s memory lives, for people (messages, `show`). @throws UsageError for an invalid id. */
+  describeLocation(userId: string): Promise<string>;
+  /**
+   * Checks, before a session writes anything, that the user's places are usable and safe.
+   * @throws MemoryFileError naming what is wrong; UsageError for an invalid id.
+   */
+  checkUser(userId: string): Promise<void>;
+  /**
+   * Reads and validates `userId`'s memory; a new user gets an empty memory with `exists: false`.
+   * Never writes, takes no lock. @throws MemoryFileError for a stored memory that is unreadable or invalid; UsageError.
+   */
+  load(userId: string): Promise<{ memory: Memory; exists: boolean }>;
+  /**
+   * Read-modify-write under the lock: re-reads, calls `fn(current)` (synchronous, pure; may run
+   * more than once if the lock was lost), and if it returns a memory writes it with revision + 1
+   * and `updatedAt` now, after saving the previous version. `fn` returning null writes nothing.
+   * @throws MemoryFileError (current memory corrupt), MemagentError (`fn` returned an invalid memory), LockError; nothing written.
+   */
+  update(userId: string, fn: (current: Memory) => Memory | null, opts?: { signal?: AbortSignal }): Promise<UpdateResult>;
+  /** Saved earlier versions, newest first; [] if none. Takes no lock. */
+  history(userId: string): Promise<VersionInfo[]>;
+  /**
+   * Under the lock, restores the newest saved version byte for byte and drops it from the versions.
+   * @throws MemagentError if there is nothing to undo; MemoryFileError; LockError.
+   */
+  undo(userId: string): Promise<UndoResult>;
+  /**
+   * Under the lock, hard-deletes every item matching `match` from the current memory (revision
+   * + 1, no version saved) and from every saved version. Idempotent when `summary` is.
+   */
+  purge(userId: string, match: (item: Fact | Decision) => boolean, options?: PurgeOptions): Promise<PurgeReport>;
+  /** `purge` without summary rewrite; returns how many items left the current memory. */
+  forget(userId: string, match: (item: Fact | Decision) => boolean): Promise<number>;
+  /** Deletes everything kept about `userId` (memory, versions, journals, input history), under the lock. Idempotent. */
+  forgetAll(userId: string): Promise<void>;
+  /** Every user with a stored memory, sorted by id; unreadable ones listed with `error`. */
+  listUsers(): Promise<UserSummary[]>;
+}

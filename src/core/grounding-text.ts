@@ -130,8 +130,9 @@ const PIECE = /([\p{L}\p{M}]+(?:'[\p{L}\p{M}]+)*)|(\d+(?:[.:]\d+)*)|([$€£¥%#
  * stripped, dotted abbreviations closed up ("a.m." → "am"), ellipses spaced apart, lowercased. Pure.
  */
 export function normalizeSurface(text: string): string {
-  let s = text.replace(DIGIT_GROUP, '').normalize('NFKC').replace(DIGIT_GROUP, '').replace(DECIMAL_COMMA, '.');
-  s = s.replace(SINGLE_QUOTES, "'").replace(DOUBLE_QUOTES, '"').replace(DASHES, '-').replace(EMOJI, '');
+  // Quotes and dashes first: NFKC turns "´" into a space and a combining accent, and "″" into "′′".
+  let s = text.replace(SINGLE_QUOTES, "'").replace(DOUBLE_QUOTES, '"').replace(DASHES, '-');
+  s = s.replace(DIGIT_GROUP, '').normalize('NFKC').replace(DIGIT_GROUP, '').replace(DECIMAL_COMMA, '.').replace(EMOJI, '');
   s = s.replace(MARKUP[0], '').replace(MARKUP[1], '').replace(MARKUP[2], '$1');
   s = s.replace(SPEAKER_LABEL, '').replace(DOTTED_ABBREVIATION, (m) => m.replace(/\./gu, ''));
   // An ellipsis stands apart, so a quote cut at it tokenises as the same words do in a turn.

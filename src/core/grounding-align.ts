@@ -71,18 +71,19 @@ const FUNCTION_WORDS = new Set([
   'from', 'as', 'that', 'so', 'than', 'then', 'into', 'about',
   'le', 'la', 'les', 'un', 'une', 'des', 'du', 'de', 'au', 'aux', 'et', 'ou', 'mais', 'donc', 'que',
   'en', 'y', 'dans', 'sur', 'pour', 'par', 'avec', 'ce',
-  'o', 'os', 'as', 'um', 'uma', 'do', 'da', 'dos', 'das', 'em', 'no', 'na', 'nos', 'nas', 'e',
+  'o', 'os', 'um', 'uma', 'do', 'da', 'dos', 'das', 'em', 'no', 'na', 'nos', 'nas', 'e',
   'com', 'ao', 'pelo', 'pela', 'para', 'por',
 ]);
 // Pronouns, auxiliaries and fillers: with one content word they make a statement ("I'm vegan",
-// "sou vegetariana"); alone they say nothing ("I do", "yes it is").
+// "sou vegetariana"); alone they say nothing ("I do", "yes it is"). "do", "on" and "um" are
+// function words above (Portuguese "do", English "on", Portuguese "um"), which are set aside first.
 const WEAK_WORDS = new Set([
-  'is', 'are', 'was', 'were', 'be', 'been', 'am', 'do', 'does', 'did', 'have', 'has', 'had', 'i',
+  'is', 'are', 'was', 'were', 'be', 'been', 'am', 'does', 'did', 'have', 'has', 'had', 'i',
   'me', 'my', 'we', 'us', 'our', 'you', 'your', 'he', 'him', 'his', 'she', 'her', 'it', 'its',
   'they', 'them', 'their', 'this', 'there', 'here', 'very', 'really', 'just', 'also', 'too',
   'will', 'would', 'can', 'could', 'should', 'shall', 'may', 'might', "'s", "'d", 'yes', 'okay',
-  'oh', 'well', 'um', 'hi', 'hey',
-  'je', 'me', 'moi', 'te', 'toi', 'il', 'elle', 'on', 'nous', 'vous', 'ils', 'elles', 'qui',
+  'oh', 'well', 'hi', 'hey',
+  'je', 'moi', 'te', 'toi', 'il', 'elle', 'nous', 'vous', 'ils', 'elles', 'qui',
   'cette', 'ces', 'mon', 'ma', 'mes', 'ton', 'ta', 'tes', 'son', 'sa', 'ses', 'est', 'suis', 'es',
   'sont', 'ai', 'se', 'tres', 'oui',
   'eu', 'mim', 'meu', 'minha', 'voce', 'ele', 'ela', 'eles', 'elas', 'mas', 'sou', 'esta',

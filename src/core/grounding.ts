@@ -247,17 +247,17 @@ export function resolveRelativeDates(text: string, sessionDate: Date): string {
   const iso = (days: number): string => new Date(base + days * DAY_MS).toISOString().slice(0, 10);
   const todayIdx = (sessionDate.getUTCDay() + 6) % 7; // Monday = 0
   const nextMonday = 7 - todayIdx;
-  return text.replace(RELATIVE_DATE, (match, twoDays?: string, oneDay?: string, which?: string, weekday?: string, week?: string) => {
+  return text.replace(RELATIVE_DATE, (match, twoDays?: string, oneDay?: string, which?: string, weekday?: string) => {
     let date: string;
     if (twoDays) date = iso(twoDays.toLowerCase().includes('after') ? 2 : -2);
     else if (oneDay) {
       const w = oneDay.toLowerCase();
       date = iso(w === 'tomorrow' ? 1 : w === 'yesterday' ? -1 : 0);
-    } else if (which && weekday) {
+    } else if (weekday) {
+      // `which` ("this"/"next") always comes with a weekday in RELATIVE_DATE.
       const target = WEEKDAYS.indexOf(weekday.toLowerCase());
-      date = iso(which.toLowerCase() === 'this' ? (target - todayIdx + 7) % 7 : nextMonday + target);
-    } else if (week) date = `week of ${iso(nextMonday)}`;
-    else return match;
+      date = iso(which!.toLowerCase() === 'this' ? (target - todayIdx + 7) % 7 : nextMonday + target);
+    } else date = `week of ${iso(nextMonday)}`; // the only other alternative: "next week"
     return `${match} (${date})`;
   });
 }

@@ -155,7 +155,8 @@ function alignPieces(pieces: GroundToken[][], prepared: PreparedTurns): QuoteVer
       const last = found[found.length - 1][1];
       if (span.size === 2 && last <= firstLength) continue;
       if (!statement && !(span.size === 1 && pieces.length === 1 && found[0][0] === 0 && last === tokens.length)) {
-        if (refusal.reason === 'not-found') refusal = { ok: false, reason: 'too-short' };
+        // (Never overrides 'drops-negation': only a statement reaches that check.)
+        refusal = { ok: false, reason: 'too-short' };
         continue;
       }
       // A quote that carries a negation or tense word of its own (read in the turn's language:

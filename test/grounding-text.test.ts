@@ -103,6 +103,11 @@ describe('English contractions: the quote may spell them out', () => {
     expect(verdict(`${host} has been fine by me`, [`Well, ${host}'s been fine by me.`])).toBe('kept');
   });
 
+  it("reads \"the constructor's fee\" like any possessive (it once crashed grounding)", () => {
+    expect(verdict('the constructors fee is high', ["Well, the constructor's fee is high"])).toBe('kept');
+    expect(verdict("constructor's fee", ["the constructor's fee"])).toBe('kept');
+  });
+
   it("reads a possessive as the name without its apostrophe, not as 'is'", () => {
     expect(verdict('Annas bike is red', ["My sister Anna's bike is red"])).toBe('kept');
     expect(verdict('Anna is bike is red', ["My sister Anna's bike is red"])).toBe('not-found');
@@ -213,7 +218,8 @@ describe('the surface: quotes, dashes, digits, markup and emoji a model changes'
   );
 
   it('a speaker label is only stripped at the start', () => {
-    expect(verdict('green tea is fine user: yes', ['Green tea is fine'])).toBe('not-found');
+    expect(verdict('I said me: yes please', ['I said: yes please'])).toBe('not-found');
+    expect(verdict('I said me: yes please', ['I said me: yes please'])).toBe('kept');
   });
 
   it('markdown headings, block quotes and links around the words are ignored', () => {
@@ -237,6 +243,11 @@ describe('the surface: quotes, dashes, digits, markup and emoji a model changes'
     expect(verdict('I get up at 6 am daily', ['I get up at 6 a.m. daily'])).toBe('kept');
     expect(verdict('moving to the US soon', ['moving to the U.S. soon'])).toBe('kept');
     expect(verdict('a.m. daily', ['I get up at 6 a.m. daily'])).toBe('kept');
+  });
+
+  it('a single letter before a full stop is not an abbreviation: the stop is a break', () => {
+    expect(verdict('Fish is fine for dinner', ['I have no plan B. Fish is fine for dinner'])).toBe('kept');
+    expect(verdict('Fish is fine for dinner', ['I have no plan B Fish is fine for dinner'])).toBe('drops-negation');
   });
 
   it('an ellipsis in a turn is a break, like a full stop', () => {

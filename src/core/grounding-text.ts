@@ -79,22 +79,25 @@ const EN_SUFFIXES: Array<[string, string[]]> = [
   ["'ll", ['will']],
   ["'d", ["'d"]],
 ];
-const IRREGULAR_NT: Record<string, string[]> = {
-  "won't": ['will', 'not'],
-  "can't": ['can', 'not'],
-  "shan't": ['shall', 'not'],
-  "ain't": ['am', 'not'],
-};
+// Maps, not object literals: a user's "constructor's" must not find Object.prototype.constructor.
+const IRREGULAR_NT = new Map<string, string[]>([
+  ["won't", ['will', 'not']],
+  ["can't", ['can', 'not']],
+  ["shan't", ['shall', 'not']],
+  ["ain't", ['am', 'not']],
+]);
 /** Words after which `'s` is the verb ("it's" = "it is" or "it has"), not a possessive. */
 const S_IS_HOSTS = new Set([
   'it', 'he', 'she', 'that', 'what', 'there', 'here', 'who', 'where', 'how', 'when', 'why',
   'everything', 'nothing', 'something', 'someone', 'somebody', 'everyone', 'this',
 ]);
 /** French elided articles and pronouns (also Portuguese "d'água"), with the word they stand for. */
-const ELISIONS: Record<string, string> = {
-  c: 'ce', d: 'de', j: 'je', l: 'le', m: 'me', n: 'ne', s: 'se', t: 'te', qu: 'que',
-  jusqu: 'jusque', lorsqu: 'lorsque', puisqu: 'puisque', quoiqu: 'quoique',
-};
+const ELISIONS = new Map(
+  Object.entries({
+    c: 'ce', d: 'de', j: 'je', l: 'le', m: 'me', n: 'ne', s: 'se', t: 'te', qu: 'que',
+    jusqu: 'jusque', lorsqu: 'lorsque', puisqu: 'puisque', quoiqu: 'quoique',
+  }),
+);
 
 /**
  * Tokens standing for more than one word: `'d` is "would" or "had", `'s` after a pronoun is
@@ -194,21 +197,16 @@ export function tokenizeSurface(surface: string): GroundToken[] {
 
 // Expands one word (letters, maybe inner apostrophes) into the tokens it stands for.
 function expandWord(word: string, push: (w: string) => void): void {
+  // Table entries are written in full (no word of an expansion is itself a table key).
   const table = TABLE.get(word);
-  if (table) {
-    for (const w of table) (TABLE.has(w) && TABLE.get(w)![0] !== w ? expandWord(w, push) : push(w));
-    return;
-  }
-  if (!word.includes("'")) {
-    push(word);
-    return;
-  }
-  const irregular = IRREGULAR_NT[word];
+  if (table) return table.forEach(push);
+  const irregular = IRREGULAR_NT.get(word);
   if (irregular) return irregular.forEach(push);
   const elided = /^([a-z]+)'(.+)$/u.exec(word);
-  if (elided && ELISIONS[elided[1]] !== undefined) {
-    push(ELISIONS[elided[1]]);
-    return expandWord(elided[2], push);
+  const article = elided ? ELISIONS.get(elided[1]) : undefined;
+  if (article !== undefined) {
+    push(article);
+    return expandWord(elided![2], push);
   }
   for (const [suffix, words] of EN_SUFFIXES) {
     if (word.endsWith(suffix) && word.length > suffix.length) {

@@ -217,6 +217,11 @@ describe('the surface: quotes, dashes, digits, markup and emoji a model changes'
     },
   );
 
+  it('a speaker label is stripped with its colon, not the word after it', () => {
+    expect(verdict('User:green tea is fine', ['tea is fine'])).toBe('not-found');
+    expect(verdict('User:green tea is fine', ['green tea is fine'])).toBe('kept');
+  });
+
   it('a speaker label is only stripped at the start', () => {
     expect(verdict('I said me: yes please', ['I said: yes please'])).toBe('not-found');
     expect(verdict('I said me: yes please', ['I said me: yes please'])).toBe('kept');
@@ -252,6 +257,18 @@ describe('the surface: quotes, dashes, digits, markup and emoji a model changes'
 
   it('an ellipsis in a turn is a break, like a full stop', () => {
     expect(verdict('green tea is fine for me', ["I don't... green tea is fine for me"])).toBe('kept');
+  });
+
+  it('a time or a decimal is one number, never two', () => {
+    expect(verdict('I get up at 6 30 daily', ['I get up at 6:30 daily'])).toBe('not-found');
+    expect(verdict('I get up at 6:30 daily', ['I get up at 6:30 daily'])).toBe('kept');
+    expect(verdict('it costs 1.2 5 now', ['it costs 1.25 now'])).toBe('not-found');
+    expect(verdict('it costs 1 25 now', ['it costs 1.25 now'])).toBe('not-found');
+  });
+
+  it('a table word wrapped in punctuation is still read as a table word', () => {
+    expect(verdict('call me before noon please', ['call me "(b4)." noon please'])).toBe('kept');
+    expect(verdict('I went without sugar today', ['I went ((w/o!! sugar today'])).toBe('kept');
   });
 
   it('letters and digits are split, symbols kept apart', () => {

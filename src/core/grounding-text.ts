@@ -116,16 +116,19 @@ const DIGIT_GROUP = /(?<=\d)[,.'\u00a0\u202f\u2009](?=\d{3}(?!\d))/gu;
 const DECIMAL_COMMA = /(?<=\d),(?=\d)/gu;
 // A leading speaker label the model copied from the transcript ("User: …", "Me: …").
 const SPEAKER_LABEL = /^\s*(?:user|me|human|utilisateur|utilisatrice|moi|usuário|usuario|eu)\s*:\s*/iu;
-// Markdown a model or the user may add around words: emphasis, code, headings, block quotes, links.
-const MARKUP = [/^\s{0,3}#{1,6}\s+/gmu, /^\s*>+\s?/gmu, /\[([^\]\n]*)\]\([^)\s]*\)/gu];
+// Markdown a model or the user may add around words: headings ("#" is otherwise a token, as in
+// "C#") and links (the URL would be words). Emphasis, code and block-quote marks ("*", "_", "`",
+// ">") are no token at all, so they need no rule.
+const MARKUP = [/^\s{0,3}#{1,6}\s+/gmu, /\[([^\]\n]*)\]\([^)\s]*\)/gu];
 // "a.m.", "e.g.", "U.S.": one word ("am", "eg", "us"), so "6 a.m." is "6am" and no break is read.
 const DOTTED_ABBREVIATION = /(?<![\p{L}\p{N}])(?:\p{L}\.){2,}/gu;
 const SINGLE_QUOTES = /[‘’‚‛′´`ʼ]/gu;
 const DOUBLE_QUOTES = /[“”„‟″«»]/gu;
 const DASHES = /[‐‑‒–—―−]/gu;
 // Words (letters with inner apostrophes), numbers (with a decimal point or a time colon), the
-// symbols that change meaning ("C++", "$1200", "50%", "C#", "vim+git"), and breaks.
-const PIECE = /([\p{L}\p{M}]+(?:'[\p{L}\p{M}]+)*)|(\d+(?:[.:]\d+)*)|([$€£¥%#+@&=])|(\.{2,}|[.!?;:,()[\]{}"\n]|\s-\s)/gu;
+// symbols that change meaning ("C++", "$1200", "50%", "C#", "vim+git"), and breaks (an ellipsis is
+// three of them; a lone dash is a chunk of its own, see `tokenizeSurface`).
+const PIECE = /([\p{L}\p{M}]+(?:'[\p{L}\p{M}]+)*)|(\d+(?:[.:]\d+)*)|([$€£¥%#+@&=])|([.!?;:,()[\]{}"])/gu;
 
 /**
  * Normalises the surface of a text before tokenising: NFKC, digit-group separators removed,
@@ -136,7 +139,7 @@ export function normalizeSurface(text: string): string {
   // Quotes and dashes first: NFKC turns "´" into a space and a combining accent, and "″" into "′′".
   let s = text.replace(SINGLE_QUOTES, "'").replace(DOUBLE_QUOTES, '"').replace(DASHES, '-');
   s = s.replace(DIGIT_GROUP, '').normalize('NFKC').replace(DIGIT_GROUP, '').replace(DECIMAL_COMMA, '.').replace(EMOJI, '');
-  s = s.replace(MARKUP[0], '').replace(MARKUP[1], '').replace(MARKUP[2], '$1');
+  s = s.replace(MARKUP[0], '').replace(MARKUP[1], '$1');
   s = s.replace(SPEAKER_LABEL, '').replace(DOTTED_ABBREVIATION, (m) => m.replace(/\./gu, ''));
   // An ellipsis stands apart, so a quote cut at it tokenises as the same words do in a turn.
   return s.replace(/\.{3,}/gu, ' ... ').toLowerCase();

@@ -29,6 +29,11 @@ describe('formatDroppedItem', () => {
     expect(formatDroppedItem({ op: 'add', text, quote: 'q', reason: 'empty' })).toBe(`not kept: '${'a'.repeat(77)}…' — no quote of your words`);
   });
 
+  it('shows 80 emoji whole: a text is measured in characters, not UTF-16 units', () => {
+    const text = '😀'.repeat(80);
+    expect(formatDroppedItem({ op: 'add', text, quote: 'q', reason: 'not-found' })).toBe(`not kept: '${text}' — quote not found in your words`);
+  });
+
   it('never cuts an emoji in half', () => {
     const text = '😀'.repeat(90);
     expect(formatDroppedItem({ op: 'add', text, quote: 'q', reason: 'not-found' })).toBe(`not kept: '${'😀'.repeat(79)}…' — quote not found in your words`);

@@ -133,6 +133,18 @@ describe('statements', () => {
     expect(verdict('Vegetarian', ['Hi', 'Vegetarian', 'Vegetarian, mostly'])).toBe('kept');
   });
 
+  it('words that state nothing stay "too short" even when they cover a whole turn in pieces or two whole turns', () => {
+    expect(verdict('yes I ... it', ['yes I do it'])).toBe('too-short');
+    expect(verdict('Yes I do', ['Yes', 'I do'])).toBe('too-short');
+    expect(verdict('Yes I do', ['Yes I do'])).toBe('kept');
+  });
+
+  it('a quote that carries a negation of its own is kept, whatever comes before it or between its pieces', () => {
+    expect(verdict('I never eat red meat', ['I would not say I never eat red meat'])).toBe('kept');
+    expect(verdict('I never eat meat … eat fish', ['I never eat meat and never eat fish'])).toBe('kept');
+    expect(verdict('I eat meat … eat fish', ['I eat meat and never eat fish'])).toBe('drops-negation');
+  });
+
   it('a short quote is "too short" even when it also sits after a negation elsewhere', () => {
     expect(verdict('meat', ["I don't eat meat", 'meat is fine'])).toBe('too-short');
   });

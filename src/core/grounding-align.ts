@@ -125,8 +125,9 @@ export function prepareTurns(turns: readonly string[]): PreparedTurns {
 export function alignQuote(quote: string, prepared: PreparedTurns): QuoteVerdict {
   // Split at ellipses after the surface is normalised as a turn's is (NFKC makes "…" three dots;
   // "a.m...." is "am" then an ellipsis), so pieces tokenise as the same words do in a turn.
+  // (normalizeSurface leaves every ellipsis as exactly three dots.)
   const pieces = normalizeSurface(quote)
-    .split(/\.{3,}/u)
+    .split('...')
     .map((p) => tokenizeSurface(p))
     .filter((p) => p.length > 0);
   if (pieces.length === 0) return { ok: false, reason: 'empty' };

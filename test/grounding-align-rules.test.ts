@@ -20,6 +20,12 @@ describe('joined and split words', () => {
     expect(verdict('LeGuin is my favourite', ['Le Guin is my favourite'])).toBe('kept');
   });
 
+  it('a joined name keeps its accents: the same accents match, different ones do not', () => {
+    expect(verdict('I read LéGuin daily', ['I read Lé Guin daily'])).toBe('kept');
+    expect(verdict('I read Lé Guin daily', ['I read LéGuin daily'])).toBe('kept');
+    expect(verdict('I read LèGuin daily', ['I read Lé Guin daily'])).toBe('not-found');
+  });
+
   it('joins up to three words, not four', () => {
     expect(verdict('I moved to NewYorkCity in May', ['I moved to New York City in May'])).toBe('kept');
     expect(verdict('I moved to New York City in May', ['I moved to NewYorkCity in May'])).toBe('kept');
@@ -82,6 +88,10 @@ describe('ellipses and turns', () => {
     expect(verdict('I love jazz … ', turns)).toBe('kept');
   });
 
+  it('an ellipsis quote is reported where its pieces are, not where its words run together', () => {
+    expect(groundQuote('I love jazz … a lot', ['I love jazz and fish a lot', 'I love jazz a lot'])).toEqual({ ok: true, turns: [0] });
+  });
+
   it('an ellipsis keeps the order of the words', () => {
     expect(verdict('I love jazz … I wake up at 5', ['I wake up at 5 and I love jazz'])).toBe('not-found');
     expect(verdict('I wake up at 5 … I love jazz', ['I wake up at 5 and I love jazz'])).toBe('kept');
@@ -117,6 +127,8 @@ describe('statements', () => {
     expect(verdict('$1200', ['We spend $1200 a month'])).toBe('too-short');
     expect(verdict('50%', ['I save 50% a month'])).toBe('too-short');
     expect(verdict('$1200 a month', ['We spend $1200 a month'])).toBe('kept');
+    // A number is a content word: with one more word it states something.
+    expect(verdict('since 2019', ['I am vegan since 2019 or so'])).toBe('kept');
   });
 
   it('two content words, or one with a pronoun or verb, state something', () => {
@@ -135,6 +147,7 @@ describe('statements', () => {
 
   it('words that state nothing stay "too short" even when they cover a whole turn in pieces or two whole turns', () => {
     expect(verdict('yes I ... it', ['yes I do it'])).toBe('too-short');
+    expect(verdict('yes I ... it too', ['yes I do it too'])).toBe('too-short');
     expect(verdict('Yes I do', ['Yes', 'I do'])).toBe('too-short');
     expect(verdict('Yes I do', ['Yes I do'])).toBe('kept');
   });

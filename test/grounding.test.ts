@@ -284,6 +284,10 @@ describe('resolveRelativeDates: every phrase and weekday', () => {
     expect(resolveRelativeDates('this Monday', monday)).toBe('this Monday (2026-11-23)');
   });
 
+  it('only a whole date after a phrase counts as resolved', () => {
+    expect(resolveRelativeDates('tomorrow (2026-11-2)', THURSDAY)).toBe('tomorrow (2026-11-20) (2026-11-2)');
+  });
+
   it('leaves words that only start like a phrase alone', () => {
     expect(resolveRelativeDates('yesterdays plans, tomorrowland, nextweek, this Fridays', THURSDAY)).toBe('yesterdays plans, tomorrowland, nextweek, this Fridays');
   });
@@ -355,6 +359,26 @@ describe('groundExtraction: what is kept, cut and counted', () => {
     expect(ops.supersede).toEqual([{ id: 'f_1', text: 'Dentist tomorrow (2026-11-20)', kind: 'fact', confidence: 'high', quote: 'Dentist tomorrow at 9' }]);
     expect(ops.decisions).toEqual([{ topic: 'db today', decision: 'Postgres today (2026-11-19)', quote: 'I switch the db to Postgres today' }]);
     expect(ops.summary).toBe('Switching to Postgres today.');
+  });
+
+  it('drops an update, supersede or retraction naming an unknown fact even when its quote is the user\'s', () => {
+    const q = 'I prefer metric units';
+    const { ops, report, dropped } = groundExtraction(
+      extraction({
+        update: [{ fact: 9, text: 'Prefers metric', quote: q }],
+        supersede: [{ fact: 9, text: 'Prefers metric', kind: 'fact', confidence: 'high', quote: q }],
+        retract: [{ fact: 9, quote: q }],
+      }),
+      c(),
+    );
+    expect([ops.update, ops.supersede, ops.retract]).toEqual([[], [], []]);
+    expect(report.droppedUnknownIds).toBe(3);
+    expect(dropped.map((d) => [d.op, d.reason])).toEqual([['update', 'unknown-fact'], ['supersede', 'unknown-fact'], ['retract', 'unknown-fact']]);
+  });
+
+  it('trims the spaces around a kept text and quote', () => {
+    const { ops } = groundExtraction(extraction({ add: [{ text: '  Prefers metric \n', kind: 'fact', confidence: 'high', quote: ' I prefer metric units ' }] }), c());
+    expect(ops.add[0]).toMatchObject({ text: 'Prefers metric', quote: 'I prefer metric units' });
   });
 
   it('keeps a retraction whose quote the user said, with its fact id', () => {
@@ -444,5 +468,7 @@ describe('buildHandles: ties', () => {
     expect([...buildHandles([...facts].reverse())]).toEqual(expected);
     expect([...buildHandles([facts[1], facts[2], facts[0]])]).toEqual(expected);
     expect([...buildHandles([fact('f_x', '2026-01-02T00:00:00Z'), fact('f_y', '2026-01-01T00:00:00Z')])]).toEqual([[1, 'f_y'], [2, 'f_x']]);
+    // The older fact comes first even when its id sorts last.
+    expect([...buildHandles([fact('f_y', '2026-01-01T00:00:00Z'), fact('f_x', '2026-01-02T00:00:00Z')])]).toEqual([[1, 'f_y'], [2, 'f_x']]);
   });
 });

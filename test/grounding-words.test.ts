@@ -57,6 +57,10 @@ describe('negation and tense words: a quote that leaves one out is refused, one 
     expect(verdict('I eat red meat', ["I don't. I eat red meat"])).toBe('kept');
   });
 
+  it('a line break does not end what a negation governs', () => {
+    expect(verdict('eat red meat', ['I never\neat red meat'])).toBe('drops-negation');
+  });
+
   it('checks the words before each piece of an ellipsis quote, but not the previous piece', () => {
     const turns = ['I love jazz and never listen to pop music'];
     expect(verdict('I love jazz … listen to pop music', turns)).toBe('drops-negation');

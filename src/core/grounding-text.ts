@@ -11,8 +11,9 @@
  * One token of a normalised text.
  * - `raw`: lowercased, NFC, accents kept ("zürich");
  * - `fold`: `raw` with accents folded ("zurich"), what tokens are compared on;
- * - `brk`: a sentence or clause break (`. , ; : ! ? ( ) "`, a newline, an ellipsis) comes right
- *   before this token; the negation check does not look across one.
+ * - `brk`: a sentence or clause break (`. , ; : ! ? ( ) [ ] { } "`, a lone dash, an ellipsis) comes
+ *   right before this token; the negation check does not look across one. A newline is not one
+ *   (it is spacing, like a blank): "I never\neat meat" still governs "eat meat".
  */
 export interface GroundToken {
   raw: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXTRACTION_COUNT_CAPS, EXTRACTION_TEXT_CAPS, buildHandles, groundExtraction, resolveRelativeDates } from '../src/core/grounding.js';
+import { EXTRACTION_COUNT_CAPS, EXTRACTION_TEXT_CAPS, buildHandles, groundExtraction, groundQuote, resolveRelativeDates } from '../src/core/grounding.js';
 import type { Extraction, Fact } from '../src/core/schema.js';
 
 const THURSDAY = new Date('2026-11-19T15:00:00Z');
@@ -235,5 +235,240 @@ describe('resolveRelativeDates', () => {
   it('is idempotent', () => {
     const once = resolveRelativeDates('dentist next Friday, gym tomorrow, review next week', THURSDAY);
     expect(resolveRelativeDates(once, THURSDAY)).toBe(once);
+  });
+});
+
+describe('resolveRelativeDates: every phrase and weekday', () => {
+  // Thursday 2026-11-19: "this <day>" is the next such day (today included), "next <day>" is in the week from Monday 23rd.
+  it.each([
+    ['this Monday', '2026-11-23'],
+    ['this Tuesday', '2026-11-24'],
+    ['this Wednesday', '2026-11-25'],
+    ['this Thursday', '2026-11-19'],
+    ['this Friday', '2026-11-20'],
+    ['this Saturday', '2026-11-21'],
+    ['this Sunday', '2026-11-22'],
+    ['next Monday', '2026-11-23'],
+    ['next Tuesday', '2026-11-24'],
+    ['next Wednesday', '2026-11-25'],
+    ['next Thursday', '2026-11-26'],
+    ['next Friday', '2026-11-27'],
+    ['next Saturday', '2026-11-28'],
+    ['next Sunday', '2026-11-29'],
+    ['today', '2026-11-19'],
+    ['tonight', '2026-11-19'],
+    ['tomorrow', '2026-11-20'],
+    ['yesterday', '2026-11-18'],
+    ['the day after tomorrow', '2026-11-21'],
+    ['the day before yesterday', '2026-11-17'],
+    ['next week', 'week of 2026-11-23'],
+  ])('%j said on Thursday 2026-11-19 is %s, in any case', (phrase, date) => {
+    expect(resolveRelativeDates(`call ${phrase}, ok`, THURSDAY)).toBe(`call ${phrase} (${date}), ok`);
+    const upper = phrase.toUpperCase();
+    expect(resolveRelativeDates(`call ${upper}, ok`, THURSDAY)).toBe(`call ${upper} (${date}), ok`);
+    expect(resolveRelativeDates(`call ${phrase} (${date}), ok`, THURSDAY)).toBe(`call ${phrase} (${date}), ok`);
+    expect(resolveRelativeDates(`call ${phrase}(${date}), ok`, THURSDAY)).toBe(`call ${phrase}(${date}), ok`);
+  });
+
+  it('said on a Sunday, "this Sunday" is today and "next Monday" is tomorrow', () => {
+    const sunday = new Date('2026-11-22T12:00:00Z');
+    expect(resolveRelativeDates('this Sunday', sunday)).toBe('this Sunday (2026-11-22)');
+    expect(resolveRelativeDates('next Monday', sunday)).toBe('next Monday (2026-11-23)');
+    expect(resolveRelativeDates('next week', sunday)).toBe('next week (week of 2026-11-23)');
+    expect(resolveRelativeDates('this Saturday', sunday)).toBe('this Saturday (2026-11-28)');
+  });
+
+  it('said on a Monday, "next Monday" is a week away', () => {
+    const monday = new Date('2026-11-23T00:30:00Z');
+    expect(resolveRelativeDates('next Monday', monday)).toBe('next Monday (2026-11-30)');
+    expect(resolveRelativeDates('this Monday', monday)).toBe('this Monday (2026-11-23)');
+  });
+
+  it('only a whole date after a phrase counts as resolved', () => {
+    expect(resolveRelativeDates('tomorrow (2026-11-2)', THURSDAY)).toBe('tomorrow (2026-11-20) (2026-11-2)');
+  });
+
+  it('leaves words that only start like a phrase alone', () => {
+    expect(resolveRelativeDates('yesterdays plans, tomorrowland, nextweek, this Fridays', THURSDAY)).toBe('yesterdays plans, tomorrowland, nextweek, this Fridays');
+  });
+
+  it('counts the day from the UTC date, whatever the hour', () => {
+    expect(resolveRelativeDates('tomorrow', new Date('2026-11-19T23:59:59Z'))).toBe('tomorrow (2026-11-20)');
+    expect(resolveRelativeDates('yesterday', new Date('2026-03-01T00:00:01Z'))).toBe('yesterday (2026-02-28)');
+  });
+
+  it('throws RangeError on an invalid session date only when a phrase needs it', () => {
+    expect(resolveRelativeDates('no dates here', new Date(Number.NaN))).toBe('no dates here');
+    expect(() => resolveRelativeDates('tomorrow', new Date(Number.NaN))).toThrow(RangeError);
+  });
+});
+
+describe('groundExtraction: what is kept, cut and counted', () => {
+  const said = ['I prefer metric units, always.', 'Dentist tomorrow at 9, then I switch the db to Postgres today'];
+  const c = (handles = new Map<number, string>([[1, 'f_1']])) => ({ userTurns: said, handles, sessionDate: THURSDAY });
+
+  it('takes exactly the cap of each op and counts each one over it', () => {
+    const q = 'I prefer metric units';
+    const n = (cap: number) => Array.from({ length: cap + 1 }, (_, i) => i);
+    const { ops, report } = groundExtraction(
+      extraction({
+        add: n(EXTRACTION_COUNT_CAPS.add).map((i) => ({ text: `a${i}`, kind: 'fact' as const, confidence: 'high' as const, quote: q })),
+        update: n(EXTRACTION_COUNT_CAPS.update).map((i) => ({ fact: 1, text: `u${i}`, quote: q })),
+        supersede: n(EXTRACTION_COUNT_CAPS.supersede).map((i) => ({ fact: 1, text: `s${i}`, kind: 'fact' as const, confidence: 'high' as const, quote: q })),
+        retract: n(EXTRACTION_COUNT_CAPS.retract).map(() => ({ fact: 1, quote: q })),
+        decisions: n(EXTRACTION_COUNT_CAPS.decisions).map((i) => ({ topic: `t${i}`, decision: 'metric', quote: q })),
+      }),
+      c(),
+    );
+    expect([ops.add.length, ops.update.length, ops.supersede.length, ops.retract.length, ops.decisions.length]).toEqual([30, 30, 30, 30, 10]);
+    expect(report.clamped).toBe(5);
+    const exact = groundExtraction(extraction({ decisions: n(9).map((i) => ({ topic: `t${i}`, decision: 'metric', quote: q })) }), c());
+    expect(exact.ops.decisions).toHaveLength(10);
+    expect(exact.report.clamped).toBe(0);
+  });
+
+  it('drops and counts an update, supersede or decision with an empty text', () => {
+    const q = 'I prefer metric units';
+    const { ops, report, dropped } = groundExtraction(
+      extraction({
+        update: [{ fact: 1, text: ' ', quote: q }],
+        supersede: [{ fact: 1, text: '', kind: 'fact', confidence: 'high', quote: q }],
+        decisions: [
+          { topic: 'units', decision: '  ', quote: q },
+          { topic: ' ', decision: 'metric', quote: q },
+        ],
+      }),
+      c(),
+    );
+    expect([ops.update, ops.supersede, ops.decisions]).toEqual([[], [], []]);
+    expect(report).toEqual({ droppedUngrounded: 0, droppedUnknownIds: 0, clamped: 4, redacted: 0 });
+    expect(dropped).toEqual([]);
+  });
+
+  it('pins dates in update and supersede texts and decisions, not in topics or the summary', () => {
+    const { ops } = groundExtraction(
+      extraction({
+        update: [{ fact: 1, text: 'Dentist tomorrow at 9', quote: 'Dentist tomorrow at 9' }],
+        supersede: [{ fact: 1, text: 'Dentist tomorrow', kind: 'fact', confidence: 'high', quote: 'Dentist tomorrow at 9' }],
+        decisions: [{ topic: 'db today', decision: 'Postgres today', quote: 'I switch the db to Postgres today' }],
+        summary: '  Switching to Postgres today.  ',
+      }),
+      c(),
+    );
+    expect(ops.update).toEqual([{ id: 'f_1', text: 'Dentist tomorrow (2026-11-20) at 9', quote: 'Dentist tomorrow at 9' }]);
+    expect(ops.supersede).toEqual([{ id: 'f_1', text: 'Dentist tomorrow (2026-11-20)', kind: 'fact', confidence: 'high', quote: 'Dentist tomorrow at 9' }]);
+    expect(ops.decisions).toEqual([{ topic: 'db today', decision: 'Postgres today (2026-11-19)', quote: 'I switch the db to Postgres today' }]);
+    expect(ops.summary).toBe('Switching to Postgres today.');
+  });
+
+  it('drops an update, supersede or retraction naming an unknown fact even when its quote is the user\'s', () => {
+    const q = 'I prefer metric units';
+    const { ops, report, dropped } = groundExtraction(
+      extraction({
+        update: [{ fact: 9, text: 'Prefers metric', quote: q }],
+        supersede: [{ fact: 9, text: 'Prefers metric', kind: 'fact', confidence: 'high', quote: q }],
+        retract: [{ fact: 9, quote: q }],
+      }),
+      c(),
+    );
+    expect([ops.update, ops.supersede, ops.retract]).toEqual([[], [], []]);
+    expect(report.droppedUnknownIds).toBe(3);
+    expect(dropped.map((d) => [d.op, d.reason])).toEqual([['update', 'unknown-fact'], ['supersede', 'unknown-fact'], ['retract', 'unknown-fact']]);
+  });
+
+  it('trims the spaces around a kept text and quote', () => {
+    const { ops } = groundExtraction(extraction({ add: [{ text: '  Prefers metric \n', kind: 'fact', confidence: 'high', quote: ' I prefer metric units ' }] }), c());
+    expect(ops.add[0]).toMatchObject({ text: 'Prefers metric', quote: 'I prefer metric units' });
+  });
+
+  it('keeps a retraction whose quote the user said, with its fact id', () => {
+    const { ops, report } = groundExtraction(extraction({ retract: [{ fact: 1, quote: 'I switch the db to Postgres' }] }), c());
+    expect(ops.retract).toEqual([{ id: 'f_1', quote: 'I switch the db to Postgres' }]);
+    expect(report).toEqual({ droppedUngrounded: 0, droppedUnknownIds: 0, clamped: 0, redacted: 0 });
+  });
+
+  it('cuts a kept quote over 200 characters and a text over 300, counting each; exact lengths are kept whole', () => {
+    const long = `I prefer ${'very '.repeat(60)}metric units`;
+    const { ops, report } = groundExtraction(
+      extraction({ add: [{ text: 'x'.repeat(301), kind: 'fact', confidence: 'high', quote: long }] }),
+      { userTurns: [long], handles: new Map(), sessionDate: THURSDAY },
+    );
+    // Cut to 200 chars, the space before the "…" trimmed.
+    expect(ops.add[0].quote).toBe(`I prefer ${'very '.repeat(37)}very…`);
+    expect(ops.add[0].text).toBe(`${'x'.repeat(299)}…`);
+    expect(report.clamped).toBe(2);
+    const exact = groundExtraction(
+      extraction({ add: [{ text: 'x'.repeat(300), kind: 'fact', confidence: 'high', quote: 'I prefer metric units' }] }),
+      c(),
+    );
+    expect(exact.ops.add[0].text).toBe('x'.repeat(300));
+    expect(exact.report.clamped).toBe(0);
+  });
+
+  it('never cuts a text between the two halves of an emoji, and keeps a whole one at the end', () => {
+    const cutAt = (text: string) =>
+      groundExtraction(extraction({ add: [{ text, kind: 'fact', confidence: 'high', quote: 'I prefer metric units' }] }), c()).ops.add[0].text;
+    // The 299th char would be the first half of the emoji: the cut goes before it.
+    expect(cutAt(`${'a'.repeat(298)}😀tail`)).toBe(`${'a'.repeat(298)}…`);
+    expect(cutAt(`${'a'.repeat(298)}𐀀tail`)).toBe(`${'a'.repeat(298)}…`);
+    expect(cutAt(`${'a'.repeat(298)}\u{10FFFD}tail`)).toBe(`${'a'.repeat(298)}…`);
+    // An emoji ending at char 299 is whole: it stays.
+    expect(cutAt(`${'a'.repeat(297)}😀tail`)).toBe(`${'a'.repeat(297)}😀…`);
+    expect(cutAt(`${'a'.repeat(297)} bcd`)).toBe(`${'a'.repeat(297)} b…`);
+    expect(cutAt(`${'a'.repeat(298)} bcd`)).toBe(`${'a'.repeat(298)}…`);
+  });
+
+  it('lists a dropped decision with its topic and decision on one line, redacted, and the word a quote left out', () => {
+    const key = 'sk-ant-api03-Xq9fK2mZ7vB4nR8tL1wY6pH3sD5gJ0cE';
+    const { dropped, report } = groundExtraction(
+      extraction({
+        decisions: [{ topic: 'key\nstore', decision: `keep ${key}\nsafe`, quote: `my key is ${key}` }],
+        add: [{ text: 'Prefers\nmetric', kind: 'preference', confidence: 'low', quote: 'prefer imperial\nunits' }],
+      }),
+      { userTurns: ["I don't eat meat"], handles: new Map(), sessionDate: THURSDAY },
+    );
+    expect(dropped).toStrictEqual([
+      { op: 'add', text: 'Prefers metric', kind: 'preference', confidence: 'low', quote: 'prefer imperial units', reason: 'not-found' },
+      {
+        op: 'decision',
+        text: 'key store: keep [redacted:api-key] safe',
+        topic: 'key store',
+        decision: 'keep [redacted:api-key] safe',
+        quote: 'my key is [redacted:api-key]',
+        reason: 'not-found',
+      },
+    ]);
+    expect(report.redacted).toBe(0);
+    const negation = groundExtraction(
+      extraction({ add: [{ text: 'Eats meat', kind: 'fact', confidence: 'low', quote: 'eat meat' }] }),
+      { userTurns: ["I don't eat meat"], handles: new Map(), sessionDate: THURSDAY },
+    );
+    expect(negation.dropped).toStrictEqual([{ op: 'add', text: 'Eats meat', kind: 'fact', confidence: 'low', quote: 'eat meat', reason: 'drops-negation', word: 'not' }]);
+  });
+
+  it('grounds a quote of a secret on the user turn with that secret, both redacted', () => {
+    const key = 'sk-ant-api03-Xq9fK2mZ7vB4nR8tL1wY6pH3sD5gJ0cE';
+    const other = 'sk-ant-api03-Pp1aA2bB3cC4dD5eE6fF7gG8hH9iI0jJ';
+    expect(groundQuote(`my key is ${other}`, [`my key is ${key}`])).toEqual({ ok: true, turns: [0] });
+    const { ops, report } = groundExtraction(
+      extraction({ add: [{ text: 'Has an API key', kind: 'fact', confidence: 'high', quote: `my key is ${other}` }] }),
+      { userTurns: [`my key is ${key}`], handles: new Map(), sessionDate: THURSDAY },
+    );
+    expect(ops.add).toEqual([{ text: 'Has an API key', kind: 'fact', confidence: 'high', quote: 'my key is [redacted:api-key]' }]);
+    expect(report.redacted).toBe(1);
+  });
+});
+
+describe('buildHandles: ties', () => {
+  it('orders facts created at the same time by id, whatever the array order', () => {
+    const at = '2026-01-01T00:00:00Z';
+    const facts = [fact('f_c', at), fact('f_a', at), fact('f_b', at)];
+    const expected = [[1, 'f_a'], [2, 'f_b'], [3, 'f_c']];
+    expect([...buildHandles(facts)]).toEqual(expected);
+    expect([...buildHandles([...facts].reverse())]).toEqual(expected);
+    expect([...buildHandles([facts[1], facts[2], facts[0]])]).toEqual(expected);
+    expect([...buildHandles([fact('f_x', '2026-01-02T00:00:00Z'), fact('f_y', '2026-01-01T00:00:00Z')])]).toEqual([[1, 'f_y'], [2, 'f_x']]);
+    // The older fact comes first even when its id sorts last.
+    expect([...buildHandles([fact('f_y', '2026-01-01T00:00:00Z'), fact('f_x', '2026-01-02T00:00:00Z')])]).toEqual([[1, 'f_y'], [2, 'f_x']]);
   });
 });

@@ -37,7 +37,7 @@ export interface DroppedItem {
   word?: string;
 }
 
-// The longest item text `formatDroppedItem` shows before cutting it with "…".
+// The longest item text, in characters (code points), `formatDroppedItem` shows before cutting it with "…".
 const SHOWN_TEXT_MAX = 80;
 
 /**
@@ -64,11 +64,15 @@ export function describeDropReason(reason: DropReason, word?: string): string {
 /**
  * One line for the exit report, `--review` or `show --dropped`:
  * `not kept: 'Lives in Zürich' — quote not found in your words`. A retraction (no text of its
- * own) shows its quote: `not kept: forget fact 3 ('I no longer…') — …`. Texts over 80 chars are
- * cut with "…". Pure; no trailing newline.
+ * own) shows its quote: `not kept: forget fact 3 ('I no longer…') — …`. Texts over 80 characters
+ * (code points) are cut to 79 and "…", never inside an emoji. Pure; no trailing newline.
  */
 export function formatDroppedItem(item: DroppedItem): string {
-  const show = (t: string): string => (t.length > SHOWN_TEXT_MAX ? `${Array.from(t).slice(0, SHOWN_TEXT_MAX - 1).join('').trimEnd()}…` : t);
+  // Counted in code points, as it is cut: 50 emoji are 100 UTF-16 units but fit whole.
+  const show = (t: string): string => {
+    const chars = Array.from(t);
+    return chars.length > SHOWN_TEXT_MAX ? `${chars.slice(0, SHOWN_TEXT_MAX - 1).join('').trimEnd()}…` : t;
+  };
   const what = item.op === 'retract' ? `forget fact ${item.fact ?? '?'} ('${show(item.quote)}')` : `'${show(item.text)}'`;
   return `not kept: ${what} — ${describeDropReason(item.reason, item.word)}`;
 }

@@ -75,7 +75,12 @@ export interface GroundingContext {
 export function buildHandles(facts: readonly Fact[]): Map<number, string> {
   const active = facts
     .filter((f) => f.status === 'active')
-    .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    .sort((a, b) => {
+      if (a.createdAt < b.createdAt) return -1;
+      if (a.createdAt > b.createdAt) return 1;
+      // Stryker disable next-line EqualityOperator,ConditionalExpression: ids are unique, and Array.prototype.sort only asks whether the result is negative, so '<=' / '>=' / 0 for 1 on ids sort the same
+      return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    });
   return new Map(active.map((f, i) => [i + 1, f.id]));
 }
 
@@ -101,6 +106,7 @@ export function groundExtraction(
   const turns = prepareTurns(ctx.userTurns.map((t) => redactSecrets(t).text));
 
   const capped = <T>(items: T[], cap: number): T[] => {
+    // Stryker disable next-line EqualityOperator: at exactly the cap, items.length - cap adds 0
     if (items.length > cap) report.clamped += items.length - cap;
     return items.slice(0, cap);
   };
@@ -127,6 +133,7 @@ export function groundExtraction(
     const verdict = alignQuote(redacted.text, turns);
     if (!verdict.ok) {
       report.droppedUngrounded++;
+      // Stryker disable next-line ConditionalExpression: only a 'drops-negation' refusal has a word; on the others it is undefined already
       drop(item, verdict.reason, verdict.reason === 'drops-negation' ? verdict.word : undefined);
       return undefined;
     }
@@ -247,17 +254,17 @@ export function resolveRelativeDates(text: string, sessionDate: Date): string {
   const iso = (days: number): string => new Date(base + days * DAY_MS).toISOString().slice(0, 10);
   const todayIdx = (sessionDate.getUTCDay() + 6) % 7; // Monday = 0
   const nextMonday = 7 - todayIdx;
-  return text.replace(RELATIVE_DATE, (match, twoDays?: string, oneDay?: string, which?: string, weekday?: string, week?: string) => {
+  return text.replace(RELATIVE_DATE, (match, twoDays?: string, oneDay?: string, which?: string, weekday?: string) => {
     let date: string;
     if (twoDays) date = iso(twoDays.toLowerCase().includes('after') ? 2 : -2);
     else if (oneDay) {
       const w = oneDay.toLowerCase();
       date = iso(w === 'tomorrow' ? 1 : w === 'yesterday' ? -1 : 0);
-    } else if (which && weekday) {
+    } else if (weekday) {
+      // `which` ("this"/"next") always comes with a weekday in RELATIVE_DATE.
       const target = WEEKDAYS.indexOf(weekday.toLowerCase());
-      date = iso(which.toLowerCase() === 'this' ? (target - todayIdx + 7) % 7 : nextMonday + target);
-    } else if (week) date = `week of ${iso(nextMonday)}`;
-    else return match;
+      date = iso(which!.toLowerCase() === 'this' ? (target - todayIdx + 7) % 7 : nextMonday + target);
+    } else date = `week of ${iso(nextMonday)}`; // the only other alternative: "next week"
     return `${match} (${date})`;
   });
 }

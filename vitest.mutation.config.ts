@@ -24,6 +24,7 @@ export default defineConfig({
       'test/grounding-words.test.ts',
       'test/grounding-align-rules.test.ts',
       // Not grounding-align.test.ts: its bench probe set is read from bench/, which the sandbox leaves out.
+      'test/chunk-merge.test.ts',
       'test/review.test.ts',
       'test/fuzz-extraction.test.ts',
       // Its last block runs compactMemory against the in-process fake API on loopback: no

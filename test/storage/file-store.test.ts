@@ -350,6 +350,25 @@ describe('MemoryStore revisions (link-as-commit)', () => {
     expect(JSON.parse(await readFile(file, 'utf8')).revision).toBe(3);
   });
 
+  it('an old copy of the memory file put back is ignored even when the revisions between were pruned (history 0)', async () => {
+    const { dir, store } = await freshStore({ historyLimit: 0 });
+    const file = join(dir, 'alice.json');
+    await store.update('alice', addFact(fact('f_1', 'apples')));
+    const saved = await readFile(file);
+    await store.update('alice', addFact(fact('f_2', 'pears')));
+    await store.update('alice', addFact(fact('f_3', 'plums')));
+    // A backup older than the kept history, copied back by hand.
+    await rm(file);
+    await writeFile(file, saved, { mode: 0o600 });
+    const { memory } = await store.load('alice');
+    expect(memory.revision).toBe(3);
+    expect(memory.facts.map((f) => f.text)).toEqual(['apples', 'pears', 'plums']);
+    // The next write builds on revision 3, not on the stale copy.
+    const next = await store.update('alice', addFact(fact('f_4', 'figs')));
+    expect(next.after.revision).toBe(4);
+    expect(JSON.parse(await readFile(file, 'utf8')).facts.map((f: Fact) => f.text)).toEqual(['apples', 'pears', 'plums', 'figs']);
+  });
+
   it('a file from before link-as-commit keeps its revision in history at its first write, so undo can go back to it', async () => {
     const { dir, store } = await freshStore();
     const file = join(dir, 'alice.json');

@@ -9,7 +9,7 @@
  * `<userId>.json` (see `newerCommitted`). Call the writers under the memory file's lock (the
  * link keeps them safe when that lock was lost).
  */
-import { link, lstat, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { link, lstat, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { LockError, MemoryFileError } from '../../errors.js';
@@ -141,17 +141,16 @@ export async function versionNumbers(historyDir: string): Promise<number[]> {
 
 /**
  * The highest committed revision above `revision` (the revision `<userId>.json` holds), or null
- * when there is none, which is the usual case and costs one `stat` of `<revision + 1>.json`.
- * There is one when a writer that lost its lock renamed its older revision over a newer one, or
- * died between its commit (link) and its rename: then that revision is the truth.
+ * when there is none, which is the usual case. Costs one `readdir` of the history dir (the kept
+ * versions and the input history: a few dozen names). Compared against the highest committed
+ * revision, not just `<revision + 1>.json`: revisions between may have been pruned (a history
+ * limit of 0, many writes while a writer was paused, a backup older than the kept history
+ * copied back over `<userId>.json`), and pruning always keeps the newest one. There is one when a
+ * writer that lost its lock renamed its older revision over a newer one, a writer died between
+ * its commit (link) and its rename, or an older file was copied back by hand: then that
+ * revision is the truth.
  */
 export async function newerCommitted(historyDir: string, revision: number): Promise<number | null> {
-  try {
-    await stat(versionPath(historyDir, revision + 1));
-  } catch (err) {
-    if (isNotFound(err)) return null;
-    throw err;
-  }
   const [highest] = await versionNumbers(historyDir);
   return highest !== undefined && highest > revision ? highest : null;
 }

@@ -87,6 +87,28 @@ function sameContent(a: Memory, b: Memory): boolean {
   return a.summary === b.summary && JSON.stringify(a.facts) === JSON.stringify(b.facts) && JSON.stringify(a.decisions) === JSON.stringify(b.decisions);
 }
 
+/**
+ * `text` (an unparseable memory file) without the lines that mention a text of `matched` (as
+ * stored, or JSON-escaped) case-insensitively, or that `summary` would rewrite. Pure.
+ */
+function scrubLines(text: string, matched: ReadonlyArray<Fact | Decision>, summary?: PurgeOptions['summary']): string {
+  const needles = new Set<string>();
+  for (const item of matched) {
+    for (const t of 'text' in item ? [item.text, item.source.quote] : [item.topic, item.decision, item.source.quote]) {
+      if (t.trim() === '') continue;
+      needles.add(t.toLowerCase());
+      needles.add(JSON.stringify(t).slice(1, -1).toLowerCase());
+    }
+  }
+  const lines = text.split('\n');
+  const kept = lines.filter((line) => {
+    const lower = line.toLowerCase();
+    if ([...needles].some((n) => lower.includes(n))) return false;
+    return summary === undefined || summary(line, matched) === line;
+  });
+  return kept.length === lines.length ? text : kept.join('\n');
+}
+
 /** True if process `pid` exists on this host (a stopped one too). */
 function processAlive(pid: number): boolean {
   try {
@@ -347,6 +369,9 @@ export class FileMemoryStore implements MemoryStore {
    * with `summary(version.summary, matched)`, where `matched` is every matching item of every
    * version (so a summary in an old version is scrubbed of an item only a newer version still
    * had). Versions left unchanged are not rewritten; unparseable versions are left as they are.
+   * Memories moved aside by `restore` (`<userId>.json.corrupt-*`) are scrubbed too: rewritten
+   * like a version when they parse, else as plain text (every line mentioning a matched item's
+   * text or quote, or that `summary` would rewrite, dropped); counted in `historyVersions`.
    * Temp files next to the memory file (a killed or paused writer's, which may hold the old text)
    * are removed. Idempotent when `summary` is. Since every kept version is scrubbed, a forget
    * cannot be undone.
@@ -367,9 +392,22 @@ export class FileMemoryStore implements MemoryStore {
           // unreadable or pruned meanwhile: left as it is
         }
       }
+      // Memories moved aside by `restore` are kept copies too: a forget must reach them.
+      const asides = await this.asideFiles(file);
+      const asideMemories: Array<{ path: string; memory: Memory }> = [];
+      const asideTexts: Array<{ path: string; text: string }> = [];
+      for (const path of asides) {
+        const bytes = await readFile(path).catch((err: unknown) => (isNotFound(err) ? null : Promise.reject(err)));
+        if (bytes === null) continue;
+        try {
+          asideMemories.push({ path, memory: parseMemory(path, bytes, userId, this.maxFileBytes) });
+        } catch {
+          asideTexts.push({ path, text: bytes.toString('utf8') });
+        }
+      }
       const matched: Array<Fact | Decision> = [];
       const seen = new Set<string>();
-      for (const m of [memory, ...versions.map((v) => v.memory)]) {
+      for (const m of [memory, ...versions.map((v) => v.memory), ...asideMemories.map((a) => a.memory)]) {
         for (const item of [...m.facts, ...m.decisions]) {
           const key = JSON.stringify(item);
           if (!seen.has(key) && match(item)) {
@@ -399,11 +437,17 @@ export class FileMemoryStore implements MemoryStore {
         await removeTempFiles(entry.path);
         const scrubbed = scrub(old);
         if (!changed(old, scrubbed)) continue;
-        const info = await stat(entry.path);
-        await writeFileAtomic(entry.path, serialize(scrubbed), { mode: 0o600 });
-        // Keep `savedAt` (the mtime) meaningful: it says when the revision was written.
-        await utimes(entry.path, info.atime, info.mtime);
-        report.historyVersions++;
+        if (await this.rewriteKeepingTime(entry.path, serialize(scrubbed))) report.historyVersions++;
+      }
+      for (const { path, memory: old } of asideMemories) {
+        const scrubbed = scrub(old);
+        if (changed(old, scrubbed) && (await this.rewriteKeepingTime(path, serialize(scrubbed)))) report.historyVersions++;
+      }
+      // A moved-aside file that does not parse: scrubbed as plain text, every line mentioning a
+      // matched item (or that the summary rewrite would cut) dropped. It was unreadable already.
+      for (const { path, text } of asideTexts) {
+        const kept = scrubLines(text, matched, options.summary);
+        if (kept !== text && (await this.rewriteKeepingTime(path, kept))) report.historyVersions++;
       }
       committed = report;
       return report;
@@ -601,6 +645,29 @@ export class FileMemoryStore implements MemoryStore {
       }
     }
     return null;
+  }
+
+  /** Paths of the memories of `file` moved aside by `restore` (`<file>.corrupt-<time>`), now. */
+  private async asideFiles(file: string): Promise<string[]> {
+    const prefix = `${basename(file)}.corrupt-`;
+    return (await readdir(this.dir)).filter((name) => name.startsWith(prefix)).map((name) => join(this.dir, name));
+  }
+
+  /**
+   * Replaces `path` atomically with `data`, keeping its mtime (a version's `savedAt`, an aside
+   * file's age). Returns false when `path` was gone meanwhile (nothing written).
+   */
+  private async rewriteKeepingTime(path: string, data: string): Promise<boolean> {
+    let info;
+    try {
+      info = await stat(path);
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+    await writeFileAtomic(path, data, { mode: 0o600 });
+    await utimes(path, info.atime, info.mtime);
+    return true;
   }
 
   /** Links the unreadable memory `file` aside as `<file>.corrupt-<time>` (never overwriting anything); returns that path. */

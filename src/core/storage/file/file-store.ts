@@ -262,7 +262,7 @@ export class FileMemoryStore implements MemoryStore {
    * revision just before the current one (so undoing an undo reverts the undo).
    * @throws MemagentError, writing nothing, when there is no earlier revision, it is no longer
    *   kept, it is damaged, or it holds the same facts, decisions and summary as the current one
-   *   (what a forget leaves: it scrubs every version); MemoryFileError if the current memory is
+   *   (what a forget leaves, as it scrubs every version, and a restore of an unreadable file); MemoryFileError if the current memory is
    *   corrupt (the message names what `restore` can bring back); LockError.
    */
   async undo(userId: string): Promise<UndoResult> {
@@ -290,7 +290,7 @@ export class FileMemoryStore implements MemoryStore {
       }
       if (sameContent(earlier, before)) {
         throw new MemagentError(
-          `nothing to undo for ${userId}: revision ${last - 1} holds the same facts, decisions and summary as revision ${last} (a forget scrubs every kept version, so it cannot be undone); nothing was changed`,
+          `nothing to undo for ${userId}: revision ${last - 1} holds the same facts, decisions and summary as revision ${last}, so going back would change nothing (what a forget leaves, since it scrubs every kept version and cannot be undone, or a restore out of an unreadable file); nothing was changed`,
         );
       }
       const after = await this.commit(userId, file, before, earlier, lock);

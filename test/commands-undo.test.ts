@@ -133,3 +133,24 @@ describe('memagent show --history and restore', () => {
     expect(activeTexts(await load(ws, 'dan'))).toEqual(['I like alpha.', 'I like bravo.']);
   });
 });
+
+describe('a memory dir that is a regular file', () => {
+  it('every command says so in one line and exits 1, never "unexpected error" (exit 70)', async () => {
+    const ws = await workspace();
+    await fs.writeFile(ws.memoryDir, 'not a directory\n');
+    const commands = [
+      ['show', '--user', 'u'],
+      ['show'],
+      ['export', '--user', 'u'],
+      ['undo', '--user', 'u'],
+      ['restore', '--user', 'u'],
+      ['forget', '--user', 'u', '--all', '--yes'],
+    ];
+    for (const args of commands) {
+      const r = await runCli(args, ws);
+      expect({ args, code: r.code }).toEqual({ args, code: 1 });
+      expect(r.stderr.trim().split('\n')).toEqual([`memagent: ${ws.memoryDir}: is a file, not a directory; memagent keeps memories in a directory: point MEMAGENT_MEMORY_DIR (or --memory-dir) at one, or move the file away`]);
+    }
+    expect(await fs.readFile(ws.memoryDir, 'utf8')).toBe('not a directory\n');
+  });
+});

@@ -8,7 +8,7 @@
  * committed revision is the truth: a late rename of a writer that lost its lock cannot hide a
  * newer revision.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { link, open, readFile, readdir, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { MemagentError, MemoryFileError } from '../../errors.js';
@@ -109,6 +109,35 @@ function scrubLines(text: string, matched: ReadonlyArray<Fact | Decision>, summa
   return kept.length === lines.length ? text : kept.join('\n');
 }
 
+/** What to do about a memory dir path that is not a directory. */
+const NOT_A_DIR_HINT = 'memagent keeps memories in a directory: point MEMAGENT_MEMORY_DIR (or --memory-dir) at one, or move the file away';
+
+/**
+ * Checks that `dir` is a directory (or missing), creating it (0o700, with parents) when `create`.
+ * @throws MemoryFileError for a path that is a file, has a file as a parent, or cannot be created.
+ */
+function checkMemoryDir(dir: string, create: boolean): void {
+  try {
+    const info = statSync(dir);
+    if (!info.isDirectory()) throw new MemoryFileError(dir, `is a file, not a directory; ${NOT_A_DIR_HINT}`);
+    return;
+  } catch (err) {
+    if (err instanceof MemoryFileError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new MemoryFileError(dir, `a part of this path is a file, not a directory; ${NOT_A_DIR_HINT}`);
+    if (code !== 'ENOENT') throw new MemoryFileError(dir, `cannot be read (${code ?? err}); check its permissions`);
+  }
+  if (!create) return;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR' || code === 'EEXIST') throw new MemoryFileError(dir, `a part of this path is a file, not a directory; ${NOT_A_DIR_HINT}`);
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new MemoryFileError(dir, `cannot be created (${code}); check the permissions of its parent or point MEMAGENT_MEMORY_DIR at a writable place`);
+    throw err;
+  }
+}
+
 /** True if process `pid` exists on this host (a stopped one too). */
 function processAlive(pid: number): boolean {
   try {
@@ -158,7 +187,11 @@ export class FileMemoryStore implements MemoryStore {
   /** History dirs already checked to stay inside the memory dir (see `contained-dir.ts`). */
   private readonly containedDirs = new Set<string>();
 
-  /** Creates `dir` (0o700) if missing, unless `createDir` is false. Throws the fs error if it cannot. */
+  /**
+   * Creates `dir` (0o700) if missing, unless `createDir` is false.
+   * @throws MemoryFileError (one line saying what to do) when `dir` or a parent of it is not a
+   *   directory, or `dir` cannot be created (permissions, read-only file system); the fs error otherwise.
+   */
   constructor(opts: FileMemoryStoreOptions) {
     this.dir = opts.dir;
     this.now = opts.now ?? (() => new Date());
@@ -166,7 +199,7 @@ export class FileMemoryStore implements MemoryStore {
     this.maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.lockOptions = opts.lock ?? {};
     this.hooks = opts.hooks;
-    if (opts.createDir !== false) mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    checkMemoryDir(this.dir, opts.createDir !== false);
     this.journals = new FileJournalStore(this.dir);
     this.inputHistory = new FileInputHistoryStore(this.dir);
   }

@@ -30,6 +30,7 @@ import { assertContained, containedDir } from './contained-dir.js';
 import { FileInputHistoryStore } from './input-history.js';
 import { FileJournalStore } from './journals.js';
 import { withLock, type LockHandle, type LockOptions } from './lock.js';
+import { processAlive } from './process-alive.js';
 import { checkedMemoryFile, historyDirFor, journalDirFor, memoryFileFor, userIdOfEntry } from './paths.js';
 import {
   RevisionConflictError,
@@ -135,16 +136,6 @@ function checkMemoryDir(dir: string, create: boolean): void {
     if (code === 'ENOTDIR' || code === 'EEXIST') throw new MemoryFileError(dir, `a part of this path is a file, not a directory; ${NOT_A_DIR_HINT}`);
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new MemoryFileError(dir, `cannot be created (${code}); check the permissions of its parent or point MEMAGENT_MEMORY_DIR at a writable place`);
     throw err;
-  }
-}
-
-/** True if process `pid` exists on this host (a stopped one too). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -726,7 +717,7 @@ export class FileMemoryStore implements MemoryStore {
     const prefix = `.${basename(file)}.`;
     const dead = (await listTempFiles(file)).filter((p) => {
       const pid = Number(basename(p).slice(prefix.length).split('.')[0]);
-      return !(pid > 0 && processAlive(pid));
+      return !processAlive(pid);
     });
     await Promise.all(dead.map((p) => rm(p, { force: true })));
   }

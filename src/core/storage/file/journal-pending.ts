@@ -17,7 +17,8 @@ import {
 } from '../../journal/journal.js';
 import { assertContained } from './contained-dir.js';
 import { rewriteLines } from './line-file.js';
-import { holdLock, isLockLive, lockHolder, lockOwnerFileOf, reclaimIfHolderDead, type HeldLock } from './lock.js';
+import { holdLock, isLockLive, lockHolder, lockOwnerFileOf, reclaimIfHolderDead, removeLockDirIf, lockDirId, type HeldLock, type LockDirId } from './lock.js';
+import { processAlive } from './process-alive.js';
 import { journalDirFor } from './paths.js';
 
 /**
@@ -78,14 +79,10 @@ async function ownerIsGone(path: string): Promise<boolean> {
   if (holder === 'dead') return reclaimIfHolderDead(path);
   const header = await readHeader(path);
   if (!header?.pid || header.host !== hostname() || header.pid === process.pid) return false;
-  try {
-    process.kill(header.pid, 0);
-    return false;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') return false;
-  }
-  await rmdir(`${path}.lock`).catch(() => undefined);
-  return true;
+  // The lock dir judged, before the judgement: only that one may be removed (not a claim made since).
+  const ino = await lockDirNow(path);
+  if (ino === null || processAlive(header.pid)) return false;
+  return removeLockDirIf(path, ino);
 }
 
 
@@ -123,8 +120,10 @@ async function removeOrphanLocks(jdir: string, names: string[]): Promise<void> {
   for (const name of names) {
     if (name.endsWith('.jsonl.lock') && !present.has(name.slice(0, -'.lock'.length))) {
       const journal = join(jdir, name.slice(0, -'.lock'.length));
+      const ino = await lockDirNow(journal);
+      if (ino === null) continue;
       if ((await isLockLive(journal)) && !(await reclaimIfHolderDead(journal))) continue;
-      await rmdir(join(jdir, name)).catch(() => undefined);
+      await removeLockDirIf(journal, ino);
     } else if (name.endsWith('.jsonl.lock.owner') && !present.has(name.slice(0, -'.owner'.length))) {
       await unlink(join(jdir, name)).catch(() => undefined);
     }
@@ -154,6 +153,11 @@ async function quarantine(path: string, problem: string): Promise<never> {
     throw new JournalSetAsideError(path, `${problem}, and could not be moved aside (${(err as NodeJS.ErrnoException).code ?? err})`, null);
   }
   throw new JournalSetAsideError(path, problem, movedTo);
+}
+
+/** Which dir `<journal>.lock` is now (see `LockDirId`), or null when there is none. */
+async function lockDirNow(journal: string): Promise<LockDirId | null> {
+  return lockDirId(`${journal}.lock`).catch(() => null);
 }
 
 function gone(err: unknown): boolean {

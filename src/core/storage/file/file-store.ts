@@ -14,6 +14,7 @@ import { basename, join } from 'node:path';
 import { MemagentError, MemoryFileError } from '../../errors.js';
 import { emptyMemory, type Decision, type Fact, type Memory } from '../../schema.js';
 import { validateUserId } from '../../user-id.js';
+import { sameItems } from '../../session-apply.js';
 import {
   DEFAULT_HISTORY_VERSIONS,
   type MemoryStore,
@@ -85,7 +86,7 @@ function without(memory: Memory, match: (item: Fact | Decision) => boolean): Mem
 
 /** Whether two memories hold the same facts, decisions and summary (what undo would change). */
 function sameContent(a: Memory, b: Memory): boolean {
-  return a.summary === b.summary && JSON.stringify(a.facts) === JSON.stringify(b.facts) && JSON.stringify(a.decisions) === JSON.stringify(b.decisions);
+  return a.summary === b.summary && sameItems(a, b);
 }
 
 /**

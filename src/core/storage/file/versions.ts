@@ -10,11 +10,10 @@
  * link keeps them safe when that lock was lost).
  */
 import { link, lstat, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { LockError, MemoryFileError } from '../../errors.js';
 import type { VersionInfo } from '../store.js';
-import { fsyncDir } from './atomic-write.js';
+import { fsyncDir, writeSyncedTemp } from './atomic-write.js';
 import { isNotFound } from './codec.js';
 
 /** History file names are zero-padded so they also sort by name; 10 digits outlast any real use. */
@@ -72,17 +71,10 @@ export function versionPath(dir: string, revision: number): string {
  * no hard links; the fs error otherwise (after 2, the commit stands).
  */
 export async function commitRevision(file: string, historyDir: string, revision: number, bytes: Uint8Array, hooks?: CommitHooks): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const target = versionPath(historyDir, revision);
-  let handle: FileHandle | undefined;
+  // The data is on disk before its name is: a power cut must never commit a partial file.
+  const { tmp } = await writeSyncedTemp(file, bytes, 0o600);
   try {
-    handle = await open(tmp, 'wx', 0o600);
-    await handle.chmod(0o600);
-    await handle.writeFile(bytes);
-    // The data must be on disk before its name is: a power cut must never commit a partial file.
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
     await hooks?.afterTempFile?.();
     try {
       await link(tmp, target);
@@ -97,7 +89,6 @@ export async function commitRevision(file: string, historyDir: string, revision:
       throw err;
     }
   } catch (err) {
-    await handle?.close().catch(() => undefined);
     await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }

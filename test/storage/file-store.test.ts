@@ -358,9 +358,8 @@ describe('MemoryStore revisions (link-as-commit)', () => {
     const saved = await readFile(file);
     await store.update('alice', addFact(fact('f_2', 'pears')));
     await store.update('alice', addFact(fact('f_3', 'plums')));
-    // A backup older than the kept history, copied back by hand.
-    await rm(file);
-    await writeFile(file, saved, { mode: 0o600 });
+    // A backup older than the kept history, copied back by hand in place, as `cp` does (same inode, truncated and rewritten).
+    await writeFile(file, saved);
     const { memory } = await store.load('alice');
     expect(memory.revision).toBe(3);
     expect(memory.facts.map((f) => f.text)).toEqual(['apples', 'pears', 'plums']);

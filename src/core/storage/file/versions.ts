@@ -3,8 +3,9 @@
  * committed by `link(2)`ing its complete, fsynced temp file to that name: link fails with EEXIST
  * when the name exists, atomically, so of two writers that both think they write revision N
  * (one of them paused past its lock's stale time) exactly one commits and the other learns it
- * lost. Only then is the temp file renamed over `<userId>.json`. The history dir therefore holds
- * the current revision too (the same inode as `<userId>.json`), and the highest committed
+ * lost. Only then is a second temp file with the same bytes renamed over `<userId>.json`. The
+ * history dir therefore holds the current revision too (a file of its own, never the inode of
+ * `<userId>.json`, which a `cp` may rewrite in place), and the highest committed
  * revision is the truth even when a stale writer's late rename put an older one in
  * `<userId>.json` (see `newerCommitted`). Call the writers under the memory file's lock (the
  * link keeps them safe when that lock was lost).
@@ -60,11 +61,15 @@ export function versionPath(dir: string, revision: number): string {
 /**
  * Commits `bytes` as revision `revision` of `file`, whose committed revisions live in `historyDir`
  * (created, and checked to stay inside the memory dir, by the caller):
- * 1. writes a temp file next to `file` (`.<name>.<pid>.<random>.tmp`, O_EXCL, mode 0o600) and fsyncs it;
- * 2. links it as `historyDir/<revision>.json`: the commit point. EEXIST means another writer
- *    committed that revision first (ENOENT, that a writer holding the lock removed the temp
- *    file): the temp file is removed and `RevisionConflictError` thrown;
- * 3. renames it over `file`, then fsyncs both directories.
+ * 1. writes two temp files with `bytes` next to `file` (`.<name>.<pid>.<random>.tmp`, O_EXCL,
+ *    mode 0o600), fsynced side by side (the waits overlap);
+ * 2. links the first as `historyDir/<revision>.json`: the commit point. EEXIST means another
+ *    writer committed that revision first (ENOENT, that a writer holding the lock removed the
+ *    temp file): the temp files are removed and `RevisionConflictError` thrown;
+ * 3. removes the first's temp name and renames the second over `file`, then fsyncs both
+ *    directories. `file` and the committed version are two files, not one linked twice: a
+ *    backup copied back over `file` in place (`cp` truncates and writes the same inode) must
+ *    not rewrite the committed revision too, or the newer one it is compared with is gone.
  * A crash before 2 leaves nothing; after 2, revision `revision` is committed even if `file`
  * still holds an older one (readers take the highest committed revision). Never replaces a
  * committed revision. @throws RevisionConflictError; MemoryFileError when the file system has
@@ -73,7 +78,14 @@ export function versionPath(dir: string, revision: number): string {
 export async function commitRevision(file: string, historyDir: string, revision: number, bytes: Uint8Array, hooks?: CommitHooks): Promise<void> {
   const target = versionPath(historyDir, revision);
   // The data is on disk before its name is: a power cut must never commit a partial file.
-  const { tmp } = await writeSyncedTemp(file, bytes, 0o600);
+  const written = await Promise.allSettled([writeSyncedTemp(file, bytes, 0o600), writeSyncedTemp(file, bytes, 0o600)]);
+  const temps = written.flatMap((r) => (r.status === 'fulfilled' ? [r.value.tmp] : []));
+  const failed = written.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(temps.map((t) => rm(t, { force: true }).catch(() => undefined)));
+    throw failed.reason;
+  }
+  const [tmp, current] = temps;
   try {
     await hooks?.afterTempFile?.();
     try {
@@ -89,10 +101,11 @@ export async function commitRevision(file: string, historyDir: string, revision:
       throw err;
     }
   } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
+    await Promise.all(temps.map((t) => rm(t, { force: true }).catch(() => undefined)));
     throw err;
   }
-  await rename(tmp, file);
+  await rm(tmp, { force: true });
+  await rename(current, file);
   await Promise.all([fsyncDir(dirname(file)), fsyncDir(historyDir)]);
 }
 

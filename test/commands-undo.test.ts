@@ -100,7 +100,7 @@ describe('memagent show --history and restore', () => {
     expect(bad.code).toBe(2);
   });
 
-  it('a corrupt memory file names the newest intact version and the command that restores it; restore moves it aside', async () => {
+  it('a corrupt memory file names the newest intact version and the command that restores it; restore moves it aside and promises no undo it cannot keep', async () => {
     const ws = await workspace();
     await chat(ws, 'dan', 'I like alpha.\n');
     await chat(ws, 'dan', 'I like bravo.\n');
@@ -121,8 +121,36 @@ describe('memagent show --history and restore', () => {
     expect(aside).toMatch(/dan\.json\.corrupt-/);
     expect(await fs.readFile(aside!, 'utf8')).toBe('{"schemaVersion": 1, "userId": "dan", ');
     expect(restore.stdout).toMatch(/^Restored revision 2 of dan's memory, as revision 3\.$/m);
+    // No undo is promised for it (undo never brings the damaged file back), and undo says why
+    // it has nothing to do without blaming a forget that never happened.
+    expect(restore.stdout).not.toMatch(/undo/);
+    const undo = await runCli(['undo', '--user', 'dan'], ws);
+    expect(undo.code).toBe(1);
+    expect(undo.stderr.trim().split('\n')).toEqual([expect.stringMatching(/nothing to undo for dan: .*going back would change nothing/)]);
+    expect(undo.stderr).not.toMatch(/a forget scrubs every kept version, so it cannot be undone/);
     const show = await runCli(['show', '--user', 'dan'], ws);
     expect(show.code, show.stderr).toBe(0);
     expect(activeTexts(await load(ws, 'dan'))).toEqual(['I like alpha.', 'I like bravo.']);
+  });
+});
+
+describe('a memory dir that is a regular file', () => {
+  it('every command says so in one line and exits 1, never "unexpected error" (exit 70)', async () => {
+    const ws = await workspace();
+    await fs.writeFile(ws.memoryDir, 'not a directory\n');
+    const commands = [
+      ['show', '--user', 'u'],
+      ['show'],
+      ['export', '--user', 'u'],
+      ['undo', '--user', 'u'],
+      ['restore', '--user', 'u'],
+      ['forget', '--user', 'u', '--all', '--yes'],
+    ];
+    for (const args of commands) {
+      const r = await runCli(args, ws);
+      expect({ args, code: r.code }).toEqual({ args, code: 1 });
+      expect(r.stderr.trim().split('\n')).toEqual([`memagent: ${ws.memoryDir}: is a file, not a directory; memagent keeps memories in a directory: point MEMAGENT_MEMORY_DIR (or --memory-dir) at one, or move the file away`]);
+    }
+    expect(await fs.readFile(ws.memoryDir, 'utf8')).toBe('not a directory\n');
   });
 });

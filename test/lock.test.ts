@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockError } from '../src/core/errors.js';
-import { LOCK_STALE_MS, holdLock, isLockLive, withLock } from '../src/core/storage/file/lock.js';
+import { LOCK_STALE_MS, holdLock, isLockLive, reclaimIfHolderDead, withLock } from '../src/core/storage/file/lock.js';
 import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import type { Fact, Memory } from '../src/core/schema.js';
 
@@ -173,6 +173,27 @@ describe('a lock whose holder died while its mtime lies in the future (the clock
     await rm(join(dir, 'noowner.json.lock.owner'), { force: true });
     const result = await withLock(file, () => 'written', { staleMs: 2000, retries: { retries: 60, minTimeout: 100, maxTimeout: 100 } });
     expect(result).toBe('written');
+  });
+
+  it('two waiters reclaiming the same dead lock: the later one never removes the lock the first one took meanwhile', async () => {
+    const { file } = await deadHolderWithFutureMtime('race');
+    let second: Awaited<ReturnType<typeof holdLock>> = null;
+    // Waiter 1 has judged the holder dead; before it removes the lock dir, waiter 2 reclaims and locks.
+    const reclaimed = await reclaimIfHolderDead(file, {
+      beforeRemove: async () => {
+        second = await holdLock(file);
+      },
+    });
+    expect(second).not.toBeNull();
+    expect(reclaimed).toBe(false);
+    try {
+      // Waiter 2's lock still stands: nobody else can take it, and waiter 2 has not lost it.
+      expect(await holdLock(file)).toBeNull();
+      expect(await isLockLive(file)).toBe(true);
+      expect(second!.compromised).toBe(false);
+    } finally {
+      await second!.release();
+    }
   });
 
   it('a live holder in another process is never taken over', async () => {

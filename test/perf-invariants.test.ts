@@ -71,7 +71,7 @@ describe('MemoryStore write path', () => {
     expect(again.memory.facts.map((f) => [f.text, f.source.quote])).toEqual([['tea', 'changed in fn']]);
   });
 
-  it('keeps each committed revision exact and private; the memory file is the newest one, linked, not copied', async () => {
+  it('keeps each committed revision exact and private; the memory file holds the newest one, as a file of its own', async () => {
     const { dir, file, store } = await freshStore();
     const versions: Buffer[] = [];
     for (let i = 1; i <= 4; i++) {
@@ -88,10 +88,12 @@ describe('MemoryStore write path', () => {
       expect(info.nlink).toBe(1);
       expect(info.ino).not.toBe(current.ino);
     }
-    // The current revision is committed in history too, as the same inode: no second write.
+    // The current revision is committed in history too, as another file with the same bytes: a
+    // copy put back over the memory file in place cannot rewrite the committed revision.
     const committed = await lstat(join(dir, 'history', 'alice', '0000000004.json'));
-    expect(committed.ino).toBe(current.ino);
-    expect(current.nlink).toBe(2);
+    expect(committed.ino).not.toBe(current.ino);
+    expect(current.nlink).toBe(1);
+    expect(await readFile(join(dir, 'history', 'alice', '0000000004.json'))).toEqual(await readFile(file));
     expect((await readdir(join(dir, 'history', 'alice'))).filter((n) => n.startsWith('.'))).toEqual([]);
     expect((await readdir(dir)).filter((n) => n.startsWith('.'))).toEqual([]);
     const undone = await store.undo('alice');

@@ -9,6 +9,7 @@ import { SCHEMA_VERSION, emptyMemory, type Decision, type Fact, type Memory } fr
 import { serialize as serializeMemory } from '../../src/core/storage/file/codec.js';
 import { makeFact } from '../helpers/memory.js';
 import { memoryStoreContract } from './contract.js';
+import { forgetEverywhere } from '../../src/core/services/forget.js';
 
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 let tmp: string;
@@ -350,6 +351,24 @@ describe('MemoryStore revisions (link-as-commit)', () => {
     expect(JSON.parse(await readFile(file, 'utf8')).revision).toBe(3);
   });
 
+  it('an old copy of the memory file put back is ignored even when the revisions between were pruned (history 0)', async () => {
+    const { dir, store } = await freshStore({ historyLimit: 0 });
+    const file = join(dir, 'alice.json');
+    await store.update('alice', addFact(fact('f_1', 'apples')));
+    const saved = await readFile(file);
+    await store.update('alice', addFact(fact('f_2', 'pears')));
+    await store.update('alice', addFact(fact('f_3', 'plums')));
+    // A backup older than the kept history, copied back by hand in place, as `cp` does (same inode, truncated and rewritten).
+    await writeFile(file, saved);
+    const { memory } = await store.load('alice');
+    expect(memory.revision).toBe(3);
+    expect(memory.facts.map((f) => f.text)).toEqual(['apples', 'pears', 'plums']);
+    // The next write builds on revision 3, not on the stale copy.
+    const next = await store.update('alice', addFact(fact('f_4', 'figs')));
+    expect(next.after.revision).toBe(4);
+    expect(JSON.parse(await readFile(file, 'utf8')).facts.map((f: Fact) => f.text)).toEqual(['apples', 'pears', 'plums', 'figs']);
+  });
+
   it('a file from before link-as-commit keeps its revision in history at its first write, so undo can go back to it', async () => {
     const { dir, store } = await freshStore();
     const file = join(dir, 'alice.json');
@@ -385,6 +404,46 @@ describe('MemoryStore.forget', () => {
     expect(await readFile(join(dir, 'alice.json'), 'utf8')).not.toContain('Paris');
     // Idempotent.
     expect(await store.forget('alice', (item) => JSON.stringify(item).includes('Paris'))).toBe(0);
+  });
+
+  it('forget leaves no trace anywhere in the memory dir: moved-aside memories and quarantined journals are scrubbed too', async () => {
+    const { dir, store } = await freshStore();
+    const file = join(dir, 'alice.json');
+    await store.update('alice', addFact(fact('f_1', 'lives in Lisbon')));
+    await store.update('alice', addFact(fact('f_2', 'likes tea')));
+    // A damaged memory (mentions Lisbon) moved aside by restore, and an intact one put aside by hand.
+    await rm(file);
+    await writeFile(file, '{"facts": [\n  {"text": "lives in Lisbon", "x": \n  {"text": "likes tea"}');
+    const { movedAside } = await store.restore('alice');
+    expect(movedAside).toBeDefined();
+    const { memory } = await store.load('alice');
+    await writeFile(`${file}.corrupt-2026-01-01T00-00-00-000Z`, serializeMemory(memory), { mode: 0o600 });
+    // A journal quarantined because it could not be read then (now readable), and one that still cannot be.
+    const journal = await openJournal({ dir, userId: 'alice', sessionId: 'S1', model: 'm', now: T0 });
+    journal.append({ type: 'turn', role: 'user', text: 'I live in Lisbon.', at: T0.toISOString() });
+    journal.append({ type: 'turn', role: 'user', text: 'I like tea.', at: T0.toISOString() });
+    await journal.close();
+    const quarantine = join(dir, 'journal', 'alice', 'quarantine');
+    await mkdir(join(quarantine, 'odd.jsonl'), { recursive: true });
+    await rename(join(dir, 'journal', 'alice', 'S1.jsonl'), join(quarantine, 'S1.jsonl'));
+
+    const report = await forgetEverywhere(store, 'alice', { text: 'Lisbon' });
+
+    expect(report.journalLines).toBe(1);
+    expect(report.journalsUnsearched).toEqual([join(quarantine, 'odd.jsonl')]);
+    const leftovers: string[] = [];
+    const walk = async (d: string): Promise<void> => {
+      for (const entry of await readdir(d, { withFileTypes: true })) {
+        const path = join(d, entry.name);
+        if (entry.isDirectory()) await walk(path);
+        else if (entry.isFile() && /lisbon/i.test(await readFile(path, 'utf8'))) leftovers.push(path);
+      }
+    };
+    await walk(dir);
+    expect(leftovers).toEqual([]);
+    // What was not forgotten stays, also in the set-aside copies.
+    expect(await readFile(movedAside!, 'utf8')).toContain('likes tea');
+    expect(await readFile(join(quarantine, 'S1.jsonl'), 'utf8')).toContain('I like tea.');
   });
 
   it('forgetAll deletes the file, history, journals and lock', async () => {

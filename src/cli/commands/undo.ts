@@ -18,7 +18,7 @@ function changeLines(before: Memory, after: Memory): string[] {
  * undo or a restore) by writing the revision before it again as a new revision, and prints what
  * that changed. Running it again reverts the undo.
  * @throws MemagentError saying why there is nothing to undo (no earlier revision, no longer kept,
- *   or the last write was a forget); MemoryFileError (naming the `restore` that gets out of a
+ *   or going back would change nothing: after a forget, or a restore of an unreadable file); MemoryFileError (naming the `restore` that gets out of a
  *   corrupt memory); LockError; UsageError.
  */
 export async function runUndo({ store }: Services, flags: { user?: string }): Promise<void> {
@@ -51,6 +51,8 @@ export async function runRestore({ store }: Services, flags: { user?: string; re
   if (result.movedAside) lines.push(`Moved the unreadable memory file aside to ${result.movedAside} (left as it was).`);
   lines.push(`Restored revision ${result.restoredRevision} of ${userId}'s memory, as revision ${result.revision}.`);
   lines.push(...changeLines(result.before ?? emptyMemory(userId, new Date(result.after.createdAt)), result.after));
-  lines.push(`(memagent undo --user ${userId} reverts this restore)`);
+  // A restore out of an unreadable file cannot be undone (undo never brings the damaged file
+  // back): the moved-aside copy is the way back, said above.
+  if (!result.movedAside) lines.push(`(memagent undo --user ${userId} reverts this restore)`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -27,6 +27,8 @@ export interface ForgetEverywhereReport extends PurgeReport {
   inputHistoryLines: number;
   /** Requested ids found in no version (ids target only). */
   unknownIds: string[];
+  /** Quarantined journal entries that could not be searched (a directory, an oversized file), left as they are. */
+  journalsUnsearched: string[];
 }
 
 /**
@@ -49,9 +51,10 @@ export async function forgetEverywhere(store: MemoryStore, userId: string, targe
     const report = await store.purge(userId, (item) => itemTexts(item).some((t) => mentions(t)), {
       summary: (summary) => dropSentences(summary, mentions),
     });
-    const journalLines = await store.journals.forget(userId, mentions);
+    const journalsUnsearched: string[] = [];
+    const journalLines = await store.journals.forget(userId, mentions, journalsUnsearched);
     const inputHistoryLines = await store.inputHistory.forget(userId, mentions);
-    return { ...report, journalLines, inputHistoryLines, unknownIds: [] };
+    return { ...report, journalLines, inputHistoryLines, unknownIds: [], journalsUnsearched };
   }
   const wanted = new Set(target.ids);
   const report = await store.purge(userId, (item) => wanted.has(item.id), {
@@ -61,9 +64,14 @@ export async function forgetEverywhere(store: MemoryStore, userId: string, targe
   const unknownIds = target.ids.filter((id) => !found.has(id));
   const traces = traceTexts(report.matched);
   let journalLines = 0;
-  for (const t of traces) journalLines += await store.journals.forget(userId, t);
+  const unsearched = new Set<string>();
+  for (const t of traces) {
+    const found: string[] = [];
+    journalLines += await store.journals.forget(userId, t, found);
+    for (const path of found) unsearched.add(path);
+  }
   const inputHistoryLines = await store.inputHistory.forget(userId, (entry) => traces.some((t) => containsText(entry, t)));
-  return { ...report, journalLines, inputHistoryLines, unknownIds };
+  return { ...report, journalLines, inputHistoryLines, unknownIds, journalsUnsearched: [...unsearched] };
 }
 
 /**

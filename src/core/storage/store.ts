@@ -67,7 +67,7 @@ export interface PurgeReport {
   removed: Array<Fact | Decision>;
   /** Whether the current memory's summary was rewritten. */
   summaryChanged: boolean;
-  /** Saved versions rewritten. */
+  /** Saved versions rewritten: history versions, and memories moved aside by `restore`. */
   historyVersions: number;
   /** Every distinct matching item found in the current memory or any saved version. */
   matched: Array<Fact | Decision>;
@@ -121,8 +121,13 @@ export interface JournalStore {
   claim(ref: string): Promise<JournalClaim | null>;
   /** Deletes a journal whose extraction was merged. Idempotent. */
   retire(ref: string): Promise<void>;
-  /** Removes from every journal of `userId` each turn containing `text` (case-insensitive), or for which `text` returns true if it is a function; returns the lines removed. */
-  forget(userId: string, text: string | ((text: string) => boolean)): Promise<number>;
+  /**
+   * Removes from every journal of `userId` (quarantined ones too) each turn containing `text`
+   * (case-insensitive), or for which `text` returns true if it is a function; returns the lines
+   * removed. What could not be searched (a quarantined directory or oversized file) is left and
+   * its path pushed to `unsearched`.
+   */
+  forget(userId: string, text: string | ((text: string) => boolean), unsearched?: string[]): Promise<number>;
   /** How many journals `userId` has (pending and live). */
   count(userId: string): Promise<number>;
 }

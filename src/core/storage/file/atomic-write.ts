@@ -34,6 +34,46 @@ function tempPathFor(path: string): string {
 const DIR_FSYNC_UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EINVAL', 'EBADF', 'EACCES']);
 
 /**
+ * Writes `data` to a new temp file next to `path` (`tempPathFor`: O_EXCL, so never a planted
+ * symlink or someone else's file), with permission bits exactly `mode`, and fsyncs it: its data
+ * is on disk before any name other than the temp one can point at it. `alongside`, if given, is
+ * started once the file is created (see `WriteAtomicOptions.beforeRename`) and returned unawaited.
+ * Returns the temp path; on error the temp file is removed and the error thrown. The caller
+ * renames or links it, and removes it if that fails.
+ */
+export async function writeSyncedTemp(
+  path: string,
+  data: string | Uint8Array,
+  mode: number,
+  alongside?: () => Promise<unknown>,
+): Promise<{ tmp: string; started: Promise<unknown> | undefined }> {
+  const tmp = tempPathFor(path);
+  let handle: FileHandle | undefined;
+  let started: Promise<unknown> | undefined;
+  try {
+    // 'wx' (O_EXCL): never follow a planted symlink or reuse a file at the temp name.
+    handle = await open(tmp, 'wx', mode);
+    started = alongside?.();
+    // Awaited by the caller; until then a rejection must not count as unhandled (the write may fail first).
+    started?.catch(() => undefined);
+    // open's mode is masked by the umask; chmod makes the final bits exactly `mode`.
+    await handle.chmod(mode);
+    await handle.writeFile(data);
+    // Data must reach the disk before a rename or link does: otherwise a power cut can leave the
+    // new name pointing at an empty or partial file (ext4/xfs delayed allocation).
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    return { tmp, started };
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    await started?.catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
  * Replaces `path` with `data` atomically and durably: writes a unique temp file in the same
  * directory (`.<name>.<pid>.<random>.tmp`), fsyncs it, renames it over `path`, fsyncs the
  * directory. On any error the temp file is removed and the error rethrown; `path` is then
@@ -42,30 +82,12 @@ const DIR_FSYNC_UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EINVAL', 'EBADF', 'EA
  * The directory must exist. Not a lock: concurrent writers each land whole, last rename wins.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: WriteAtomicOptions = {}): Promise<void> {
-  const mode = opts.mode ?? 0o600;
-  const tmp = tempPathFor(path);
-  let handle: FileHandle | undefined;
-  let alongside: Promise<unknown> | undefined;
+  const { tmp, started } = await writeSyncedTemp(path, data, opts.mode ?? 0o600, opts.beforeRename);
   try {
-    // 'wx' (O_EXCL): never follow a planted symlink or reuse a file at the temp name.
-    handle = await open(tmp, 'wx', mode);
-    alongside = opts.beforeRename?.();
-    // Awaited below; until then a rejection must not count as unhandled (the write may fail first).
-    alongside?.catch(() => undefined);
-    // open's mode is masked by the umask; chmod makes the final bits exactly `mode`.
-    await handle.chmod(mode);
-    await handle.writeFile(data);
-    // Data must reach the disk before the rename does: otherwise a power cut can leave the new
-    // name pointing at an empty or partial file (ext4/xfs delayed allocation).
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await alongside;
+    await started;
     // rename(2) replaces the target in one step: the atomicity this module exists for.
     await rename(tmp, path);
   } catch (err) {
-    await handle?.close().catch(() => undefined);
-    await alongside?.catch(() => undefined);
     await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }

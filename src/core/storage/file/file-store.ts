@@ -8,12 +8,13 @@
  * committed revision is the truth: a late rename of a writer that lost its lock cannot hide a
  * newer revision.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { link, open, readFile, readdir, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { MemagentError, MemoryFileError } from '../../errors.js';
 import { emptyMemory, type Decision, type Fact, type Memory } from '../../schema.js';
 import { validateUserId } from '../../user-id.js';
+import { sameItems } from '../../session-apply.js';
 import {
   DEFAULT_HISTORY_VERSIONS,
   type MemoryStore,
@@ -30,6 +31,7 @@ import { assertContained, containedDir } from './contained-dir.js';
 import { FileInputHistoryStore } from './input-history.js';
 import { FileJournalStore } from './journals.js';
 import { withLock, type LockHandle, type LockOptions } from './lock.js';
+import { processAlive } from './process-alive.js';
 import { checkedMemoryFile, historyDirFor, journalDirFor, memoryFileFor, userIdOfEntry } from './paths.js';
 import {
   RevisionConflictError,
@@ -84,16 +86,57 @@ function without(memory: Memory, match: (item: Fact | Decision) => boolean): Mem
 
 /** Whether two memories hold the same facts, decisions and summary (what undo would change). */
 function sameContent(a: Memory, b: Memory): boolean {
-  return a.summary === b.summary && JSON.stringify(a.facts) === JSON.stringify(b.facts) && JSON.stringify(a.decisions) === JSON.stringify(b.decisions);
+  return a.summary === b.summary && sameItems(a, b);
 }
 
-/** True if process `pid` exists on this host (a stopped one too). */
-function processAlive(pid: number): boolean {
+/**
+ * `text` (an unparseable memory file) without the lines that mention a text of `matched` (as
+ * stored, or JSON-escaped) case-insensitively, or that `summary` would rewrite. Pure.
+ */
+function scrubLines(text: string, matched: ReadonlyArray<Fact | Decision>, summary?: PurgeOptions['summary']): string {
+  const needles = new Set<string>();
+  for (const item of matched) {
+    for (const t of 'text' in item ? [item.text, item.source.quote] : [item.topic, item.decision, item.source.quote]) {
+      if (t.trim() === '') continue;
+      needles.add(t.toLowerCase());
+      needles.add(JSON.stringify(t).slice(1, -1).toLowerCase());
+    }
+  }
+  const lines = text.split('\n');
+  const kept = lines.filter((line) => {
+    const lower = line.toLowerCase();
+    if ([...needles].some((n) => lower.includes(n))) return false;
+    return summary === undefined || summary(line, matched) === line;
+  });
+  return kept.length === lines.length ? text : kept.join('\n');
+}
+
+/** What to do about a memory dir path that is not a directory. */
+const NOT_A_DIR_HINT = 'memagent keeps memories in a directory: point MEMAGENT_MEMORY_DIR (or --memory-dir) at one, or move the file away';
+
+/**
+ * Checks that `dir` is a directory (or missing), creating it (0o700, with parents) when `create`.
+ * @throws MemoryFileError for a path that is a file, has a file as a parent, or cannot be created.
+ */
+function checkMemoryDir(dir: string, create: boolean): void {
   try {
-    process.kill(pid, 0);
-    return true;
+    const info = statSync(dir);
+    if (!info.isDirectory()) throw new MemoryFileError(dir, `is a file, not a directory; ${NOT_A_DIR_HINT}`);
+    return;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if (err instanceof MemoryFileError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new MemoryFileError(dir, `a part of this path is a file, not a directory; ${NOT_A_DIR_HINT}`);
+    if (code !== 'ENOENT') throw new MemoryFileError(dir, `cannot be read (${code ?? err}); check its permissions`);
+  }
+  if (!create) return;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR' || code === 'EEXIST') throw new MemoryFileError(dir, `a part of this path is a file, not a directory; ${NOT_A_DIR_HINT}`);
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new MemoryFileError(dir, `cannot be created (${code}); check the permissions of its parent or point MEMAGENT_MEMORY_DIR at a writable place`);
+    throw err;
   }
 }
 
@@ -136,7 +179,11 @@ export class FileMemoryStore implements MemoryStore {
   /** History dirs already checked to stay inside the memory dir (see `contained-dir.ts`). */
   private readonly containedDirs = new Set<string>();
 
-  /** Creates `dir` (0o700) if missing, unless `createDir` is false. Throws the fs error if it cannot. */
+  /**
+   * Creates `dir` (0o700) if missing, unless `createDir` is false.
+   * @throws MemoryFileError (one line saying what to do) when `dir` or a parent of it is not a
+   *   directory, or `dir` cannot be created (permissions, read-only file system); the fs error otherwise.
+   */
   constructor(opts: FileMemoryStoreOptions) {
     this.dir = opts.dir;
     this.now = opts.now ?? (() => new Date());
@@ -144,7 +191,7 @@ export class FileMemoryStore implements MemoryStore {
     this.maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.lockOptions = opts.lock ?? {};
     this.hooks = opts.hooks;
-    if (opts.createDir !== false) mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    checkMemoryDir(this.dir, opts.createDir !== false);
     this.journals = new FileJournalStore(this.dir);
     this.inputHistory = new FileInputHistoryStore(this.dir);
   }
@@ -240,7 +287,7 @@ export class FileMemoryStore implements MemoryStore {
    * revision just before the current one (so undoing an undo reverts the undo).
    * @throws MemagentError, writing nothing, when there is no earlier revision, it is no longer
    *   kept, it is damaged, or it holds the same facts, decisions and summary as the current one
-   *   (what a forget leaves: it scrubs every version); MemoryFileError if the current memory is
+   *   (what a forget leaves, as it scrubs every version, and a restore of an unreadable file); MemoryFileError if the current memory is
    *   corrupt (the message names what `restore` can bring back); LockError.
    */
   async undo(userId: string): Promise<UndoResult> {
@@ -268,7 +315,7 @@ export class FileMemoryStore implements MemoryStore {
       }
       if (sameContent(earlier, before)) {
         throw new MemagentError(
-          `nothing to undo for ${userId}: revision ${last - 1} holds the same facts, decisions and summary as revision ${last} (a forget scrubs every kept version, so it cannot be undone); nothing was changed`,
+          `nothing to undo for ${userId}: revision ${last - 1} holds the same facts, decisions and summary as revision ${last}, so going back would change nothing (what a forget leaves, since it scrubs every kept version and cannot be undone, or a restore out of an unreadable file); nothing was changed`,
         );
       }
       const after = await this.commit(userId, file, before, earlier, lock);
@@ -347,6 +394,9 @@ export class FileMemoryStore implements MemoryStore {
    * with `summary(version.summary, matched)`, where `matched` is every matching item of every
    * version (so a summary in an old version is scrubbed of an item only a newer version still
    * had). Versions left unchanged are not rewritten; unparseable versions are left as they are.
+   * Memories moved aside by `restore` (`<userId>.json.corrupt-*`) are scrubbed too: rewritten
+   * like a version when they parse, else as plain text (every line mentioning a matched item's
+   * text or quote, or that `summary` would rewrite, dropped); counted in `historyVersions`.
    * Temp files next to the memory file (a killed or paused writer's, which may hold the old text)
    * are removed. Idempotent when `summary` is. Since every kept version is scrubbed, a forget
    * cannot be undone.
@@ -367,9 +417,22 @@ export class FileMemoryStore implements MemoryStore {
           // unreadable or pruned meanwhile: left as it is
         }
       }
+      // Memories moved aside by `restore` are kept copies too: a forget must reach them.
+      const asides = await this.asideFiles(file);
+      const asideMemories: Array<{ path: string; memory: Memory }> = [];
+      const asideTexts: Array<{ path: string; text: string }> = [];
+      for (const path of asides) {
+        const bytes = await readFile(path).catch((err: unknown) => (isNotFound(err) ? null : Promise.reject(err)));
+        if (bytes === null) continue;
+        try {
+          asideMemories.push({ path, memory: parseMemory(path, bytes, userId, this.maxFileBytes) });
+        } catch {
+          asideTexts.push({ path, text: bytes.toString('utf8') });
+        }
+      }
       const matched: Array<Fact | Decision> = [];
       const seen = new Set<string>();
-      for (const m of [memory, ...versions.map((v) => v.memory)]) {
+      for (const m of [memory, ...versions.map((v) => v.memory), ...asideMemories.map((a) => a.memory)]) {
         for (const item of [...m.facts, ...m.decisions]) {
           const key = JSON.stringify(item);
           if (!seen.has(key) && match(item)) {
@@ -399,11 +462,17 @@ export class FileMemoryStore implements MemoryStore {
         await removeTempFiles(entry.path);
         const scrubbed = scrub(old);
         if (!changed(old, scrubbed)) continue;
-        const info = await stat(entry.path);
-        await writeFileAtomic(entry.path, serialize(scrubbed), { mode: 0o600 });
-        // Keep `savedAt` (the mtime) meaningful: it says when the revision was written.
-        await utimes(entry.path, info.atime, info.mtime);
-        report.historyVersions++;
+        if (await this.rewriteKeepingTime(entry.path, serialize(scrubbed))) report.historyVersions++;
+      }
+      for (const { path, memory: old } of asideMemories) {
+        const scrubbed = scrub(old);
+        if (changed(old, scrubbed) && (await this.rewriteKeepingTime(path, serialize(scrubbed)))) report.historyVersions++;
+      }
+      // A moved-aside file that does not parse: scrubbed as plain text, every line mentioning a
+      // matched item (or that the summary rewrite would cut) dropped. It was unreadable already.
+      for (const { path, text } of asideTexts) {
+        const kept = scrubLines(text, matched, options.summary);
+        if (kept !== text && (await this.rewriteKeepingTime(path, kept))) report.historyVersions++;
       }
       committed = report;
       return report;
@@ -603,6 +672,29 @@ export class FileMemoryStore implements MemoryStore {
     return null;
   }
 
+  /** Paths of the memories of `file` moved aside by `restore` (`<file>.corrupt-<time>`), now. */
+  private async asideFiles(file: string): Promise<string[]> {
+    const prefix = `${basename(file)}.corrupt-`;
+    return (await readdir(this.dir)).filter((name) => name.startsWith(prefix)).map((name) => join(this.dir, name));
+  }
+
+  /**
+   * Replaces `path` atomically with `data`, keeping its mtime (a version's `savedAt`, an aside
+   * file's age). Returns false when `path` was gone meanwhile (nothing written).
+   */
+  private async rewriteKeepingTime(path: string, data: string): Promise<boolean> {
+    let info;
+    try {
+      info = await stat(path);
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+    await writeFileAtomic(path, data, { mode: 0o600 });
+    await utimes(path, info.atime, info.mtime);
+    return true;
+  }
+
   /** Links the unreadable memory `file` aside as `<file>.corrupt-<time>` (never overwriting anything); returns that path. */
   private async moveAside(file: string): Promise<string> {
     const stamp = this.now().toISOString().replace(/[:.]/g, '-');
@@ -626,7 +718,7 @@ export class FileMemoryStore implements MemoryStore {
     const prefix = `.${basename(file)}.`;
     const dead = (await listTempFiles(file)).filter((p) => {
       const pid = Number(basename(p).slice(prefix.length).split('.')[0]);
-      return !(pid > 0 && processAlive(pid));
+      return !processAlive(pid);
     });
     await Promise.all(dead.map((p) => rm(p, { force: true })));
   }

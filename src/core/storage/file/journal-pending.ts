@@ -17,7 +17,8 @@ import {
 } from '../../journal/journal.js';
 import { assertContained } from './contained-dir.js';
 import { rewriteLines } from './line-file.js';
-import { holdLock, isLockLive, lockHolder, lockOwnerFileOf, reclaimIfHolderDead, type HeldLock } from './lock.js';
+import { holdLock, isLockLive, lockHolder, lockOwnerFileOf, reclaimIfHolderDead, removeLockDirIf, lockDirId, type HeldLock, type LockDirId } from './lock.js';
+import { processAlive } from './process-alive.js';
 import { journalDirFor } from './paths.js';
 
 /**
@@ -78,14 +79,10 @@ async function ownerIsGone(path: string): Promise<boolean> {
   if (holder === 'dead') return reclaimIfHolderDead(path);
   const header = await readHeader(path);
   if (!header?.pid || header.host !== hostname() || header.pid === process.pid) return false;
-  try {
-    process.kill(header.pid, 0);
-    return false;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') return false;
-  }
-  await rmdir(`${path}.lock`).catch(() => undefined);
-  return true;
+  // The lock dir judged, before the judgement: only that one may be removed (not a claim made since).
+  const ino = await lockDirNow(path);
+  if (ino === null || processAlive(header.pid)) return false;
+  return removeLockDirIf(path, ino);
 }
 
 
@@ -123,8 +120,10 @@ async function removeOrphanLocks(jdir: string, names: string[]): Promise<void> {
   for (const name of names) {
     if (name.endsWith('.jsonl.lock') && !present.has(name.slice(0, -'.lock'.length))) {
       const journal = join(jdir, name.slice(0, -'.lock'.length));
+      const ino = await lockDirNow(journal);
+      if (ino === null) continue;
       if ((await isLockLive(journal)) && !(await reclaimIfHolderDead(journal))) continue;
-      await rmdir(join(jdir, name)).catch(() => undefined);
+      await removeLockDirIf(journal, ino);
     } else if (name.endsWith('.jsonl.lock.owner') && !present.has(name.slice(0, -'.owner'.length))) {
       await unlink(join(jdir, name)).catch(() => undefined);
     }
@@ -154,6 +153,11 @@ async function quarantine(path: string, problem: string): Promise<never> {
     throw new JournalSetAsideError(path, `${problem}, and could not be moved aside (${(err as NodeJS.ErrnoException).code ?? err})`, null);
   }
   throw new JournalSetAsideError(path, problem, movedTo);
+}
+
+/** Which dir `<journal>.lock` is now (see `LockDirId`), or null when there is none. */
+async function lockDirNow(journal: string): Promise<LockDirId | null> {
+  return lockDirId(`${journal}.lock`).catch(() => null);
 }
 
 function gone(err: unknown): boolean {
@@ -230,34 +234,59 @@ export async function retire(path: string): Promise<void> {
 
 
 /**
- * Removes from every journal of `userId` (pending and live ones) each turn whose text contains
- * `matchText` (case-insensitive; or for which `matchText` returns true when it is a function,
- * e.g. a whole-word test), and damaged lines whose raw text does; headers and `cleared`
- * lines stay. Each journal is replaced atomically; a turn appended by a running session while its
- * journal is being rewritten is carried over into the new file, not lost.
+ * Removes from every journal of `userId` (pending and live ones, and those moved to
+ * `quarantine/` because they could not be read) each turn whose text contains `matchText`
+ * (case-insensitive; or for which `matchText` returns true when it is a function, e.g. a
+ * whole-word test), and damaged lines whose raw text does; headers and `cleared` lines stay.
+ * Each journal is replaced atomically; a turn appended by a running session while its journal
+ * is being rewritten is carried over into the new file, not lost. A quarantined entry that
+ * cannot be searched (a directory, over MAX_JOURNAL_BYTES, unreadable) is left as it is and its
+ * path pushed to `unsearched`, so the caller can name it instead of claiming it clean.
  * @returns the number of lines removed.
  * @throws UsageError for an empty `matchText` or an invalid user id.
  */
-export async function forgetInJournals(dir: string, userId: string, matchText: string | ((text: string) => boolean)): Promise<number> {
+export async function forgetInJournals(dir: string, userId: string, matchText: string | ((text: string) => boolean), unsearched: string[] = []): Promise<number> {
   const needle = typeof matchText === 'string' ? matchText.trim().toLowerCase() : matchText;
   if (!needle) throw new UsageError('the text to forget is empty');
   const jdir = journalDirFor(dir, userId);
   await assertContained(dir, jdir);
-  let names: string[];
-  try {
-    names = await readdir(jdir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw err;
-  }
+  const scrub = (text: string) => dropTurnsMentioning(text, needle);
   let removed = 0;
-  for (const name of names.filter((n) => n.endsWith('.jsonl') && !n.startsWith('.'))) {
+  for (const name of (await namesIn(jdir)).filter((n) => n.endsWith('.jsonl') && !n.startsWith('.'))) {
     // Only journals memagent wrote: not a directory named like one, not through a symlink.
     const info = await lstat(join(jdir, name)).catch(() => null);
     if (!info?.isFile()) continue;
-    removed += await rewriteLines(join(jdir, name), (text) => dropTurnsMentioning(text, needle));
+    removed += await rewriteLines(join(jdir, name), scrub);
+  }
+  const qdir = join(jdir, QUARANTINE_DIR);
+  for (const name of (await namesIn(qdir)).filter((n) => !n.startsWith('.'))) {
+    const path = join(qdir, name);
+    const info = await lstat(path).catch(() => null);
+    // A symlink holds no text of its own (memagent never follows one); gone meanwhile is fine.
+    if (info === null || info.isSymbolicLink()) continue;
+    if (!info.isFile() || info.size > MAX_JOURNAL_BYTES) {
+      unsearched.push(path);
+      continue;
+    }
+    try {
+      removed += await rewriteLines(path, scrub);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EISDIR') throw err;
+      unsearched.push(path);
+    }
   }
   return removed;
+}
+
+/** The names in `dir`; [] when it is missing. */
+async function namesIn(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
 }
 
 /**

@@ -39,8 +39,8 @@ export class FileJournalStore implements JournalStore {
     return retire(ref);
   }
 
-  forget(userId: string, text: string | ((text: string) => boolean)): Promise<number> {
-    return forgetInJournals(this.dir, userId, text);
+  forget(userId: string, text: string | ((text: string) => boolean), unsearched?: string[]): Promise<number> {
+    return forgetInJournals(this.dir, userId, text, unsearched);
   }
 
   count(userId: string): Promise<number> {

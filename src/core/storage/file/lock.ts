@@ -46,12 +46,14 @@
  * clock is. A reused pid only makes us fall back to those waits.
  */
 import fs, { constants, readFileSync, statSync, unlinkSync } from 'node:fs';
-import { access, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { OperationOptions } from 'retry';
 import { LockError } from '../../errors.js';
+import { processAlive } from './process-alive.js';
 
 /**
  * A lock whose mtime is older than this (ms) is taken to belong to a dead process and is
@@ -224,27 +226,22 @@ async function removeOwner(target: string, lockIno: number | null): Promise<void
  * `unknown` without a usable record (none, half-written, about an earlier lock dir). `text` is
  * the record as read, for the removal.
  */
-async function holderState(target: string): Promise<{ state: 'dead' | 'alive' | 'unknown'; text?: string }> {
+async function holderState(target: string): Promise<{ state: 'dead' | 'alive' | 'unknown'; text?: string; dir?: LockDirId }> {
   const file = lockOwnerFileOf(target);
   let text: string;
-  let ino: number;
+  let dir: LockDirId;
   try {
     text = await readFile(file, 'utf8');
-    ino = (await stat(lockDirOf(target))).ino;
+    dir = await lockDirId(lockDirOf(target));
   } catch {
     return { state: 'unknown' };
   }
+  const ino = Number(dir.ino);
   const owner = parseOwner(text);
   if (!owner || owner.lockIno !== ino) return { state: 'unknown' };
-  if (owner.host !== hostname() || owner.pid === process.pid) return { state: 'alive' };
-  try {
-    process.kill(owner.pid, 0);
-    return { state: 'alive' };
-  } catch (err) {
-    if (codeOf(err) !== 'ESRCH') return { state: 'alive' };
-  }
+  if (owner.host !== hostname() || owner.pid === process.pid || processAlive(owner.pid)) return { state: 'alive' };
   const again = await readFile(file, 'utf8').catch(() => null);
-  return again === text ? { state: 'dead', text } : { state: 'unknown' };
+  return again === text ? { state: 'dead', text, dir } : { state: 'unknown' };
 }
 
 /**
@@ -255,44 +252,102 @@ export async function lockHolder(filePath: string): Promise<'dead' | 'alive' | '
   return (await holderState(resolve(filePath))).state;
 }
 
-/**
- * Removes a lock left by a dead holder (see `holderState`), record first, so it can be taken at
- * once whatever its mtime. Resolves true if it removed one. Never throws.
- * Doubt, as with proper-lockfile's own stale reclaim (rmdir then mkdir): two waiters reclaiming
- * the same dead lock at the same instant can both go on to take it; the commit check
- * (`assertHeld`) of the one whose directory went stops its write.
- */
-export async function reclaimIfHolderDead(filePath: string): Promise<boolean> {
-  const target = resolve(filePath);
-  const { state, text } = await holderState(target);
-  if (state !== 'dead') return false;
-  const file = lockOwnerFileOf(target);
-  if ((await readFile(file, 'utf8').catch(() => null)) === text) await unlink(file).catch(() => undefined);
-  await rmdir(lockDirOf(target)).catch(() => undefined);
-  return true;
+/** Test-only hooks of a reclaim; production passes none. */
+export interface ReclaimHooks {
+  /** Awaited once the holder is judged dead, right before its lock dir is removed (tests let another waiter reclaim and lock here). */
+  beforeRemove?: () => void | Promise<void>;
 }
 
 /**
- * Watches a taken lock across a waiter's tries: true once its mtime has not moved for `staleMs`
- * of this process's monotonic clock, i.e. nobody refreshes it (a live holder moves it every
- * `update` ms, at most staleMs / 2), whatever the wall clock says about that mtime.
+ * Which lock dir this is: its inode and its mtime in ns. The inode alone does not do: a dir
+ * removed and made again at once often gets the same inode back, but the new one's mtime is its
+ * creation time (ns) or the time proper-lockfile stamps on it, never the dead holder's last refresh.
  */
-function unrefreshedWatch(target: string, staleMs: number): () => Promise<boolean> {
-  let seen: { mtimeMs: number; ino: number; at: number } | null = null;
+export interface LockDirId {
+  ino: bigint;
+  mtimeNs: bigint;
+}
+
+/** `LockDirId` of the directory at `path`. @throws the fs error (ENOENT…). */
+export async function lockDirId(path: string): Promise<LockDirId> {
+  const info = await stat(path, { bigint: true });
+  return { ino: info.ino, mtimeNs: info.mtimeNs };
+}
+
+/**
+ * Removes the lock dir of `target` only if it is still the one whose holder was judged gone
+ * (`id`): it is first renamed to a name of its own (atomic: of two waiters only one gets
+ * it, and no new lock dir can be made under that name while it is checked), then its inode is
+ * compared. The dead holder's is removed; a live one (another waiter reclaimed it and made its
+ * own meanwhile) is put back, unless a third one has taken the name meanwhile, in which case
+ * the moved one is removed and its holder finds its lock lost (its refresh and `assertHeld`
+ * check the inode). Resolves true if it removed the dead holder's dir, false if the dir was gone
+ * or not the dead holder's. Never throws.
+ * A kill between the rename and the removal leaves an empty `<lock>.reclaim-*` dir, harmless.
+ */
+export async function removeLockDirIf(target: string, id: LockDirId): Promise<boolean> {
+  const lockDir = lockDirOf(resolve(target));
+  const aside = `${lockDir}.reclaim-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await rename(lockDir, aside);
+  } catch {
+    return false; // gone: released, or reclaimed by another waiter first
+  }
+  let moved: LockDirId;
+  try {
+    moved = await lockDirId(aside);
+  } catch {
+    // vanished under its private name: nothing left to decide
+    return false;
+  }
+  if (moved.ino === id.ino && moved.mtimeNs === id.mtimeNs) {
+    await rmdir(aside).catch(() => undefined);
+    return true;
+  }
+  // A live lock: give it back, never over a lock dir made in the instant it was away.
+  const taken = await stat(lockDir).then(() => true, () => false);
+  if (taken) await rmdir(aside).catch(() => undefined);
+  else await rename(aside, lockDir).catch(() => rmdir(aside).catch(() => undefined));
+  return false;
+}
+
+/**
+ * Removes a lock left by a dead holder (see `holderState`), record first, so it can be taken at
+ * once whatever its mtime. Only that holder's lock dir is removed (`removeLockDirIf`): a waiter
+ * that reclaimed it first and locked meanwhile keeps its lock. Resolves true if it removed one.
+ * Never throws.
+ */
+export async function reclaimIfHolderDead(filePath: string, hooks?: ReclaimHooks): Promise<boolean> {
+  const target = resolve(filePath);
+  const { state, text, dir } = await holderState(target);
+  if (state !== 'dead' || dir === undefined) return false;
+  await hooks?.beforeRemove?.();
+  const file = lockOwnerFileOf(target);
+  if ((await readFile(file, 'utf8').catch(() => null)) === text) await unlink(file).catch(() => undefined);
+  return removeLockDirIf(target, dir);
+}
+
+/**
+ * Watches a taken lock across a waiter's tries: the lock dir's identity once its mtime has not moved
+ * for `staleMs` of this process's monotonic clock, i.e. nobody refreshes it (a live holder moves
+ * it every `update` ms, at most staleMs / 2), whatever the wall clock says about that mtime; else null.
+ */
+function unrefreshedWatch(target: string, staleMs: number): () => Promise<LockDirId | null> {
+  let seen: (LockDirId & { at: number }) | null = null;
   return async () => {
-    let info;
+    let id: LockDirId;
     try {
-      info = await stat(lockDirOf(target));
+      id = await lockDirId(lockDirOf(target));
     } catch {
       seen = null;
-      return false;
+      return null;
     }
     const now = performance.now();
-    if (!seen || seen.mtimeMs !== info.mtimeMs || seen.ino !== info.ino) {
-      seen = { mtimeMs: info.mtimeMs, ino: info.ino, at: now };
-      return false;
+    if (!seen || seen.mtimeNs !== id.mtimeNs || seen.ino !== id.ino) {
+      seen = { ...id, at: now };
+      return null;
     }
-    return now - seen.at > staleMs;
+    return now - seen.at > staleMs ? id : null;
   };
 }
 
@@ -345,7 +400,7 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
  * `opts.signal` can end the wait: its retry timer cannot be cancelled, and an exit deadline must
  * not sit behind a lock a dead process left for LOCK_STALE_MS.
  */
-async function acquire(target: string, opts: LockOptions, onCompromised: () => void): Promise<() => Promise<void>> {
+async function acquire(target: string, opts: LockOptions, onCompromised: () => void): Promise<{ release: () => Promise<void>; ino: number | null }> {
   const lockDir = lockDirOf(target);
   const waits = backoff(opts.retries ?? LOCK_RETRIES);
   const staleMs = opts.staleMs ?? LOCK_STALE_MS;
@@ -354,13 +409,16 @@ async function acquire(target: string, opts: LockOptions, onCompromised: () => v
   for (let i = 0; ; i++) {
     try {
       const release = await lockfile.lock(target, { realpath: false, stale: staleMs, retries: 0, onCompromised, fs: LOCK_FS });
-      return withOwner(target, release, await writeOwner(target));
+      const ino = await writeOwner(target);
+      return { release: withOwner(target, release, ino), ino };
     } catch (err) {
       // A dead holder's lock is taken over now, not when (if ever) its mtime ages past `stale`.
       if (codeOf(err) === 'ELOCKED' && i < waits.length && !opts.signal?.aborted) {
         if (await reclaimIfHolderDead(target)) continue;
-        if (await unrefreshed()) {
-          await rmdir(lockDir).catch(() => undefined);
+        const unrefreshedDir = await unrefreshed();
+        if (unrefreshedDir !== null) {
+          // Only that unrefreshed dir: a waiter that reclaimed it first keeps its new lock.
+          await removeLockDirIf(target, unrefreshedDir);
           continue;
         }
       }
@@ -399,9 +457,12 @@ function withOwner(target: string, release: () => Promise<void>, lockIno: number
  * `handle.attempt`, see MemoryStore). Keep `fn` short: no network calls under the lock.
  *
  * Not re-entrant: calling `withLock` on the same file inside `fn` waits for itself and times out.
- * Doubt: two waiters reclaiming one stale lock at the same instant can both hold it (proper-
- * lockfile's reclaim is rmdir-then-mkdir); `assertHeld` only notices once the other one has
- * released (directory gone) or proper-lockfile's next refresh sees a foreign mtime.
+ * Our own reclaims (a dead owner, an unrefreshed lock) remove only the dir they judged
+ * (`removeLockDirIf`). Doubt: proper-lockfile's own stale reclaim (by mtime, inside `lock`) is
+ * rmdir-then-mkdir, so two waiters reclaiming one stale lock at the same instant can both go on;
+ * `assertHeld` compares the lock dir's inode with the one taken, so the one whose dir was
+ * replaced stops before its commit (unless the new dir reused the inode; then proper-lockfile's
+ * next refresh sees a foreign mtime).
  */
 export async function withLock<T>(filePath: string, fn: (lock: LockHandle) => Promise<T> | T, opts: LockOptions = {}): Promise<T> {
   const target = resolve(filePath);
@@ -412,14 +473,16 @@ export async function withLock<T>(filePath: string, fn: (lock: LockHandle) => Pr
     let compromised = false;
     // The default throws from a timer and kills the process; we record the loss instead and let
     // the section's commit check (assertHeld) and the retry below deal with it.
-    const release = await acquire(target, opts, () => {
+    const { release, ino } = await acquire(target, opts, () => {
       compromised = true;
     });
+    // Lost when the lock dir is gone or is another one (same name, another inode: a waiter
+    // took it over and made its own).
     const lost = (): boolean => {
       if (compromised) return true;
       try {
-        statSync(lockDir);
-        return false;
+        const now = statSync(lockDir).ino;
+        return ino !== null && now !== ino;
       } catch {
         return true;
       }

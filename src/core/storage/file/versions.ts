@@ -3,18 +3,18 @@
  * committed by `link(2)`ing its complete, fsynced temp file to that name: link fails with EEXIST
  * when the name exists, atomically, so of two writers that both think they write revision N
  * (one of them paused past its lock's stale time) exactly one commits and the other learns it
- * lost. Only then is the temp file renamed over `<userId>.json`. The history dir therefore holds
- * the current revision too (the same inode as `<userId>.json`), and the highest committed
+ * lost. Only then is a second temp file with the same bytes renamed over `<userId>.json`. The
+ * history dir therefore holds the current revision too (a file of its own, never the inode of
+ * `<userId>.json`, which a `cp` may rewrite in place), and the highest committed
  * revision is the truth even when a stale writer's late rename put an older one in
  * `<userId>.json` (see `newerCommitted`). Call the writers under the memory file's lock (the
  * link keeps them safe when that lock was lost).
  */
-import { link, lstat, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { link, lstat, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { LockError, MemoryFileError } from '../../errors.js';
 import type { VersionInfo } from '../store.js';
-import { fsyncDir } from './atomic-write.js';
+import { fsyncDir, writeSyncedTemp } from './atomic-write.js';
 import { isNotFound } from './codec.js';
 
 /** History file names are zero-padded so they also sort by name; 10 digits outlast any real use. */
@@ -61,28 +61,32 @@ export function versionPath(dir: string, revision: number): string {
 /**
  * Commits `bytes` as revision `revision` of `file`, whose committed revisions live in `historyDir`
  * (created, and checked to stay inside the memory dir, by the caller):
- * 1. writes a temp file next to `file` (`.<name>.<pid>.<random>.tmp`, O_EXCL, mode 0o600) and fsyncs it;
- * 2. links it as `historyDir/<revision>.json`: the commit point. EEXIST means another writer
- *    committed that revision first (ENOENT, that a writer holding the lock removed the temp
- *    file): the temp file is removed and `RevisionConflictError` thrown;
- * 3. renames it over `file`, then fsyncs both directories.
+ * 1. writes two temp files with `bytes` next to `file` (`.<name>.<pid>.<random>.tmp`, O_EXCL,
+ *    mode 0o600), fsynced side by side (the waits overlap);
+ * 2. links the first as `historyDir/<revision>.json`: the commit point. EEXIST means another
+ *    writer committed that revision first (ENOENT, that a writer holding the lock removed the
+ *    temp file): the temp files are removed and `RevisionConflictError` thrown;
+ * 3. removes the first's temp name and renames the second over `file`, then fsyncs both
+ *    directories. `file` and the committed version are two files, not one linked twice: a
+ *    backup copied back over `file` in place (`cp` truncates and writes the same inode) must
+ *    not rewrite the committed revision too, or the newer one it is compared with is gone.
  * A crash before 2 leaves nothing; after 2, revision `revision` is committed even if `file`
  * still holds an older one (readers take the highest committed revision). Never replaces a
  * committed revision. @throws RevisionConflictError; MemoryFileError when the file system has
  * no hard links; the fs error otherwise (after 2, the commit stands).
  */
 export async function commitRevision(file: string, historyDir: string, revision: number, bytes: Uint8Array, hooks?: CommitHooks): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const target = versionPath(historyDir, revision);
-  let handle: FileHandle | undefined;
+  // The data is on disk before its name is: a power cut must never commit a partial file.
+  const written = await Promise.allSettled([writeSyncedTemp(file, bytes, 0o600), writeSyncedTemp(file, bytes, 0o600)]);
+  const temps = written.flatMap((r) => (r.status === 'fulfilled' ? [r.value.tmp] : []));
+  const failed = written.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(temps.map((t) => rm(t, { force: true }).catch(() => undefined)));
+    throw failed.reason;
+  }
+  const [tmp, current] = temps;
   try {
-    handle = await open(tmp, 'wx', 0o600);
-    await handle.chmod(0o600);
-    await handle.writeFile(bytes);
-    // The data must be on disk before its name is: a power cut must never commit a partial file.
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
     await hooks?.afterTempFile?.();
     try {
       await link(tmp, target);
@@ -97,11 +101,11 @@ export async function commitRevision(file: string, historyDir: string, revision:
       throw err;
     }
   } catch (err) {
-    await handle?.close().catch(() => undefined);
-    await rm(tmp, { force: true }).catch(() => undefined);
+    await Promise.all(temps.map((t) => rm(t, { force: true }).catch(() => undefined)));
     throw err;
   }
-  await rename(tmp, file);
+  await rm(tmp, { force: true });
+  await rename(current, file);
   await Promise.all([fsyncDir(dirname(file)), fsyncDir(historyDir)]);
 }
 
@@ -141,17 +145,16 @@ export async function versionNumbers(historyDir: string): Promise<number[]> {
 
 /**
  * The highest committed revision above `revision` (the revision `<userId>.json` holds), or null
- * when there is none, which is the usual case and costs one `stat` of `<revision + 1>.json`.
- * There is one when a writer that lost its lock renamed its older revision over a newer one, or
- * died between its commit (link) and its rename: then that revision is the truth.
+ * when there is none, which is the usual case. Costs one `readdir` of the history dir (the kept
+ * versions and the input history: a few dozen names). Compared against the highest committed
+ * revision, not just `<revision + 1>.json`: revisions between may have been pruned (a history
+ * limit of 0, many writes while a writer was paused, a backup older than the kept history
+ * copied back over `<userId>.json`), and pruning always keeps the newest one. There is one when a
+ * writer that lost its lock renamed its older revision over a newer one, a writer died between
+ * its commit (link) and its rename, or an older file was copied back by hand: then that
+ * revision is the truth.
  */
 export async function newerCommitted(historyDir: string, revision: number): Promise<number | null> {
-  try {
-    await stat(versionPath(historyDir, revision + 1));
-  } catch (err) {
-    if (isNotFound(err)) return null;
-    throw err;
-  }
   const [highest] = await versionNumbers(historyDir);
   return highest !== undefined && highest > revision ? highest : null;
 }

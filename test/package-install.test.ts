@@ -1,4 +1,6 @@
-// The package as a user installs it: `npm pack` (its prepack build), the tarball installed into an
+// The package as a user installs it: `npm pack` of the dist/ the suite's global setup built (with
+// --ignore-scripts: its prepack would rebuild dist/ under the other process tests running from it,
+// which then found a lazily imported chunk missing), the tarball installed into an
 // empty directory with only runtime dependencies, then run with npx, against the repo's fake API
 // (dist/fake-api.js, a separate process, as `npm run fake-api` runs it). Needs the npm registry only
 // if the package ever gets runtime dependencies again.
@@ -51,7 +53,7 @@ describe('the npm package', () => {
     await fs.mkdir(appDir);
     const npmEnv = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
 
-    const packed = await run(npm, ['pack', '--json', '--pack-destination', packDir], { cwd: repo, env: npmEnv, maxBuffer: 16 * 1024 * 1024 });
+    const packed = await run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir], { cwd: repo, env: npmEnv, maxBuffer: 16 * 1024 * 1024 });
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')));
     const files: string[] = info.files.map((f: { path: string }) => f.path);
     expect(files).toContain('dist/memagent.js');

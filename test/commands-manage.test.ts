@@ -1,6 +1,5 @@
 // `memagent forget` and `export` as a user runs them (undo: commands-undo.test.ts): the built CLI as
 // a child process; memory built by real chat runs against the in-process fake API.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,17 +9,10 @@ import { memorySchema, type Decision, type Fact, type Memory } from '../src/core
 import { BIN, apiWorkspace, runCli, waitFor } from './helpers/cli.js';
 import { useFakeApi } from './helpers/fake.js';
 import { makeFact } from './helpers/memory.js';
+import { hasTmux, tmuxServer } from './helpers/tmux.js';
 
 const fake = useFakeApi();
 
-const hasTmux = (() => {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const workspace = (extra: Record<string, string> = {}) => apiWorkspace(fake().url, extra);
 type Ws = Awaited<ReturnType<typeof workspace>>;
@@ -267,7 +259,7 @@ describe('memagent forget --match asks first and matches whole words (issue 10)'
 
 describe.skipIf(!hasTmux)('memagent forget --match in a terminal', () => {
   const SOCKET = `memagent-forget-test-${process.pid}`;
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+  const tmux = tmuxServer(SOCKET);
   afterAll(() => {
     try {
       tmux('kill-server');

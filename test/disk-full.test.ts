@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { apiWorkspace, collect, runCli, startCli, waitFor } from './helpers/cli.js';
 import { useFakeApi } from './helpers/fake.js';
+import { hasTmux, tmuxServer } from './helpers/tmux.js';
 
 const BIN = fileURLToPath(new URL('../bin/memagent.js', import.meta.url));
 const fake = useFakeApi();
@@ -194,16 +195,8 @@ describe.skipIf(!canMount)('the disk filling up during a chat in pipe mode', () 
 });
 
 // The REPL under tmux: the same disk, the same promises, as a person at a terminal sees them.
-const hasTmux = (() => {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const SOCKET = `memagent-disk-test-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+const tmux = tmuxServer(SOCKET);
 const screen = (target: string) => tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', target);
 
 async function waitScreen(target: string, pattern: RegExp, ms = 15_000): Promise<string> {

@@ -9,19 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeApi } from '../src/fake-api/server.js';
 import type { FakeApi } from '../src/fake-api/types.js';
+import { hasTmux, tmuxServer } from './helpers/tmux.js';
 
 const BIN = fileURLToPath(new URL('../bin/memagent.js', import.meta.url));
-const hasTmux = (() => {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 /** Our own tmux server (socket), so no user session is touched; killed at the end. */
 const SOCKET = `memagent-ui-test-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+const tmux = tmuxServer(SOCKET);
 const screen = (target = 'repl') => tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', target);
 
 async function waitScreen(pattern: RegExp, ms = 10_000, target = 'repl'): Promise<string> {

@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
  * in this list.
  */
 const PROCESS_TESTS = [
+  'test/storage/postgres-store.test.ts',
   'test/atomic-write.test.ts',
   'test/cli-output-drain.test.ts',
   'test/cli-ux.test.ts',

@@ -2,17 +2,21 @@
  * The composition root: the one place that turns a resolved `Config` into the services commands
  * use (the memory store with its journals and input history, the model client), once per
  * command. Commands receive `Services`; they never construct a store or name a path. A
- * PostgreSQL store, when it comes, is chosen here.
+ * PostgreSQL store is chosen here when `config.databaseUrl` is set.
  */
 import { lazyModelClient, type LazyModelClient, type InputHistorySource, type MemoryStore } from '../core/index.js';
 import { writeSync } from 'node:fs';
 import { FileMemoryStore, type FileMemoryStoreOptions } from '../core/storage/file/index.js';
+import { PostgresMemoryStore } from '../core/storage/postgres/index.js';
 import { requireApiKey, type Config } from './config.js';
 
 /** What a command works with. Built by `compose`; cheap (no model code is loaded until used). */
 export interface Services {
   readonly config: Config;
-  /** The memory store (and its journals and input history) under `config.memoryDir`. */
+  /**
+   * The memory store: files under `config.memoryDir`, or with `config.databaseUrl` the PostgreSQL
+   * store (connected on first use), whose journals and input history stay under `config.memoryDir`.
+   */
   readonly store: MemoryStore;
   /**
    * The model client, created on the first call (later calls return the same one). The SDK is
@@ -42,7 +46,9 @@ export function compose(config: Config, opts: ComposeOptions = {}): Services {
     config,
     // Built on first use, so a command that fails its checks first (no API key) creates no dir.
     get store() {
-      store ??= new FileMemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions, ...testTuning(config), createDir: !opts.readOnly });
+      if (store) return store;
+      const files = new FileMemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions, ...testTuning(config), createDir: !opts.readOnly });
+      store = config.databaseUrl ? new PostgresMemoryStore({ url: config.databaseUrl, local: files, historyLimit: config.historyVersions }) : files;
       return store;
     },
     model() {

@@ -17,6 +17,7 @@ export { DEFAULT_EXIT_TIMEOUT_MS, DEFAULT_EXTRACT_MODEL, DEFAULT_MODEL };
 /** Flags every command shares (commander's parsed options, before validation). */
 export interface CommonFlags {
   memoryDir?: string;
+  databaseUrl?: string;
   model?: string;
   user?: string;
 }
@@ -25,6 +26,11 @@ export interface CommonFlags {
 export interface Config {
   /** Absolute. `--memory-dir`, else `MEMAGENT_MEMORY_DIR` (relative to the cwd), else the user data dir. */
   memoryDir: string;
+  /**
+   * `--database-url`, else `MEMAGENT_DATABASE_URL`: a `postgres://` or `postgresql://` URL whose
+   * database holds the memories (journals and input history stay in `memoryDir`). Undefined: files.
+   */
+  databaseUrl?: string;
   /** Whether `memoryDir` is the platform default (no flag, no variable): then an old `./memory` gets a hint. */
   memoryDirIsDefault: boolean;
   /** The user config dir whose `.env` main.ts loads (named in the missing-key message). */
@@ -58,6 +64,7 @@ const envSchema = z.object({
   ANTHROPIC_API_KEY: z.string().optional(),
   ANTHROPIC_BASE_URL: z.string().url('ANTHROPIC_BASE_URL must be a URL').optional(),
   MEMAGENT_MEMORY_DIR: z.string().min(1).optional(),
+  MEMAGENT_DATABASE_URL: z.string().optional(),
   MEMAGENT_MODEL: z.string().min(1).optional(),
   MEMAGENT_EXTRACT_MODEL: z.string().min(1).optional(),
   MEMAGENT_MEMORY_BUDGET: positiveInt('MEMAGENT_MEMORY_BUDGET').optional(),
@@ -86,7 +93,12 @@ export function resolveConfig(
     throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid environment');
   }
   const e = parsed.data;
+  const databaseUrl = flags.databaseUrl ?? e.MEMAGENT_DATABASE_URL;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/./.test(databaseUrl)) {
+    throw new UsageError(`${flags.databaseUrl !== undefined ? '--database-url' : 'MEMAGENT_DATABASE_URL'} must be a postgres:// URL (postgres://user:password@host:port/database)`);
+  }
   return {
+    ...(databaseUrl !== undefined ? { databaseUrl } : {}),
     memoryDir: path.resolve(cwd, flags.memoryDir ?? e.MEMAGENT_MEMORY_DIR ?? dirs.data),
     memoryDirIsDefault: flags.memoryDir === undefined && e.MEMAGENT_MEMORY_DIR === undefined,
     configDir: dirs.config,

@@ -51,6 +51,8 @@ async function config(flags: CommonFlags, opts: { readOnly?: boolean } = {}): Pr
 
 const memoryDirOption = () =>
   new Option('--memory-dir <dir>', 'where memory files live (env MEMAGENT_MEMORY_DIR, default: your user data dir, e.g. ~/.local/share/memagent)');
+const databaseUrlOption = () =>
+  new Option('--database-url <url>', 'keep memories in PostgreSQL instead of files (env MEMAGENT_DATABASE_URL, postgres://user:password@host:port/db); journals and input history stay in the memory dir');
 const userOption = (what: string) => new Option('-u, --user <id>', `${what} (default: your OS user name)`);
 
 /** The commands, for telling a mistyped one (`memagent shwo`) from a one-word prompt. */
@@ -97,6 +99,7 @@ export function buildProgram(): Command {
     .addOption(userOption('whose memory to use (letters, digits, . _ -)'))
     .option('-m, --model <name>', 'chat model (env MEMAGENT_MODEL)')
     .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
     .option('--incognito', 'read memory but journal and remember nothing from this session')
     .option('--review', 'review each memory change before it is saved')
     .action(async (words: string[], flags) => {
@@ -113,6 +116,7 @@ export function buildProgram(): Command {
     .option('--all', 'include superseded and retracted facts')
     .option('--history', 'list the earlier versions kept for undo and restore')
     .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
     .action(async (flags) => {
       const { runShow } = await import('./commands/show.js');
       await runShow(await config(flags, { readOnly: true }), flags);
@@ -125,6 +129,7 @@ export function buildProgram(): Command {
     .option('--dry-run', 'print the changes without writing them')
     .option('-y, --yes', 'allow removing more than a third of active facts')
     .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
     .action(async (flags) => {
       const { runCompact } = await import('./commands/compact.js');
       process.exitCode = await runCompact(await config(flags), flags);
@@ -140,6 +145,7 @@ export function buildProgram(): Command {
     .option('--all', 'delete everything remembered about the user')
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal for --match and --all)')
     .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
     .action(async (ids: string[], flags) => {
       const { runForget } = await import('./commands/manage.js');
       process.exitCode = await runForget(await config(flags), ids, flags);
@@ -150,6 +156,7 @@ export function buildProgram(): Command {
     .description('revert the last write of a user\'s memory (again: revert the undo)')
     .addOption(userOption('whose memory'))
     .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
     .action(async (flags) => {
       const { runUndo } = await import('./commands/undo.js');
       await runUndo(await config(flags), flags);
@@ -161,6 +168,7 @@ export function buildProgram(): Command {
     .addOption(userOption('whose memory'))
     .option('--revision <n>', 'which version (memagent show --user <id> --history); default: the newest intact earlier one')
     .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
     .action(async (flags) => {
       const { runRestore } = await import('./commands/undo.js');
       await runRestore(await config(flags), flags);
@@ -172,6 +180,7 @@ export function buildProgram(): Command {
     .addOption(userOption('whose memory'))
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'md']).default('json'))
     .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
     .action(async (flags) => {
       const { runExport } = await import('./commands/manage.js');
       await runExport(await config(flags, { readOnly: true }), flags);

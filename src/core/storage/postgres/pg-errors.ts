@@ -48,10 +48,16 @@ export function translatePgError(err: unknown, where: string): Error {
     case 'ENETUNREACH':
       return new ConfigError(`${where}: the server cannot be reached (${e.code}); check the host, the network and any firewall`);
     case 'ECONNRESET':
+    case '57P01': // the server ended this connection (admin shutdown, pg_terminate_backend)
+    case '57P02':
+    case '57P03': // the server is starting up or shutting down
       return new MemagentError(`${where}: the connection was lost mid-operation (nothing was written by it); try again`);
     default:
-      if (/timeout exceeded when trying to connect|Connection terminated/i.test(message)) {
+      if (/timeout exceeded when trying to connect/i.test(message)) {
         return new ConfigError(`${where}: the server did not answer in time; check that it is running and reachable`);
+      }
+      if (/Connection terminated/i.test(message)) {
+        return new MemagentError(`${where}: the connection was lost mid-operation (nothing was written by it); try again`);
       }
       return new MemagentError(`${where}: ${message}`);
   }

@@ -44,6 +44,8 @@ export interface PostgresMemoryStoreOptions {
   historyLimit?: number;
   /** Connections this store may open at once. Default 4: a CLI process writes one user at a time. */
   maxConnections?: number;
+  /** Test-only: awaited inside every write transaction right before COMMIT (production passes none). */
+  hooks?: { beforeCommit?: () => Promise<void> | void };
 }
 
 /** 5 MiB, as the file store: a stored memory larger than this is refused unread. */
@@ -87,6 +89,7 @@ export class PostgresMemoryStore implements MemoryStore {
   private readonly now: () => Date;
   private readonly historyLimit: number;
   private readonly maxConnections: number;
+  private readonly hooks: PostgresMemoryStoreOptions['hooks'];
   private pool: Promise<Pool> | null = null;
 
   /** Connects nothing yet: the first call that needs the database connects and migrates. */
@@ -98,6 +101,7 @@ export class PostgresMemoryStore implements MemoryStore {
     this.now = opts.now ?? (() => new Date());
     this.historyLimit = Math.max(0, opts.historyLimit ?? DEFAULT_HISTORY_VERSIONS);
     this.maxConnections = opts.maxConnections ?? 4;
+    this.hooks = opts.hooks;
     this.location = describeDatabase(opts.url);
   }
 
@@ -351,10 +355,14 @@ export class PostgresMemoryStore implements MemoryStore {
       pool.on('error', () => undefined); // an idle client's dropped connection: the next query reconnects
       try {
         const client = await pool.connect();
+        let broken: Error | undefined;
+        const onError = (err: Error) => (broken = err);
+        client.on('error', onError);
         try {
           await migrate(client, this.location);
         } finally {
-          client.release();
+          client.off('error', onError);
+          client.release(broken);
         }
       } catch (err) {
         await pool.end().catch(() => undefined);
@@ -379,12 +387,17 @@ export class PostgresMemoryStore implements MemoryStore {
     } catch (err) {
       throw translatePgError(err, this.location);
     }
+    let broken: Error | undefined;
+    const onError = (err: Error) => (broken = err);
+    // A checked-out client whose connection drops emits 'error'; unheard, it would crash the process.
+    client.on('error', onError);
     try {
       return await fn(client);
     } catch (err) {
       throw translatePgError(err, this.location);
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 
@@ -401,16 +414,21 @@ export class PostgresMemoryStore implements MemoryStore {
       throw translatePgError(err, this.location);
     }
     let broken: Error | undefined;
+    const onError = (err: Error) => (broken = err);
+    // A checked-out client whose connection drops emits 'error'; unheard, it would crash the process.
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [userId]);
       const result = await fn(client);
+      await this.hooks?.beforeCommit?.();
       await client.query('COMMIT');
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      await client.query('ROLLBACK').catch((e: Error) => (broken ??= e));
       throw translatePgError(err, this.location);
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

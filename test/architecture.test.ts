@@ -34,11 +34,16 @@ describe('architecture', () => {
     expect(importers(/(from |import\()['"]proper-lockfile['"]/)).toEqual(['src/core/storage/file/lock.ts']);
   });
 
+  it('only the PostgreSQL store imports pg', () => {
+    // Lazily at run time (`import('pg')`), so commands on the file store never load it.
+    expect(importers(/(from |import\()['"]pg['"]/)).toEqual(['src/core/storage/postgres/postgres-store.ts']);
+  });
+
   it('ui and cli import the core only through its public surface (core/index.ts, core/chat.ts)', () => {
     // The composition root alone reaches the file store and (lazily) the SDK adapter; main.ts
     // takes errors.ts alone so that start-up loads no zod.
     const allowed: Record<string, RegExp> = {
-      'src/cli/compose.ts': /^core\/(index|storage\/file\/index|model)\.js$/,
+      'src/cli/compose.ts': /^core\/(index|storage\/(file|postgres)\/index|model)\.js$/,
       'src/cli/main.ts': /^core\/(index|errors)\.js$/,
     };
     const surface = /^core\/(index|chat)\.js$/;
@@ -53,7 +58,7 @@ describe('architecture', () => {
   });
 
   it('only the composition root constructs a store', () => {
-    expect(importers(/new (File)?MemoryStore\(/)).toEqual(['src/cli/compose.ts']);
+    expect(importers(/new (File|Postgres)?MemoryStore\(/)).toEqual(['src/cli/compose.ts']);
   });
 
   it('no path knowledge (file names, journal/ and history/ dirs) outside the file store and the composition root', () => {

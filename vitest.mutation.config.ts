@@ -30,6 +30,8 @@ export default defineConfig({
       // Its last block runs compactMemory against the in-process fake API on loopback: no
       // subprocess, a second or two, and the only test of applyCompaction's callers.
       'test/compaction.test.ts',
+      // The compaction request and compactMemory's outcomes, against the same in-process fake API.
+      'test/compaction-request.test.ts',
     ],
     env: { CI: 'false', CONTINUOUS_INTEGRATION: 'false' },
     testTimeout: 30_000,

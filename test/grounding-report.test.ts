@@ -11,6 +11,7 @@ describe('describeDropReason', () => {
     ['drops-negation', 'jamais', "quote leaves out 'jamais'"],
     ['drops-negation', undefined, "quote leaves out 'not'"],
     ['unknown-fact', undefined, 'names a fact that does not exist'],
+    ['unkept-fact', undefined, 'names a fact that was not kept'],
   ] as const)('%s (%s) → %j', (reason, word, text) => {
     expect(describeDropReason(reason, word)).toBe(text);
   });

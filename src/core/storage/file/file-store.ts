@@ -14,7 +14,7 @@ import { basename, join } from 'node:path';
 import { MemagentError, MemoryFileError } from '../../errors.js';
 import { emptyMemory, type Decision, type Fact, type Memory } from '../../schema.js';
 import { validateUserId } from '../../user-id.js';
-import { sameItems } from '../../session-apply.js';
+import { matchedItems, sameContent, scrubChanged, scrubber } from '../purge-plan.js';
 import {
   DEFAULT_HISTORY_VERSIONS,
   type MemoryStore,
@@ -80,14 +80,7 @@ const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
  */
 const MAX_CONFLICT_RETRIES = 3;
 
-function without(memory: Memory, match: (item: Fact | Decision) => boolean): Memory {
-  return { ...memory, facts: memory.facts.filter((f) => !match(f)), decisions: memory.decisions.filter((d) => !match(d)) };
-}
 
-/** Whether two memories hold the same facts, decisions and summary (what undo would change). */
-function sameContent(a: Memory, b: Memory): boolean {
-  return a.summary === b.summary && sameItems(a, b);
-}
 
 /**
  * `text` (an unparseable memory file) without the lines that mention a text of `matched` (as
@@ -430,23 +423,9 @@ export class FileMemoryStore implements MemoryStore {
           asideTexts.push({ path, text: bytes.toString('utf8') });
         }
       }
-      const matched: Array<Fact | Decision> = [];
-      const seen = new Set<string>();
-      for (const m of [memory, ...versions.map((v) => v.memory), ...asideMemories.map((a) => a.memory)]) {
-        for (const item of [...m.facts, ...m.decisions]) {
-          const key = JSON.stringify(item);
-          if (!seen.has(key) && match(item)) {
-            seen.add(key);
-            matched.push(item);
-          }
-        }
-      }
-      const scrub = (m: Memory): Memory => {
-        const kept = without(m, match);
-        return options.summary ? { ...kept, summary: options.summary(kept.summary, matched) } : kept;
-      };
-      const changed = (a: Memory, b: Memory): boolean =>
-        a.facts.length !== b.facts.length || a.decisions.length !== b.decisions.length || a.summary !== b.summary;
+      const matched = matchedItems([memory, ...versions.map((v) => v.memory), ...asideMemories.map((a) => a.memory)], match);
+      const scrub = scrubber(match, matched, options);
+      const changed = scrubChanged;
       const report: PurgeReport = { removed: [], summaryChanged: false, historyVersions: 0, matched };
       await removeTempFiles(file);
       if (exists) {

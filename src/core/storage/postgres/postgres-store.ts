@@ -12,7 +12,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { MemagentError, MemoryFileError } from '../../errors.js';
 import { emptyMemory, type Decision, type Fact, type Memory } from '../../schema.js';
-import { sameItems } from '../../session-apply.js';
+import { matchedItems, sameContent, scrubChanged, scrubber } from '../purge-plan.js';
 import { validateUserId } from '../../user-id.js';
 import { checkForWrite, cloneMemory, parseMemory, serialize } from '../file/codec.js';
 import {
@@ -51,14 +51,7 @@ export interface PostgresMemoryStoreOptions {
 /** 5 MiB, as the file store: a stored memory larger than this is refused unread. */
 const MAX_MEMORY_BYTES = 5 * 1024 * 1024;
 
-/** Whether two memories hold the same facts, decisions and summary (what undo would change). */
-function sameContent(a: Memory, b: Memory): boolean {
-  return a.summary === b.summary && sameItems(a, b);
-}
 
-function without(memory: Memory, match: (item: Fact | Decision) => boolean): Memory {
-  return { ...memory, facts: memory.facts.filter((f) => !match(f)), decisions: memory.decisions.filter((d) => !match(d)) };
-}
 
 /** One stored version as read. */
 interface Row {
@@ -256,22 +249,9 @@ export class PostgresMemoryStore implements MemoryStore {
           // unparseable: left as it is, like the file store
         }
       }
-      const matched: Array<Fact | Decision> = [];
-      const seen = new Set<string>();
-      for (const m of [...(memory ? [memory] : []), ...versions.map((v) => v.memory)]) {
-        for (const item of [...m.facts, ...m.decisions]) {
-          const key = JSON.stringify(item);
-          if (!seen.has(key) && match(item)) {
-            seen.add(key);
-            matched.push(item);
-          }
-        }
-      }
-      const scrub = (m: Memory): Memory => {
-        const kept = without(m, match);
-        return options.summary ? { ...kept, summary: options.summary(kept.summary, matched) } : kept;
-      };
-      const changed = (a: Memory, b: Memory) => a.facts.length !== b.facts.length || a.decisions.length !== b.decisions.length || a.summary !== b.summary;
+      const matched = matchedItems([...(memory ? [memory] : []), ...versions.map((v) => v.memory)], match);
+      const scrub = scrubber(match, matched, options);
+      const changed = scrubChanged;
       const report: PurgeReport = { removed: [], summaryChanged: false, historyVersions: 0, matched };
       if (memory) {
         const kept = scrub(memory);
@@ -378,8 +358,11 @@ export class PostgresMemoryStore implements MemoryStore {
     return pool;
   }
 
-  /** Runs `fn` with a pooled client (no transaction). Errors from pg become one-line errors. */
-  private async withClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` with a pooled client (no transaction). Errors from pg become one-line errors. `fn`
+   * may call `markBroken` so the connection is discarded rather than returned to the pool.
+   */
+  private async withClient<T>(fn: (client: PoolClient, markBroken: (err: Error) => void) => Promise<T>): Promise<T> {
     const pool = await this.getPool();
     let client: PoolClient;
     try {
@@ -388,15 +371,17 @@ export class PostgresMemoryStore implements MemoryStore {
       throw translatePgError(err, this.location);
     }
     let broken: Error | undefined;
-    const onError = (err: Error) => (broken = err);
+    const markBroken = (err: Error) => {
+      broken ??= err;
+    };
     // A checked-out client whose connection drops emits 'error'; unheard, it would crash the process.
-    client.on('error', onError);
+    client.on('error', markBroken);
     try {
-      return await fn(client);
+      return await fn(client, markBroken);
     } catch (err) {
       throw translatePgError(err, this.location);
     } finally {
-      client.off('error', onError);
+      client.off('error', markBroken);
       client.release(broken);
     }
   }
@@ -405,32 +390,20 @@ export class PostgresMemoryStore implements MemoryStore {
    * Runs `fn` in one transaction holding `userId`'s advisory lock (released at commit or
    * rollback). Any error rolls back: nothing of `fn` lands. A broken connection is discarded.
    */
-  private async transaction<T>(userId: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    const pool = await this.getPool();
-    let client: PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (err) {
-      throw translatePgError(err, this.location);
-    }
-    let broken: Error | undefined;
-    const onError = (err: Error) => (broken = err);
-    // A checked-out client whose connection drops emits 'error'; unheard, it would crash the process.
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [userId]);
-      const result = await fn(client);
-      await this.hooks?.beforeCommit?.();
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch((e: Error) => (broken ??= e));
-      throw translatePgError(err, this.location);
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
+  private transaction<T>(userId: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.withClient(async (client, markBroken) => {
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [userId]);
+        const result = await fn(client);
+        await this.hooks?.beforeCommit?.();
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(markBroken);
+        throw err;
+      }
+    });
   }
 
   /** The current revision and its row (null when the user has none). */

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { apiWorkspace, collect, runCli, startCli, waitFor } from './helpers/cli.js';
 import { useFakeApi } from './helpers/fake.js';
-import { hasTmux, tmuxServer } from './helpers/tmux.js';
+import { capturePane, hasTmux, tmuxServer, waitForPane } from './helpers/tmux.js';
 
 const BIN = fileURLToPath(new URL('../bin/memagent.js', import.meta.url));
 const fake = useFakeApi();
@@ -197,17 +197,9 @@ describe.skipIf(!canMount)('the disk filling up during a chat in pipe mode', () 
 // The REPL under tmux: the same disk, the same promises, as a person at a terminal sees them.
 const SOCKET = `memagent-disk-test-${process.pid}`;
 const tmux = tmuxServer(SOCKET);
-const screen = (target: string) => tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', target);
+const screen = (target: string) => capturePane(tmux, target);
 
-async function waitScreen(target: string, pattern: RegExp, ms = 15_000): Promise<string> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const text = screen(target);
-    if (pattern.test(text)) return text;
-    if (Date.now() > end) throw new Error(`screen never matched ${pattern}:\n${text}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitScreen = (target: string, pattern: RegExp, ms = 15_000): Promise<string> => waitForPane(tmux, target, pattern, ms);
 
 const type = (target: string, text: string) => {
   tmux('send-keys', '-t', target, '-l', text);

@@ -9,23 +9,15 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeApi } from '../src/fake-api/server.js';
 import type { FakeApi } from '../src/fake-api/types.js';
-import { hasTmux, tmuxServer } from './helpers/tmux.js';
+import { capturePane, hasTmux, tmuxServer, waitForPane } from './helpers/tmux.js';
 
 const BIN = fileURLToPath(new URL('../bin/memagent.js', import.meta.url));
 /** Our own tmux server (socket), so no user session is touched; killed at the end. */
 const SOCKET = `memagent-ui-test-${process.pid}`;
 const tmux = tmuxServer(SOCKET);
-const screen = (target = 'repl') => tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', target);
+const screen = (target = 'repl') => capturePane(tmux, target);
 
-async function waitScreen(pattern: RegExp, ms = 10_000, target = 'repl'): Promise<string> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const text = screen(target);
-    if (pattern.test(text)) return text;
-    if (Date.now() > end) throw new Error(`screen never matched ${pattern}:\n${text}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitScreen = (pattern: RegExp, ms = 10_000, target = 'repl'): Promise<string> => waitForPane(tmux, target, pattern, ms);
 
 let fake: FakeApi;
 let dir: string;

@@ -18,3 +18,22 @@ export const hasTmux = (() => {
 export function tmuxServer(name: string): (...args: string[]) => string {
   return (...args: string[]) => execFileSync('tmux', ['-L', name, ...args], { encoding: 'utf8' });
 }
+
+/** The text of pane `target` (joined wrapped lines, 200 lines of scroll-back). */
+export function capturePane(tmux: (...args: string[]) => string, target: string): string {
+  return tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', target);
+}
+
+/**
+ * Polls pane `target` every 50 ms until its text matches `pattern`; returns that text.
+ * @throws after `ms` ms, with the last screen in the message.
+ */
+export async function waitForPane(tmux: (...args: string[]) => string, target: string, pattern: RegExp, ms: number): Promise<string> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const text = capturePane(tmux, target);
+    if (pattern.test(text)) return text;
+    if (Date.now() > end) throw new Error(`screen never matched ${pattern}:\n${text}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -4,7 +4,7 @@
  * as plain text with no escape codes; status goes to stderr; at end of input the extraction runs.
  */
 import readline from 'node:readline';
-import { describeChanges, terminalSafe, type ChatSession } from '../core/index.js';
+import { describeChanges, describeRecall, terminalSafe, type ChatSession } from '../core/index.js';
 
 const EXIT_WORDS = new Set(['/exit', 'exit', 'quit']);
 
@@ -40,6 +40,8 @@ export async function sendPlain(session: ChatSession, text: string): Promise<num
         return void process.stderr.write(`memagent: retrying (attempt ${event.attempt}): ${event.reason}\n`);
       case 'notice':
         return void process.stderr.write(`memagent: ${event.text}\n`);
+      case 'recall':
+        return void process.stderr.write(`memagent: ${describeRecall(event)}\n`);
       case 'tool_call':
       case 'tool_result':
         return; // nothing emits these yet

@@ -26,6 +26,7 @@ export {
 } from './describe-changes.js';
 export { ApiError, ConfigError, LockError, MemagentError, MemoryFileError, UsageError } from './errors.js';
 export type { ModelEvent, SessionEvent } from './events.js';
+export { describeRecall } from './events.js';
 export type { ExtractionOutcome } from './extraction.js';
 export { describeDropReason, formatDroppedItem, type DropReason, type DroppedItem } from './grounding-report.js';
 export { diffMemories } from './memory-diff.js';

@@ -19,19 +19,50 @@ import type { ModelEvent } from './events.js';
 /** Something that happened during a call, for the UI (see `events.ts`). */
 export type { ModelEvent };
 
+/**
+ * One block of a message's content, in the Messages API's own shapes (so the adapter passes them
+ * through): text, a tool call the model made (`input` is parsed JSON), or the result given back
+ * for one (`tool_use_id` pairs them; `is_error` when the tool refused).
+ */
+export type ContentBlock =
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | { type: 'tool_result'; tool_use_id: string; content: string; is_error?: boolean };
+
+/** One message of the conversation: plain text, or content blocks (recalled memory, tool use, tool results). */
+export interface ChatMessage {
+  role: 'user' | 'assistant';
+  content: string | ContentBlock[];
+}
+
+/** A tool the model may call: name, one-paragraph description, and its input as JSON Schema (from zod). */
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  input_schema: { type: 'object'; [key: string]: unknown };
+}
+
 /** A chat request: the system prompt and the conversation so far (last message is the user's). */
 export interface ChatRequest {
   model: string;
   system: string;
-  messages: Array<{ role: 'user' | 'assistant'; content: string }>;
+  messages: ChatMessage[];
   /** Upper bound of the answer's length (tokens). */
   maxTokens: number;
+  /** Tools the model may call in this answer; none when absent or empty. */
+  tools?: ToolDefinition[];
   signal?: AbortSignal;
 }
 
 /** How a streamed turn ended. `aborted` is true when the caller's signal stopped it. */
 export interface ChatResult {
+  /** The answer's text (all text blocks, concatenated). */
   text: string;
+  /**
+   * The assistant message's content blocks in order (text and `tool_use`), to send back as the
+   * assistant turn when `stopReason` is `tool_use`. Absent from adapters without tool support.
+   */
+  content?: ContentBlock[];
   stopReason: string | null;
   usage: Usage;
   aborted: boolean;

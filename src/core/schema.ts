@@ -107,6 +107,7 @@ export type Source = z.infer<typeof sourceSchema>;
 export type Fact = z.infer<typeof factSchema>;
 export type FactKind = (typeof FACT_KINDS)[number];
 export type Confidence = (typeof CONFIDENCES)[number];
+export type FactStatus = (typeof FACT_STATUSES)[number];
 export type Decision = z.infer<typeof decisionSchema>;
 export type Memory = z.infer<typeof memorySchema>;
 
@@ -152,6 +153,31 @@ export const journalLineSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('cleared'),
     at: isoTime,
+  }),
+  /**
+   * What automatic recall attached to the next user turn (written just before that turn's line):
+   * the ids of the hits (fact/decision ids, `<sessionId>:<n>` for turns of past sessions) and the
+   * block's estimated size (tokens). Lets `/recall` and the archive show what memory surfaced.
+   */
+  z.object({
+    type: z.literal('recall'),
+    at: isoTime,
+    ids: z.array(z.string()),
+    tokens: z.number().int().nonnegative(),
+  }),
+  /**
+   * One memory tool call the model made during the last turn and its result (as given back to the
+   * model): journaled so a crash keeps the audit trail and the exit extraction knows what tools
+   * already wrote. `input` is the tool's parsed input (secrets redacted).
+   */
+  z.object({
+    type: z.literal('tool'),
+    at: isoTime,
+    id: z.string(),
+    name: z.string(),
+    input: z.unknown(),
+    result: z.string(),
+    isError: z.boolean(),
   }),
 ]);
 export type JournalLine = z.infer<typeof journalLineSchema>;

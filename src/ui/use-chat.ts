@@ -6,7 +6,7 @@
  * few React renders per second, not one per token.
  */
 import { useCallback, useMemo, useRef, useState } from 'react';
-import type { ChatSession, SessionEvent } from '../core/index.js';
+import { describeRecall, type ChatSession, type SessionEvent } from '../core/index.js';
 import { parseInput, type OutputLine } from './slash-commands.js';
 import { AnswerStream, type AnswerChunk, type SplitLayout } from './stream-split.js';
 import type { Tone } from './theme.js';
@@ -134,6 +134,9 @@ export function useChat(session: ChatSession, options: ChatOptions): Chat {
             return;
           case 'notice':
             lines([{ text: `${event.level === 'warning' ? '! ' : ''}${event.text}`, tone: event.level === 'warning' ? 'warn' : 'dim' }], false);
+            return;
+          case 'recall':
+            lines([{ text: describeRecall(event), tone: 'dim' }], false);
             return;
           case 'tool_call':
           case 'tool_result':

@@ -49,6 +49,10 @@ export interface JournalContents {
   cleared: Array<{ at: string; beforeTurn: number }>;
   /** Lines skipped because they are not JSON or not a valid `JournalLine` (e.g. a half-written last line). */
   damagedLines: number;
+  /** Each automatic recall, with the index in `turns` of the user turn it was attached to. Absent when none. */
+  recalls?: Array<Extract<JournalLine, { type: 'recall' }> & { beforeTurn: number }>;
+  /** Each memory tool call, with the number of turns before it (it belongs to the turn being answered). Absent when none. */
+  tools?: Array<Extract<JournalLine, { type: 'tool' }> & { afterTurn: number }>;
 }
 
 /**
@@ -84,6 +88,8 @@ export function parseJournal(text: string): JournalContents {
     // A later header is the one `append` rewrites when it recreates a deleted journal: same session.
     if (line.type === 'session') out.header ??= line;
     else if (line.type === 'cleared') out.cleared.push({ at: line.at, beforeTurn: out.turns.length });
+    else if (line.type === 'recall') (out.recalls ??= []).push({ ...line, beforeTurn: out.turns.length });
+    else if (line.type === 'tool') (out.tools ??= []).push({ ...line, afterTurn: out.turns.length });
     else out.turns.push({ role: line.role, text: line.text, at: line.at, ...(line.interrupted ? { interrupted: true } : {}) });
   }
   return out;

@@ -6,6 +6,7 @@
  */
 import type { JournalContents, SessionHeader } from '../journal/journal.js';
 import type { Decision, Fact, JournalLine, Memory } from '../schema.js';
+import type { ArchivedItem, Episode, EpisodeSummary, SearchHit, SearchOptions } from '../recall/types.js';
 
 /** One saved earlier version of a user's memory, as listed by `MemoryStore.history`. */
 export interface VersionInfo {
@@ -166,6 +167,51 @@ export interface InputHistoryStore {
 }
 
 /**
+ * Archival and episodic memory of every user (see recall/types.ts): what left the memory file by
+ * a cap, every finished session, and one search over them and the memory file. Writes to the
+ * archive happen inside `MemoryStore.update` (items a write removes from the file are archived
+ * in the same locked section, before the new revision is committed) and in `keepSession`; a
+ * save's cost does not grow with the archive. Only `forget`/`forgetAll` delete from it.
+ */
+export interface ArchiveStore {
+  /**
+   * Moves a merged journal into episodic memory (the session's transcript, as journaled) and
+   * makes it searchable; incognito sessions have no journal, so keep nothing. Idempotent: a
+   * session already kept is not kept twice (the journal is then just retired). Replaces
+   * `JournalStore.retire` after an extraction.
+   * @throws the storage error; the journal is then left pending.
+   */
+  keepSession(userId: string, journalRef: string): Promise<void>;
+  /** Every archived item (last state per id), oldest archived first; [] when none. Corrupt records are skipped and counted in `skipped`. */
+  items(userId: string): Promise<{ items: ArchivedItem[]; skipped: number }>;
+  /** The sessions of episodic memory, oldest first. */
+  sessions(userId: string): Promise<EpisodeSummary[]>;
+  /** One kept session; null if it is not kept (or was removed by retention or forget). */
+  readSession(userId: string, sessionId: string): Promise<Episode | null>;
+  /**
+   * BM25 search over the memory file's facts and decisions, archived items and kept sessions'
+   * turns; best first, at most `opts.limit`. An empty archive or a query with no word returns [].
+   * Takes no lock; a missing or corrupt index is rebuilt from the archive (the source of truth).
+   */
+  search(userId: string, query: string, opts: SearchOptions): Promise<SearchHit[]>;
+  /**
+   * Retention: removes kept sessions that started before `before` (the facts learned from them
+   * stay). Returns how many were removed. Idempotent.
+   */
+  prune(userId: string, before: Date): Promise<number>;
+  /**
+   * Hard-deletes from archival and episodic memory (and the search index): archived items for
+   * which `matchItem` is true, and session turns for which `matchTurn(text)` is true. Returns how
+   * many items and turns were removed. Under the user's lock.
+   */
+  forget(
+    userId: string,
+    matchItem: (item: Fact | Decision) => boolean,
+    matchTurn: (text: string) => boolean,
+  ): Promise<{ items: number; turns: number }>;
+}
+
+/**
  * Per-user memories with versions, plus the journals and input history that belong to them.
  * Reads take no lock and see a whole old or a whole new memory; every write holds the user's
  * cross-process lock briefly, is validated first, and is atomic.
@@ -173,6 +219,8 @@ export interface InputHistoryStore {
 export interface MemoryStore {
   readonly journals: JournalStore;
   readonly inputHistory: InputHistoryStore;
+  /** Archival and episodic memory, and search. */
+  readonly archive: ArchiveStore;
   /** Where memories live, for people ("No one is remembered yet in …"). */
   readonly location: string;
   /** Where `userId`'s memory lives, for people (messages, `show`). @throws UsageError for an invalid id. */

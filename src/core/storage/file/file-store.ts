@@ -46,6 +46,8 @@ import {
   type CommitHooks,
   type HistoryEntry,
 } from './versions.js';
+import { unbuiltArchive } from '../unbuilt-archive.js';
+import type { ArchiveStore } from '../store.js';
 
 export type { CommitHooks, HistoryEntry };
 
@@ -154,6 +156,7 @@ export class FileMemoryStore implements MemoryStore {
   readonly dir: string;
   readonly journals: FileJournalStore;
   readonly inputHistory: FileInputHistoryStore;
+  readonly archive: ArchiveStore;
   private readonly now: () => Date;
   private readonly historyLimit: number;
   private readonly maxFileBytes: number;
@@ -187,6 +190,7 @@ export class FileMemoryStore implements MemoryStore {
     checkMemoryDir(this.dir, opts.createDir !== false);
     this.journals = new FileJournalStore(this.dir);
     this.inputHistory = new FileInputHistoryStore(this.dir);
+    this.archive = unbuiltArchive(this.journals);
   }
 
   /** The memory dir. */

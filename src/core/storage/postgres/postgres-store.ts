@@ -28,6 +28,8 @@ import {
 } from '../store.js';
 import { describeDatabase, translatePgError } from './pg-errors.js';
 import { migrate } from './schema.js';
+import { unbuiltArchive } from '../unbuilt-archive.js';
+import type { ArchiveStore } from '../store.js';
 
 /** Constructor options of `PostgresMemoryStore`. */
 export interface PostgresMemoryStoreOptions {
@@ -75,6 +77,7 @@ interface Current {
 export class PostgresMemoryStore implements MemoryStore {
   readonly journals: MemoryStore['journals'];
   readonly inputHistory: MemoryStore['inputHistory'];
+  readonly archive: ArchiveStore;
   /** The database, for people: `PostgreSQL database <db> on <host>:<port>` (never the password). */
   readonly location: string;
   private readonly url: string;
@@ -91,6 +94,7 @@ export class PostgresMemoryStore implements MemoryStore {
     this.local = opts.local;
     this.journals = opts.local.journals;
     this.inputHistory = opts.local.inputHistory;
+    this.archive = unbuiltArchive(this.journals);
     this.now = opts.now ?? (() => new Date());
     this.historyLimit = Math.max(0, opts.historyLimit ?? DEFAULT_HISTORY_VERSIONS);
     this.maxConnections = opts.maxConnections ?? 4;

@@ -56,7 +56,7 @@ const databaseUrlOption = () =>
 const userOption = (what: string) => new Option('-u, --user <id>', `${what} (default: your OS user name)`);
 
 /** The commands, for telling a mistyped one (`memagent shwo`) from a one-word prompt. */
-const COMMANDS = ['chat', 'show', 'compact', 'forget', 'undo', 'restore', 'export', 'help'];
+const COMMANDS = ['chat', 'show', 'compact', 'forget', 'undo', 'restore', 'export', 'edit', 'help'];
 
 /**
  * The command `word` is probably a typo of (the same letters in another order, or one letter added
@@ -172,6 +172,18 @@ export function buildProgram(): Command {
     .action(async (flags) => {
       const { runRestore } = await import('./commands/undo.js');
       await runRestore(await config(flags), flags);
+    });
+
+  program
+    .command('edit')
+    .description('edit a user\'s memory in $EDITOR; changes are shown and asked before they are saved')
+    .addOption(userOption('whose memory'))
+    .option('-y, --yes', 'apply the edit without asking (required without a terminal)')
+    .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
+    .action(async (flags) => {
+      const { runEdit } = await import('./commands/edit.js');
+      process.exitCode = await runEdit(await config(flags), flags);
     });
 
   program

@@ -19,6 +19,7 @@ export {
   describeCompaction,
   describeDropped,
   describeRemembered,
+  describeRetag,
   describeSave,
   summarizeChanges,
   type ChangeTone,

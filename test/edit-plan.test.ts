@@ -129,3 +129,16 @@ describe('memagent edit: edits that cannot be applied', () => {
     expect(problems(memory(), (t) => t.replace('Likes green tea', 'x'.repeat(501)))).toEqual([expect.stringMatching(/501 characters; at most 500/)]);
   });
 });
+
+describe('/pin and /unpin (pinFact)', () => {
+  it('pins an active fact, is a no-op when already so, and refuses an unknown or inactive id', async () => {
+    const { pinFact } = await import('../src/core/edit-plan.js');
+    const m = memory();
+    const pinned = pinFact(m, 'f_tea', true, NOW);
+    expect(pinned?.memory.facts.find((f) => f.id === 'f_tea')?.pinned).toBe(true);
+    expect(pinned?.retag).toEqual({ id: 'f_tea', text: 'Likes green tea', pinned: true });
+    expect(pinFact(m, 'f_lyon', true, NOW)?.memory).toBe(m);
+    expect(pinFact(m, 'f_old', true, NOW)).toBeNull();
+    expect(pinFact(m, 'f_nope', false, NOW)).toBeNull();
+  });
+});

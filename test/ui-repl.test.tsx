@@ -237,7 +237,7 @@ describe('slash commands', () => {
     const app = await renderApp();
     app.press('/help', ENTER);
     await app.waitScreen('Commands:');
-    for (const name of ['/help', '/memory', '/remember <text>', '/forget <id>', '/clear', '/model [name]', '/usage', '/exit']) {
+    for (const name of ['/help', '/memory', '/remember [--kind <kind>] <text>', '/forget <id>', '/pin <id>', '/unpin <id>', '/clear', '/model [name]', '/usage', '/exit']) {
       expect(app.screen()).toContain(name);
     }
     app.press('/memroy', ENTER);
@@ -257,11 +257,31 @@ describe('slash commands', () => {
     app.press('/memory', ENTER);
     await app.waitScreen('Nothing remembered yet.');
     app.press(`/forget ${fact.id}`, ENTER);
-    await app.waitScreen(`- forgot ${fact.id}`);
+    await app.waitScreen(`- forgot: I prefer metric units (${fact.id})`);
     app.press('/forget f_nope', ENTER);
     await app.waitScreen('Nothing remembered has the id f_nope');
     const after = JSON.parse(await fs.readFile(path.join(app.dir, 'alice.json'), 'utf8'));
     expect(after.facts).toHaveLength(0);
+    app.ui.unmount();
+  });
+
+  it('/remember --kind stores that kind; /unpin and /pin change the pin at once and say so', async () => {
+    const app = await renderApp();
+    app.press('/remember --kind preference I like green tea', ENTER);
+    await app.waitScreen('+ remembered: I like green tea');
+    const read = async () => JSON.parse(await fs.readFile(path.join(app.dir, 'alice.json'), 'utf8')).facts[0];
+    const fact = await read();
+    expect(fact).toMatchObject({ text: 'I like green tea', kind: 'preference', pinned: true });
+    app.press(`/unpin ${fact.id}`, ENTER);
+    await app.waitScreen('* unpinned: I like green tea');
+    expect((await read()).pinned).toBe(false);
+    app.press(`/pin ${fact.id}`, ENTER);
+    await app.waitScreen('* pinned: I like green tea');
+    expect((await read()).pinned).toBe(true);
+    app.press('/pin f_nope', ENTER);
+    await app.waitScreen('No remembered fact has the id f_nope');
+    app.press('/remember --kind mood happy', ENTER);
+    await app.waitScreen('Unknown kind "mood"');
     app.ui.unmount();
   });
 
@@ -271,7 +291,7 @@ describe('slash commands', () => {
     await app.waitScreen('+ remembered: I have a cat called Whiskers');
     const id = JSON.parse(await fs.readFile(path.join(app.dir, 'alice.json'), 'utf8')).facts[0].id;
     app.press(`/forget ${id}`, ENTER);
-    await app.waitScreen(`- forgot ${id}`);
+    await app.waitScreen(`- forgot: I have a cat called Whiskers (${id})`);
     app.press(UP, UP); // the /forget line, then nothing older
     await app.waitScreen(promptHolds(`/forget ${id}`));
     await new Promise((r) => setTimeout(r, 50));

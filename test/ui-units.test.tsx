@@ -17,7 +17,7 @@ import { Markdown } from '../src/ui/Markdown.js';
 import { dropWrapSpace } from '../src/ui/Prose.js';
 import { StatusLine } from '../src/ui/StatusLine.js';
 import { describeSave } from '../src/core/describe-changes.js';
-import { completeCommand, helpLines, parseInput, SLASH_COMMANDS, type CommandContext } from '../src/ui/slash-commands.js';
+import { completeCommand, helpLines, parseInput, parseRememberArgs, SLASH_COMMANDS, type CommandContext } from '../src/ui/slash-commands.js';
 import { AnswerStream, splitStable, toChunk, type AnswerChunk } from '../src/ui/stream-split.js';
 import { createTheme, ThemeContext } from '../src/ui/theme.js';
 
@@ -102,6 +102,15 @@ describe('line editing', () => {
 });
 
 describe('slash commands', () => {
+  it('/remember takes an optional --kind before the text', () => {
+    expect(parseRememberArgs('I like tea')).toEqual({ text: 'I like tea', kind: 'fact' });
+    expect(parseRememberArgs('--kind preference I like tea')).toEqual({ text: 'I like tea', kind: 'preference' });
+    expect(parseRememberArgs('--kind=Goal run 10k')).toEqual({ text: 'run 10k', kind: 'goal' });
+    expect(parseRememberArgs('--kind mood happy')).toMatch(/^Unknown kind "mood"\. Usage: \/remember \[--kind preference\|constraint/);
+    expect(parseRememberArgs('--kind preference')).toMatch(/^Usage: \/remember/);
+    expect(parseRememberArgs('')).toMatch(/^Usage: \/remember/);
+  });
+
   it('classifies input', () => {
     expect(parseInput('   ')).toEqual({ kind: 'empty' });
     expect(parseInput('hello /there')).toEqual({ kind: 'message', text: 'hello /there' });

@@ -277,3 +277,17 @@ function quoteOf(text: string): string {
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
+
+/**
+ * `/pin <id>` and `/unpin <id>`: `memory` with that active fact pinned or unpinned (at most
+ * `MAX_PINNED_FACTS` pinned), and the retag for the report; null when no active fact has that id.
+ * `warnings` says when a pin was refused (too many pins). Pure.
+ */
+export function pinFact(memory: Memory, id: string, pinned: boolean, now: Date): { memory: Memory; retag: Retag; warnings: string[] } | null {
+  const fact = memory.facts.find((f) => f.id === id && f.status === 'active');
+  if (!fact) return null;
+  const retag: Retag = { id, text: fact.text, pinned };
+  const warnings: string[] = [];
+  if (fact.pinned === pinned) return { memory, retag, warnings };
+  return { memory: applyRetags(memory, [retag], [], { add: [], update: [], supersede: [], retract: [], decisions: [] }, warnings, now), retag, warnings };
+}

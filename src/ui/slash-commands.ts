@@ -3,7 +3,7 @@
  * a command, an exit word, or an unknown command (a hint, never a model call). No Ink or React:
  * commands run against a small slice of `ChatSession` and return lines to print.
  */
-import { describeRemembered, type ChatSession, type MemoryChange } from '../core/index.js';
+import { describeRemembered, describeRetag, FACT_KINDS, terminalSafe, type ChatSession, type MemoryChange } from '../core/index.js';
 import type { Tone } from './theme.js';
 
 /** One line of command output and how to colour it. */
@@ -14,7 +14,7 @@ export interface OutputLine {
 
 /** What commands may touch: the session's public surface and the memory view of the CLI. */
 export interface CommandContext {
-  readonly session: Pick<ChatSession, 'remember' | 'forget' | 'clear' | 'setModel' | 'usage' | 'options'>;
+  readonly session: Pick<ChatSession, 'remember' | 'forget' | 'pin' | 'clear' | 'setModel' | 'usage' | 'options'>;
   /** The memory as `memagent show` prints it. */
   readonly memoryView: () => string;
 }
@@ -55,12 +55,13 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
   },
   {
     name: 'remember',
-    args: '<text>',
+    args: '[--kind <kind>] <text>',
     summary: 'remember something now (pinned)',
     async run(args, ctx) {
-      if (!args) return result(line('Usage: /remember <text>, e.g. /remember I prefer metric units', 'warn'));
+      const parsed = parseRememberArgs(args);
+      if (typeof parsed === 'string') return result(line(parsed, 'warn'));
       if (ctx.session.options.incognito) return result(line('Incognito: nothing is saved from this session, /remember included (start without --incognito to remember).', 'warn'));
-      const changes = await ctx.session.remember(args);
+      const changes = await ctx.session.remember(parsed.text, parsed.kind);
       if (changes.length === 0) return result(line('Nothing to remember in that (it was empty after removing secrets).', 'warn'));
       return { lines: changes.filter((c) => c.type !== 'summary').map(describeRemembered) };
     },
@@ -72,11 +73,13 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     async run(args, ctx) {
       if (!args) return result(line('Usage: /forget <id>; /memory shows the ids', 'warn'));
       const removed = await ctx.session.forget(args);
-      return removed
-        ? { lines: [line(`- forgot ${args}`, 'good')], forgot: true }
+      return removed !== null
+        ? { lines: [line(`- forgot: ${terminalSafe(removed)} (${args})`, 'good')], forgot: true }
         : result(line(`Nothing remembered has the id ${args}; /memory shows the ids.`, 'warn'));
     },
   },
+  pinCommand('pin', true),
+  pinCommand('unpin', false),
   {
     name: 'clear',
     args: '',
@@ -122,6 +125,35 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     run: async () => result(),
   },
 ];
+
+function pinCommand(name: 'pin' | 'unpin', pinned: boolean): SlashCommand {
+  return {
+    name,
+    args: '<id>',
+    summary: pinned ? 'always keep a fact in memory (see /memory for ids)' : 'let a pinned fact be ranked like the others again',
+    async run(args, ctx) {
+      if (!args) return result(line(`Usage: /${name} <id>; /memory shows the ids`, 'warn'));
+      if (ctx.session.options.incognito) return result(line(`Incognito: nothing is saved from this session, /${name} included.`, 'warn'));
+      const outcome = await ctx.session.pin(args, pinned);
+      if (outcome === null) return result(line(`No remembered fact has the id ${args}; /memory shows the ids.`, 'warn'));
+      return { lines: [describeRetag(outcome.retag), ...outcome.warnings.map((w) => line(`! ${w}`, 'warn'))] };
+    },
+  };
+}
+
+/**
+ * The arguments of `/remember`: `[--kind <kind>] <text>`; a usage line (string) when they are
+ * not valid. Pure.
+ */
+export function parseRememberArgs(args: string): { text: string; kind: (typeof FACT_KINDS)[number] } | string {
+  const usage = `Usage: /remember [--kind ${FACT_KINDS.join('|')}] <text>, e.g. /remember --kind preference I like tea`;
+  const m = /^--kind(?:=|\s+)(\S+)\s*([\s\S]*)$/.exec(args);
+  const kind = m ? m[1].toLowerCase() : 'fact';
+  const text = (m ? m[2] : args).trim();
+  if (!(FACT_KINDS as readonly string[]).includes(kind)) return `Unknown kind "${m?.[1]}". ${usage}`;
+  if (!text) return usage;
+  return { text, kind: kind as (typeof FACT_KINDS)[number] };
+}
 
 /** /help: the commands, then the keys. */
 export function helpLines(): OutputLine[] {

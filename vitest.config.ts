@@ -11,6 +11,7 @@ const PROCESS_TESTS = [
   'test/atomic-write.test.ts',
   'test/cli-output-drain.test.ts',
   'test/cli-ux.test.ts',
+  'test/cli-help.test.ts',
   'test/commands-compact.test.ts',
   'test/commands-edit.test.ts',
   'test/commands-manage.test.ts',

@@ -39,6 +39,10 @@ export async function runChat(services: Services, flags: ChatFlags): Promise<num
   await store.load(userId);
   const now = () => new Date();
   const interactive = flags.prompt === undefined && Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  if (flags.prompt === undefined && process.stdin.isTTY && !process.stdout.isTTY) {
+    // `memagent chat | tee log` from a keyboard: the answers go to the pipe, so no REPL can be drawn.
+    process.stderr.write('memagent: line mode, because stdout is not a terminal (piped or redirected): type a message and Enter; Ctrl+D saves and quits\n');
+  }
   if (flags.review && flags.prompt !== undefined) {
     throw new UsageError('--review asks about each change in the interactive chat; it does not go with a one-shot prompt');
   }

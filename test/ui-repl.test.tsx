@@ -608,3 +608,92 @@ function readSync(file: string): string {
     return '';
   }
 }
+
+describe('keys and menus people expect (issue 14)', () => {
+  it('a message typed while an answer streams is queued, shown as queued, and sent after it in order', async () => {
+    const app = await renderApp();
+    fake().enqueue({ kind: 'text', text: 'slow '.repeat(200), chunkSize: 5, chunkDelayMs: 10 });
+    app.press('go', ENTER);
+    await app.waitScreen('slow slow');
+    app.press('first after', ENTER);
+    app.press('second after', ENTER);
+    await app.waitScreen('queued: first after');
+    await app.waitScreen('queued: second after');
+    expect(chatRequests(fake())).toHaveLength(1);
+    await app.waitScreen('You said: "second after"', 15_000);
+    const sent = chatRequests(fake()).map((r) => lastUserContent(r.body));
+    expect(sent).toEqual(['go', 'first after', 'second after']);
+    expect(app.screen()).not.toContain('queued:');
+    app.ui.unmount();
+  });
+
+  it('stopping the answer puts the queued messages back in the prompt instead of sending them', async () => {
+    const app = await renderApp();
+    fake().enqueue({ kind: 'text', text: 'slow '.repeat(300), chunkSize: 5, chunkDelayMs: 10 });
+    app.press('go', ENTER);
+    await app.waitScreen('slow slow');
+    app.press('wait for me', ENTER);
+    await app.waitScreen('queued: wait for me');
+    app.press(ESC);
+    await app.waitScreen('⎯ interrupted');
+    await app.waitScreen(promptHolds('wait for me'));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(chatRequests(fake())).toHaveLength(1);
+    app.ui.unmount();
+  });
+
+  it('typing / lists the commands with what each does, narrowing as you type', async () => {
+    const app = await renderApp();
+    app.press('/');
+    await app.waitScreen('/remember [--kind <kind>] <text>  remember something now (pinned)');
+    expect(app.screen()).toContain('/usage');
+    app.press('u');
+    const narrowed = await until(app.screen, (s) => !s.includes('/remember'));
+    expect(narrowed).toMatch(/\/unpin <id> +let a pinned fact/);
+    expect(narrowed).toMatch(/\/usage +tokens used/);
+    app.press(' ');
+    await until(app.screen, (s) => !s.includes('/usage'));
+    app.ui.unmount();
+  });
+
+  it('Ctrl+R searches the input history: newest match first, Ctrl+R for older, Enter keeps it, Esc restores the draft', async () => {
+    const app = await renderApp();
+    for (const text of ['I like tea', 'plan the trip', 'tea with milk']) {
+      app.press(text, ENTER);
+      await app.waitScreen(`You said: "${text}"`);
+    }
+    app.press('draft');
+    app.press('\x12', 'tea');
+    await app.waitScreen('search history: tea');
+    await app.waitScreen(promptHolds('tea with milk'));
+    app.press('\x12');
+    await app.waitScreen(promptHolds('I like tea'));
+    app.press(ESC);
+    await app.waitScreen(promptHolds('draft'));
+    expect(app.screen()).not.toContain('search history');
+    app.press('\x15', '\x12', 'trip');
+    await app.waitScreen(promptHolds('plan the trip'));
+    app.press(ENTER);
+    await until(app.screen, (s) => !s.includes('search history'));
+    expect(app.screen()).toMatch(promptHolds('plan the trip'));
+    expect(chatRequests(fake())).toHaveLength(3);
+    app.ui.unmount();
+  });
+
+  it('Ctrl+L clears the screen and redraws the prompt; /clear clears it too', async () => {
+    const repl = await startRepl();
+    await repl.waitText('This is a new user');
+    repl.press('\x0c');
+    await until(() => repl.stdout.out, (o) => o.includes('\x1b[2J\x1b[3J\x1b[H'));
+    const after = repl.stdout.out.slice(repl.stdout.out.lastIndexOf('\x1b[2J\x1b[3J\x1b[H'));
+    await until(() => strip(repl.stdout.out.slice(repl.stdout.out.lastIndexOf('\x1b[2J'))), (t) => t.includes('Send a message'));
+    expect(after.length).toBeGreaterThan(0);
+    const clears = () => repl.stdout.out.split('\x1b[2J\x1b[3J\x1b[H').length - 1;
+    expect(clears()).toBe(1);
+    repl.press('/clear', ENTER);
+    await repl.waitText('new conversation · memory kept');
+    expect(clears()).toBe(2);
+    repl.press('/exit', ENTER);
+    await repl.done;
+  });
+});

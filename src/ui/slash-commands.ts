@@ -163,8 +163,9 @@ export function helpLines(): OutputLine[] {
     ...SLASH_COMMANDS.map((c) => line(`  ${`/${c.name} ${c.args}`.padEnd(width)}  ${c.summary}`)),
     line('Keys:'),
     line('  Enter send · \\ then Enter or Alt+Enter new line · Tab complete a command', 'dim'),
-    line('  ↑/↓ history · Ctrl+A/E line start/end · Ctrl+W word · Ctrl+U line', 'dim'),
-    line('  Esc or Ctrl+C stop an answer · Ctrl+C twice or Ctrl+D quit · start with // to send a literal /', 'dim'),
+    line('  ↑/↓ history · Ctrl+R search history · Ctrl+A/E line start/end · Ctrl+W word · Ctrl+U line', 'dim'),
+    line('  Enter while an answer streams queues the message · Esc or Ctrl+C stop an answer (queued messages come back)', 'dim'),
+    line('  Ctrl+L clear the screen · Ctrl+Z suspend (fg resumes) · Ctrl+C twice or Ctrl+D quit · // sends a literal /', 'dim'),
   ];
 }
 
@@ -222,6 +223,18 @@ export function parseInput(text: string): ParsedInput {
     name,
     hint: `Unknown command /${name}.${guess} /help lists commands; start with // to send a message beginning with /.`,
   };
+}
+
+/**
+ * The `/` menu: while the prompt is `/` plus part of a command name, one line per matching
+ * command with what it does (`/remember <text>  remember something now`); [] otherwise. Pure.
+ */
+export function commandMenu(text: string): string[] {
+  const m = /^\/([a-z]*)$/i.exec(text);
+  if (!m) return [];
+  const matches = SLASH_COMMANDS.filter((c) => c.name.startsWith(m[1].toLowerCase()));
+  const width = Math.max(0, ...matches.map((c) => `/${c.name} ${c.args}`.trimEnd().length));
+  return matches.map((c) => `${`/${c.name} ${c.args}`.trimEnd().padEnd(width)}  ${c.summary}`);
 }
 
 /**

@@ -7,7 +7,7 @@ import { ChatSession, DEFAULT_MAX_TOKENS, extractPending } from '../../core/chat
 import { UsageError, renderMemorySummaryLine, type ExtractionOutcome, type ModelClient, type MemoryStore } from '../../core/index.js';
 import type { Services } from '../compose.js';
 import { requireUser, type Config } from '../config.js';
-import { installSignalHandlers } from '../signals.js';
+import { installSignalHandlers, suspendToShell } from '../signals.js';
 import { formatMemoryView } from './show.js';
 
 /** Flags of `chat`. */
@@ -94,6 +94,7 @@ export async function runChat(services: Services, flags: ChatFlags): Promise<num
         memoryLine: `${renderMemorySummaryLine(session.memory)}`,
         memoryView: () => formatMemoryView(session.memory, { budgetTokens: config.memoryBudgetTokens, now: now() }),
         leave: leave.signal,
+        onSuspend: suspendToShell,
       });
       // Compile the SDK once the first frame is on screen, while the user types (Ink flushes its
       // first frame on a timer, so a preload started at once would delay it).

@@ -642,6 +642,16 @@ describe('keys and menus people expect (issue 14)', () => {
     app.ui.unmount();
   });
 
+  it('after a turn the status line shows what the session cost and how full the context is', async () => {
+    const app = await renderApp();
+    app.press('hello', ENTER);
+    await app.waitScreen('You said: "hello"');
+    const status = await app.waitScreen(/alice · claude-sonnet-5-5 · 1 turn · .* · \$0\.\d{4} · context <1%/);
+    expect(app.session.spend.usd).toBeGreaterThan(0);
+    expect(status).toBeTruthy();
+    app.ui.unmount();
+  });
+
   it('typing / lists the commands with what each does, narrowing as you type', async () => {
     const app = await renderApp();
     app.press('/');
@@ -650,7 +660,7 @@ describe('keys and menus people expect (issue 14)', () => {
     app.press('u');
     const narrowed = await until(app.screen, (s) => !s.includes('/remember'));
     expect(narrowed).toMatch(/\/unpin <id> +let a pinned fact/);
-    expect(narrowed).toMatch(/\/usage +tokens used/);
+    expect(narrowed).toMatch(/\/usage +tokens and cost/);
     app.press(' ');
     await until(app.screen, (s) => !s.includes('/usage'));
     app.ui.unmount();

@@ -141,7 +141,7 @@ describe('slash commands', () => {
     const usage = { ...emptyUsage(), inputTokens: 12345, outputTokens: 67, cacheReadTokens: 8000, cacheWriteTokens: 1024 };
     const options = { model: 'claude-a', extractModel: 'claude-b' };
     const ctx = {
-      session: { usage, options, setModel: (m: string) => (options.model = m) },
+      session: { usage, spend: { usd: 0.0123, lastPromptTokens: 21_369 }, options, setModel: (m: string) => (options.model = m) },
       memoryView: () => 'view',
     } as unknown as CommandContext;
     const run = async (text: string) => {
@@ -150,6 +150,11 @@ describe('slash commands', () => {
       return (await p.command.run(p.args, ctx)).lines.map((l) => l.text).join('\n');
     };
     expect(await run('/usage')).toMatch(/input\s+12,345[\s\S]*output\s+67[\s\S]*cache read\s+8,000[\s\S]*cache write\s+1,024/);
+    expect(await run('/usage')).toContain('cost         $0.01 (list prices, USD)');
+    expect(await run('/usage')).toContain('context      21,369 tokens at the last turn (window of claude-a unknown)');
+    options.model = 'claude-sonnet-5-5';
+    expect(await run('/usage')).toContain('context      21,369 of 1,000,000 tokens (2.1%) at the last turn');
+    options.model = 'claude-a';
     expect(await run('/model')).toBe('Model: claude-a (memory extraction: claude-b)');
     await run('/model claude-c');
     expect(options.model).toBe('claude-c');

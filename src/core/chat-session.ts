@@ -14,6 +14,7 @@ import { emptyUsage, StreamBrokenError, type ModelClient, type Usage } from './m
 import { mergeMemory } from './merge.js';
 import { redactSecrets } from './redact.js';
 import { renderMemoryBlock } from './render.js';
+import { usageCost } from './pricing.js';
 import type { FactKind, JournalLine, Memory, MemoryChange, Turn } from './schema.js';
 import { pinFact, type Retag } from './edit-plan.js';
 
@@ -71,6 +72,12 @@ export class ChatSession {
   /** Every turn of the session, including cleared ones (what the journal holds). */
   readonly transcript: Turn[] = [];
   readonly usage: Usage = emptyUsage();
+  /**
+   * What the session's calls cost (USD, from core/pricing.ts), and the prompt size of the last chat
+   * call (tokens: input + cache reads + cache writes), for the context-window fill. `usd` is null
+   * once a call used a model with no known price.
+   */
+  readonly spend: { usd: number | null; lastPromptTokens: number } = { usd: 0, lastPromptTokens: 0 };
   memory: Memory;
   systemPrompt: string;
   // Refused lines (disk full…) wait there and are written once the store accepts again.
@@ -147,6 +154,7 @@ export class ChatSession {
         (e) => onEvent(e),
       );
       addUsage(this.usage, result.usage);
+      this.charge(this.options.model, result.usage);
       if (result.aborted) {
         this.finishInterrupted(result.text);
         this.tellJournalState(onEvent);
@@ -281,6 +289,11 @@ export class ChatSession {
     if (notice) onEvent(notice);
   }
 
+  private charge(model: string, usage: Usage): void {
+    chargeTo(this.spend, model, usage);
+    if (model === this.options.model) this.spend.lastPromptTokens = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+  }
+
   /** Lines the journal refused so far and still holds in memory (0 while journaling works). */
   get unjournaledLines(): number {
     return this.journal?.pendingLines ?? 0;
@@ -326,6 +339,12 @@ export class ChatSession {
     void this.journal?.close();
     this.journal = null;
   }
+}
+
+/** Adds one call's cost to `spend` (null from the first call of a model with no known price). */
+function chargeTo(spend: ChatSession['spend'], model: string, usage: Usage): void {
+  const cost = usageCost(model, usage);
+  spend.usd = spend.usd === null || cost === null ? null : spend.usd + cost;
 }
 
 function addUsage(total: Usage, add: Usage): void {

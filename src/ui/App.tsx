@@ -251,6 +251,7 @@ export function App({ session, inputHistory, memoryLine, memoryView, leave, onSu
               model={session.options.model}
               turns={session.turnCount}
               usage={session.usage}
+              spend={session.spend}
               live={chat.live}
               busy={chat.busy}
               incognito={session.options.incognito}

@@ -3,7 +3,7 @@
  * a command, an exit word, or an unknown command (a hint, never a model call). No Ink or React:
  * commands run against a small slice of `ChatSession` and return lines to print.
  */
-import { describeRemembered, describeRetag, FACT_KINDS, terminalSafe, type ChatSession, type MemoryChange } from '../core/index.js';
+import { contextFill, describeRemembered, describeRetag, FACT_KINDS, formatCost, terminalSafe, type ChatSession, type MemoryChange } from '../core/index.js';
 import type { Tone } from './theme.js';
 
 /** One line of command output and how to colour it. */
@@ -14,7 +14,7 @@ export interface OutputLine {
 
 /** What commands may touch: the session's public surface and the memory view of the CLI. */
 export interface CommandContext {
-  readonly session: Pick<ChatSession, 'remember' | 'forget' | 'pin' | 'clear' | 'setModel' | 'usage' | 'options'>;
+  readonly session: Pick<ChatSession, 'remember' | 'forget' | 'pin' | 'clear' | 'setModel' | 'usage' | 'spend' | 'options'>;
   /** The memory as `memagent show` prints it. */
   readonly memoryView: () => string;
 }
@@ -105,16 +105,28 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
   {
     name: 'usage',
     args: '',
-    summary: 'tokens used this session',
+    summary: 'tokens and cost of this session, and how full the context is',
     async run(_args, ctx) {
       const u = ctx.session.usage;
+      const { usd, lastPromptTokens } = ctx.session.spend;
+      const model = ctx.session.options.model;
       const n = (x: number) => x.toLocaleString('en-US');
+      const fill = lastPromptTokens > 0 ? contextFill(model, lastPromptTokens) : null;
       return result(
-        line('Tokens this session:'),
+        line('Tokens this session (chat turns, interrupted ones included as far as the API reported them):'),
         line(`  input        ${n(u.inputTokens)}`),
         line(`  output       ${n(u.outputTokens)}`),
         line(`  cache read   ${n(u.cacheReadTokens)}`),
         line(`  cache write  ${n(u.cacheWriteTokens)}`),
+        line(usd === null ? `  cost         unknown (no price on file for ${model}; tokens only)` : `  cost         ${formatCost(usd)} (list prices, USD)`),
+        line(
+          fill
+            ? `  context      ${n(lastPromptTokens)} of ${n(fill.window)} tokens (${fill.percent.toFixed(1)}%) at the last turn`
+            : lastPromptTokens > 0
+              ? `  context      ${n(lastPromptTokens)} tokens at the last turn (window of ${model} unknown)`
+              : '  context      nothing sent yet',
+          'dim',
+        ),
       );
     },
   },

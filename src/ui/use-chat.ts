@@ -6,7 +6,7 @@
  * few React renders per second, not one per token.
  */
 import { useCallback, useMemo, useRef, useState } from 'react';
-import { describeRecall, type ChatSession, type SessionEvent } from '../core/index.js';
+import { describeRecall, describeToolRun, type ChatSession, type SessionEvent } from '../core/index.js';
 import { parseInput, type OutputLine } from './slash-commands.js';
 import { AnswerStream, type AnswerChunk, type SplitLayout } from './stream-split.js';
 import type { Tone } from './theme.js';
@@ -122,6 +122,8 @@ export function useChat(session: ChatSession, options: ChatOptions): Chat {
         setLive({ startedAt, tail: stream.tail, streaming, first: shown === 0 });
       };
       setLive({ startedAt, tail: null, streaming: false, first: true });
+      // A tool call's input arrives with `tool_call`; its one line is shown with the result.
+      const calls = new Map<string, unknown>();
       const onEvent = (event: SessionEvent) => {
         switch (event.type) {
           case 'retry':
@@ -139,8 +141,10 @@ export function useChat(session: ChatSession, options: ChatOptions): Chat {
             lines([{ text: describeRecall(event), tone: 'dim' }], false);
             return;
           case 'tool_call':
+            calls.set(event.id, event.input);
+            return;
           case 'tool_result':
-            // Nothing emits these yet; memory tools will show a line here.
+            lines([{ text: describeToolRun({ ...event, input: calls.get(event.id) }), tone: event.isError ? 'warn' : 'dim' }], false);
             return;
           default:
             return event satisfies never;

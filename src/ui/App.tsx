@@ -77,6 +77,26 @@ export function App({ session, inputHistory, memoryLine, memoryView, leave }: Ap
   const [leaving, setLeaving] = useState(false);
   const ctrlCAt = useRef(0);
   const exiting = useRef(false);
+  // `--review`: a memory tool write waiting for the user's y/n while the turn runs.
+  const [toolAsk, setToolAsk] = useState<{ change: string; answer: (ok: boolean) => void } | null>(null);
+  const toolAskRef = useRef(toolAsk);
+  toolAskRef.current = toolAsk;
+  useEffect(() => {
+    if (!session.options.review) return;
+    session.setToolReview(
+      (change) =>
+        new Promise<boolean>((resolve) =>
+          setToolAsk({
+            change,
+            answer: (ok) => {
+              setToolAsk(null);
+              resolve(ok);
+            },
+          }),
+        ),
+    );
+    return () => session.setToolReview(undefined);
+  }, [session]);
 
   useEffect(() => {
     if (!hint) return;
@@ -136,6 +156,14 @@ export function App({ session, inputHistory, memoryLine, memoryView, leave }: Ap
 
   useTerminalInput((event: KeyEvent) => {
     if (exiting.current) return;
+    const ask = toolAskRef.current;
+    if (ask) {
+      // y or Enter saves it; n, Esc or Ctrl+C does not (Ctrl+C then goes on to stop the answer).
+      const key = event.type === 'text' ? event.text.toLowerCase() : event.type === 'key' ? event.name : '';
+      if (key === 'y' || key === 'enter') ask.answer(true);
+      else if (key === 'n' || key === 'escape' || key === 'ctrl-c') ask.answer(false);
+      if (key !== 'ctrl-c') return;
+    }
     if (event.type === 'key' && event.name === 'ctrl-c') return onCtrlC();
     ctrlCAt.current = 0;
     if (hint) setHint(null);
@@ -172,6 +200,7 @@ export function App({ session, inputHistory, memoryLine, memoryView, leave }: Ap
               maxRows={budget.inputRows}
               placeholder={chat.busy ? 'answering… Esc stops it; you can type your next message' : 'Send a message · /help for commands'}
             />
+            {toolAsk ? <Text {...theme.tone('accent')}>{`Save to memory? ${toolAsk.change}  [Y]es · [n]o`}</Text> : null}
             {hint ? <Text {...theme.tone('warn')}>{hint}</Text> : null}
             {prompt.candidates.length > 0 ? <Text {...dim}>{prompt.candidates.map((c) => `/${c}`).join('  ')}</Text> : null}
             <StatusLine

@@ -28,6 +28,7 @@ const PROCESS_TESTS = [
   'test/package-install.test.ts',
   'test/privacy-secrets.test.tsx',
   'test/storage-paused-writer.test.ts',
+  'test/tools-process.test.ts',
   'test/ui-pty.test.tsx',
 ];
 

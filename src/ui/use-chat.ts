@@ -107,7 +107,9 @@ export function useChat(session: ChatSession, options: ChatOptions): Chat {
       append({ kind: 'user', text });
       const abort = new AbortController();
       controller.current = abort;
-      const stream = new AnswerStream(() => opts.current.layout());
+      let stream = new AnswerStream(() => opts.current.layout());
+      // Set after a tool line: the blank lines the next round starts with are not shown.
+      let afterTool = false;
       const startedAt = Date.now();
       let shown = 0;
       let streaming = false;
@@ -130,6 +132,8 @@ export function useChat(session: ChatSession, options: ChatOptions): Chat {
             lines([{ text: `retrying (attempt ${event.attempt}): ${event.reason}`, tone: 'dim' }], false);
             return;
           case 'text':
+            if (afterTool && event.text.trim() === '') return;
+            afterTool = false;
             streaming = true;
             buffered.push(...stream.push(event.text));
             timer ??= setTimeout(flush, FLUSH_MS);
@@ -144,6 +148,12 @@ export function useChat(session: ChatSession, options: ChatOptions): Chat {
             calls.set(event.id, event.input);
             return;
           case 'tool_result':
+            // The text before the call is shown before its line: end that part of the answer here.
+            clearTimeout(timer);
+            buffered.push(...stream.end());
+            flush();
+            stream = new AnswerStream(() => opts.current.layout());
+            afterTool = true;
             lines([{ text: describeToolRun({ ...event, input: calls.get(event.id) }), tone: event.isError ? 'warn' : 'dim' }], false);
             return;
           default:

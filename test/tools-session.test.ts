@@ -199,6 +199,24 @@ describe('the tool loop', () => {
   });
 });
 
+describe('an API failure after a tool round', () => {
+  it('keeps the text shown and the write made, and the next turn sends a valid conversation', async () => {
+    const { store, session } = await newSession();
+    fake().enqueue(call('memory_remember', { text: 'Lives in Lyon', quote: 'I live in Lyon' }), {
+      kind: 'error',
+      status: 500,
+      type: 'api_error',
+      message: 'Internal server error',
+    });
+    const { outcome } = await send(session, 'I live in Lyon');
+    expect(outcome).toMatchObject({ type: 'error', partialText: 'Let me note that.' });
+    expect((await store.load('alice')).memory.facts.map((f) => f.text)).toEqual(['Lives in Lyon']);
+    fake().enqueue({ kind: 'text', text: 'Recovered.' });
+    expect((await send(session, 'still there?')).outcome).toMatchObject({ type: 'done', text: 'Recovered.' });
+    expect(fake().unexpected).toEqual([]);
+  });
+});
+
 describe('--review for tool writes', () => {
   it('refuses writes when no one can be asked, asks when it can, and keeps only what the user accepts', async () => {
     const { store, session } = await newSession({ review: true });

@@ -145,6 +145,21 @@ describe('memory_update and memory_forget', () => {
 });
 
 describe('memory_search and invalid input', () => {
+  it('finds remembered facts, the superseded value marked with until when it held', async () => {
+    const { store, session } = await newSession();
+    await store.update('alice', (m) => ({ ...m, facts: [makeFact('f_lisbon', 'Lives in Lisbon', '2026-01-10T10:00:00.000Z'), makeFact('f_tea', 'Prefers green tea', '2026-01-11T10:00:00.000Z')] }));
+    fake().enqueue(call('memory_update', { id: 'f_lisbon', text: 'Lives in Porto', quote: 'I moved to Porto' }), { kind: 'text', text: 'Updated.' });
+    await send(session, 'I moved to Porto');
+    fake().enqueue(call('memory_search', { query: 'lives in', limit: 5 }), { kind: 'text', text: 'Porto.' });
+    await send(session, 'where do I live?');
+    const porto = (await store.load('alice')).memory.facts.find((f) => f.text === 'Lives in Porto')!;
+    const lines = toolResultsIn(3)[0].content.split('\n');
+    const today = new Date().toISOString().slice(0, 10);
+    expect(lines).toContain(`${porto.id} [${today}] fact: Lives in Porto`);
+    expect(lines).toContain(`f_lisbon [2026-01-10 until ${today}, superseded by ${porto.id}] fact: Lives in Lisbon`);
+    expect(lines.join('\n')).not.toContain('green tea');
+  });
+
   it('says clearly that an empty archive has nothing for the query', async () => {
     const { session } = await newSession();
     fake().enqueue(call('memory_search', { query: 'pricing page' }), { kind: 'text', text: 'Nothing.' });

@@ -240,14 +240,14 @@ describe('--review for tool writes', () => {
     expect(toolResultsIn(1)[0]).toMatchObject({ is_error: true, content: expect.stringContaining('--review') });
 
     const asked: string[] = [];
-    session.setToolReview(async (change) => (asked.push(change), false));
+    session.tools.setReview(async (change) => (asked.push(change), false));
     fake().enqueue(call('memory_remember', { text: 'Lives in Lyon', quote: 'I live in Lyon' }), { kind: 'text', text: 'OK.' });
     await send(session, 'really');
     expect(asked).toEqual(['+ Lives in Lyon']);
     expect(toolResultsIn(3)[0]).toMatchObject({ is_error: true, content: 'not saved: the user declined this change' });
     expect((await store.load('alice')).exists).toBe(false);
 
-    session.setToolReview(async () => true);
+    session.tools.setReview(async () => true);
     fake().enqueue(call('memory_remember', { text: 'Lives in Lyon', quote: 'I live in Lyon' }), { kind: 'text', text: 'OK.' });
     await send(session, 'yes please');
     expect((await store.load('alice')).memory.facts.map((f) => f.text)).toEqual(['Lives in Lyon']);

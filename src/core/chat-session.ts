@@ -15,8 +15,9 @@ import { mergeMemory } from './merge.js';
 import { redactSecrets } from './redact.js';
 import { renderMemoryBlock } from './render.js';
 import type { JournalLine, Memory, MemoryChange, Turn } from './schema.js';
-import { memoryToolPromptLines, memoryToolsFor, runMemoryTool, type ToolReview } from './tools/memory-tools.js';
-import { runToolLoop, type ToolRun } from './tools/tool-loop.js';
+import { memoryToolPromptLines } from './tools/memory-tools.js';
+import { SessionTools } from './tools/session-tools.js';
+import { runToolLoop } from './tools/tool-loop.js';
 
 /** What a front end renders while a turn runs: the core's one event union (see `events.ts`). */
 export type { SessionEvent };
@@ -38,7 +39,7 @@ export interface SessionOptions {
   maxTokens: number;
   /** Incognito: nothing is journaled or extracted; memory is still read. */
   incognito: boolean;
-  /** `--review`: memory tool writes are asked about (`setToolReview`), or refused when no one can be asked. */
+  /** `--review`: memory tool writes are asked about (`tools.setReview`), or refused when no one can be asked. */
   review?: boolean;
   now: () => Date;
 }
@@ -75,8 +76,8 @@ export class ChatSession {
   readonly options: SessionOptions;
   /** The conversation as sent to the model (since the last `clear`), tool rounds included. */
   readonly messages: ChatMessage[] = [];
-  /** What memory tools wrote during this session, in order (the exit report lists them). */
-  readonly toolChanges: MemoryChange[] = [];
+  /** The memory tools the model may call in this session. */
+  readonly tools: SessionTools;
   /** Every turn of the session, including cleared ones (what the journal holds). */
   readonly transcript: Turn[] = [];
   readonly usage: Usage = emptyUsage();
@@ -87,7 +88,6 @@ export class ChatSession {
   private finishing: Promise<ExtractionOutcome | null> | null = null;
   private readonly store: MemoryStore;
   private readonly model: ModelClient;
-  private toolReview: ToolReview | undefined;
 
   private constructor(store: MemoryStore, model: ModelClient, memory: Memory, options: SessionOptions) {
     this.store = store;
@@ -100,6 +100,17 @@ export class ChatSession {
       now: options.now(),
       budgetTokens: options.memoryBudgetTokens,
       tools: { incognito: options.incognito },
+    });
+    this.tools = new SessionTools({
+      store,
+      userId: options.userId,
+      sessionId: this.sessionId,
+      now: options.now,
+      incognito: options.incognito,
+      review: options.review ?? false,
+      userTurns: () => this.transcript.filter((t) => t.role === 'user').map((t) => t.text),
+      journal: (line) => this.journalLine(line),
+      onWrite: (written) => (this.memory = written),
     });
   }
 
@@ -154,12 +165,12 @@ export class ChatSession {
           model: this.options.model,
           system: this.systemPrompt,
           maxTokens: this.options.maxTokens,
-          tools: memoryToolsFor({ incognito: this.options.incognito }),
+          tools: this.tools.definitions,
           signal,
         },
-        run: (call) => this.runTool(call),
+        run: (call) => this.tools.run(call),
         onEvent,
-        onToolRun: (run) => this.journalTool(run),
+        onToolRun: (run) => this.tools.journal(run),
       });
       addUsage(this.usage, result.usage);
       if (result.aborted) {
@@ -183,43 +194,6 @@ export class ChatSession {
       }
       return { type: 'error', error: apiError, partialText: partial };
     }
-  }
-
-  /**
-   * `--review` in the REPL: how to ask the user about a memory tool write before it lands. Without
-   * it, a session with `review` on refuses tool writes (an `is_error` result saying why).
-   */
-  setToolReview(review: ToolReview | undefined): void {
-    this.toolReview = review;
-  }
-
-  // One memory tool call. A write updates `memory` (what /memory shows) but not the system
-  // prompt: the prompt stays byte-identical for the whole session so its cache keeps working.
-  private async runTool(call: { id: string; name: string; input: unknown }): Promise<{ content: string; isError: boolean }> {
-    const outcome = await runMemoryTool(call, {
-      store: this.store,
-      userId: this.options.userId,
-      sessionId: this.sessionId,
-      now: this.options.now,
-      userTurns: () => this.transcript.filter((t) => t.role === 'user').map((t) => t.text),
-      incognito: this.options.incognito,
-      review: this.options.review ? (this.toolReview ?? null) : undefined,
-    });
-    if (outcome.memory) this.memory = outcome.memory;
-    this.toolChanges.push(...outcome.changes);
-    return outcome;
-  }
-
-  private journalTool(run: ToolRun): void {
-    this.journalLine({
-      type: 'tool',
-      at: this.options.now().toISOString(),
-      id: run.id,
-      name: run.name,
-      input: redactJson(run.input),
-      result: redactSecrets(run.content).text,
-      isError: run.isError,
-    });
   }
 
   /**
@@ -353,7 +327,7 @@ export class ChatSession {
       journal.path,
       journal.handOver(),
     );
-    return withToolChanges(outcome, this.toolChanges);
+    return this.tools.report(outcome);
   }
 
   /** Closes the journal without extracting (it stays pending for the next run). */
@@ -361,28 +335,6 @@ export class ChatSession {
     void this.journal?.close();
     this.journal = null;
   }
-}
-
-/**
- * The exit report's outcome with what memory tools wrote during the session listed first (they
- * were written as they happened, so the extraction saw them as existing facts). The extraction's
- * "already known" for a fact a tool wrote this session is left out: it is the same item, once.
- */
-function withToolChanges(outcome: ExtractionOutcome, toolChanges: readonly MemoryChange[]): ExtractionOutcome {
-  if (toolChanges.length === 0) return outcome;
-  const written = new Set(toolChanges.map((c) => ('id' in c ? c.id : '')));
-  const extracted = outcome.changes.filter((c) => !(c.type === 'refresh' && written.has(c.id)));
-  return { ...outcome, changes: [...toolChanges, ...extracted], written: true };
-}
-
-// Every string in a parsed tool input, secrets redacted (what the journal may hold).
-function redactJson(value: unknown): unknown {
-  if (typeof value === 'string') return redactSecrets(value).text;
-  if (Array.isArray(value)) return value.map(redactJson);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactJson(v)]));
-  }
-  return value;
 }
 
 function addUsage(total: Usage, add: Usage): void {

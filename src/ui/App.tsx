@@ -83,7 +83,7 @@ export function App({ session, inputHistory, memoryLine, memoryView, leave }: Ap
   toolAskRef.current = toolAsk;
   useEffect(() => {
     if (!session.options.review) return;
-    session.setToolReview(
+    session.tools.setReview(
       (change) =>
         new Promise<boolean>((resolve) =>
           setToolAsk({
@@ -95,7 +95,7 @@ export function App({ session, inputHistory, memoryLine, memoryView, leave }: Ap
           }),
         ),
     );
-    return () => session.setToolReview(undefined);
+    return () => session.tools.setReview(undefined);
   }, [session]);
 
   useEffect(() => {

@@ -97,6 +97,30 @@ describe('memory_remember', () => {
     expect((await store.load('alice')).exists).toBe(false);
   });
 
+  it('redacts a secret in what it saves and journals, and pins a relative date to the calendar', async () => {
+    const { store, session } = await newSession();
+    fake().enqueue(
+      {
+        kind: 'tool_use',
+        calls: [
+          { name: 'memory_remember', input: { text: 'Wifi password is Tr0ub4dor-horse', quote: 'my wifi password is Tr0ub4dor-horse' } },
+          { name: 'memory_remember', input: { text: 'Dentist appointment tomorrow', kind: 'goal', quote: 'dentist appointment tomorrow' } },
+        ],
+      },
+      { kind: 'text', text: 'Noted.' },
+    );
+    await send(session, 'my wifi password is Tr0ub4dor-horse and I have a dentist appointment tomorrow');
+    const { memory } = await store.load('alice');
+    const all = JSON.stringify(memory);
+    expect(all).not.toContain('Tr0ub4dor');
+    expect(memory.facts.map((f) => f.text)).toContain('Wifi password is [redacted:password]');
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    expect(memory.facts.map((f) => f.text)).toContain(`Dentist appointment tomorrow (${tomorrow})`);
+    const journal = await store.journals.read(session.journalPath!);
+    expect(JSON.stringify(journal.tools)).not.toContain('Tr0ub4dor');
+    expect(journal.tools).toHaveLength(2);
+  });
+
   it('is refused with a reason in incognito, where only memory_search is offered', async () => {
     const { store, session } = await newSession({ incognito: true });
     fake().enqueue(call('memory_remember', { text: 'Lives in Lyon', quote: 'I live in Lyon' }), { kind: 'text', text: 'OK.' });

@@ -56,5 +56,6 @@ export {
 } from './storage/store.js';
 export { terminalSafe, terminalSafeJson } from './terminal-safe.js';
 export { describeToolRun } from './tools/describe-tool-run.js';
+export { formatHit } from './tools/format-hit.js';
 export { normalizeText } from './text-match.js';
 export { validateUserId } from './user-id.js';

@@ -16,10 +16,12 @@ import { describeDropReason } from '../grounding-report.js';
 import { groundQuote, resolveRelativeDates, EXTRACTION_TEXT_CAPS } from '../grounding.js';
 import { mergeMemory } from '../merge.js';
 import type { ToolDefinition } from '../model-client.js';
-import type { SearchHit } from '../recall/types.js';
 import { redactSecrets } from '../redact.js';
+import { formatHit } from './format-hit.js';
 import { FACT_KINDS, ITEM_ID_PATTERN, type Fact, type Memory, type MemoryChange, type MergeOps } from '../schema.js';
 import type { MemoryStore } from '../storage/store.js';
+
+export { formatHit };
 
 /** The tools' names, as the model calls them. */
 export const MEMORY_TOOL_NAMES = ['memory_search', 'memory_remember', 'memory_update', 'memory_forget'] as const;
@@ -187,28 +189,6 @@ async function search(input: { query: string; limit: number }, ctx: ToolContext)
   const hits = await ctx.store.archive.search(ctx.userId, input.query, { limit: input.limit });
   if (hits.length === 0) return { content: `no memories match "${oneLine(input.query)}"`, isError: false, changes: [] };
   return { content: hits.map(formatHit).join('\n'), isError: false, changes: [] };
-}
-
-/**
- * One search hit as the model reads it, one line: id, date (and until when a superseded or
- * retracted fact held, and what replaced it), kind, text. Uncertain facts say so.
- * `f_ab12 [2026-03-02] preference: Prefers metric units`,
- * `f_cd34 [2026-01-10 until 2026-03-02, superseded by f_ab12] fact: Lives in Lisbon`,
- * `s_x:4 [2026-02-01] user said: …`. Pure.
- */
-export function formatHit(hit: SearchHit): string {
-  const day = (iso: string) => iso.slice(0, 10);
-  let when = day(hit.date);
-  if (hit.status !== 'active' && hit.validTo) when += ` until ${day(hit.validTo)}`;
-  if (hit.status === 'superseded') when += hit.supersededBy ? `, superseded by ${hit.supersededBy}` : ', superseded';
-  if (hit.status === 'retracted') when += ', retracted';
-  const what =
-    hit.kind === 'fact'
-      ? `${hit.factKind ?? 'fact'}${hit.confidence && hit.confidence !== 'high' ? ' (uncertain)' : ''}`
-      : hit.kind === 'decision'
-        ? 'decided'
-        : `${hit.role ?? 'user'} said`;
-  return `${hit.id} [${when}] ${what}: ${oneLine(hit.text)}`;
 }
 
 type WriteInput = { text?: string; kind?: Fact['kind']; quote?: string; id?: string; reason?: string };

@@ -31,6 +31,7 @@ const PROCESS_TESTS = [
   'test/privacy-secrets.test.tsx',
   'test/repl-suspend.test.ts',
   'test/storage-paused-writer.test.ts',
+  'test/tools-process.test.ts',
   'test/ui-pty.test.tsx',
 ];
 

@@ -57,5 +57,7 @@ export {
   type VersionInfo,
 } from './storage/store.js';
 export { terminalSafe, terminalSafeJson } from './terminal-safe.js';
+export { describeToolRun } from './tools/describe-tool-run.js';
+export { formatHit } from './tools/format-hit.js';
 export { normalizeText } from './text-match.js';
 export { validateUserId } from './user-id.js';

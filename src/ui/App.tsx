@@ -120,6 +120,26 @@ export function App({ session, inputHistory, memoryLine, memoryView, leave, onSu
     }
     return stopped;
   };
+  // `--review`: a memory tool write waiting for the user's y/n while the turn runs.
+  const [toolAsk, setToolAsk] = useState<{ change: string; answer: (ok: boolean) => void } | null>(null);
+  const toolAskRef = useRef(toolAsk);
+  toolAskRef.current = toolAsk;
+  useEffect(() => {
+    if (!session.options.review) return;
+    session.tools.setReview(
+      (change) =>
+        new Promise<boolean>((resolve) =>
+          setToolAsk({
+            change,
+            answer: (ok) => {
+              setToolAsk(null);
+              resolve(ok);
+            },
+          }),
+        ),
+    );
+    return () => session.tools.setReview(undefined);
+  }, [session]);
 
   useEffect(() => {
     if (!hint) return;
@@ -182,6 +202,14 @@ export function App({ session, inputHistory, memoryLine, memoryView, leave, onSu
 
   useTerminalInput((event: KeyEvent) => {
     if (exiting.current || suspended) return;
+    const ask = toolAskRef.current;
+    if (ask) {
+      // y or Enter saves it; n, Esc or Ctrl+C does not (Ctrl+C then goes on to stop the answer).
+      const key = event.type === 'text' ? event.text.toLowerCase() : event.type === 'key' ? event.name : '';
+      if (key === 'y' || key === 'enter') ask.answer(true);
+      else if (key === 'n' || key === 'escape' || key === 'ctrl-c') ask.answer(false);
+      if (key !== 'ctrl-c') return;
+    }
     if (event.type === 'key' && event.name === 'ctrl-c') return onCtrlC();
     ctrlCAt.current = 0;
     if (hint) setHint(null);
@@ -231,6 +259,7 @@ export function App({ session, inputHistory, memoryLine, memoryView, leave, onSu
               maxRows={budget.inputRows}
               placeholder={chat.busy ? 'answering… Esc stops it; Enter queues your next message' : 'Send a message · / for commands'}
             />
+            {toolAsk ? <Text {...theme.tone('accent')}>{`Save to memory? ${toolAsk.change}  [Y]es · [n]o`}</Text> : null}
             {hint ? <Text {...theme.tone('warn')}>{hint}</Text> : null}
             {prompt.search ? (
               <Text {...dim}>

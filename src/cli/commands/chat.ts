@@ -64,6 +64,7 @@ export async function runChat(services: Services, flags: ChatFlags): Promise<num
     memoryBudgetTokens: config.memoryBudgetTokens,
     maxTokens: DEFAULT_MAX_TOKENS,
     incognito: Boolean(flags.incognito),
+    review: Boolean(flags.review),
     now,
   });
 

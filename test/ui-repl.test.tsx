@@ -432,6 +432,9 @@ describe('interrupting', () => {
     app.press(ESC);
     await app.waitScreen('⎯ interrupted');
     expect(app.screen()).not.toContain('word399');
+    // The interrupted answer still counts: its input as reported, its output so far estimated.
+    expect(app.session.usage.inputTokens).toBeGreaterThan(0);
+    expect(app.session.usage.outputTokens).toBeGreaterThan(0);
     app.press('and now?', ENTER);
     await app.waitScreen('You said: "and now?"');
     const body = chatRequests(fake())[1].body;

@@ -94,7 +94,12 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
         };
       } catch (error) {
         if (req.signal?.aborted || error instanceof Anthropic.APIUserAbortError) {
-          return { text, stopReason: null, usage: emptyUsage(), aborted: true };
+          // An interrupted answer is billed too: the input as message_start reported it, and the
+          // output streamed so far (the final count never came; estimated at 4 chars a token).
+          const snapshot = stream.currentMessage?.usage;
+          const usage = snapshot ? toUsage(snapshot) : emptyUsage();
+          usage.outputTokens = Math.max(usage.outputTokens, Math.ceil(text.length / 4));
+          return { text, stopReason: null, usage, aborted: true };
         }
         const translated = translateError(error, req.model, options.baseURL);
         if (text.length > 0 || translated.kind === 'stream') {

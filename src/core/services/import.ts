@@ -170,8 +170,8 @@ function parseLines(body: string, name: string): RawSession[] {
     const line = i + 1;
     try {
       out.push({ value: JSON.parse(text), line, locate: () => line });
-    } catch (error) {
-      problems.push({ line, message: `not JSON (${syntaxMessage(error)})` });
+    } catch {
+      problems.push({ line, message: `not JSON (${jsonSyntaxError(text).problem})` });
     }
   });
   if (problems.length > 0) throw new ImportFileError(name, problems.slice(0, MAX_REPORTED_PROBLEMS), problems.length);
@@ -180,11 +180,13 @@ function parseLines(body: string, name: string): RawSession[] {
 }
 
 function parseDocument(body: string, name: string): RawSession[] {
+  if (body.trim() === '') throw new ImportFileError(name, [{ line: 1, message: 'the file is empty: expected {"sessions": [...]} or one session per line' }]);
   let value: unknown;
   try {
     value = JSON.parse(body);
-  } catch (error) {
-    throw new ImportFileError(name, [{ line: lineOfSyntaxError(body, error), message: `not JSON (${syntaxMessage(error)})` }]);
+  } catch {
+    const { offset, problem } = jsonSyntaxError(body);
+    throw new ImportFileError(name, [{ line: body.slice(0, offset).split('\n').length, message: `not JSON (${problem})` }]);
   }
   const lines = valueLines(body);
   const at = (path: ReadonlyArray<PropertyKey>) => lines.get(path.map(String).join('\u0000')) ?? nearest(lines, path);
@@ -229,18 +231,84 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown, format: 'json' |
   return `${field}: ${issue.code === 'invalid_type' && at === undefined ? 'missing' : issue.message}`;
 }
 
-function syntaxMessage(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/^Unexpected/, 'unexpected').slice(0, 160);
-}
-
-// V8's JSON.parse messages name a position ("… in JSON at position 42 (line 3 column 5)").
-function lineOfSyntaxError(body: string, error: unknown): number {
-  const message = error instanceof Error ? error.message : '';
-  const line = /\(line (\d+) column \d+\)/.exec(message);
-  if (line) return Number(line[1]);
-  const position = /at position (\d+)/.exec(message);
-  if (position) return body.slice(0, Number(position[1])).split('\n').length;
-  return body.split('\n').length; // "Unexpected end of JSON input": the end of the file
+/**
+ * Where JSON text `JSON.parse` refused goes wrong, and how, in words (Node 20's messages carry no
+ * position). A small validating scanner; the offset is that of the first character that cannot be
+ * there (the text's length for an early end).
+ */
+export function jsonSyntaxError(text: string): { offset: number; problem: string } {
+  let i = 0;
+  class Stop extends Error {}
+  const fail = (what: string): never => {
+    throw Object.assign(new Stop(), { at: i, what });
+  };
+  const ws = () => {
+    while (i < text.length && ' \t\r\n'.includes(text[i])) i++;
+  };
+  const seen = () => (i >= text.length ? 'the file ends too early' : `unexpected ${JSON.stringify(text[i])}`);
+  const expect = (c: string, what: string) => {
+    if (text[i] !== c) fail(`${seen()}, expected ${what}`);
+    i++;
+  };
+  const string = () => {
+    i++;
+    for (;;) {
+      if (i >= text.length) fail('a string is not closed');
+      const c = text[i];
+      if (c === '"') return void i++;
+      if (c === '\\') i += 2;
+      else if (c < ' ') fail('a line break or control character inside a string');
+      else i++;
+    }
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') return void i++;
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail(`${seen()}, expected a "key"`);
+        string();
+        ws();
+        expect(':', '":"');
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else return expect('}', '"," or "}"');
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else return expect(']', '"," or "]"');
+      }
+    }
+    if (c === '"') return string();
+    const literal = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null/y;
+    literal.lastIndex = i;
+    if (literal.exec(text)) return void (i = literal.lastIndex);
+    fail(i >= text.length ? 'the file ends too early' : `${seen()}, expected a value`);
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail(`${seen()} after the end of the JSON value`);
+  } catch (error) {
+    if (error instanceof Stop) {
+      const { at, what } = error as Stop & { at: number; what: string };
+      return { offset: at, problem: what };
+    }
+    throw error;
+  }
+  return { offset: text.length, problem: 'not valid JSON' };
 }
 
 /**

@@ -153,6 +153,10 @@ describe('memagent import', () => {
     expect(texts.filter((t) => /observatory/.test(t))).toHaveLength(1);
     expect(memory.sessionCount).toBe(4);
     expect(new Set(memory.appliedSessions).size).toBe(4);
+    // Episodic memory holds each session once, with its own date.
+    const kept = JSON.parse((await runCli(['sessions', '--user', 'alice', '--json'], ws)).stdout);
+    expect(kept.map((s: { startedAt: string }) => s.startedAt.slice(0, 10))).toEqual(['2025-03-01', '2025-04-15', '2025-05-20', '2025-06-02']);
+    expect(new Set(kept.map((s: { sessionId: string }) => s.sessionId)).size).toBe(4);
 
     // A third run changes nothing.
     fake().reset();

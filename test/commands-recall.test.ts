@@ -177,7 +177,10 @@ describe('memagent search and sessions', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^2025-05-20 · .*observatory/);
+    expect(lines[0]).toMatch(/^- \[2025-05-20\] (you said: )?I work at the observatory\. · \S+$/);
+    // A fact a later session superseded comes back dated and marked until when it held.
+    const moved = await runCli(['search', '--user', 'alice', 'Lisbon'], ws);
+    expect(moved.stdout).toMatch(/^- \[2025-03-01\] until 2025-06-02: I live in Lisbon\. · f_\w+$/m);
 
     const json = await runCli(['search', '--user', 'alice', 'observatory', '--json', '--limit', '3'], ws);
     const hits = JSON.parse(json.stdout);

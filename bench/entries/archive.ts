@@ -14,13 +14,14 @@
  *
  * bench/archive.mjs bundles and runs it for 100 and 1,000 sessions; see bench/README.md.
  */
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mergeMemory, MAX_ACTIVE_FACTS } from '../../src/core/merge.js';
 import { SCHEMA_VERSION, type Fact, type Memory, type MergeOps } from '../../src/core/schema.js';
 import { FileMemoryStore } from '../../src/core/storage/file/file-store.js';
 import { openJournal } from '../../src/core/storage/file/journals.js';
 import type { ArchivedItem } from '../../src/core/recall/types.js';
+import { SearchIndex } from '../../src/core/recall/search-index.js';
 import { makeMemory, serializeMemory } from './kit.js';
 
 const USER = 'bench';
@@ -162,6 +163,17 @@ async function main(): Promise<void> {
     }
     const root = join(dir, 'archive', USER);
     const { items } = await stores[k].archive.items(USER);
+    // Where a cold load's time goes: reading the file, parsing its JSON, rebuilding minisearch's maps.
+    let t0 = performance.now();
+    const text = readFileSync(join(root, 'index.json'), 'utf8');
+    const coldRead = performance.now() - t0;
+    const body = text.slice(text.indexOf('\n') + 1);
+    t0 = performance.now();
+    JSON.parse(body);
+    const coldParse = performance.now() - t0;
+    t0 = performance.now();
+    SearchIndex.fromJSON(body);
+    const coldFromJSON = performance.now() - t0;
     out.push({
       sessions: sizes[k],
       archivedFacts: items.length,
@@ -170,6 +182,9 @@ async function main(): Promise<void> {
       keepWarm,
       rebuild,
       cold,
+      coldRead,
+      coldParse,
+      coldFromJSON,
       warm,
       afterSave,
       hitsPerQuery: hits / queries.length,

@@ -417,8 +417,8 @@ export class FileArchive implements ArchiveStore {
    * Under the user's lock, hard-deletes the archived items `matchItem` matches (every segment
    * rewritten atomically without them; a corrupt line goes when `matchTurn` matches its raw
    * text), and from every kept session the turns `matchTurn` matches (and tool calls whose
-   * input or result it matches), then drops the search index (file and this instance's copy)
-   * and changes the epoch, so no index built before is used again: the next search rebuilds it.
+   * input or result it matches), then drops the search index (file and this instance's copy),
+   * changes the epoch, so no index built before is used again, and rebuilds it from what is left.
    * Returns how many items and session lines were removed. Idempotent.
    */
   async forget(userId: string, matchItem: (item: Fact | Decision) => boolean, matchTurn: (text: string) => boolean): Promise<{ items: number; turns: number }> {
@@ -454,6 +454,9 @@ export class FileArchive implements ArchiveStore {
         await writeFileAtomic(join(root, 'epoch'), randomBytes(8).toString('hex'), { mode: 0o600 });
       }
       await rm(join(root, 'index.json'), { force: true });
+      // Rebuilt now, while the user waits for the forget, rather than at the next search (seconds
+      // at 1,000 sessions: the first turn's recall would pay for it).
+      await this.ready(userId);
       return { items, turns };
     });
   }

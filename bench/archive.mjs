@@ -54,6 +54,7 @@ const lines = [
   row('search: warm, a word no document has (the catch-up checks alone)', median(small.miss), median(large.miss)),
   row('search: first after a save (memory items caught up)', median(small.afterSave), median(large.afterSave)),
   row('index.json on disk', small.indexBytes, large.indexBytes, bytes),
+  row('JS heap held by a loaded index (heapUsed after the cold load, approx.)', small.heapAfterCold, large.heapAfterCold, bytes),
   row('archive dir on disk (items, sessions, index)', small.archiveBytes, large.archiveBytes, bytes),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -13,8 +13,9 @@
  *   below active ones, and always below the fact that superseded them when both are hits;
  * - recency is a gentle tie-breaker (at most a few percent): equal matches come newest first,
  *   and nothing is ever dropped for its age;
- * - a hit whose words are those of a better hit (a fact and the turn that taught it, a fact kept
- *   both in the file and the archive) is collapsed into that better hit;
+ * - a hit of the same kind and status as a better hit, with the same words in the same order (a
+ *   fact kept twice, a turn said again), is collapsed into that better hit (automatic recall
+ *   also collapses a turn into the fact it taught: `nearDuplicate`);
  * - a long turn comes back cut to a window around the words that matched (a fact stays whole).
  */
 import MiniSearch from 'minisearch';
@@ -306,26 +307,37 @@ function belowSuccessors(hits: SearchHit[]): SearchHit[] {
 }
 
 /**
- * Leaves out hits whose words are (nearly) those of a better hit: the same terms in the same
- * order, or, when a turn is involved (a fact and the turn it was learned from), a term Jaccard of
- * at least 0.8. Facts of different status are never collapsed ("lives in Porto", superseded,
- * stays beside "lives in Lisbon"); nor are two facts whose terms differ only in order.
+ * Leaves out hits with the same kind, status and analysed terms (in order) as a better hit.
+ * Everything else stays: a fact and the turn it was learned from are both answers to a search.
  */
 function collapse(hits: SearchHit[], termsOf: (hit: SearchHit) => { key: string; set: Set<string> }): SearchHit[] {
-  const kept: Array<{ hit: SearchHit; key: string; set: Set<string> }> = [];
-  for (const hit of hits) {
-    const { key, set } = termsOf(hit);
-    const duplicate = kept.some((k) => {
-      if (k.hit.status !== hit.status) return false;
-      if (k.key === key) return true;
-      if (k.hit.kind !== 'turn' && hit.kind !== 'turn') return false;
-      // Jaccard ≥ J needs the smaller set to be at least J of the larger: most pairs stop here.
-      const [small, large] = k.set.size < set.size ? [k.set.size, set.size] : [set.size, k.set.size];
-      return small >= large * DUPLICATE_JACCARD && jaccard(k.set, set) >= DUPLICATE_JACCARD;
-    });
-    if (!duplicate) kept.push({ hit, key, set });
-  }
-  return kept.map((k) => k.hit);
+  const seen = new Set<string>();
+  return hits.filter((hit) => {
+    const key = `${hit.kind} ${hit.status} ${termsOf(hit).key}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Whether two hits say nearly the same thing, for automatic recall's budget: the same status
+ * (a superseded "lives in Porto" never duplicates "lives in Lisbon"), and either the same terms in
+ * the same order, or, when one is a turn (a fact and the turn it was learned from), a term
+ * Jaccard of at least 0.8. Two facts whose terms differ only in order ("prefers tabs over spaces",
+ * "prefers spaces over tabs") are not duplicates. Pure.
+ */
+export function nearDuplicate(a: SearchHit, b: SearchHit): boolean {
+  if (a.status !== b.status) return false;
+  const ta = analyze(a.text);
+  const tb = analyze(b.text);
+  if (ta.join(' ') === tb.join(' ')) return true;
+  if (a.kind !== 'turn' && b.kind !== 'turn') return false;
+  const sa = new Set(ta);
+  const sb = new Set(tb);
+  // Jaccard ≥ J needs the smaller set to be at least J of the larger: most pairs stop here.
+  const [small, large] = sa.size < sb.size ? [sa.size, sb.size] : [sb.size, sa.size];
+  return small >= large * DUPLICATE_JACCARD && jaccard(sa, sb) >= DUPLICATE_JACCARD;
 }
 
 function jaccard(a: Set<string>, b: Set<string>): number {

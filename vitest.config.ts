@@ -29,6 +29,7 @@ const PROCESS_TESTS = [
   'test/package-install.test.ts',
   'test/privacy-secrets.test.tsx',
   'test/resume-pty.test.ts',
+  'test/recall-e2e.test.ts',
   'test/storage-paused-writer.test.ts',
   'test/ui-pty.test.tsx',
 ];

@@ -30,6 +30,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ['memagent "what did I decide about pricing?"', 'ask one question and exit'],
       ['git diff | memagent "review this"', 'piped text becomes context'],
       ['memagent chat --incognito', 'use memory, remember nothing'],
+      ['memagent chat --continue', 'reopen your last conversation'],
     ],
     env: [
       ...MODEL_ENV,
@@ -88,6 +89,27 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     examples: [
       ['memagent export --user alice > alice-backup', 'everything remembered, as JSON'],
       ['memagent export --user alice --format md', 'as Markdown'],
+    ],
+    env: STORE_ENV,
+  },
+  import: {
+    examples: [
+      ['memagent import --user alice ./old-chats', 'import past conversations (a re-run resumes)'],
+      ['memagent search --user alice trip to Porto', 'then find what was imported'],
+    ],
+    env: [...MODEL_ENV, ['MEMAGENT_EXTRACT_MODEL', 'model that extracts each session'], ...STORE_ENV],
+  },
+  search: {
+    examples: [
+      ['memagent search --user alice pricing page', 'what was said or learned about it'],
+      ['memagent search --user alice --limit 3 --json lisbon', 'the best three hits as JSON'],
+    ],
+    env: STORE_ENV,
+  },
+  sessions: {
+    examples: [
+      ['memagent sessions --user alice', 'kept conversations, oldest first'],
+      ['memagent chat --resume <session>', 'continue one of them'],
     ],
     env: STORE_ENV,
   },

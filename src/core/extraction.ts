@@ -64,6 +64,13 @@ export interface ExtractionDeps {
    * `true` are written. Not called when nothing is proposed or dropped.
    */
   review?: (items: ReviewItem[]) => Promise<boolean[]>;
+  /**
+   * `memagent import`: the merge dates what it writes (facts' `source.at`, `createdAt`,
+   * `validFrom`, a superseded fact's `validTo`, decisions' `date`) with the session's date (the
+   * journal header's `startedAt`) instead of `now`, so an imported conversation's facts carry the
+   * day they were said. Off for chats (their session started minutes ago).
+   */
+  datedBySession?: boolean;
 }
 
 /**
@@ -130,6 +137,7 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
   }
   const sessionId = journal.header?.sessionId ?? journal.sessionId;
   const sessionDate = journal.header ? new Date(journal.header.startedAt) : deps.now();
+  const mergeNow = () => (deps.datedBySession ? sessionDate : deps.now());
   // Redacted before chunking, so chunk sizes are those of the text the model gets.
   let redacted = 0;
   const safeTurns = turns.map((turn) => {
@@ -164,7 +172,7 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
     const grounded = groundExtraction(value, { userTurns, handles: prompt.handles, sessionDate });
     for (const key of Object.keys(report) as Array<keyof GroundingReport>) report[key] += grounded.report[key];
     chunks.push({ ops: grounded.ops, dropped: grounded.dropped, handles: prompt.handles, seen });
-    const step = mergeMemory(seen, grounded.ops, { sessionId, now: deps.now(), newId: previewIds });
+    const step = mergeMemory(seen, grounded.ops, { sessionId, now: mergeNow(), newId: previewIds });
     preview.record(chunks.length - 1, step);
     seen = step.memory;
   }
@@ -217,7 +225,7 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
       unkept = [];
       if (wasApplied(current, sessionId)) return null;
       // Pure and repeatable (the store may call it again): a fresh id sequence each time.
-      const merged = mergeChunks(current, plans, preview.origins, { sessionId, now: deps.now(), newId: hashIdSource(idSeed) });
+      const merged = mergeChunks(current, plans, preview.origins, { sessionId, now: mergeNow(), newId: hashIdSource(idSeed) });
       warnings = merged.warnings;
       unkept = merged.unresolved.map((u) => unkeptItem(u, plans[u.chunk].ops, chunks[u.chunk].handles));
       const next = sessionWrite(current, merged.memory, sessionId);

@@ -56,6 +56,8 @@ export {
   type UserSummary,
   type VersionInfo,
 } from './storage/store.js';
+export { formatRecallLine } from './recall/recall.js';
+export type { Episode, EpisodeSummary, SearchHit } from './recall/types.js';
 export { terminalSafe, terminalSafeJson } from './terminal-safe.js';
 export { describeToolRun } from './tools/describe-tool-run.js';
 export { formatHit } from './tools/format-hit.js';

@@ -9,6 +9,7 @@ import { Box, Static, Text, useApp, useStdout } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ChatSession, InputHistorySource } from '../core/index.js';
 import type { KeyEvent } from './keys.js';
+import { earlierLines, type EarlierConversation } from './earlier-transcript.js';
 import { InputLine } from './InputLine.js';
 import { commandMenu } from './slash-commands.js';
 import { LiveAnswer } from './LiveAnswer.js';
@@ -41,6 +42,8 @@ export interface AppProps {
    * runs again. Called after the live region is gone and the terminal restored. Absent: Ctrl+Z does nothing.
    */
   readonly onSuspend?: (resume: () => void) => void;
+  /** `chat --continue` / `--resume`: the reopened conversation, shown above the new turns. */
+  readonly earlier?: EarlierConversation;
 }
 
 /** Clears the screen and its scroll-back, cursor home: Ctrl+L and `/clear`. */
@@ -71,7 +74,7 @@ export function bannerLine(memoryLine: string): string {
 }
 
 /** The chat app. Render it inside a `ThemeContext` provider. */
-export function App({ session, inputHistory, memoryLine, memoryView, leave, onSuspend }: AppProps) {
+export function App({ session, inputHistory, memoryLine, memoryView, leave, onSuspend, earlier }: AppProps) {
   const { exit } = useApp();
   const { write } = useStdout();
   const theme = useTheme();
@@ -84,7 +87,7 @@ export function App({ session, inputHistory, memoryLine, memoryView, leave, onSu
   const chat = useChat(session, {
     memoryView,
     layout: () => layout.current,
-    banner: [{ text: bannerLine(memoryLine), tone: 'accent' }],
+    banner: [{ text: bannerLine(memoryLine), tone: 'accent' }, ...(earlier ? earlierLines(earlier, columns) : [])],
     onForgot: () => reloadHistory.current(),
     onCleared: () => write(CLEAR_SCREEN),
   });

@@ -14,7 +14,7 @@ export interface OutputLine {
 
 /** What commands may touch: the session's public surface and the memory view of the CLI. */
 export interface CommandContext {
-  readonly session: Pick<ChatSession, 'remember' | 'forget' | 'pin' | 'clear' | 'setModel' | 'usage' | 'spend' | 'options'>;
+  readonly session: Pick<ChatSession, 'remember' | 'forget' | 'pin' | 'clear' | 'setModel' | 'usage' | 'spend' | 'options' | 'lastRecall'>;
   /** The memory as `memagent show` prints it. */
   readonly memoryView: () => string;
 }
@@ -52,6 +52,23 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     args: '',
     summary: 'show what is remembered about you',
     run: async (_args, ctx) => ({ lines: ctx.memoryView().replace(/\n+$/, '').split('\n').map((t) => line(t)) }),
+  },
+  {
+    name: 'recall',
+    args: '',
+    summary: 'show what was recalled from earlier sessions for your last message',
+    async run(_args, ctx) {
+      const recall = ctx.session.lastRecall;
+      if (!recall) {
+        const off = ctx.session.options.recallBudgetTokens === 0;
+        return result(line(off ? 'Automatic recall is off (MEMAGENT_RECALL_BUDGET=0).' : 'Nothing was recalled for your last message.', 'dim'));
+      }
+      const n = recall.hits.length;
+      return result(
+        line(`Recalled for your last message (${n} ${n === 1 ? 'memory' : 'memories'}, ~${recall.tokens} tokens):`),
+        ...recall.lines.map((l) => line(`  ${terminalSafe(l)}`, 'dim')),
+      );
+    },
   },
   {
     name: 'remember',

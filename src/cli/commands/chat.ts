@@ -3,15 +3,16 @@
  * Ink REPL (stdin and stdout are TTYs) or to pipe mode (anything else: Ink is never mounted).
  * Signals are handled by `../signals.ts` while the session runs.
  */
-import { ChatSession, DEFAULT_MAX_TOKENS, extractPending } from '../../core/chat.js';
-import { UsageError, renderMemorySummaryLine, type ExtractionOutcome, type ModelClient, type MemoryStore } from '../../core/index.js';
+import { ChatSession, DEFAULT_MAX_TOKENS, extractPending, restoreConversation } from '../../core/chat.js';
+import { UsageError, renderMemorySummaryLine, type EpisodeSummary, type ExtractionOutcome, type ModelClient, type MemoryStore } from '../../core/index.js';
 import type { Services } from '../compose.js';
 import { requireUser, type Config } from '../config.js';
+import { resolveResume, resumedLine, type ResumeFlags } from '../resume.js';
 import { installSignalHandlers, suspendToShell } from '../signals.js';
 import { formatMemoryView } from './show.js';
 
-/** Flags of `chat`. */
-export interface ChatFlags {
+/** Flags of `chat` (`continue`/`resume`: reopen an earlier conversation, see ../resume.ts). */
+export interface ChatFlags extends ResumeFlags {
   user?: string;
   incognito?: boolean;
   review?: boolean;
@@ -56,17 +57,33 @@ export async function runChat(services: Services, flags: ChatFlags): Promise<num
   // Before anything is written: a symlink out of the memory dir is refused in one line, up front.
   await store.checkUser(userId);
   if (!flags.incognito) await recoverPending(store, model, config, userId);
+  // After the recovery, so a session killed last time is kept and can be continued.
+  const pick = interactive
+    ? async (sessions: EpisodeSummary[]) => {
+        // Ink reads these once, when imported (see below).
+        delete process.env.CI;
+        delete process.env.CONTINUOUS_INTEGRATION;
+        return (await import('../../ui/SessionPicker.js')).pickSession(sessions);
+      }
+    : null;
+  const resumed = await resolveResume(store, userId, flags, pick);
 
   const session = await ChatSession.start(store, model, {
     userId,
     model: config.model,
     extractModel: config.extractModel,
     memoryBudgetTokens: config.memoryBudgetTokens,
+    recallBudgetTokens: config.recallBudgetTokens,
     maxTokens: DEFAULT_MAX_TOKENS,
     incognito: Boolean(flags.incognito),
     review: Boolean(flags.review),
     now,
   });
+
+  if (resumed) {
+    restoreConversation(session, resumed);
+    if (!interactive) process.stderr.write(`memagent: ${resumedLine(resumed)}\n`);
+  }
 
   // In the REPL, SIGINT/SIGTERM leave as /exit does (the live region goes, the save shows its
   // spinner and the diff), then the command exits with the signal's code.
@@ -96,10 +113,14 @@ export async function runChat(services: Services, flags: ChatFlags): Promise<num
         memoryView: () => formatMemoryView(session.memory, { budgetTokens: config.memoryBudgetTokens, now: now() }),
         leave: leave.signal,
         onSuspend: suspendToShell,
+        earlier: resumed ? { title: resumedLine(resumed), turns: resumed.turns } : undefined,
       });
       // Compile the SDK once the first frame is on screen, while the user types (Ink flushes its
       // first frame on a timer, so a preload started at once would delay it).
-      const preload = setTimeout(() => model.preload(), PRELOAD_AFTER_MS);
+      const preload = setTimeout(() => {
+        model.preload();
+        session.warmRecall();
+      }, PRELOAD_AFTER_MS);
       // A failed save is reported in the REPL and its journal kept for the next run; the exit
       // code says so too (1), as in pipe mode, so a script can tell. A signal's code wins.
       const { saved } = await repl;

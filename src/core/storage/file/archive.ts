@@ -13,7 +13,7 @@
  * through atomic-write.ts and line-file.ts; sessions are read with the journal reader.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { link, lstat, readFile, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as z from 'zod';
 import { MemagentError } from '../../errors.js';
@@ -104,6 +104,14 @@ function segmentName(revision: number): string {
 function segmentRevision(name: string): number | null {
   const m = /^(\d{10})\.jsonl$/.exec(name);
   return m ? Number(m[1]) : null;
+}
+
+/** Whether `path` exists (not following a symlink). */
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    (err: unknown) => (isNotFound(err) ? false : Promise.reject(err)),
+  );
 }
 
 /** Names in `dir`; [] when it is missing. */
@@ -286,9 +294,9 @@ export class FileArchive implements ArchiveStore {
   }
 
   /**
-   * Moves the merged journal `journalRef` of `userId` to `sessions/<sessionId>.jsonl` (a rename:
-   * the journal format as it is, recall and tool lines included; a copy then a delete across
-   * file systems), durably. Idempotent: when that session is kept already, or the journal is
+   * Moves the merged journal `journalRef` of `userId` to `sessions/<sessionId>.jsonl` (a hard
+   * link then the journal's removal, so the same file: the journal format as it is, recall and
+   * tool lines included; a copy then a delete across file systems), durably. Idempotent: when that session is kept already, or the journal is
    * gone, the journal is only retired. Then prunes sessions past the retention, and brings this
    * instance's search index up to date when it is loaded (index.json is rewritten once
    * PERSIST_AFTER_SESSIONS sessions are unsaved: never a cost that grows with the archive at every exit).
@@ -303,26 +311,28 @@ export class FileArchive implements ArchiveStore {
     const sessionId = basename(journalRef, '.jsonl');
     const dir = await this.containedSub(userId, 'sessions');
     const target = join(dir, `${sessionId}.jsonl`);
-    const kept = await lstat(target).then(
-      () => true,
-      (err: unknown) => (isNotFound(err) ? false : Promise.reject(err)),
-    );
-    if (!kept) {
-      try {
-        await rename(journalRef, target);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') return this.deps.journals.retire(journalRef); // kept or retired by another process
-        if (code !== 'EXDEV') throw err;
+    // link(2), not rename(2): it never replaces a session kept already (EEXIST), even by another
+    // process between a check and the move; the journal's name is then removed by `retire`.
+    let linked = false;
+    try {
+      await link(journalRef, target);
+      linked = true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EXDEV') {
         const text = await readText(journalRef);
-        if (text === null) return this.deps.journals.retire(journalRef);
-        await writeFileAtomic(target, text, { mode: 0o600 });
+        if (text !== null && !(await exists(target))) {
+          await writeFileAtomic(target, text, { mode: 0o600 });
+          linked = true;
+        }
+      } else if (code !== 'EEXIST' && code !== 'ENOENT') {
+        throw err; // ENOENT: kept or retired by another process; EEXIST: kept already
       }
-      await fsyncDir(dir);
-      await fsyncDir(journalDir);
     }
-    // Removes the journal if it is still there (a session kept twice), and its lock dir.
+    if (linked) await fsyncDir(dir);
+    // Removes the journal's name (the kept session's stays), and its lock dir.
     await this.deps.journals.retire(journalRef);
+    await fsyncDir(journalDir);
     if (this.deps.retentionDays !== undefined) {
       await this.prune(userId, new Date(this.deps.now().getTime() - this.deps.retentionDays * DAY_MS));
     }
@@ -407,8 +417,8 @@ export class FileArchive implements ArchiveStore {
    * Under the user's lock, hard-deletes the archived items `matchItem` matches (every segment
    * rewritten atomically without them; a corrupt line goes when `matchTurn` matches its raw
    * text), and from every kept session the turns `matchTurn` matches (and tool calls whose
-   * input or result it matches), then drops the search index (file and this instance's copy)
-   * and changes the epoch, so no index built before is used again: the next search rebuilds it.
+   * input or result it matches), then drops the search index (file and this instance's copy),
+   * changes the epoch, so no index built before is used again, and rebuilds it from what is left.
    * Returns how many items and session lines were removed. Idempotent.
    */
   async forget(userId: string, matchItem: (item: Fact | Decision) => boolean, matchTurn: (text: string) => boolean): Promise<{ items: number; turns: number }> {
@@ -444,6 +454,9 @@ export class FileArchive implements ArchiveStore {
         await writeFileAtomic(join(root, 'epoch'), randomBytes(8).toString('hex'), { mode: 0o600 });
       }
       await rm(join(root, 'index.json'), { force: true });
+      // Rebuilt now, while the user waits for the forget, rather than at the next search (seconds
+      // at 1,000 sessions: the first turn's recall would pay for it).
+      await this.ready(userId);
       return { items, turns };
     });
   }

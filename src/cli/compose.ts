@@ -7,7 +7,7 @@
 import { lazyModelClient, type LazyModelClient, type InputHistorySource, type MemoryStore } from '../core/index.js';
 import { writeSync } from 'node:fs';
 import { FileMemoryStore, type FileMemoryStoreOptions } from '../core/storage/file/index.js';
-import { PostgresMemoryStore } from '../core/storage/postgres/index.js';
+import { DatabaseUnavailableError, PostgresMemoryStore, unavailableStore } from '../core/storage/postgres/index.js';
 import { requireApiKey, type Config } from './config.js';
 
 /** What a command works with. Built by `compose`; cheap (no model code is loaded until used). */
@@ -26,6 +26,14 @@ export interface Services {
   model(): LazyModelClient;
   /** `userId`'s input history as the REPL's prompt reads and appends it. */
   inputHistory(userId: string): InputHistorySource;
+  /**
+   * The store a chat uses, after reading `userId`'s memory once: `store` itself, or, when its
+   * database is down (`DatabaseUnavailableError`), a stand-in over the local journals that
+   * starts the chat without memory and defers the extraction to the next run; `unavailable` is
+   * then the one line saying why (it names the host, never the password).
+   * @throws every other error of `store.load` (corrupt memory, wrong password, missing database…).
+   */
+  chatStore(userId: string): Promise<{ store: MemoryStore; unavailable?: string }>;
 }
 
 /** How a command uses its services. */
@@ -62,6 +70,16 @@ export function compose(config: Config, opts: ComposeOptions = {}): Services {
     },
     inputHistory(userId) {
       return { open: () => this.store.inputHistory.open(userId) };
+    },
+    async chatStore(userId) {
+      const chosen = this.store;
+      try {
+        await chosen.load(userId);
+        return { store: chosen };
+      } catch (err) {
+        if (!(err instanceof DatabaseUnavailableError) || !(chosen instanceof PostgresMemoryStore)) throw err;
+        return { store: unavailableStore(chosen.local, chosen.location, err), unavailable: err.message };
+      }
     },
   };
 }

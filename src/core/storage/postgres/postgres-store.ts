@@ -81,7 +81,8 @@ export class PostgresMemoryStore implements MemoryStore {
   /** The database, for people: `PostgreSQL database <db> on <host>:<port>` (never the password). */
   readonly location: string;
   private readonly url: string;
-  private readonly local: PostgresMemoryStoreOptions['local'];
+  /** The local store holding this machine's journals and input history. */
+  readonly local: PostgresMemoryStoreOptions['local'];
   private readonly now: () => Date;
   private readonly historyLimit: number;
   private readonly maxConnections: number;

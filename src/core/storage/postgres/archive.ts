@@ -7,7 +7,7 @@
  * word, not all. Hits have the shape of the file store's (recall/types.ts), built by the same
  * `docsFrom*` functions. Receives its connections from the store; imports no `pg` itself.
  */
-import type { PoolClient } from 'pg';
+import type { SqlClient as PoolClient } from './schema.js';
 import { decisionSchema, factSchema, type Decision, type Fact, type Memory, type Turn } from '../../schema.js';
 import { validateUserId } from '../../user-id.js';
 import { docsFromArchive, docsFromMemory, type SearchDoc } from '../../recall/search-index.js';

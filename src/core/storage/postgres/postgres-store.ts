@@ -100,7 +100,7 @@ export class PostgresMemoryStore implements MemoryStore {
         read: (fn) => this.withClient((client) => fn(client)),
         write: (userId, fn) => this.transaction(userId, fn),
         current: async (client, userId) => {
-          const current = await this.readCurrent(client, userId);
+          const current = await this.readCurrent(client as PoolClient, userId);
           return current.row ? this.parse(userId, current.row) : null;
         },
       },

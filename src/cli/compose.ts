@@ -6,6 +6,8 @@
  */
 import { lazyModelClient, type LazyModelClient, type InputHistorySource, type MemoryStore } from '../core/index.js';
 import { writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { FileMemoryStore, type FileMemoryStoreOptions } from '../core/storage/file/index.js';
 import { DatabaseUnavailableError, PostgresMemoryStore, unavailableStore } from '../core/storage/postgres/index.js';
 import { requireApiKey, type Config } from './config.js';
@@ -34,6 +36,12 @@ export interface Services {
    * @throws every other error of `store.load` (corrupt memory, wrong password, missing database…).
    */
   chatStore(userId: string): Promise<{ store: MemoryStore; unavailable?: string }>;
+  /**
+   * Another store, for `migrate --to`: a `postgres://` URL gives the PostgreSQL store (its
+   * journals in a private temp dir: migrate only passes sessions through them), anything else is
+   * a memory dir (created, 0o700, on first write).
+   */
+  storeAt(target: string): MemoryStore;
 }
 
 /** How a command uses its services. */
@@ -70,6 +78,14 @@ export function compose(config: Config, opts: ComposeOptions = {}): Services {
     },
     inputHistory(userId) {
       return { open: () => this.store.inputHistory.open(userId) };
+    },
+    storeAt(target) {
+      if (/^postgres(ql)?:\/\//.test(target)) {
+        // The copied sessions pass through journals: a private temp dir, so the memory dir (maybe the source) is not touched.
+        const local = new FileMemoryStore({ dir: join(tmpdir(), `memagent-migrate-${process.pid}-${Date.now()}`), createDir: true });
+        return new PostgresMemoryStore({ url: target, local, historyLimit: config.historyVersions });
+      }
+      return new FileMemoryStore({ dir: resolve(target), historyLimit: config.historyVersions, createDir: true });
     },
     async chatStore(userId) {
       const chosen = this.store;

@@ -254,6 +254,12 @@ export class PostgresArchive implements ArchiveStore {
     });
   }
 
+  /** Stores items copied from another store as they are, in one locked transaction; an archived id is replaced. Idempotent. */
+  async importItems(userId: string, items: readonly ArchivedItem[]): Promise<void> {
+    validateUserId(userId);
+    await this.db.write(userId, (c) => insertArchivedItems(c, userId, items));
+  }
+
   /** Deletes kept sessions (and their turns) that started before `before`; returns how many. Idempotent. */
   async prune(userId: string, before: Date): Promise<number> {
     validateUserId(userId);

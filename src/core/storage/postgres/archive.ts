@@ -305,16 +305,3 @@ function firstLine(text: string): string {
   return line.length > 80 ? `${line.slice(0, 79)}…` : line;
 }
 
-/**
- * What a write archives: every fact and decision of `before` that is not in `after` (by id), in
- * its last state in `before`, stamped `now` and the revision being written. Pure.
- * (Stand-in with the signature of recall/archive-plan.ts's `archivedBy`, until that lands.)
- */
-export function archivedBy(before: Memory, after: Memory, at: { now: Date; revision: number }): ArchivedItem[] {
-  const kept = new Set([...after.facts.map((f) => f.id), ...after.decisions.map((d) => d.id)]);
-  const archivedAt = at.now.toISOString();
-  return [
-    ...before.facts.filter((f) => !kept.has(f.id)).map((item): ArchivedItem => ({ type: 'fact', item, archivedAt, revision: at.revision })),
-    ...before.decisions.filter((d) => !kept.has(d.id)).map((item): ArchivedItem => ({ type: 'decision', item, archivedAt, revision: at.revision })),
-  ];
-}

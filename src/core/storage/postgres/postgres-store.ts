@@ -28,7 +28,8 @@ import {
 } from '../store.js';
 import { describeDatabase, translatePgError } from './pg-errors.js';
 import { migrate } from './schema.js';
-import { archivedBy, insertArchivedItems, PostgresArchive } from './archive.js';
+import { insertArchivedItems, PostgresArchive } from './archive.js';
+import { archivedBy } from '../../recall/archive-plan.js';
 import type { ArchiveStore } from '../store.js';
 
 /** Constructor options of `PostgresMemoryStore`. */

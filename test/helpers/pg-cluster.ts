@@ -58,9 +58,11 @@ export interface PgCluster {
 export interface ClusterOptions {
   /** Require this password (scram-sha-256) for every role instead of trust; the URLs carry it for `postgres`. */
   password?: string;
+  /** Keep fsync on (durable commits, as a real server): for measurements. Default off (thrown away). */
+  fsync?: boolean;
 }
 
-/** Starts a cluster with binaries from `bin` (see `findPgBin`). fsync off: it is thrown away. */
+/** Starts a cluster with binaries from `bin` (see `findPgBin`). fsync off unless `opts.fsync`: it is thrown away. */
 export async function startCluster(bin: string, opts: ClusterOptions = {}): Promise<PgCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'memagent-pg-'));
   const asRoot = process.getuid?.() === 0;
@@ -76,7 +78,7 @@ export async function startCluster(bin: string, opts: ClusterOptions = {}): Prom
   }
   await exec('initdb', ['-D', data, '-U', 'postgres', ...auth, '-E', 'UTF8', '--no-sync']);
   const port = await freePort();
-  const start = () => exec('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+  const start = () => exec('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=${opts.fsync ? 'on' : 'off'} -c max_connections=200`, 'start']);
   await start();
   const { default: pg } = await import('pg');
   const login = opts.password === undefined ? 'postgres' : `postgres:${encodeURIComponent(opts.password)}`;

@@ -70,7 +70,7 @@ export function compose(config: Config, opts: ComposeOptions = {}): Services {
         ...testTuning(config),
         createDir: !opts.readOnly,
       });
-      store = config.databaseUrl ? new PostgresMemoryStore({ url: config.databaseUrl, local: files, historyLimit: config.historyVersions }) : files;
+      store = config.databaseUrl ? new PostgresMemoryStore({ url: config.databaseUrl, local: files, historyLimit: config.historyVersions, archiveDays: config.archiveDays }) : files;
       return store;
     },
     model() {

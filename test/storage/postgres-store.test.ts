@@ -12,7 +12,7 @@ import { PostgresMemoryStore, type PostgresMemoryStoreOptions } from '../../src/
 import { DB_SCHEMA_VERSION } from '../../src/core/storage/postgres/schema.js';
 import { findPgBin, pgRequired, startCluster, type PgCluster } from '../helpers/pg-cluster.js';
 import { makeFact } from '../helpers/memory.js';
-import { memoryStoreContract } from './contract.js';
+import { archiveStoreContract, memoryStoreContract } from './contract.js';
 import { apiWorkspace, runCli } from '../helpers/cli.js';
 import { useFakeApi } from '../helpers/fake.js';
 
@@ -50,15 +50,16 @@ if (!bin) {
     const root = await mkdtemp(join(tmpdir(), 'memagent-pg-local-'));
     tmpDirs.push(root);
     const dir = join(root, 'memory');
-    const open = (opts: { url?: string; hooks?: PostgresMemoryStoreOptions['hooks'] } = {}) => {
-      const store = new PostgresMemoryStore({ url: opts.url ?? url, local: new FileMemoryStore({ dir }), hooks: opts.hooks });
+    const open = (opts: { url?: string; hooks?: PostgresMemoryStoreOptions['hooks']; archiveDays?: number; now?: () => Date } = {}) => {
+      const store = new PostgresMemoryStore({ url: opts.url ?? url, local: new FileMemoryStore({ dir }), hooks: opts.hooks, archiveDays: opts.archiveDays, now: opts.now });
       opened.push(store);
       return store;
     };
     return { url, dir, open };
   }
 
-  memoryStoreContract('postgres store', async () => {
+  /** A contract backing: a fresh database, and a paused writer whose lock a takeover ends. */
+  async function contractBacking() {
     const b = await backing();
     return {
       open: () => b.open(),
@@ -92,7 +93,11 @@ if (!bin) {
         return { store, reached: atCommit, resume, takeOverLock };
       },
     };
-  });
+  }
+
+  memoryStoreContract('postgres store', contractBacking);
+
+  archiveStoreContract('postgres store', contractBacking);
 
   describe('PostgreSQL store', () => {
     it('20 concurrent updates of one user over 20 separate connections all land: revision +20, every fact once', async () => {
@@ -231,6 +236,17 @@ if (!bin) {
       expect(episode?.turns.map((t) => [t.role, t.text])).toEqual([['user', 'Hello there, I am Ann'], ['assistant', 'Hi Ann']]);
       expect(await store.archive.readSession('ann', 'nope')).toBeNull();
       expect(await store.archive.readSession('bob', 's-1')).toBeNull();
+    });
+
+    it('with a retention of N days, keeping a session prunes the sessions started more than N days ago', async () => {
+      const store = (await backing()).open({ archiveDays: 30, now: () => new Date('2026-03-20T00:00:00.000Z') });
+      const old = await store.journals.open({ userId: 'ann', sessionId: 's-old', model: 'm', now: new Date('2026-01-01T00:00:00.000Z') });
+      old.append({ type: 'turn', role: 'user', text: 'an old chat', at: '2026-01-01T00:00:00.000Z' });
+      await old.close();
+      await store.archive.keepSession('ann', old.path);
+      expect(await store.archive.sessions('ann')).toEqual([]);
+      await store.archive.keepSession('ann', await journal(store, 'ann', 's-new', ['a recent chat']));
+      expect((await store.archive.sessions('ann')).map((s) => s.sessionId)).toEqual(['s-new']);
     });
 
     it('prune removes sessions started before the date and keeps the facts; forget scrubs items and turns; forgetAll removes everything', async () => {

@@ -10,6 +10,7 @@
 import type { SqlClient as PoolClient } from './schema.js';
 import { decisionSchema, factSchema, type Decision, type Fact, type Memory, type Turn } from '../../schema.js';
 import { validateUserId } from '../../user-id.js';
+import { JournalGoneError } from '../../journal/journal.js';
 import { docsFromArchive, docsFromMemory, type SearchDoc } from '../../recall/search-index.js';
 import type { ArchivedItem, Episode, EpisodeSummary, HitKind, SearchHit, SearchOptions } from '../../recall/types.js';
 import type { ArchiveStore, JournalStore } from '../store.js';
@@ -96,16 +97,25 @@ export class PostgresArchive implements ArchiveStore {
   constructor(
     private readonly db: ArchiveDb,
     private readonly journals: JournalStore,
+    private readonly retention: { now: () => Date; retentionDays?: number } = { now: () => new Date() },
   ) {}
 
   /**
    * Reads the local journal `journalRef`, stores its session and turns in one locked transaction
-   * (a session already kept is left as it is), then retires the journal. Idempotent.
+   * (a session already kept is left as it is), then retires the journal and, with a retention
+   * of N days, prunes sessions that started more than N days ago. A journal already gone is
+   * nothing to do. Idempotent.
    * @throws the journal's or the database's error; the journal is then left pending.
    */
   async keepSession(userId: string, journalRef: string): Promise<void> {
     validateUserId(userId);
-    const contents = await this.journals.read(journalRef);
+    let contents: Awaited<ReturnType<JournalStore['read']>>;
+    try {
+      contents = await this.journals.read(journalRef);
+    } catch (err) {
+      if (err instanceof JournalGoneError) return; // kept and retired already (or forgotten): nothing to do
+      throw err;
+    }
     const startedAt = contents.header?.startedAt ?? contents.turns[0]?.at ?? new Date(0).toISOString();
     const extra: Pick<Episode, 'recalls' | 'tools'> = {};
     if (contents.recalls?.length) extra.recalls = contents.recalls.map((r) => ({ beforeTurn: r.beforeTurn, ids: r.ids, tokens: r.tokens }));
@@ -128,6 +138,9 @@ export class PostgresArchive implements ArchiveStore {
       );
     });
     await this.journals.retire(journalRef);
+    if (this.retention.retentionDays !== undefined) {
+      await this.prune(userId, new Date(this.retention.now().getTime() - this.retention.retentionDays * 86_400_000));
+    }
   }
 
   /** Every archived item (last state per id), oldest archived first; ones that do not validate are skipped and counted. Takes no lock. */

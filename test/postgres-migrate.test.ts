@@ -127,7 +127,8 @@ if (!bin) {
       const there = await runCli(['migrate', '--to', url, '--all'], ws);
       expect(there.stderr).toBe('');
       expect(there.code).toBe(0);
-      expect(there.stdout).toMatch(/^alice: memory copied, .* to PostgreSQL database memagent_mig_cli_\d+ on 127\.0\.0\.1:\d+; verified\nbob: memory copied/);
+      // Both of alice's chats are kept sessions on files (episodic memory): both are copied.
+      expect(there.stdout).toMatch(/^alice: memory copied, 0 archived items, 2 of 2 sessions copied to PostgreSQL database memagent_mig_cli_\d+ on 127\.0\.0\.1:\d+; verified\nbob: memory copied/);
       expect(await snapshot(ws.memoryDir)).toEqual(untouched);
       const onPg = { ...ws, env: { ...ws.env, MEMAGENT_DATABASE_URL: url } };
       expect(content((await runCli(['export', '--user', 'alice'], onPg)).stdout)).toEqual(content(original));
@@ -135,12 +136,12 @@ if (!bin) {
 
       const again = await runCli(['migrate', '--to', url, '--all'], ws);
       expect(again.code).toBe(0);
-      expect(again.stdout).toMatch(/^alice: memory already there, .*; verified\nbob: memory already there/);
+      expect(again.stdout).toMatch(/^alice: memory already there, 0 archived items, 0 of 2 sessions copied .*; verified\nbob: memory already there/);
 
       const back = join(ws.cwd, 'copy');
       const home = await runCli(['migrate', '--to', back, '--user', 'alice'], onPg);
       expect(home.code).toBe(0);
-      expect(home.stdout).toMatch(/^alice: memory copied, .*; verified\n$/);
+      expect(home.stdout).toMatch(/^alice: memory copied, 0 archived items, 2 of 2 sessions copied to .*; verified\n$/);
       const copied = (await runCli(['export', '--user', 'alice'], { ...ws, env: { ...ws.env, MEMAGENT_MEMORY_DIR: back } })).stdout;
       expect(content(copied)).toEqual(content(original));
     }, 90_000);

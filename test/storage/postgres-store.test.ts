@@ -209,6 +209,8 @@ if (!bin) {
       expect(await store.archive.search('ann', 'running dog', { limit: 1 })).toHaveLength(1);
       expect(await store.archive.search('ann', '?! …', { limit: 5 })).toEqual([]);
       expect(await store.archive.search('ann', 'submarine', { limit: 5 })).toEqual([]);
+      expect(await store.archive.search('ann', 'the and of', { limit: 5 })).toEqual([]); // stop words only
+      expect((await store.archive.search('ann', "dog's well-known park & O'Brien | !", { limit: 5 })).length).toBeGreaterThan(0); // tsquery syntax is just text
       expect(await store.archive.search('bob', 'running', { limit: 5 })).toEqual([]);
     });
 

@@ -143,10 +143,18 @@ export class PostgresArchive implements ArchiveStore {
     }
   }
 
-  /** Every archived item (last state per id), oldest archived first; ones that do not validate are skipped and counted. Takes no lock. */
+  /**
+   * Every archived item (last state per id), oldest archived first, without those the current
+   * memory holds again (an undo or restore brought them back: the memory's state is theirs until
+   * they leave it again); ones that do not validate are skipped and counted. Takes no lock.
+   */
   async items(userId: string): Promise<{ items: ArchivedItem[]; skipped: number }> {
     validateUserId(userId);
-    const { rows } = await this.db.read((c) => c.query('SELECT body FROM memagent_archive_items WHERE user_id = $1 ORDER BY archived_at, seq', [userId]));
+    const { rows } = await this.db.read(async (c) => {
+      const memory = await this.db.current(c, userId);
+      const inMemory = memory ? [...memory.facts.map((f) => f.id), ...memory.decisions.map((d) => d.id)] : [];
+      return c.query('SELECT body FROM memagent_archive_items WHERE user_id = $1 AND NOT (item_id = ANY ($2::text[])) ORDER BY archived_at, seq', [userId, inMemory]);
+    });
     const items: ArchivedItem[] = [];
     let skipped = 0;
     for (const r of rows) {

@@ -456,8 +456,7 @@ export class PostgresMemoryStore implements MemoryStore {
 
   /**
    * Inside a locked transaction: writes `content` as the next revision (one above the current and
-   * every kept one), validated, `updatedAt` now; points the user at it; takes its items out of the
-   * archive (an item is in the memory or archived, never both); prunes versions beyond
+   * every kept one), validated, `updatedAt` now; points the user at it; prunes versions beyond
    * `historyLimit` earlier ones. Returns the written memory.
    * @throws MemagentError for an invalid memory (the caller's transaction rolls back).
    */
@@ -472,9 +471,6 @@ export class PostgresMemoryStore implements MemoryStore {
       [userId, revision],
     );
     await client.query('INSERT INTO memagent_versions (user_id, revision, body, saved_at) VALUES ($1, $2, $3, $4)', [userId, revision, serialize(after), now]);
-    // An item back in the memory (an undo or restore brought it back) is the memory's again, not the archive's.
-    const ids = [...after.facts.map((f) => f.id), ...after.decisions.map((d) => d.id)];
-    if (ids.length > 0) await client.query('DELETE FROM memagent_archive_items WHERE user_id = $1 AND item_id = ANY ($2::text[])', [userId, ids]);
     await client.query(
       `DELETE FROM memagent_versions WHERE user_id = $1 AND revision IN (
          SELECT revision FROM memagent_versions WHERE user_id = $1 ORDER BY revision DESC OFFSET $2)`,

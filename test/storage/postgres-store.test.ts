@@ -214,6 +214,20 @@ if (!bin) {
       expect(await store.archive.search('bob', 'running', { limit: 5 })).toEqual([]);
     });
 
+    it('a session with a NUL character in a turn or a tool call is still kept (PostgreSQL text cannot hold U+0000)', async () => {
+      const store = (await backing()).open();
+      const j = await store.journals.open({ userId: 'ann', sessionId: 's-nul', model: 'm', now: new Date(T0) });
+      j.append({ type: 'turn', role: 'user', text: 'pasted\u0000binary about llamas', at: T0 });
+      j.append({ type: 'tool', at: T0, id: 't1', name: 'memory_search', input: { query: 'a\u0000b' }, result: 'none\u0000', isError: false });
+      await j.close();
+      await store.archive.keepSession('ann', j.path);
+      expect(await store.journals.listPending('ann')).toEqual([]);
+      const episode = await store.archive.readSession('ann', 's-nul');
+      expect(episode?.turns[0].text).toBe('pasted\uFFFDbinary about llamas');
+      expect(episode?.tools).toEqual([{ afterTurn: 1, name: 'memory_search', input: { query: 'a\uFFFDb' }, result: 'none\uFFFD', isError: false }]);
+      expect((await store.archive.search('ann', 'llamas', { limit: 5 })).map((h) => h.id)).toEqual(['s-nul:0']);
+    });
+
     it('a long turn comes back cut around the word that matched', async () => {
       const store = (await backing()).open();
       const long = `${'blah '.repeat(200)}my sister lives in Oslo ${'filler '.repeat(200)}`;

@@ -28,6 +28,14 @@ export interface ArchiveDb {
 /** A long turn is shown cut to about this many characters around its first matching word: enough to read the sentence. */
 const TURN_SNIPPET_CHARS = 400;
 
+/**
+ * `text` as PostgreSQL can store it: a text value cannot hold U+0000 (nor can jsonb), so a NUL a
+ * user pasted becomes U+FFFD rather than making the session unkeepable forever. Pure.
+ */
+export function pgText(text: string): string {
+  return text.includes('\u0000') ? text.replace(/\u0000/g, '\uFFFD') : text;
+}
+
 /** The searchable text of an item: a fact's text; `topic: decision` for a decision (as `docsFromMemory`). */
 function searchText(a: ArchivedItem): string {
   return a.type === 'fact' ? a.item.text : `${a.item.topic}: ${a.item.decision}`;
@@ -44,7 +52,7 @@ export async function insertArchivedItems(client: PoolClient, userId: string, it
     `INSERT INTO memagent_archive_items (user_id, item_id, body, archived_at, search_text)
        SELECT $1, u.id, u.body, u.at::timestamptz, u.text FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS u(id, body, at, text)
      ON CONFLICT (user_id, item_id) DO UPDATE SET body = EXCLUDED.body, archived_at = EXCLUDED.archived_at, search_text = EXCLUDED.search_text`,
-    [userId, items.map((a) => a.item.id), items.map((a) => JSON.stringify(a)), items.map((a) => a.archivedAt), items.map(searchText)],
+    [userId, items.map((a) => a.item.id), items.map((a) => JSON.stringify(a)), items.map((a) => a.archivedAt), items.map((a) => pgText(searchText(a)))],
   );
 }
 
@@ -126,7 +134,7 @@ export class PostgresArchive implements ArchiveStore {
       const inserted = await client.query(
         `INSERT INTO memagent_sessions (user_id, session_id, started_at, model, extra) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (user_id, session_id) DO NOTHING RETURNING session_id`,
-        [userId, contents.sessionId, startedAt, contents.header?.model ?? '', JSON.stringify(extra)],
+        [userId, contents.sessionId, startedAt, pgText(contents.header?.model ?? ''), JSON.stringify(extra, (_key, v: unknown) => (typeof v === 'string' ? pgText(v) : v))],
       );
       if (inserted.rows.length === 0) return; // kept already: only the journal is left to retire
       const turns = contents.turns;
@@ -134,7 +142,7 @@ export class PostgresArchive implements ArchiveStore {
       await client.query(
         `INSERT INTO memagent_turns (user_id, session_id, n, role, text, at, interrupted)
            SELECT $1, $2, u.n, u.role, u.text, u.at, u.interrupted FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::bool[]) AS u(n, role, text, at, interrupted)`,
-        [userId, contents.sessionId, turns.map((_, n) => n), turns.map((t) => t.role), turns.map((t) => t.text), turns.map((t) => t.at), turns.map((t) => Boolean(t.interrupted))],
+        [userId, contents.sessionId, turns.map((_, n) => n), turns.map((t) => t.role), turns.map((t) => pgText(t.text)), turns.map((t) => t.at), turns.map((t) => Boolean(t.interrupted))],
       );
     });
     await this.journals.retire(journalRef);

@@ -14,7 +14,9 @@ const PROCESS_TESTS = [
   'test/atomic-write.test.ts',
   'test/cli-output-drain.test.ts',
   'test/cli-ux.test.ts',
+  'test/cli-help.test.ts',
   'test/commands-compact.test.ts',
+  'test/commands-edit.test.ts',
   'test/commands-manage.test.ts',
   'test/commands-show.test.ts',
   'test/commands-undo.test.ts',
@@ -30,6 +32,7 @@ const PROCESS_TESTS = [
   'test/pending-journals.test.ts',
   'test/package-install.test.ts',
   'test/privacy-secrets.test.tsx',
+  'test/repl-suspend.test.ts',
   'test/storage-paused-writer.test.ts',
   'test/ui-pty.test.tsx',
 ];

@@ -14,7 +14,9 @@ import { emptyUsage, StreamBrokenError, type ModelClient, type Usage } from './m
 import { mergeMemory } from './merge.js';
 import { redactSecrets } from './redact.js';
 import { renderMemoryBlock } from './render.js';
-import type { JournalLine, Memory, MemoryChange, Turn } from './schema.js';
+import { usageCost } from './pricing.js';
+import type { FactKind, JournalLine, Memory, MemoryChange, Turn } from './schema.js';
+import { pinFact, type Retag } from './edit-plan.js';
 
 /** What a front end renders while a turn runs: the core's one event union (see `events.ts`). */
 export type { SessionEvent };
@@ -70,6 +72,12 @@ export class ChatSession {
   /** Every turn of the session, including cleared ones (what the journal holds). */
   readonly transcript: Turn[] = [];
   readonly usage: Usage = emptyUsage();
+  /**
+   * What the session's calls cost (USD, from core/pricing.ts), and the prompt size of the last chat
+   * call (tokens: input + cache reads + cache writes), for the context-window fill. `usd` is null
+   * once a call used a model with no known price.
+   */
+  readonly spend: { usd: number | null; lastPromptTokens: number } = { usd: 0, lastPromptTokens: 0 };
   memory: Memory;
   systemPrompt: string;
   // Refused lines (disk full…) wait there and are written once the store accepts again.
@@ -146,6 +154,7 @@ export class ChatSession {
         (e) => onEvent(e),
       );
       addUsage(this.usage, result.usage);
+      this.charge(this.options.model, result.usage);
       if (result.aborted) {
         this.finishInterrupted(result.text);
         this.tellJournalState(onEvent);
@@ -201,12 +210,12 @@ export class ChatSession {
   }
 
   /**
-   * `/remember <text>`: adds a pinned, high-confidence fact at once, under the lock (the user's
+   * `/remember [--kind <kind>] <text>`: adds a pinned, high-confidence fact (of `kind`, default `fact`) at once, under the lock (the user's
    * own words are the quote). Rebuilds the system prompt so the next turn sees it.
    * @returns the changes made (a `refresh` when it was already remembered).
    * @throws UsageError in an incognito session (it saves nothing).
    */
-  async remember(text: string): Promise<MemoryChange[]> {
+  async remember(text: string, kind: FactKind = 'fact'): Promise<MemoryChange[]> {
     if (this.options.incognito) throw new UsageError('incognito: nothing is saved from this session, /remember included');
     const clean = redactSecrets(text.trim()).text;
     if (!clean) return [];
@@ -215,7 +224,7 @@ export class ChatSession {
       const merged = mergeMemory(
         current,
         {
-          add: [{ text: clean, kind: 'fact', confidence: 'high', quote: clean.slice(0, 200), pinned: true }],
+          add: [{ text: clean, kind, confidence: 'high', quote: clean.slice(0, 200), pinned: true }],
           update: [],
           supersede: [],
           retract: [],
@@ -233,12 +242,32 @@ export class ChatSession {
   /**
    * `/forget <id>`: hard-deletes one fact (or decision) by id from the file, its history, and the
    * journals (this session's included, so the exit extraction cannot learn it back).
-   * @returns false when no item has that id.
+   * @returns the forgotten item's text (`topic: decision` for a decision), or null when no item has that id.
    */
-  async forget(id: string): Promise<boolean> {
+  async forget(id: string): Promise<string | null> {
     const report = await forgetEverywhere(this.store, this.options.userId, { ids: [id] });
     await this.reloadMemory();
-    return !report.unknownIds.includes(id);
+    if (report.unknownIds.includes(id)) return null;
+    const item = report.matched.find((m) => m.id === id);
+    return item === undefined ? id : 'text' in item ? item.text : `${item.topic}: ${item.decision}`;
+  }
+
+  /**
+   * `/pin <id>` / `/unpin <id>`: pins or unpins an active fact at once, under the lock (pinned
+   * facts always stay in core memory), and rebuilds the system prompt.
+   * @returns the retag and any warning (too many pins), or null when no active fact has that id.
+   * @throws UsageError in an incognito session.
+   */
+  async pin(id: string, pinned: boolean): Promise<{ retag: Retag; warnings: string[] } | null> {
+    if (this.options.incognito) throw new UsageError('incognito: nothing is saved from this session, pins included');
+    let outcome: { retag: Retag; warnings: string[] } | null = null;
+    await this.store.update(this.options.userId, (current) => {
+      const next = pinFact(current, id, pinned, this.options.now());
+      outcome = next && { retag: next.retag, warnings: next.warnings };
+      return next && next.memory !== current ? next.memory : null;
+    });
+    await this.reloadMemory();
+    return outcome;
   }
 
   // The journal holds the turn with secrets redacted (the extraction redacts the same way, and
@@ -258,6 +287,11 @@ export class ChatSession {
   private tellJournalState(onEvent: (event: SessionEvent) => void): void {
     const notice = this.journal?.takeNotice();
     if (notice) onEvent(notice);
+  }
+
+  private charge(model: string, usage: Usage): void {
+    chargeTo(this.spend, model, usage);
+    if (model === this.options.model) this.spend.lastPromptTokens = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
   }
 
   /** Lines the journal refused so far and still holds in memory (0 while journaling works). */
@@ -305,6 +339,12 @@ export class ChatSession {
     void this.journal?.close();
     this.journal = null;
   }
+}
+
+/** Adds one call's cost to `spend` (null from the first call of a model with no known price). */
+function chargeTo(spend: ChatSession['spend'], model: string, usage: Usage): void {
+  const cost = usageCost(model, usage);
+  spend.usd = spend.usd === null || cost === null ? null : spend.usd + cost;
 }
 
 function addUsage(total: Usage, add: Usage): void {

@@ -19,6 +19,7 @@ export {
   describeCompaction,
   describeDropped,
   describeRemembered,
+  describeRetag,
   describeSave,
   summarizeChanges,
   type ChangeTone,
@@ -31,6 +32,7 @@ export type { ExtractionOutcome } from './extraction.js';
 export { describeDropReason, formatDroppedItem, type DropReason, type DroppedItem } from './grounding-report.js';
 export { diffMemories } from './memory-diff.js';
 export { lazyModelClient, type LazyModelClient, type ModelClient, type Usage } from './model-client.js';
+export { contextFill, formatCost, priceOf, usageCost, type ModelPrice } from './pricing.js';
 export { renderMemoryBlock, renderMemorySummaryLine } from './render.js';
 export type { ReviewItem } from './review.js';
 export { FACT_KINDS, emptyMemory, type Decision, type Fact, type Memory, type MemoryChange } from './schema.js';

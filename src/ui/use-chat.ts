@@ -60,6 +60,8 @@ export interface ChatOptions {
   readonly banner: readonly OutputLine[];
   /** Called after `/forget` removed something (it also scrubbed the input history file). */
   readonly onForgot: () => void;
+  /** Called when `/clear` started a new conversation, before its line is shown (the REPL clears the screen). */
+  readonly onCleared?: () => void;
 }
 
 /** Delay before pushing buffered deltas to React (ms): ~30 frames per second, Ink's own cap. */
@@ -185,6 +187,7 @@ export function useChat(session: ChatSession, options: ChatOptions): Chat {
           append({ kind: 'user', text });
           run(async () => {
             const result = await parsed.command.run(parsed.args, { session, memoryView: opts.current.memoryView });
+            if (result.cleared) opts.current.onCleared?.();
             lines(result.lines, false);
             if (result.forgot) opts.current.onForgot();
           });

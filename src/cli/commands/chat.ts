@@ -7,7 +7,7 @@ import { ChatSession, DEFAULT_MAX_TOKENS, extractPending } from '../../core/chat
 import { UsageError, renderMemorySummaryLine, type ExtractionOutcome, type ModelClient, type MemoryStore } from '../../core/index.js';
 import type { Services } from '../compose.js';
 import { requireUser, type Config } from '../config.js';
-import { installSignalHandlers } from '../signals.js';
+import { installSignalHandlers, suspendToShell } from '../signals.js';
 import { formatMemoryView } from './show.js';
 
 /** Flags of `chat`. */
@@ -42,6 +42,10 @@ export async function runChat(services: Services, flags: ChatFlags): Promise<num
   }
   const now = () => new Date();
   const interactive = flags.prompt === undefined && Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  if (flags.prompt === undefined && process.stdin.isTTY && !process.stdout.isTTY) {
+    // `memagent chat | tee log` from a keyboard: the answers go to the pipe, so no REPL can be drawn.
+    process.stderr.write('memagent: line mode, because stdout is not a terminal (piped or redirected): type a message and Enter; Ctrl+D saves and quits\n');
+  }
   if (flags.review && flags.prompt !== undefined) {
     throw new UsageError('--review asks about each change in the interactive chat; it does not go with a one-shot prompt');
   }
@@ -93,6 +97,7 @@ export async function runChat(services: Services, flags: ChatFlags): Promise<num
         memoryLine: unavailable ? 'memory unavailable (database down): this session is saved by the next run' : `${renderMemorySummaryLine(session.memory)}`,
         memoryView: () => formatMemoryView(session.memory, { budgetTokens: config.memoryBudgetTokens, now: now() }),
         leave: leave.signal,
+        onSuspend: suspendToShell,
       });
       // Compile the SDK once the first frame is on screen, while the user types (Ink flushes its
       // first frame on a timer, so a preload started at once would delay it).

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportedContent, migrateUser } from '../src/core/services/migrate.js';
 import type { Memory } from '../src/core/schema.js';
+import { mergeMemory } from '../src/core/merge.js';
 import { FileMemoryStore } from '../src/core/storage/file/index.js';
 import { PostgresMemoryStore } from '../src/core/storage/postgres/index.js';
 import { findPgBin, pgRequired, startCluster, type PgCluster } from './helpers/pg-cluster.js';
@@ -98,6 +99,28 @@ if (!bin) {
       expect(await migrateUser(a, b, 'ann')).toEqual({ userId: 'ann', memoryWritten: false, items: 1, sessionsCopied: 0, sessions: 1 });
       expect((await b.load('ann')).memory.revision).toBe(revision);
       expect(await b.archive.sessions('ann')).toHaveLength(1);
+    });
+
+    it('from the file store: its archived items and kept sessions arrive in PostgreSQL and are searchable there', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'memagent-mig-files-'));
+      dirs.push(dir);
+      const files = new FileMemoryStore({ dir: join(dir, 'memory') });
+      const evicting = (text: string, at: string, confidence: 'low' | 'high') => (m: Memory) =>
+        mergeMemory(m, { add: [{ text, kind: 'preference', confidence, quote: text }], update: [], supersede: [], retract: [], decisions: [] }, { sessionId: `s-${at.slice(0, 10)}`, now: new Date(at), caps: { activeFacts: 1 } }).memory;
+      await files.update('ann', evicting('Likes green tea', AT, 'low'));
+      await files.update('ann', evicting('Owns a cat named Miso', '2026-04-01T10:00:00.000Z', 'high'));
+      const j = await files.journals.open({ userId: 'ann', sessionId: 's-1', model: 'm', now: new Date(AT) });
+      j.append({ type: 'turn', role: 'user', text: 'My cat Miso likes tea too', at: AT });
+      await j.close();
+      await files.archive.keepSession('ann', j.path);
+      expect((await files.archive.items('ann')).items).toHaveLength(1);
+
+      const pg = await pgStore();
+      expect(await migrateUser(files, pg, 'ann')).toMatchObject({ memoryWritten: true, items: 1, sessionsCopied: 1 });
+      expect(await pg.archive.items('ann')).toEqual(await files.archive.items('ann'));
+      expect((await pg.archive.search('ann', 'tea', { limit: 5 })).map((h) => [h.id, h.inMemoryFile]).sort()).toEqual(
+        [[(await files.archive.items('ann')).items[0].item.id, false], ['s-1:0', false]].sort(),
+      );
     });
 
     it('a different memory of the user already in the target is not overwritten', async () => {

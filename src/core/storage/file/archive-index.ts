@@ -6,7 +6,7 @@
  * another format or older than the last forget. Uses only `SearchIndex`'s public API.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, readFile, rm } from 'node:fs/promises';
+import { lstat, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Memory } from '../../schema.js';
 import { SearchIndex, docsFromArchive, docsFromEpisode, docsFromMemory } from '../../recall/search-index.js';
@@ -46,7 +46,22 @@ interface IndexState {
   mark: Watermark;
   /** Sessions and archived items indexed since index.json was read or written. */
   unsaved: { sessions: number; items: number };
+  /** The last listing of `items/` (with the memory revision it was read for) and of `sessions/`. */
+  listed: { items?: Listing & { revision: number }; sessions?: Listing };
 }
+
+/** When a directory was listed, and its mtime then. */
+interface Listing {
+  mtimeMs: number;
+  at: number;
+}
+
+/**
+ * A directory whose mtime is unchanged since a listing made at least this long after that mtime
+ * has not changed since (a later change stamps a later mtime): its listing is skipped. Listings
+ * closer to the mtime than this are redone, since file systems stamp times at a coarse tick.
+ */
+const SETTLED_MS = 1000;
 
 /** Landed segments folded by item id: each id's last state, and the segment it came from. */
 export interface FoldedSegments {
@@ -160,6 +175,7 @@ export class ArchiveIndexes {
           index: SearchIndex.create(),
           mark: { format: INDEX_FORMAT, epoch, items: 0, memory: -1, memoryDocs: {}, archived: {}, sessions: {} },
           unsaved: { sessions: 0, items: 0 },
+          listed: {},
         };
       }
       this.states.set(userId, state);
@@ -180,7 +196,7 @@ export class ArchiveIndexes {
       const cut = text.indexOf('\n');
       const mark = JSON.parse(text.slice(0, cut)) as Watermark;
       if (mark.format !== INDEX_FORMAT || mark.epoch !== epoch) return null;
-      return { index: SearchIndex.fromJSON(text.slice(cut + 1)), mark, unsaved: { sessions: 0, items: 0 } };
+      return { index: SearchIndex.fromJSON(text.slice(cut + 1)), mark, unsaved: { sessions: 0, items: 0 }, listed: {} };
     } catch {
       return null; // corrupt or another version: rebuilt from the archive
     }
@@ -210,7 +226,12 @@ export class ArchiveIndexes {
     const { index, mark } = state;
     const memory = await this.source.load(userId);
     let items = 0;
-    const folded = await this.source.fold(userId, memory.revision, mark.items);
+    const root = this.source.dirOf(userId);
+    // One stat instead of a listing of up to thousands of names, when nothing changed.
+    const itemsNow = await this.unchanged(join(root, 'items'), state.listed.items);
+    const skipItems = itemsNow.same && state.listed.items?.revision === memory.revision;
+    const folded = skipItems ? { byId: new Map<string, ArchivedItem>(), from: new Map<string, number>(), skipped: 0, top: mark.items } : await this.source.fold(userId, memory.revision, mark.items);
+    if (!skipItems) state.listed.items = { ...itemsNow.listing, revision: memory.revision };
     if (folded.byId.size > 0) {
       index.add(docsFromArchive([...folded.byId.values()]));
       for (const [id, r] of folded.from) mark.archived[id] = r;
@@ -234,7 +255,10 @@ export class ArchiveIndexes {
       mark.memoryDocs = hashes;
     }
     let sessions = 0;
+    const sessionsNow = await this.unchanged(join(root, 'sessions'), state.listed.sessions);
+    if (sessionsNow.same) return { sessions, items };
     const onDisk = new Set(await this.source.sessionIds(userId));
+    state.listed.sessions = sessionsNow.listing;
     for (const [sessionId, count] of Object.entries(mark.sessions)) {
       if (onDisk.has(sessionId)) continue;
       index.remove(Array.from({ length: count }, (_, n) => `${sessionId}:${n}`));
@@ -249,6 +273,20 @@ export class ArchiveIndexes {
       sessions++;
     }
     return { sessions, items };
+  }
+
+  /**
+   * Whether `dir` is as `last` listed it (see SETTLED_MS), and the listing to record if it is
+   * listed now (taken before the listing, so a change during it is seen next time).
+   */
+  private async unchanged(dir: string, last: Listing | undefined): Promise<{ same: boolean; listing: Listing }> {
+    const at = Date.now();
+    const mtimeMs = await stat(dir).then(
+      (info) => info.mtimeMs,
+      (err: unknown) => (isNotFound(err) ? -1 : Promise.reject(err)),
+    );
+    const same = last !== undefined && last.mtimeMs === mtimeMs && last.at - mtimeMs >= SETTLED_MS;
+    return { same, listing: { mtimeMs, at } };
   }
 
   /** The archived state of each of `ids`, read from the one segment the mark says holds it. */

@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { SCHEMA_VERSION, emptyMemory, type Decision, type Fact, type Memory } fr
 import { serialize as serializeMemory } from '../../src/core/storage/file/codec.js';
 import { makeFact } from '../helpers/memory.js';
 import { archiveStoreContract, memoryStoreContract, type ContractBacking } from './contract.js';
-import { forgetEverywhere } from '../../src/core/services/forget.js';
+import { forgetEverywhere, previewForget } from '../../src/core/services/forget.js';
 
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 let tmp: string;
@@ -553,7 +553,7 @@ describe('the file archive (archive/<userId>/)', () => {
     expect(skipped).toBe(2);
   });
 
-  it('keepSession renames the journal into sessions/ (same file, 0600) and never reads it twice', async () => {
+  it('keepSession moves the journal into sessions/ as the same file (0600), never a copy', async () => {
     const { dir, store } = await freshStore();
     const journal = await openJournal({ dir, userId: 'alice', sessionId: 'S1', model: 'm', now: T0 });
     journal.append({ type: 'turn', role: 'user', text: 'I live in Lisbon', at: T0.toISOString() });
@@ -586,6 +586,28 @@ describe('the file archive (archive/<userId>/)', () => {
     expect(await readdir(outside)).toEqual([]);
   });
 
+  it('a search skips listing archive dirs unchanged since a settled listing, and still finds what is kept or archived later', async () => {
+    const { dir, store } = await freshStore();
+    await keptJournal(dir, store, 'S1', ['we talked about kayaking']);
+    await store.update('alice', addFact(fact('f_1', 'Likes kayaking')));
+    await store.update('alice', removing('f_1'));
+    const root = join(dir, 'archive', 'alice');
+    const past = new Date(Date.now() - 3_600_000);
+    for (const sub of ['items', 'sessions']) await utimes(join(root, sub), past, past);
+    const searcher = new FileMemoryStore({ dir });
+    const kayaking = async () => (await searcher.archive.search('alice', 'kayaking', { limit: 10 })).map((h) => h.id).sort();
+    expect(await kayaking()).toEqual(['S1:0', 'f_1']);
+    // A session file slipped in with the directory's time put back is not listed: the skip is real.
+    await copyFile(join(root, 'sessions', 'S1.jsonl'), join(root, 'sessions', 'S9.jsonl'));
+    await utimes(join(root, 'sessions'), past, past);
+    expect(await kayaking()).toEqual(['S1:0', 'f_1']);
+    // What the store writes changes the directories' times, so it is found.
+    await keptJournal(dir, store, 'S2', ['more kayaking']);
+    await store.update('alice', addFact(fact('f_2', 'Owns a kayak called kayaking')));
+    await store.update('alice', removing('f_2'));
+    expect(await kayaking()).toEqual(['S1:0', 'S2:0', 'S9:0', 'f_1', 'f_2']);
+  });
+
   it('the search index is persisted, and a missing, corrupt or other-version index.json is rebuilt from the archive', async () => {
     const { dir, store } = await freshStore();
     for (let i = 0; i < 6; i++) await keptJournal(dir, store, `S${i}`, [`session ${i} was about kayaking`]);
@@ -611,6 +633,17 @@ describe('the file archive (archive/<userId>/)', () => {
     expect(await early.archive.search('alice', 'Dave', { limit: 5 })).toEqual([]);
     await keptJournal(dir, early, 'S2', ['another day']);
     expect(await filesMentioning(dir, /dave/i)).toEqual([]);
+  });
+
+  it('the forget preview shows what only the archive and past sessions mention, so such a text can be forgotten', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'visited Kyoto in spring')));
+    await store.update('alice', removing('f_1'));
+    await keptJournal(dir, store, 'S1', ['Kyoto was lovely', 'I like tea']);
+    await keptJournal(dir, store, 'S2', ['back from Kyoto']);
+    const preview = await previewForget(store, 'alice', { text: 'Kyoto' });
+    expect(preview).toMatchObject({ items: [], journalTurns: 0, sessionTurns: 2, sessions: 2 });
+    expect(preview.archivedItems.map((i) => i.id)).toEqual(['f_1']);
   });
 
   it('forgetEverywhere leaves no trace in the archive, kept sessions or index: by text and by the id of a fact only the archive holds', async () => {

@@ -8,6 +8,9 @@ import { defineConfig } from 'vitest/config';
  */
 const PROCESS_TESTS = [
   'test/storage/postgres-store.test.ts',
+  'test/postgres-down.test.ts',
+  'test/postgres-migrate.test.ts',
+  'test/postgres-two-machines.test.ts',
   'test/atomic-write.test.ts',
   'test/cli-output-drain.test.ts',
   'test/cli-ux.test.ts',

@@ -27,7 +27,7 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
 await build({ entryPoints: { archive: join(BENCH, 'entries', 'archive.ts') }, outdir: join(work, 'build'), ...nodeBundleOptions });
 
-const r = spawnSync(process.execPath, [join(work, 'build', 'archive.js'), work, '100,1000', String(SAVES), String(SEARCHES)], {
+const r = spawnSync(process.execPath, ['--expose-gc', join(work, 'build', 'archive.js'), work, '100,1000', String(SAVES), String(SEARCHES)], {
   encoding: 'utf8',
   maxBuffer: 64 * 1024 * 1024,
 });

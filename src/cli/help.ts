@@ -113,6 +113,13 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     ],
     env: STORE_ENV,
   },
+  migrate: {
+    examples: [
+      ['memagent migrate --to postgres://me:secret@db.example/memagent --all', 'every user from files into PostgreSQL'],
+      ['MEMAGENT_DATABASE_URL=postgres://… memagent migrate --to ~/memagent-copy --user alice', 'alice back into files'],
+    ],
+    env: STORE_ENV,
+  },
   completion: {
     examples: [
       ['memagent completion bash >> ~/.bashrc', 'bash'],

@@ -57,7 +57,7 @@ const databaseUrlOption = () =>
 const userOption = (what: string) => new Option('-u, --user <id>', `${what} (default: your OS user name)`);
 
 /** The commands, for telling a mistyped one (`memagent shwo`) from a one-word prompt. */
-const COMMANDS = ['chat', 'show', 'compact', 'forget', 'undo', 'restore', 'export', 'edit', 'import', 'search', 'sessions', 'completion', 'help'];
+const COMMANDS = ['chat', 'show', 'compact', 'forget', 'undo', 'restore', 'export', 'edit', 'import', 'search', 'sessions', 'migrate', 'completion', 'help'];
 
 /**
  * The command `word` is probably a typo of (the same letters in another order, or one letter added
@@ -237,6 +237,19 @@ export function buildProgram(): Command {
     .action(async (flags) => {
       const { runSessions } = await import('./commands/sessions.js');
       await runSessions(await config(flags, { readOnly: true }), flags);
+    });
+
+  program
+    .command('migrate')
+    .description('copy memory to another store (a postgres:// URL or a memory directory), verified; the source is left as it is')
+    .requiredOption('--to <url|dir>', 'where to copy to: postgres://user:password@host:port/db, or a memory directory')
+    .addOption(userOption('whose memory'))
+    .option('--all', 'every user')
+    .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
+    .action(async (flags) => {
+      const { runMigrate } = await import('./commands/migrate.js');
+      process.exitCode = await runMigrate(await config(flags, { readOnly: true }), flags);
     });
 
   program

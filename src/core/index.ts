@@ -46,6 +46,7 @@ export {
   type ForgetPreview,
   type ForgetTarget,
 } from './services/forget.js';
+export { migrateUser, exportedContent, type MigrateReport } from './services/migrate.js';
 export {
   HISTORY_LIMIT,
   HISTORY_MAX_ENTRY_CHARS,

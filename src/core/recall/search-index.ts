@@ -152,6 +152,10 @@ function options() {
   return {
     fields: [...FIELDS],
     idField: 'id',
+    autoVacuum: false,
+    // Its one message says a removed document had changed since it was indexed; `docs` keeps each
+    // exactly as indexed, and a console line would break the REPL's screen.
+    logger: () => {},
     tokenize: (text: string) => words(text).map((w) => w.word),
     processTerm: (word: string) => term(word),
     // A topic is indexed from the stored text of decisions only (the part before the first ': ').
@@ -208,21 +212,30 @@ export class SearchIndex {
     return this.mini.has(id);
   }
 
-  /** Adds documents; one with the id of an indexed document replaces it. */
+  /** Adds documents; one with the id of an indexed document replaces it. Synchronous: nothing is left to clean up later. */
   add(docs: readonly SearchDoc[]): void {
     for (const doc of docs) {
-      if (this.mini.has(doc.id)) this.mini.replace(doc);
-      else this.mini.add(doc);
+      this.drop(doc.id);
+      this.mini.add(doc);
       this.docs.set(doc.id, { doc, boost: documentBoost(doc) });
     }
   }
 
-  /** Removes the documents with these ids (unknown ids are ignored). */
+  /** Removes the documents with these ids (unknown ids are ignored). Synchronous, as `add`. */
   remove(ids: Iterable<string>): void {
-    for (const id of ids) {
-      this.docs.delete(id);
-      if (this.mini.has(id)) this.mini.discard(id);
-    }
+    for (const id of ids) this.drop(id);
+  }
+
+  // minisearch's `remove` takes the document as it was indexed (kept in `docs`) and deletes its
+  // postings at once. Its `discard`/`replace` instead leave them for an asynchronous vacuum, which
+  // iterates the term tree across timer ticks and can meet a term that a search deleted meanwhile
+  // (a TypeError thrown from a timer, outside any caller: a crash); autoVacuum is off for that too.
+  private drop(id: string): void {
+    const entry = this.docs.get(id);
+    this.docs.delete(id);
+    if (!this.mini.has(id)) return;
+    if (entry) this.mini.remove(entry.doc);
+    else this.mini.discard(id);
   }
 
   /**

@@ -553,7 +553,7 @@ describe('the file archive (archive/<userId>/)', () => {
     expect(skipped).toBe(2);
   });
 
-  it('keepSession renames the journal into sessions/ (same file, 0600) and never reads it twice', async () => {
+  it('keepSession moves the journal into sessions/ as the same file (0600), never a copy', async () => {
     const { dir, store } = await freshStore();
     const journal = await openJournal({ dir, userId: 'alice', sessionId: 'S1', model: 'm', now: T0 });
     journal.append({ type: 'turn', role: 'user', text: 'I live in Lisbon', at: T0.toISOString() });

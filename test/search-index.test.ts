@@ -46,6 +46,9 @@ describe('search index', () => {
 
   it('matches "prefers", "preferred", "preference" and "preferring" with each other', () => {
     expect(new Set(['prefer', 'prefers', 'preferred', 'preference', 'preferring', 'preferences'].map(stem))).toEqual(new Set(['prefer']));
+    expect(new Set(['adopt', 'adopted', 'adoption', 'adopting', 'adopts'].map(stem))).toEqual(new Set(['adopt']));
+    expect(new Set(['hike', 'hiking', 'hiked', 'hikes'].map(stem)).size).toBe(1);
+    expect(stem('onion')).toBe('onion');
     const index = indexOf([makeFact('f_tea', 'Prefers green tea in the morning', '2026-01-02T09:00:00.000Z')]);
     for (const query of ['my tea preference?', 'which tea do I prefer', 'the tea I preferred']) {
       expect(index.search(query, { limit: 3 })[0]?.id).toBe('f_tea');

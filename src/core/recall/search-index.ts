@@ -28,8 +28,9 @@ export type SearchDoc = Omit<SearchHit, 'score'>;
 /**
  * Bumped whenever tokenising, fields or document shapes change: a persisted index of another
  * version is rebuilt. 2: accent folding, stop words and stemming (`analyze`); the `topic` field.
+ * 3: documents kept beside the index; "-tion"/"-sion" stemmed ("adoption" → "adopt").
  */
-export const SEARCH_INDEX_VERSION = 2;
+export const SEARCH_INDEX_VERSION = 3;
 
 /** Indexed fields: the whole text, and a decision's topic again (boosted). */
 const FIELDS = ['text', 'topic'] as const;
@@ -78,7 +79,7 @@ const STOP_WORDS = new Set(
 /**
  * A light English stemmer for chat text, so inflections and common derivations meet:
  * "prefers"/"preferred"/"preferring"/"preference" → "prefer", "cities"/"city" → "citi",
- * "moving"/"moved"/"move" → "mov". Strips one plural or verb ending, then one derivational
+ * "moving"/"moved"/"move" → "mov", "adoption"/"adopted" → "adopt". Strips one plural or verb ending, then one derivational
  * suffix, then a final "e", a doubled final consonant and maps a final "y" to "i". Words of up to
  * three letters and words with digits stay as they are. Deliberately light (not Porter): it
  * never reduces a word below two letters, and conflates fewer words that mean different things.
@@ -94,6 +95,8 @@ export function stem(word: string): string {
   for (const [suffix, min] of SUFFIXES) {
     if (w.endsWith(suffix) && w.length - suffix.length >= min) {
       if (suffix === 'ed' && w.endsWith('eed')) break;
+      // "-ion" only after t or s: "adoption" → "adopt", "discussion" → "discuss", not "onion" → "on".
+      if (suffix === 'ion' && !/[ts]ion$/.test(w)) continue;
       w = w.slice(0, -suffix.length);
       break;
     }
@@ -115,6 +118,7 @@ const SUFFIXES: ReadonlyArray<readonly [string, number]> = [
   ['ence', 3],
   ['ance', 3],
   ['edly', 3],
+  ['ion', 3],
   ['ing', 2],
   ['ed', 2],
   ['ly', 3],

@@ -13,7 +13,7 @@ import type { SessionEvent } from './events.js';
 import { emptyUsage, StreamBrokenError, type ChatMessage, type ModelClient, type Usage } from './model-client.js';
 import { mergeMemory } from './merge.js';
 import { redactSecrets } from './redact.js';
-import { renderMemoryBlock } from './render.js';
+import { renderedIds, renderMemoryBlock } from './render.js';
 import { AutoRecall, recallJournalLine, userMessage, type AttachedRecall } from './recall/auto-recall.js';
 import { DEFAULT_RECALL_BUDGET_TOKENS } from './recall/recall.js';
 import type { JournalLine, Memory, MemoryChange, Turn } from './schema.js';
@@ -34,12 +34,12 @@ export interface SessionOptions {
   extractModel: string;
   /** Budget of the memory block in the system prompt (tokens, estimated as chars/4). */
   memoryBudgetTokens: number;
+  /** Budget of memory recalled automatically into each user message (tokens; read-only, so incognito too); 0 turns it off. Default 500. */
+  recallBudgetTokens?: number;
   /** Upper bound of one answer (tokens). */
   maxTokens: number;
-  /** Incognito: nothing is journaled or extracted; memory is still read (and recalled). */
+  /** Incognito: nothing is journaled or extracted; memory is still read. */
   incognito: boolean;
-  /** Budget of memory recalled automatically into each user message (tokens); 0 turns it off. Default 500. */
-  recallBudgetTokens?: number;
   now: () => Date;
 }
 
@@ -49,18 +49,12 @@ export { DEFAULT_MEMORY_BUDGET_TOKENS } from './render.js';
 export const DEFAULT_MAX_TOKENS = 8192;
 
 /**
- * Builds the system prompt: who the assistant is, the rules for using memory (the core block and
- * the recalled blocks user messages may start with), and the memory block (from the one renderer
- * `memagent show` also uses). Stored memory is presented as data.
+ * Builds the system prompt: who the assistant is, the rules for using memory, and the memory
+ * block (from the one renderer `memagent show` also uses). Stored memory is presented as data.
  */
 export function buildSystemPrompt(memory: Memory, opts: { userId: string; now: Date; budgetTokens: number }): string {
-  return systemPromptAndCore(memory, opts).text;
-}
-
-/** `buildSystemPrompt`, plus the ids of the facts and decisions its memory block holds (what automatic recall skips). Pure. */
-export function systemPromptAndCore(memory: Memory, opts: { userId: string; now: Date; budgetTokens: number }): { text: string; coreIds: string[] } {
   const block = renderMemoryBlock(memory, { budgetTokens: opts.budgetTokens, now: opts.now });
-  const text = [
+  return [
     'You are memagent, a helpful assistant in a terminal chat. Answer concisely; use Markdown when it helps.',
     `You are talking with the user "${opts.userId}". Today is ${opts.now.toISOString().slice(0, 10)}.`,
     'You remember this user across sessions. The <memory> block below holds what earlier sessions taught you.',
@@ -71,14 +65,13 @@ export function systemPromptAndCore(memory: Memory, opts: { userId: string; now:
     '',
     block.text,
   ].join('\n');
-  return { text, coreIds: block.includedIds };
 }
 
 /** One user's chat session. Not thread-safe: one turn at a time. */
 export class ChatSession {
   readonly sessionId: string;
   readonly options: SessionOptions;
-  /** The conversation as sent to the model (since the last `clear`). */
+  /** The conversation as sent to the model (since the last `clear`), tool rounds included. */
   readonly messages: ChatMessage[] = [];
   /** Every turn of the session, including cleared ones (what the journal holds). */
   readonly transcript: Turn[] = [];
@@ -98,22 +91,12 @@ export class ChatSession {
     this.memory = memory;
     this.options = options;
     this.sessionId = newSessionId(options.now());
-    this.recall = new AutoRecall(store.archive, {
+    this.recall = new AutoRecall(store.archive, { userId: options.userId, budgetTokens: options.recallBudgetTokens ?? DEFAULT_RECALL_BUDGET_TOKENS });
+    this.systemPrompt = buildSystemPrompt(memory, {
       userId: options.userId,
-      budgetTokens: options.recallBudgetTokens ?? DEFAULT_RECALL_BUDGET_TOKENS,
+      now: options.now(),
+      budgetTokens: options.memoryBudgetTokens,
     });
-    this.systemPrompt = this.promptFor(memory);
-  }
-
-  // The system prompt for `memory`; the recall skips what its memory block holds.
-  private promptFor(memory: Memory): string {
-    const { text, coreIds } = systemPromptAndCore(memory, {
-      userId: this.options.userId,
-      now: this.options.now(),
-      budgetTokens: this.options.memoryBudgetTokens,
-    });
-    this.recall.setCore(coreIds);
-    return text;
   }
 
   /**
@@ -156,8 +139,9 @@ export class ChatSession {
    */
   async send(text: string, onEvent: (event: SessionEvent) => void, signal?: AbortSignal): Promise<TurnOutcome> {
     const at = this.options.now().toISOString();
-    // Searched before the turn is journaled: the journal's `recall` line precedes its turn.
-    const recalled = await this.recall.recall(text, at, onEvent);
+    // Searched before the turn is journaled: the journal's `recall` line precedes its turn. What
+    // the system prompt's memory block shows is not recalled again.
+    const recalled = await this.recall.recall(text, at, onEvent, renderedIds(this.systemPrompt, this.memory));
     if (recalled) this.journalLine(recallJournalLine(recalled));
     this.record({ role: 'user', text, at });
     this.tellJournalState(onEvent);
@@ -221,7 +205,11 @@ export class ChatSession {
   async reloadMemory(): Promise<void> {
     const { memory } = await this.store.load(this.options.userId);
     this.memory = memory;
-    this.systemPrompt = this.promptFor(memory);
+    this.systemPrompt = buildSystemPrompt(memory, {
+      userId: this.options.userId,
+      now: this.options.now(),
+      budgetTokens: this.options.memoryBudgetTokens,
+    });
   }
 
   /** What automatic recall attached to the last user message (for `/recall`), or null when nothing was. */

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChatSession, type SessionOptions } from '../src/core/chat-session.js';
+import { AutoRecall } from '../src/core/recall/auto-recall.js';
 import type { SessionEvent } from '../src/core/events.js';
 import { createModelClient } from '../src/core/model.js';
 import { RECALL_OPEN } from '../src/core/recall/recall.js';
@@ -136,5 +137,13 @@ describe('automatic recall in a session', () => {
     expect(calls).toEqual([]);
     session.warmRecall();
     expect(calls).toHaveLength(1);
+  });
+
+  it('does not wait for a search that never answers: the message goes without recall, with a notice', async () => {
+    const recall = new AutoRecall({ search: () => new Promise(() => {}) }, { userId: 'alice', budgetTokens: 500, timeoutMs: 10 });
+    const events: SessionEvent[] = [];
+    expect(await recall.recall('green tea?', '2026-04-01T00:00:00.000Z', (e) => events.push(e))).toBeNull();
+    expect(events).toEqual([{ type: 'notice', level: 'warning', text: 'could not search earlier sessions (no answer within 0.01 s); this message is sent without recalled memory' }]);
+    expect(recall.last).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MEMORY_PREAMBLE, estimateTokens, renderMemoryBlock, renderMemorySummaryLine, sanitize } from '../src/core/render.js';
+import { MEMORY_PREAMBLE, estimateTokens, renderedIds, renderMemoryBlock, renderMemorySummaryLine, sanitize } from '../src/core/render.js';
 import { emptyMemory, type Decision, type Fact, type Memory } from '../src/core/schema.js';
 import { makeFact } from './helpers/memory.js';
 
@@ -412,6 +412,10 @@ describe('renderMemoryBlock dates and certainty', () => {
     const r = renderMemoryBlock(m, { now: NOW, budgetTokens: 100 });
     expect(r.includedIds).toEqual(['f_in', 'd_db']);
     expect(renderMemoryBlock(m, { now: NOW }).includedIds.sort()).toEqual(['d_db', 'f_in', 'f_out']);
+    // The same read back from a prompt that holds the block, as automatic recall does.
+    expect([...renderedIds(`You are helpful.\n${r.text}`, m)].sort()).toEqual(['d_db', 'f_in']);
+    const later = { ...m, facts: [...m.facts, fact('f_new', 'Learned after the prompt was built')] };
+    expect([...renderedIds(r.text, later)].sort()).toEqual(['d_db', 'f_in']);
   });
 });
 

@@ -46,6 +46,9 @@ describe('search index', () => {
 
   it('matches "prefers", "preferred", "preference" and "preferring" with each other', () => {
     expect(new Set(['prefer', 'prefers', 'preferred', 'preference', 'preferring', 'preferences'].map(stem))).toEqual(new Set(['prefer']));
+    expect(new Set(['adopt', 'adopted', 'adoption', 'adopting', 'adopts'].map(stem))).toEqual(new Set(['adopt']));
+    expect(new Set(['hike', 'hiking', 'hiked', 'hikes'].map(stem)).size).toBe(1);
+    expect(stem('onion')).toBe('onion');
     const index = indexOf([makeFact('f_tea', 'Prefers green tea in the morning', '2026-01-02T09:00:00.000Z')]);
     for (const query of ['my tea preference?', 'which tea do I prefer', 'the tea I preferred']) {
       expect(index.search(query, { limit: 3 })[0]?.id).toBe('f_tea');
@@ -166,5 +169,26 @@ describe('search index', () => {
       ['s1:0', false],
     ]);
     expect(index.search('bicycle', { limit: 5, kinds: ['turn'] }).map((h) => h.id)).toEqual(['s1:0']);
+  });
+
+  it('replaces and removes documents at once, also in an index loaded from JSON, with nothing left for later', async () => {
+    const index = SearchIndex.create();
+    const many = Array.from({ length: 3000 }, (_, i) => makeFact(`f_${i}`, `Word${i} appears with tea number ${i % 7}`, '2026-01-02T09:00:00.000Z'));
+    index.add(docsFromMemory({ facts: many, decisions: [] }));
+    index.add(docsFromMemory({ facts: many.slice(0, 1500).map((f) => ({ ...f, text: `Coffee instead, item ${f.id}` })), decisions: [] }));
+    index.remove(many.slice(2000).map((f) => f.id));
+    expect(index.size).toBe(2000);
+    expect(index.search('word10', { limit: 5 })).toEqual([]);
+    expect(index.search('word1600', { limit: 5 }).map((h) => h.id)).toEqual(['f_1600']);
+    expect(index.search('word2500', { limit: 5 })).toEqual([]);
+    const back = SearchIndex.fromJSON(index.toJSON());
+    back.remove(['f_1600']);
+    back.add(docsFromMemory({ facts: [{ ...many[1601]!, text: 'Now about sailing' }], decisions: [] }));
+    expect(back.search('word1600 word1601', { limit: 5 })).toEqual([]);
+    expect(back.search('sailing', { limit: 5 }).map((h) => h.id)).toEqual(['f_1601']);
+    expect(JSON.parse(back.toJSON()).index.dirtCount).toBe(0);
+    // Searches keep working across timer ticks (minisearch's asynchronous vacuum once crashed here).
+    await new Promise((r) => setTimeout(r, 50));
+    expect(back.search('coffee', { limit: 3 })).toHaveLength(3);
   });
 });

@@ -168,8 +168,8 @@ let hitsPerQuery = 0;
 for (const q of queries) hitsPerQuery += loaded.search(q, { limit: 10 }).length;
 
 const recall = new AutoRecall({ search: async (_u, q, o) => loaded.search(q, o) }, { userId: 'bench', budgetTokens: 500 });
-recall.setCore(memoryFacts.slice(0, 60).map((f) => f.id));
-for (const q of queries.slice(0, 20)) await recall.recall(q, at(SESSIONS), () => {});
+const core = new Set(memoryFacts.slice(0, 60).map((f) => f.id));
+for (const q of queries.slice(0, 20)) await recall.recall(q, at(SESSIONS), () => {}, core);
 const recallMs: number[] = [];
 const recallCpu: number[] = [];
 let recalled = 0;
@@ -177,7 +177,7 @@ let recallTokens = 0;
 for (const q of queries) {
   const s = performance.now();
   const c = process.cpuUsage();
-  const block = await recall.recall(q, at(SESSIONS), () => {});
+  const block = await recall.recall(q, at(SESSIONS), () => {}, core);
   const dc = process.cpuUsage(c);
   recallMs.push(performance.now() - s);
   recallCpu.push((dc.user + dc.system) / 1000);
@@ -211,14 +211,14 @@ s0 = performance.now();
 await store.archive.search(USER, queries[1]!, { limit: 30 });
 const storeColdMs = performance.now() - s0;
 const storeRecall = new AutoRecall(store.archive, { userId: USER, budgetTokens: 500 });
-storeRecall.setCore(makeMemory(USER, 60, 200).facts.filter((f) => f.status === 'active').map((f) => f.id));
-for (const q of queries.slice(0, 20)) await storeRecall.recall(q, at(SESSIONS), () => {});
+const storeCore = new Set(makeMemory(USER, 60, 200).facts.filter((f) => f.status === 'active').map((f) => f.id));
+for (const q of queries.slice(0, 20)) await storeRecall.recall(q, at(SESSIONS), () => {}, storeCore);
 const storeRecallMs: number[] = [];
 const storeRecallCpu: number[] = [];
 for (const q of queries) {
   const s = performance.now();
   const c = process.cpuUsage();
-  await storeRecall.recall(q, at(SESSIONS), () => {});
+  await storeRecall.recall(q, at(SESSIONS), () => {}, storeCore);
   const dc = process.cpuUsage(c);
   storeRecallMs.push(performance.now() - s);
   storeRecallCpu.push((dc.user + dc.system) / 1000);

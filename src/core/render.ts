@@ -158,6 +158,20 @@ export function renderMemoryBlock(memory: Memory, options: RenderOptions): Rende
 }
 
 /**
+ * The ids of `memory`'s active facts and decisions whose line (as `renderMemoryBlock` renders it,
+ * without ids) is a line of `text`: what a system prompt built from this renderer shows of them.
+ * A memory changed since the prompt was built (a tool wrote a fact) has the new items reported
+ * as not shown, as they are not. Pure.
+ */
+export function renderedIds(text: string, memory: Pick<Memory, 'facts' | 'decisions'>): Set<string> {
+  const lines = new Set(text.split('\n'));
+  const ids = new Set<string>();
+  for (const f of memory.facts) if (f.status === 'active' && lines.has(factLine(f, false))) ids.add(f.id);
+  for (const d of memory.decisions) if (lines.has(decisionLine(d, false))) ids.add(d.id);
+  return ids;
+}
+
+/**
  * One line saying how much is remembered about the user, for the session's opening line:
  * "Remembering 12 facts, 3 decisions about alice", "This is a new user" (nothing stored and no
  * session yet), or "Nothing remembered about alice yet". Counts active facts only. Pure.

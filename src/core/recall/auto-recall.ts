@@ -36,12 +36,10 @@ export interface AutoRecallOptions {
 }
 
 /**
- * The automatic recall of one chat session. Holds the ids in core memory (set with `setCore`
- * whenever the system prompt is built) and what was attached last. Reads only: it never writes
+ * The automatic recall of one chat session: what was attached last. Reads only: it never writes
  * the store (the session journals the `recall` line), so an incognito session recalls too.
  */
 export class AutoRecall {
-  private core: ReadonlySet<string> = new Set();
   private lastAttached: AttachedRecall | null = null;
   private failing = false;
   private readonly timeoutMs: number;
@@ -56,11 +54,6 @@ export class AutoRecall {
   /** Whether recall is on (a budget above 0). */
   get enabled(): boolean {
     return this.options.budgetTokens > 0;
-  }
-
-  /** The ids of the facts and decisions in the system prompt's memory block (never recalled again). */
-  setCore(ids: Iterable<string>): void {
-    this.core = new Set(ids);
   }
 
   /** What was attached to the last user message, or null when nothing was (or no message was sent yet). */
@@ -83,8 +76,9 @@ export class AutoRecall {
    * something is attached, and a `notice` when the search failed or timed out (once, until a
    * search works again). Never throws: on any failure the result is null.
    * @param at ISO time of the user turn.
+   * @param inCore ids of the facts and decisions the system prompt's memory block shows (`renderedIds`): never recalled again.
    */
-  async recall(message: string, at: string, onEvent: (event: SessionEvent) => void): Promise<AttachedRecall | null> {
+  async recall(message: string, at: string, onEvent: (event: SessionEvent) => void, inCore: ReadonlySet<string> = new Set()): Promise<AttachedRecall | null> {
     this.lastAttached = null;
     if (!this.enabled) return null;
     let timer: NodeJS.Timeout | undefined;
@@ -96,7 +90,7 @@ export class AutoRecall {
       search.catch(() => undefined);
       const hits = await Promise.race([search, timeout]);
       this.failing = false;
-      const block = chooseRecall(hits, { inCore: this.core, budgetTokens: this.options.budgetTokens });
+      const block = chooseRecall(hits, { inCore, budgetTokens: this.options.budgetTokens });
       if (!block) return null;
       this.lastAttached = { ...block, at };
       onEvent({ type: 'recall', count: block.hits.length, tokens: block.tokens });

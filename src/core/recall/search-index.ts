@@ -28,8 +28,9 @@ export type SearchDoc = Omit<SearchHit, 'score'>;
 /**
  * Bumped whenever tokenising, fields or document shapes change: a persisted index of another
  * version is rebuilt. 2: accent folding, stop words and stemming (`analyze`); the `topic` field.
+ * 3: documents kept beside the index; "-tion"/"-sion" stemmed ("adoption" → "adopt").
  */
-export const SEARCH_INDEX_VERSION = 2;
+export const SEARCH_INDEX_VERSION = 3;
 
 /** Indexed fields: the whole text, and a decision's topic again (boosted). */
 const FIELDS = ['text', 'topic'] as const;
@@ -78,7 +79,7 @@ const STOP_WORDS = new Set(
 /**
  * A light English stemmer for chat text, so inflections and common derivations meet:
  * "prefers"/"preferred"/"preferring"/"preference" → "prefer", "cities"/"city" → "citi",
- * "moving"/"moved"/"move" → "mov". Strips one plural or verb ending, then one derivational
+ * "moving"/"moved"/"move" → "mov", "adoption"/"adopted" → "adopt". Strips one plural or verb ending, then one derivational
  * suffix, then a final "e", a doubled final consonant and maps a final "y" to "i". Words of up to
  * three letters and words with digits stay as they are. Deliberately light (not Porter): it
  * never reduces a word below two letters, and conflates fewer words that mean different things.
@@ -94,6 +95,8 @@ export function stem(word: string): string {
   for (const [suffix, min] of SUFFIXES) {
     if (w.endsWith(suffix) && w.length - suffix.length >= min) {
       if (suffix === 'ed' && w.endsWith('eed')) break;
+      // "-ion" only after t or s: "adoption" → "adopt", "discussion" → "discuss", not "onion" → "on".
+      if (suffix === 'ion' && !/[ts]ion$/.test(w)) continue;
       w = w.slice(0, -suffix.length);
       break;
     }
@@ -115,6 +118,7 @@ const SUFFIXES: ReadonlyArray<readonly [string, number]> = [
   ['ence', 3],
   ['ance', 3],
   ['edly', 3],
+  ['ion', 3],
   ['ing', 2],
   ['ed', 2],
   ['ly', 3],
@@ -152,6 +156,10 @@ function options() {
   return {
     fields: [...FIELDS],
     idField: 'id',
+    autoVacuum: false,
+    // Its one message says a removed document had changed since it was indexed; `docs` keeps each
+    // exactly as indexed, and a console line would break the REPL's screen.
+    logger: () => {},
     tokenize: (text: string) => words(text).map((w) => w.word),
     processTerm: (word: string) => term(word),
     // A topic is indexed from the stored text of decisions only (the part before the first ': ').
@@ -208,21 +216,30 @@ export class SearchIndex {
     return this.mini.has(id);
   }
 
-  /** Adds documents; one with the id of an indexed document replaces it. */
+  /** Adds documents; one with the id of an indexed document replaces it. Synchronous: nothing is left to clean up later. */
   add(docs: readonly SearchDoc[]): void {
     for (const doc of docs) {
-      if (this.mini.has(doc.id)) this.mini.replace(doc);
-      else this.mini.add(doc);
+      this.drop(doc.id);
+      this.mini.add(doc);
       this.docs.set(doc.id, { doc, boost: documentBoost(doc) });
     }
   }
 
-  /** Removes the documents with these ids (unknown ids are ignored). */
+  /** Removes the documents with these ids (unknown ids are ignored). Synchronous, as `add`. */
   remove(ids: Iterable<string>): void {
-    for (const id of ids) {
-      this.docs.delete(id);
-      if (this.mini.has(id)) this.mini.discard(id);
-    }
+    for (const id of ids) this.drop(id);
+  }
+
+  // minisearch's `remove` takes the document as it was indexed (kept in `docs`) and deletes its
+  // postings at once. Its `discard`/`replace` instead leave them for an asynchronous vacuum, which
+  // iterates the term tree across timer ticks and can meet a term that a search deleted meanwhile
+  // (a TypeError thrown from a timer, outside any caller: a crash); autoVacuum is off for that too.
+  private drop(id: string): void {
+    const entry = this.docs.get(id);
+    this.docs.delete(id);
+    if (!this.mini.has(id)) return;
+    if (entry) this.mini.remove(entry.doc);
+    else this.mini.discard(id);
   }
 
   /**

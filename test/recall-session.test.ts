@@ -77,11 +77,11 @@ describe('automatic recall in a session', () => {
     expect(events.filter((e) => e.type === 'recall')).toEqual([{ type: 'recall', count: 1, tokens: session.lastRecall!.tokens }]);
     expect(session.lastRecall!.lines).toEqual(['- [2026-03-02] (uncertain) Prefers green tea from Shizuoka in the morning']);
 
-    // The journal records which memories were attached, just before that user turn.
+    // The journal records which memories were attached, just after that user turn (so the turn is on disk first).
     const journal = (await fs.readFile(session.journalPath!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     const kinds = journal.map((l) => (l.type === 'turn' ? `${l.type}:${l.role}` : l.type));
-    expect(kinds).toEqual(['session', 'recall', 'turn:user', 'turn:assistant', 'recall', 'turn:user', 'turn:assistant']);
-    expect(journal[1]).toMatchObject({ ids: ['f_tea'], tokens: session.lastRecall!.tokens });
+    expect(kinds).toEqual(['session', 'turn:user', 'recall', 'turn:assistant', 'turn:user', 'recall', 'turn:assistant']);
+    expect(journal[2]).toMatchObject({ ids: ['f_tea'], tokens: session.lastRecall!.tokens, follows: true });
     session.abandon();
   });
 

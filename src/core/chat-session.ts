@@ -175,11 +175,12 @@ export class ChatSession {
    */
   async send(text: string, onEvent: (event: SessionEvent) => void, signal?: AbortSignal): Promise<TurnOutcome> {
     const at = this.options.now().toISOString();
-    // Searched before the turn is journaled: the journal's `recall` line precedes its turn. What
-    // the system prompt's memory block shows is not recalled again.
+    // What the system prompt's memory block shows is not recalled again.
+    // The typed turn is on disk before anything else happens (the search may take a moment);
+    // its `recall` line follows it.
+    this.record({ role: 'user', text, at });
     const recalled = await this.recall.recall(text, at, onEvent, renderedIds(this.systemPrompt, this.memory));
     if (recalled) this.journalLine(recallJournalLine(recalled));
-    this.record({ role: 'user', text, at });
     this.tellJournalState(onEvent);
     this.messages.push(userMessage(text, recalled));
     const before = this.messages.length - 1;

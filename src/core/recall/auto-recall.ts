@@ -123,5 +123,5 @@ export function userMessage(text: string, recall: RecallBlock | null): ChatMessa
 
 /** The journal line recording what was attached to the user turn that follows it (ids and tokens). Pure. */
 export function recallJournalLine(recall: AttachedRecall): Extract<JournalLine, { type: 'recall' }> {
-  return { type: 'recall', at: recall.at, ids: recall.hits.map((h) => h.id), tokens: recall.tokens };
+  return { type: 'recall', at: recall.at, ids: recall.hits.map((h) => h.id), tokens: recall.tokens, follows: true };
 }

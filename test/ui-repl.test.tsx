@@ -472,11 +472,15 @@ describe('runRepl', () => {
     await repl.waitText('This is a new user');
     repl.press('I prefer metric units.', ENTER);
     await repl.waitText('You said');
+    const chatOutput = repl.session.usage.outputTokens;
     repl.press('/exit', ENTER);
     const exit = await repl.done;
     expect(exit).toEqual({ reason: 'exit', saved: 'ok' });
     const out = repl.text();
     expect(out).toContain('Memory updated (1 change):');
+    // The exit extraction's tokens count too, and the last line says what the session cost.
+    expect(repl.session.usage.outputTokens).toBeGreaterThan(chatOutput);
+    expect(out).toMatch(/Session: [\d.k]+ tokens in · [\d.k]+ out · \$0\.\d{4}/);
     expect(out).toContain('+ I prefer metric units.');
     expect(out).toContain(`Saved to ${path.join(repl.dir, 'alice.json')}`);
     // The terminal is given back: raw mode off, cursor shown, bracketed paste off.

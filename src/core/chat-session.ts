@@ -10,7 +10,7 @@ import { forgetEverywhere } from './services/forget.js';
 import { BacklogJournal, messageOf } from './session-journal.js';
 import type { MemoryStore } from './storage/store.js';
 import type { SessionEvent } from './events.js';
-import { emptyUsage, StreamBrokenError, type ChatMessage, type ModelClient, type Usage } from './model-client.js';
+import { addUsage, emptyUsage, StreamBrokenError, type ChatMessage, type ModelClient, type Usage } from './model-client.js';
 import { mergeMemory } from './merge.js';
 import { redactSecrets } from './redact.js';
 import { renderedIds, renderMemoryBlock } from './render.js';
@@ -384,6 +384,11 @@ export class ChatSession {
       journal.path,
       journal.handOver(),
     );
+    // The exit extraction is part of what the session cost.
+    if (outcome.usage) {
+      addUsage(this.usage, outcome.usage);
+      chargeTo(this.spend, this.options.extractModel, outcome.usage);
+    }
     return this.tools.report(outcome);
   }
 
@@ -400,9 +405,3 @@ function chargeTo(spend: ChatSession['spend'], model: string, usage: Usage): voi
   spend.usd = spend.usd === null || cost === null ? null : spend.usd + cost;
 }
 
-function addUsage(total: Usage, add: Usage): void {
-  total.inputTokens += add.inputTokens;
-  total.outputTokens += add.outputTokens;
-  total.cacheReadTokens += add.cacheReadTokens;
-  total.cacheWriteTokens += add.cacheWriteTokens;
-}

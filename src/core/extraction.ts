@@ -13,7 +13,7 @@ import { groundExtraction, type GroundingReport } from './grounding.js';
 import { JournalGoneError, JournalSetAsideError } from './journal/journal.js';
 import { mergeMemory } from './merge.js';
 import type { JournalClaim, MemoryStore } from './storage/store.js';
-import type { ModelClient, ModelEvent } from './model-client.js';
+import { addUsage, emptyUsage, type ModelClient, type ModelEvent, type Usage } from './model-client.js';
 import { redactSecrets } from './redact.js';
 import type { DroppedItem } from './grounding-report.js';
 import { acceptedOps, acceptedWithOrigin, concatOps, droppedReview, reviewItems, type ReviewItem } from './review.js';
@@ -46,6 +46,8 @@ export interface ExtractionOutcome {
   /** False when nothing was written (`changes` is then empty): no fact or decision changed, or the session was applied before. */
   written?: boolean;
   memoryPath: string;
+  /** Tokens the extraction calls used (all chunks; absent when no call was made). */
+  usage?: Usage;
 }
 
 /** Everything an extraction pass needs; all passed in, nothing global. */
@@ -154,11 +156,12 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
   let seen = memory;
   const chunks: ChunkResult[] = [];
   const report: GroundingReport = { droppedUngrounded: 0, droppedUnknownIds: 0, clamped: 0, redacted: 0 };
+  const usage = emptyUsage();
   for (const chunk of chunkTranscript(safeTurns)) {
     const userTurns = chunk.filter((t) => t.role === 'user').map((t) => t.text);
     if (userTurns.length === 0) continue; // only the assistant spoke: nothing to learn
     const prompt = buildExtractionPrompt(seen, chunk, sessionDate);
-    const { value } = await deps.model.structured(
+    const { value, usage: callUsage } = await deps.model.structured(
       {
         model: deps.extractModel,
         system: EXTRACTION_SYSTEM,
@@ -169,6 +172,7 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
       },
       deps.onEvent,
     );
+    addUsage(usage, callUsage);
     const grounded = groundExtraction(value, { userTurns, handles: prompt.handles, sessionDate });
     for (const key of Object.keys(report) as Array<keyof GroundingReport>) report[key] += grounded.report[key];
     chunks.push({ ops: grounded.ops, dropped: grounded.dropped, handles: prompt.handles, seen });
@@ -247,6 +251,7 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
     revision: result.after.revision,
     written: result.written,
     memoryPath,
+    usage,
   };
 }
 
@@ -316,3 +321,4 @@ export async function extractPending(
 export function isRetryableLater(error: unknown): boolean {
   return error instanceof ApiError || !(error instanceof MemagentError) || error.name === 'LockError';
 }
+

@@ -128,6 +128,14 @@ export function emptyUsage(): Usage {
   return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
 }
 
+/** Adds `add` into `total` (mutates `total`), field by field. */
+export function addUsage(total: Usage, add: Usage): void {
+  total.inputTokens += add.inputTokens;
+  total.outputTokens += add.outputTokens;
+  total.cacheReadTokens += add.cacheReadTokens;
+  total.cacheWriteTokens += add.cacheWriteTokens;
+}
+
 /** A `ModelClient` that is loaded on first use, plus `preload()` to start loading it early. */
 export interface LazyModelClient extends ModelClient {
   /** Starts loading the real client in the background (idempotent); load errors surface on use. */

@@ -140,7 +140,7 @@ async function saveAtExit(
   }
   view.rerender(
     <ThemeContext.Provider value={theme}>
-      <ExitReport report={report} />
+      <ExitReport report={report} spent={{ usage: session.usage, usd: session.spend.usd }} />
     </ThemeContext.Provider>,
   );
   view.unmount();

@@ -6,7 +6,7 @@
  * stays valid).
  */
 import type { SessionEvent } from '../events.js';
-import { emptyUsage, StreamBrokenError, type ChatMessage, type ChatRequest, type ContentBlock, type ModelClient, type Usage } from '../model-client.js';
+import { addUsage, emptyUsage, StreamBrokenError, type ChatMessage, type ChatRequest, type ContentBlock, type ModelClient, type Usage } from '../model-client.js';
 
 /**
  * Rounds of tool calls one turn may run before the loop stops asking: a search, a write and a
@@ -120,9 +120,3 @@ function replyOf(text: string): ChatMessage {
   return { role: 'assistant', content: text === '' ? '(used memory tools)' : text };
 }
 
-function addUsage(total: Usage, add: Usage): void {
-  total.inputTokens += add.inputTokens;
-  total.outputTokens += add.outputTokens;
-  total.cacheReadTokens += add.cacheReadTokens;
-  total.cacheWriteTokens += add.cacheWriteTokens;
-}

@@ -8,6 +8,7 @@ import { FileMemoryStore } from '../src/core/storage/file/index.js';
 import { docsFromArchive, docsFromMemory, SearchIndex } from '../src/core/recall/search-index.js';
 import type { ArchivedItem, SearchHit } from '../src/core/recall/types.js';
 import type { Memory } from '../src/core/schema.js';
+import MiniSearch from 'minisearch';
 
 export { startFakeApi } from '../src/fake-api/server.js';
 
@@ -72,4 +73,46 @@ export async function referenceSearcher(dir: string, userId: string): Promise<(q
   const seen = new Set<string>();
   index.add(docs.filter((d) => !seen.has(d.id) && seen.add(d.id)));
   return (query, limit) => index.search(query, { limit });
+}
+
+/** Words that carry no topic: left out of a stemmed index and its queries. */
+const STOPWORDS = new Set(
+  'a an the and or but if of to in on at by for with from about as into over after before is are was were be been being do does did have has had what which who whom whose when where why how that this these those it its he she they them his her their there than then so not no can could would should will may might must i you we our your my me us also ever kind type sort'.split(' '),
+);
+
+/** A crude English suffix stripper ("paintings", "painted", "painting" → "paint"): enough to tell what stemming would win. */
+export function stem(word: string): string {
+  let w = word.toLowerCase().replace(/['’]s$/, '');
+  if (w.length > 4 && w.endsWith('ies')) return `${w.slice(0, -3)}y`;
+  for (const suffix of ['ing', 'ed', 'es', 's', 'ly']) {
+    if (w.length - suffix.length >= 3 && w.endsWith(suffix)) {
+      w = w.slice(0, -suffix.length);
+      break;
+    }
+  }
+  return w;
+}
+
+/**
+ * A what-if searcher over the same documents as `referenceSearcher`: minisearch BM25 with
+ * stop words dropped and words stemmed (`stem`), to measure what cheap lexical fixes would win.
+ * Returns hit texts, best first.
+ */
+export async function stemmedSearcher(dir: string, userId: string): Promise<(query: string, limit: number) => string[]> {
+  const s = store(dir);
+  const { memory } = await s.load(userId);
+  const { items } = await s.archive.items(userId);
+  const docs = [...docsFromMemory(memory as Memory), ...docsFromArchive(items as ArchivedItem[])];
+  const seen = new Set<string>();
+  const mini = new MiniSearch<{ id: string; text: string }>({
+    fields: ['text'],
+    storeFields: ['text'],
+    processTerm: (term) => (STOPWORDS.has(term.toLowerCase()) ? null : stem(term)),
+  });
+  mini.addAll(docs.filter((d) => !seen.has(d.id) && seen.add(d.id)).map((d) => ({ id: d.id, text: d.text })));
+  return (query, limit) =>
+    mini
+      .search(query, { combineWith: 'OR' })
+      .slice(0, limit)
+      .map((r) => String(r.text));
 }

@@ -343,6 +343,11 @@ function classify(q, conv) {
   return best;
 }
 
+/** The what-if table's k values (hits added to core memory). */
+const WHAT_IF_K = [5, 10, 20, 30];
+/** Characters a recalled line adds around a fact's text (kind, date, bullet): an estimate for the what-if tokens. */
+const RECALL_LINE_OVERHEAD = 30;
+
 // ---------------------------------------------------------------------------------------------
 // One conversation
 
@@ -397,6 +402,7 @@ for (const ci of CONVS) {
   const storedTurns = haystack(stored.turns.join('\n'));
   const activeHay = storedFacts.filter((f) => f.where === 'file' && f.status === 'active');
   const reference = await kit.referenceSearcher(memDir, user);
+  const stemmed = await kit.stemmedSearcher(memDir, user);
 
   // 3. Search, per question
   const sample = new Set(conv.questions.slice(0, SEARCH === 'cli' ? Infinity : CLI_SAMPLE).map((q) => q.i));
@@ -404,6 +410,7 @@ for (const ci of CONVS) {
   let cliAgree = 0;
   for (const q of conv.questions) {
     q.ref = reference(q.text, 10).map((h) => h.text);
+    q.whatIf = { plain: reference(q.text, Math.max(...WHAT_IF_K)).map((h) => h.text), stemmed: stemmed(q.text, Math.max(...WHAT_IF_K)) };
     if (SEARCH === 'off') continue;
     if (SEARCH === 'store') q.hits = (await kit.storeSearch(memDir, user, q.text, 10)).map((h) => h.text);
     if (HAS.search && sample.has(q.i)) {
@@ -440,6 +447,8 @@ for (const ci of CONVS) {
     const b = system.indexOf('</memory>');
     const memoryChars = a >= 0 && b > a ? b + '</memory>'.length - a : 0;
     q.context = haystack(`${system}\n${userText}`);
+    q.core = haystack(system);
+    q.coreTokens = memoryChars / 4;
     q.memoryTokens = (memoryChars + Math.max(0, userText.length - q.text.length)) / 4;
     q.recalledChars = Math.max(0, userText.length - q.text.length);
     qi++;
@@ -461,6 +470,18 @@ for (const ci of CONVS) {
     q.storedActive = q.obs.some((o) => activeHay.some((f) => f.hay.includes(keyOf(o.text))));
     q.turnStored = q.turns.some((t) => storedTurns.includes(keyOf(t.text)));
     q.miss = classify(q, conv);
+    if (q.core !== undefined) {
+      // What-if: today's core block plus the top k of a lexical index, hits already in core skipped.
+      q.curve = {};
+      for (const [variant, texts] of Object.entries(q.whatIf)) {
+        for (const k of WHAT_IF_K) {
+          const extra = texts.slice(0, k).filter((t) => !q.core.includes(haystack(t)));
+          const tokens = q.coreTokens + extra.reduce((n, t) => n + t.length + RECALL_LINE_OVERHEAD, 0) / 4;
+          const hay = haystack(`${q.core}\n${extra.join('\n')}`);
+          q.curve[`${variant}@${k}`] = { found: hasIn(hay, q), searchOnly: hasIn(haystack(texts.slice(0, k).join('\n')), q), tokens };
+        }
+      }
+    }
   }
   results.push({ conv, ingest, stored, cliChecked, cliAgree, asked });
   log(`conv ${ci} done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
@@ -559,6 +580,23 @@ lines.push(
   }),
   '',
 );
+{
+  const asked = allQs.filter((q) => q.curve);
+  lines.push(
+    `What if core memory (today's block, as each request carried it) were joined by the top k of a lexical index over the stored facts (hits already in core skipped; ${RECALL_LINE_OVERHEAD} characters of overhead a line): \`plain\` is the foundation's BM25 (\`SearchIndex\`), \`stemmed\` the same with stop words dropped and a crude suffix stemmer. In process, independent of the tree's own recall; ${asked.length} questions.`,
+    '',
+    '| Index | k | Evidence in top k | Evidence in core + top k | Memory tokens / request (median / p95) |',
+    '|---|---|---|---|---|',
+    ...Object.keys(asked[0]?.curve ?? {}).map((key) => {
+      const [variant, k] = key.split('@');
+      const found = asked.filter((q) => q.curve[key].found).length;
+      const searchOnly = asked.filter((q) => q.curve[key].searchOnly).length;
+      const tokens = asked.map((q) => q.curve[key].tokens);
+      return `| ${variant} | ${k} | ${pct(searchOnly, asked.length)} | ${pct(found, asked.length)} | ${tok(quantile(tokens, 0.5))} / ${tok(quantile(tokens, 0.95))} |`;
+    }),
+    '',
+  );
+}
 const run = lines.join('\n');
 process.stdout.write(`${run}\n`);
 if (DETAILS) {

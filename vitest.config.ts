@@ -12,6 +12,7 @@ const PROCESS_TESTS = [
   'test/cli-output-drain.test.ts',
   'test/cli-ux.test.ts',
   'test/commands-compact.test.ts',
+  'test/commands-recall.test.ts',
   'test/commands-manage.test.ts',
   'test/commands-show.test.ts',
   'test/commands-undo.test.ts',
@@ -27,6 +28,7 @@ const PROCESS_TESTS = [
   'test/pending-journals.test.ts',
   'test/package-install.test.ts',
   'test/privacy-secrets.test.tsx',
+  'test/resume-pty.test.ts',
   'test/storage-paused-writer.test.ts',
   'test/ui-pty.test.tsx',
 ];

@@ -47,7 +47,13 @@ export function compose(config: Config, opts: ComposeOptions = {}): Services {
     // Built on first use, so a command that fails its checks first (no API key) creates no dir.
     get store() {
       if (store) return store;
-      const files = new FileMemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions, ...testTuning(config), createDir: !opts.readOnly });
+      const files = new FileMemoryStore({
+        dir: config.memoryDir,
+        historyLimit: config.historyVersions,
+        archiveDays: config.archiveDays,
+        ...testTuning(config),
+        createDir: !opts.readOnly,
+      });
       store = config.databaseUrl ? new PostgresMemoryStore({ url: config.databaseUrl, local: files, historyLimit: config.historyVersions }) : files;
       return store;
     },

@@ -45,6 +45,8 @@ export interface Config {
   requestTimeoutMs: number;
   /** Earlier versions of each memory file kept for `undo` (0 keeps none). */
   historyVersions: number;
+  /** `MEMAGENT_ARCHIVE_DAYS`: kept sessions (episodic memory) older than this many days are removed. Undefined: keep all. */
+  archiveDays?: number;
   /**
    * Test-only tuning from `MEMAGENT_TEST_*` variables, for the process tests: the memory lock's
    * stale time (ms, ≥ 2000) and a pause (SIGSTOP of this process) once the first memory write has
@@ -72,6 +74,7 @@ const envSchema = z.object({
   MEMAGENT_MAX_RETRIES: z.string().regex(/^\d+$/, 'MEMAGENT_MAX_RETRIES must be a whole number').transform(Number).optional(),
   MEMAGENT_REQUEST_TIMEOUT_MS: positiveInt('MEMAGENT_REQUEST_TIMEOUT_MS').optional(),
   MEMAGENT_HISTORY_VERSIONS: z.string().regex(/^\d+$/, 'MEMAGENT_HISTORY_VERSIONS must be a whole number').transform(Number).optional(),
+  MEMAGENT_ARCHIVE_DAYS: positiveInt('MEMAGENT_ARCHIVE_DAYS').optional(),
   MEMAGENT_TEST_LOCK_STALE_MS: positiveInt('MEMAGENT_TEST_LOCK_STALE_MS').optional(),
   MEMAGENT_TEST_PAUSE_AFTER_TEMP_FILE: z.literal('1').optional(),
 });
@@ -111,6 +114,7 @@ export function resolveConfig(
     maxRetries: e.MEMAGENT_MAX_RETRIES ?? DEFAULT_MAX_RETRIES,
     requestTimeoutMs: e.MEMAGENT_REQUEST_TIMEOUT_MS ?? DEFAULT_REQUEST_TIMEOUT_MS,
     historyVersions: e.MEMAGENT_HISTORY_VERSIONS ?? DEFAULT_HISTORY_VERSIONS,
+    ...(e.MEMAGENT_ARCHIVE_DAYS !== undefined ? { archiveDays: e.MEMAGENT_ARCHIVE_DAYS } : {}),
     ...(e.MEMAGENT_TEST_LOCK_STALE_MS || e.MEMAGENT_TEST_PAUSE_AFTER_TEMP_FILE
       ? { test: { lockStaleMs: e.MEMAGENT_TEST_LOCK_STALE_MS, pauseAfterTempFile: e.MEMAGENT_TEST_PAUSE_AFTER_TEMP_FILE === '1' } }
       : {}),

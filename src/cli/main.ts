@@ -56,7 +56,7 @@ const databaseUrlOption = () =>
 const userOption = (what: string) => new Option('-u, --user <id>', `${what} (default: your OS user name)`);
 
 /** The commands, for telling a mistyped one (`memagent shwo`) from a one-word prompt. */
-const COMMANDS = ['chat', 'show', 'compact', 'forget', 'undo', 'restore', 'export', 'help'];
+const COMMANDS = ['chat', 'show', 'compact', 'forget', 'undo', 'restore', 'export', 'import', 'search', 'sessions', 'help'];
 
 /**
  * The command `word` is probably a typo of (the same letters in another order, or one letter added
@@ -102,6 +102,8 @@ export function buildProgram(): Command {
     .addOption(databaseUrlOption())
     .option('--incognito', 'read memory but journal and remember nothing from this session')
     .option('--review', 'review each memory change before it is saved')
+    .option('-c, --continue', 'reopen your last conversation: its turns start this one (a new session)')
+    .option('-r, --resume [session]', 'reopen a past conversation by id (memagent sessions), or pick one from a list')
     .action(async (words: string[], flags) => {
       const { runChat } = await import('./commands/chat.js');
       const prompt = words.length > 0 ? words.join(' ') : undefined;
@@ -184,6 +186,44 @@ export function buildProgram(): Command {
     .action(async (flags) => {
       const { runExport } = await import('./commands/manage.js');
       await runExport(await config(flags, { readOnly: true }), flags);
+    });
+
+  program
+    .command('import')
+    .description('bring past conversations into memory, session by session with their own dates (a re-run resumes)')
+    .addOption(userOption('whose memory to import into'))
+    .argument('<file>', 'a JSON file {"sessions":[{"date","turns":[{"role","text"}]}]}, or JSON Lines with one session per line (see the README)')
+    .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
+    .action(async (file: string, flags) => {
+      const { runImport } = await import('./commands/import.js');
+      process.exitCode = await runImport(await config(flags), file, flags);
+    });
+
+  program
+    .command('search')
+    .description('search everything remembered and every kept conversation, as the model sees the hits')
+    .addOption(userOption('whose memory to search'))
+    .argument('<query...>', 'words to look for')
+    .option('-n, --limit <n>', 'at most this many hits (1-50)', '10')
+    .option('--json', 'print the hits as JSON')
+    .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
+    .action(async (words: string[], flags) => {
+      const { runSearch } = await import('./commands/search.js');
+      await runSearch(await config(flags, { readOnly: true }), words.join(' '), flags);
+    });
+
+  program
+    .command('sessions')
+    .description('list the conversations kept for a user (date, turns, first line), to --resume one')
+    .addOption(userOption('whose conversations'))
+    .option('--json', 'print them as JSON')
+    .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
+    .action(async (flags) => {
+      const { runSessions } = await import('./commands/sessions.js');
+      await runSessions(await config(flags, { readOnly: true }), flags);
     });
 
   return program;

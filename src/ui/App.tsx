@@ -9,6 +9,7 @@ import { Box, Static, Text, useApp } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ChatSession, InputHistorySource } from '../core/index.js';
 import type { KeyEvent } from './keys.js';
+import { earlierLines, type EarlierConversation } from './earlier-transcript.js';
 import { InputLine } from './InputLine.js';
 import { LiveAnswer } from './LiveAnswer.js';
 import { StatusLine } from './StatusLine.js';
@@ -35,6 +36,8 @@ export interface AppProps {
   readonly memoryView: () => string;
   /** Aborted when the process is asked to stop (SIGINT/SIGTERM): the app leaves as on `/exit`. */
   readonly leave?: AbortSignal;
+  /** `chat --continue` / `--resume`: the reopened conversation, shown above the new turns. */
+  readonly earlier?: EarlierConversation;
 }
 
 /** Two Ctrl+C presses within this window exit (ms), as in Claude Code and Node's REPL. */
@@ -56,7 +59,7 @@ export function bannerLine(memoryLine: string): string {
 }
 
 /** The chat app. Render it inside a `ThemeContext` provider. */
-export function App({ session, inputHistory, memoryLine, memoryView, leave }: AppProps) {
+export function App({ session, inputHistory, memoryLine, memoryView, leave, earlier }: AppProps) {
   const { exit } = useApp();
   const theme = useTheme();
   const { columns, rows } = useTerminalSize();
@@ -68,7 +71,7 @@ export function App({ session, inputHistory, memoryLine, memoryView, leave }: Ap
   const chat = useChat(session, {
     memoryView,
     layout: () => layout.current,
-    banner: [{ text: bannerLine(memoryLine), tone: 'accent' }],
+    banner: [{ text: bannerLine(memoryLine), tone: 'accent' }, ...(earlier ? earlierLines(earlier, columns) : [])],
     onForgot: () => reloadHistory.current(),
   });
   const prompt = usePrompt(inputHistory, (message) => chat.note(message, 'warn'), !session.options.incognito);

@@ -3,15 +3,16 @@
  * Ink REPL (stdin and stdout are TTYs) or to pipe mode (anything else: Ink is never mounted).
  * Signals are handled by `../signals.ts` while the session runs.
  */
-import { ChatSession, DEFAULT_MAX_TOKENS, extractPending } from '../../core/chat.js';
-import { UsageError, renderMemorySummaryLine, type ExtractionOutcome, type ModelClient, type MemoryStore } from '../../core/index.js';
+import { ChatSession, DEFAULT_MAX_TOKENS, extractPending, restoreConversation } from '../../core/chat.js';
+import { UsageError, renderMemorySummaryLine, type EpisodeSummary, type ExtractionOutcome, type ModelClient, type MemoryStore } from '../../core/index.js';
 import type { Services } from '../compose.js';
 import { requireUser, type Config } from '../config.js';
+import { resolveResume, resumedLine, type ResumeFlags } from '../resume.js';
 import { installSignalHandlers } from '../signals.js';
 import { formatMemoryView } from './show.js';
 
-/** Flags of `chat`. */
-export interface ChatFlags {
+/** Flags of `chat` (`continue`/`resume`: reopen an earlier conversation, see ../resume.ts). */
+export interface ChatFlags extends ResumeFlags {
   user?: string;
   incognito?: boolean;
   review?: boolean;
@@ -52,6 +53,16 @@ export async function runChat(services: Services, flags: ChatFlags): Promise<num
   // Before anything is written: a symlink out of the memory dir is refused in one line, up front.
   await store.checkUser(userId);
   if (!flags.incognito) await recoverPending(store, model, config, userId);
+  // After the recovery, so a session killed last time is kept and can be continued.
+  const pick = interactive
+    ? async (sessions: EpisodeSummary[]) => {
+        // Ink reads these once, when imported (see below).
+        delete process.env.CI;
+        delete process.env.CONTINUOUS_INTEGRATION;
+        return (await import('../../ui/SessionPicker.js')).pickSession(sessions);
+      }
+    : null;
+  const resumed = await resolveResume(store, userId, flags, pick);
 
   const session = await ChatSession.start(store, model, {
     userId,
@@ -62,6 +73,11 @@ export async function runChat(services: Services, flags: ChatFlags): Promise<num
     incognito: Boolean(flags.incognito),
     now,
   });
+
+  if (resumed) {
+    restoreConversation(session, resumed);
+    if (!interactive) process.stderr.write(`memagent: ${resumedLine(resumed)}\n`);
+  }
 
   // In the REPL, SIGINT/SIGTERM leave as /exit does (the live region goes, the save shows its
   // spinner and the diff), then the command exits with the signal's code.
@@ -90,6 +106,7 @@ export async function runChat(services: Services, flags: ChatFlags): Promise<num
         memoryLine: `${renderMemorySummaryLine(session.memory)}`,
         memoryView: () => formatMemoryView(session.memory, { budgetTokens: config.memoryBudgetTokens, now: now() }),
         leave: leave.signal,
+        earlier: resumed ? { title: resumedLine(resumed), turns: resumed.turns } : undefined,
       });
       // Compile the SDK once the first frame is on screen, while the user types (Ink flushes its
       // first frame on a timer, so a preload started at once would delay it).

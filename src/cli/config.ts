@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod';
 import { userDirs, type UserDirs } from './user-dirs.js';
-import { ConfigError, UsageError, validateUserId, DEFAULT_EXIT_TIMEOUT_MS, DEFAULT_EXTRACT_MODEL, DEFAULT_HISTORY_VERSIONS, DEFAULT_MAX_RETRIES, DEFAULT_MEMORY_BUDGET_TOKENS, DEFAULT_MODEL, DEFAULT_REQUEST_TIMEOUT_MS } from '../core/index.js';
+import { ConfigError, UsageError, validateUserId, DEFAULT_EXIT_TIMEOUT_MS, DEFAULT_EXTRACT_MODEL, DEFAULT_HISTORY_VERSIONS, DEFAULT_MAX_RETRIES, DEFAULT_MEMORY_BUDGET_TOKENS, DEFAULT_MODEL, DEFAULT_RECALL_BUDGET_TOKENS, DEFAULT_REQUEST_TIMEOUT_MS } from '../core/index.js';
 
 
 export { DEFAULT_EXIT_TIMEOUT_MS, DEFAULT_EXTRACT_MODEL, DEFAULT_MODEL };
@@ -40,6 +40,8 @@ export interface Config {
   apiKey?: string;
   baseURL?: string;
   memoryBudgetTokens: number;
+  /** `MEMAGENT_RECALL_BUDGET`: tokens of memory recalled into each user message (0: automatic recall off). */
+  recallBudgetTokens: number;
   exitTimeoutMs: number;
   maxRetries: number;
   requestTimeoutMs: number;
@@ -70,6 +72,7 @@ const envSchema = z.object({
   MEMAGENT_MODEL: z.string().min(1).optional(),
   MEMAGENT_EXTRACT_MODEL: z.string().min(1).optional(),
   MEMAGENT_MEMORY_BUDGET: positiveInt('MEMAGENT_MEMORY_BUDGET').optional(),
+  MEMAGENT_RECALL_BUDGET: z.string().regex(/^\d+$/, 'MEMAGENT_RECALL_BUDGET must be a whole number (0 turns automatic recall off)').transform(Number).optional(),
   MEMAGENT_EXIT_TIMEOUT_MS: positiveInt('MEMAGENT_EXIT_TIMEOUT_MS').optional(),
   MEMAGENT_MAX_RETRIES: z.string().regex(/^\d+$/, 'MEMAGENT_MAX_RETRIES must be a whole number').transform(Number).optional(),
   MEMAGENT_REQUEST_TIMEOUT_MS: positiveInt('MEMAGENT_REQUEST_TIMEOUT_MS').optional(),
@@ -110,6 +113,7 @@ export function resolveConfig(
     apiKey: e.ANTHROPIC_API_KEY,
     baseURL: e.ANTHROPIC_BASE_URL,
     memoryBudgetTokens: e.MEMAGENT_MEMORY_BUDGET ?? DEFAULT_MEMORY_BUDGET_TOKENS,
+    recallBudgetTokens: e.MEMAGENT_RECALL_BUDGET ?? DEFAULT_RECALL_BUDGET_TOKENS,
     exitTimeoutMs: e.MEMAGENT_EXIT_TIMEOUT_MS ?? DEFAULT_EXIT_TIMEOUT_MS,
     maxRetries: e.MEMAGENT_MAX_RETRIES ?? DEFAULT_MAX_RETRIES,
     requestTimeoutMs: e.MEMAGENT_REQUEST_TIMEOUT_MS ?? DEFAULT_REQUEST_TIMEOUT_MS,

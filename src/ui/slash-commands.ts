@@ -3,7 +3,7 @@
  * a command, an exit word, or an unknown command (a hint, never a model call). No Ink or React:
  * commands run against a small slice of `ChatSession` and return lines to print.
  */
-import { describeRemembered, type ChatSession, type MemoryChange } from '../core/index.js';
+import { describeRemembered, terminalSafe, type ChatSession, type MemoryChange } from '../core/index.js';
 import type { Tone } from './theme.js';
 
 /** One line of command output and how to colour it. */
@@ -14,7 +14,7 @@ export interface OutputLine {
 
 /** What commands may touch: the session's public surface and the memory view of the CLI. */
 export interface CommandContext {
-  readonly session: Pick<ChatSession, 'remember' | 'forget' | 'clear' | 'setModel' | 'usage' | 'options'>;
+  readonly session: Pick<ChatSession, 'remember' | 'forget' | 'clear' | 'setModel' | 'usage' | 'options' | 'lastRecall'>;
   /** The memory as `memagent show` prints it. */
   readonly memoryView: () => string;
 }
@@ -52,6 +52,23 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     args: '',
     summary: 'show what is remembered about you',
     run: async (_args, ctx) => ({ lines: ctx.memoryView().replace(/\n+$/, '').split('\n').map((t) => line(t)) }),
+  },
+  {
+    name: 'recall',
+    args: '',
+    summary: 'show what was recalled from earlier sessions for your last message',
+    async run(_args, ctx) {
+      const recall = ctx.session.lastRecall;
+      if (!recall) {
+        const off = ctx.session.options.recallBudgetTokens === 0;
+        return result(line(off ? 'Automatic recall is off (MEMAGENT_RECALL_BUDGET=0).' : 'Nothing was recalled for your last message.', 'dim'));
+      }
+      const n = recall.hits.length;
+      return result(
+        line(`Recalled for your last message (${n} ${n === 1 ? 'memory' : 'memories'}, ~${recall.tokens} tokens):`),
+        ...recall.lines.map((l) => line(`  ${terminalSafe(l)}`, 'dim')),
+      );
+    },
   },
   {
     name: 'remember',

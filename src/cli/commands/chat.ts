@@ -69,6 +69,7 @@ export async function runChat(services: Services, flags: ChatFlags): Promise<num
     model: config.model,
     extractModel: config.extractModel,
     memoryBudgetTokens: config.memoryBudgetTokens,
+    recallBudgetTokens: config.recallBudgetTokens,
     maxTokens: DEFAULT_MAX_TOKENS,
     incognito: Boolean(flags.incognito),
     now,
@@ -110,7 +111,10 @@ export async function runChat(services: Services, flags: ChatFlags): Promise<num
       });
       // Compile the SDK once the first frame is on screen, while the user types (Ink flushes its
       // first frame on a timer, so a preload started at once would delay it).
-      const preload = setTimeout(() => model.preload(), PRELOAD_AFTER_MS);
+      const preload = setTimeout(() => {
+        model.preload();
+        session.warmRecall();
+      }, PRELOAD_AFTER_MS);
       // A failed save is reported in the REPL and its journal kept for the next run; the exit
       // code says so too (1), as in pipe mode, so a script can tell. A signal's code wins.
       const { saved } = await repl;

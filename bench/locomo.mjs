@@ -551,7 +551,7 @@ lines.push(
     `Commands: import ${HAS.import ? 'yes' : 'no'}, search ${HAS.search ? 'yes' : 'no'}.` +
     (DRIVER === 'pipe' ? ' Pipe driver: every session is dated the time of the run (the CLI cannot set a session date).' : ''),
   '',
-  '| Conversation | Sessions | Questions | Ceiling | Evidence in context | … or its turn | Search top-10 | BM25 top-10 over stored facts (reference) | Archive recall | Memory tokens / request (median / p95) |',
+  '| Conversation | Sessions | Questions | Ceiling | Evidence in context | … or its turn | Search top-10 | Index top-10 over stored facts, no turns (reference) | Archive recall | Memory tokens / request (median / p95) |',
   '|---|---|---|---|---|---|---|---|---|---|',
   ...results.map((r) => row(r.conv.id, r.conv.questions, { sessions: r.conv.sessions.length })),
   row('**all**', allQs, { sessions: results.reduce((n, r) => n + r.conv.sessions.length, 0) }),
@@ -567,11 +567,11 @@ const buckets = new Map();
 for (const q of allQs) buckets.set(q.miss, (buckets.get(q.miss) ?? 0) + 1);
 const CAT = { 1: 'multi-hop', 2: 'temporal', 3: 'open-domain', 4: 'single-hop' };
 lines.push(
-  '| Reference BM25 top-10, per question | Questions | Share |',
+  '| Reference index top-10, per question | Questions | Share |',
   '|---|---|---|',
   ...[...buckets].sort((a, b) => b[1] - a[1]).map(([k, n]) => `| ${k} | ${n} | ${pct(n, allQs.length)} |`),
   '',
-  '| Category | Questions | Ceiling | In context | Search | Reference BM25 | Archive recall |',
+  '| Category | Questions | Ceiling | In context | Search | Reference index | Archive recall |',
   '|---|---|---|---|---|---|---|',
   ...Object.entries(CAT).map(([c, name]) => {
     const qs = allQs.filter((q) => q.category === Number(c));
@@ -583,7 +583,7 @@ lines.push(
 {
   const asked = allQs.filter((q) => q.curve);
   lines.push(
-    `What if core memory (today's block, as each request carried it) were joined by the top k of a lexical index over the stored facts (hits already in core skipped; ${RECALL_LINE_OVERHEAD} characters of overhead a line): \`plain\` is the foundation's BM25 (\`SearchIndex\`), \`stemmed\` the same with stop words dropped and a crude suffix stemmer. In process, independent of the tree's own recall; ${asked.length} questions.`,
+    `What if core memory (today's block, as each request carried it) were joined by the top k of a lexical index over the stored facts (hits already in core skipped; ${RECALL_LINE_OVERHEAD} characters of overhead a line): \`plain\` is the tree's own index (\`SearchIndex\`: minisearch BM25 with the tree's tokenising and boosts, no recency), \`stemmed\` the same with stop words dropped and a crude suffix stemmer. In process, independent of the tree's own recall; ${asked.length} questions.`,
     '',
     '| Index | k | Evidence in top k | Evidence in core + top k | Memory tokens / request (median / p95) |',
     '|---|---|---|---|---|',

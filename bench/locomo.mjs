@@ -492,7 +492,7 @@ for (const ci of CONVS) {
         q: q.text,
         category: q.category,
         obs: q.obs.map((o) => o.text),
-        ...pick(q, ['ceiling', 'inContext', 'inContextOrTurn', 'inSearch', 'inReference', 'stored', 'storedActive', 'turnStored', 'memoryTokens', 'miss']),
+        ...pick(q, ['ceiling', 'inContext', 'inContextOrTurn', 'inSearch', 'inSearchOrTurn', 'inReference', 'stored', 'storedActive', 'turnStored', 'memoryTokens', 'miss']),
         ref: q.ref,
         hits: q.hits,
       });
@@ -533,7 +533,7 @@ function row(name, qs, extra) {
   const count = (k) => qs.filter((q) => q[k]).length;
   const tokens = qs.map((q) => q.memoryTokens);
   const noHits = qs.every((q) => !q.hits?.length);
-  const search = SEARCH === 'off' ? 'off' : `${pct(count('inSearch'), n)}${noHits ? ' (no hits at all)' : ''}`;
+  const search = SEARCH === 'off' ? 'off' : noHits ? `${pct(count('inSearch'), n)} (no hits at all)` : `${pct(count('inSearch'), n)} (${pct(count('inSearchOrTurn'), n)})`;
   return `| ${name} | ${extra.sessions} | ${n} | ${pct(count('ceiling'), n)} | **${pct(count('inContext'), n)}** | ${pct(count('inContextOrTurn'), n)} | ${search} | ${pct(count('inReference'), n)} | ${pct(count('stored'), n)} | ${tok(quantile(tokens, 0.5))} / ${tok(quantile(tokens, 0.95))} |`;
 }
 
@@ -551,7 +551,7 @@ lines.push(
     `Commands: import ${HAS.import ? 'yes' : 'no'}, search ${HAS.search ? 'yes' : 'no'}.` +
     (DRIVER === 'pipe' ? ' Pipe driver: every session is dated the time of the run (the CLI cannot set a session date).' : ''),
   '',
-  '| Conversation | Sessions | Questions | Ceiling | Evidence in context | … or its turn | Search top-10 | Index top-10 over stored facts, no turns (reference) | Archive recall | Memory tokens / request (median / p95) |',
+  '| Conversation | Sessions | Questions | Ceiling | Evidence in context | … or its turn | Search top-10 (… or its turn) | Index top-10 over stored facts, no turns (reference) | Archive recall | Memory tokens / request (median / p95) |',
   '|---|---|---|---|---|---|---|---|---|---|',
   ...results.map((r) => row(r.conv.id, r.conv.questions, { sessions: r.conv.sessions.length })),
   row('**all**', allQs, { sessions: results.reduce((n, r) => n + r.conv.sessions.length, 0) }),

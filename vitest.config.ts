@@ -9,6 +9,7 @@ import { defineConfig } from 'vitest/config';
 const PROCESS_TESTS = [
   'test/storage/postgres-store.test.ts',
   'test/atomic-write.test.ts',
+  'test/bench-locomo.test.ts',
   'test/cli-output-drain.test.ts',
   'test/cli-ux.test.ts',
   'test/commands-compact.test.ts',

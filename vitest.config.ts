@@ -29,6 +29,7 @@ const PROCESS_TESTS = [
   'test/pending-journals.test.ts',
   'test/package-install.test.ts',
   'test/privacy-secrets.test.tsx',
+  'test/recall-e2e.test.ts',
   'test/resume-pty.test.ts',
   'test/storage-paused-writer.test.ts',
   'test/ui-pty.test.tsx',

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { estimateTokens } from '../src/core/render.js';
 import { chooseRecall, formatRecallLine, RECALL_CLOSE, RECALL_OPEN, RECALL_PREAMBLE } from '../src/core/recall/recall.js';
+import { docsFromEpisode, docsFromMemory, SearchIndex } from '../src/core/recall/search-index.js';
+import { makeFact } from './helpers/memory.js';
 import type { SearchHit } from '../src/core/recall/types.js';
 
 function hit(id: string, text: string, extra: Partial<SearchHit> = {}): SearchHit {
@@ -96,6 +98,29 @@ describe('chooseRecall', () => {
   it('leaves out matches far weaker than the best one', () => {
     const block = chooseRecall([hit('f_strong', 'Strong match', { score: 10 }), hit('f_weak', 'Weak match', { score: 1 })], { inCore: new Set(), budgetTokens: 500 })!;
     expect(block.hits.map((h) => h.id)).toEqual(['f_strong']);
+  });
+
+  it('does not spend the budget twice on a fact and the turn it was learned from, even when the fact is in core memory', () => {
+    const index = SearchIndex.create();
+    index.add(
+      docsFromMemory({
+        facts: [
+          makeFact('f_tabs', 'Prefers tabs over spaces', '2026-01-05T10:00:00.000Z'),
+          makeFact('f_spaces', 'Prefers spaces over tabs', '2025-02-05T10:00:00.000Z', { status: 'superseded', supersededBy: 'f_tabs', validTo: '2026-01-05T10:00:00.000Z' }),
+        ],
+        decisions: [],
+      }),
+    );
+    const turns = [
+      { role: 'user' as const, text: 'I prefer tabs over spaces.', at: '2026-01-05T10:00:00.000Z' },
+      { role: 'user' as const, text: 'With tabs or spaces my editor is fine, but tabs render narrower.', at: '2026-01-05T10:01:00.000Z' },
+    ];
+    index.add(docsFromEpisode({ sessionId: 's1', userId: 'alice', startedAt: turns[0]!.at, model: 'm', turns }));
+    const hits = index.search('tabs or spaces?', { limit: 10 });
+    expect(hits.map((h) => h.id)).toContain('s1:0');
+    const ids = (inCore: string[]) => chooseRecall(hits, { inCore: new Set(inCore), budgetTokens: 500 })!.hits.map((h) => h.id);
+    expect(ids([])).toEqual(['f_tabs', 's1:1', 'f_spaces']);
+    expect(ids(['f_tabs'])).toEqual(['s1:1', 'f_spaces']);
   });
 
   it('returns nothing for no hits', () => {

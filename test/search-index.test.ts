@@ -125,14 +125,14 @@ describe('search index', () => {
     expect(hits[0]).toMatchObject({ kind: 'decision', text: 'database: PostgreSQL 16 on the managed plan' });
   });
 
-  it('collapses a turn into the fact it taught, but keeps facts whose words only differ in order', () => {
+  it('collapses a hit into a better one of the same kind saying the same words, but keeps the turn a fact came from', () => {
     const index = indexOf([
       makeFact('f_tabs', 'Prefers tabs over spaces', '2026-01-05T10:00:00.000Z'),
+      makeFact('f_tabs2', 'prefers TABS over spaces!', '2025-01-05T10:00:00.000Z'),
       makeFact('f_spaces', 'Prefers spaces over tabs', '2026-02-05T10:00:00.000Z', { status: 'superseded', supersededBy: 'f_tabs', validTo: '2026-03-01T00:00:00.000Z' }),
     ]);
     index.add(docsFromEpisode({ ...episode, turns: [{ role: 'user', text: 'I prefer tabs over spaces.', at: '2026-01-05T10:00:00.000Z' }] }));
-    const hits = index.search('tabs or spaces?', { limit: 5 });
-    expect(hits.map((h) => h.id)).toEqual(['f_tabs', 'f_spaces']);
+    expect(index.search('tabs or spaces?', { limit: 5 }).map((h) => h.id)).toEqual(['f_tabs', 's1:0', 'f_spaces']);
   });
 
   it('returns a fact whole but cuts a long turn to a window around the match', () => {

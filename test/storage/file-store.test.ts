@@ -9,7 +9,7 @@ import { SCHEMA_VERSION, emptyMemory, type Decision, type Fact, type Memory } fr
 import { serialize as serializeMemory } from '../../src/core/storage/file/codec.js';
 import { makeFact } from '../helpers/memory.js';
 import { archiveStoreContract, memoryStoreContract, type ContractBacking } from './contract.js';
-import { forgetEverywhere } from '../../src/core/services/forget.js';
+import { forgetEverywhere, previewForget } from '../../src/core/services/forget.js';
 
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 let tmp: string;
@@ -611,6 +611,17 @@ describe('the file archive (archive/<userId>/)', () => {
     expect(await early.archive.search('alice', 'Dave', { limit: 5 })).toEqual([]);
     await keptJournal(dir, early, 'S2', ['another day']);
     expect(await filesMentioning(dir, /dave/i)).toEqual([]);
+  });
+
+  it('the forget preview shows what only the archive and past sessions mention, so such a text can be forgotten', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'visited Kyoto in spring')));
+    await store.update('alice', removing('f_1'));
+    await keptJournal(dir, store, 'S1', ['Kyoto was lovely', 'I like tea']);
+    await keptJournal(dir, store, 'S2', ['back from Kyoto']);
+    const preview = await previewForget(store, 'alice', { text: 'Kyoto' });
+    expect(preview).toMatchObject({ items: [], journalTurns: 0, sessionTurns: 2, sessions: 2 });
+    expect(preview.archivedItems.map((i) => i.id)).toEqual(['f_1']);
   });
 
   it('forgetEverywhere leaves no trace in the archive, kept sessions or index: by text and by the id of a fact only the archive holds', async () => {

@@ -14,6 +14,7 @@
  *   - [2026-01-05] I said: add a switch above the cards      (a turn of the assistant's)
  */
 import { estimateTokens, isUncertain, sanitize, UNCERTAIN } from '../render.js';
+import { nearDuplicate } from './search-index.js';
 import type { SearchHit } from './types.js';
 
 /**
@@ -59,7 +60,8 @@ export interface RecallPolicy {
 
 /**
  * Chooses the hits to attach, best first: skips those in core memory, those scoring under
- * `RECALL_MIN_RELATIVE_SCORE` of the best, and any whose line no longer fits (a shorter one
+ * `RECALL_MIN_RELATIVE_SCORE` of the best, near-duplicates of one already chosen or in core
+ * memory (`nearDuplicate`: the turn a fact was learned from), and any whose line no longer fits (a shorter one
  * after it may still fit); formats them as the block.
  * Returns null when recall is off (budget 0), nothing is left, or not even the frame fits.
  * Guarantees `tokens <= budgetTokens`. Pure, never throws.
@@ -67,6 +69,8 @@ export interface RecallPolicy {
 export function chooseRecall(hits: readonly SearchHit[], policy: RecallPolicy): RecallBlock | null {
   if (policy.budgetTokens <= 0) return null;
   const candidates = hits.filter((h) => !policy.inCore.has(h.id));
+  // Hits in core memory are not attached, and neither are their near-duplicates.
+  const covered = hits.filter((h) => policy.inCore.has(h.id));
   const best = Math.max(0, ...candidates.map((h) => h.score));
   const budgetChars = policy.budgetTokens * 4;
   // Lines join with '\n': the frame is the three fixed lines and their two line breaks.
@@ -75,6 +79,7 @@ export function chooseRecall(hits: readonly SearchHit[], policy: RecallPolicy): 
   const lines: string[] = [];
   for (const hit of candidates) {
     if (hit.score < best * RECALL_MIN_RELATIVE_SCORE) continue;
+    if (chosen.some((c) => nearDuplicate(c, hit)) || covered.some((c) => nearDuplicate(c, hit))) continue;
     const line = formatRecallLine(hit);
     if (used + line.length + 1 > budgetChars) continue;
     used += line.length + 1;

@@ -13,8 +13,9 @@
  *   below active ones, and always below the fact that superseded them when both are hits;
  * - recency is a gentle tie-breaker (at most a few percent): equal matches come newest first,
  *   and nothing is ever dropped for its age;
- * - a hit whose words are those of a better hit (a fact and the turn that taught it, a fact kept
- *   both in the file and the archive) is collapsed into that better hit;
+ * - a hit of the same kind and status as a better hit, with the same words in the same order (a
+ *   fact kept twice, a turn said again), is collapsed into that better hit (automatic recall
+ *   also collapses a turn into the fact it taught: `nearDuplicate`);
  * - a long turn comes back cut to a window around the words that matched (a fact stays whole).
  */
 import MiniSearch from 'minisearch';
@@ -32,20 +33,6 @@ export const SEARCH_INDEX_VERSION = 2;
 
 /** Indexed fields: the whole text, and a decision's topic again (boosted). */
 const FIELDS = ['text', 'topic'] as const;
-const STORED = [
-  'kind',
-  'id',
-  'status',
-  'text',
-  'sessionId',
-  'date',
-  'validTo',
-  'supersededBy',
-  'confidence',
-  'factKind',
-  'role',
-  'inMemoryFile',
-] as const;
 
 // Boosts are multipliers of the BM25 score. A topic word says what a decision is about.
 const TOPIC_BOOST = 1.5;
@@ -59,13 +46,14 @@ const STATUS_BOOST = { active: 1, superseded: 0.5, retracted: 0.35 } as const;
 const RECENCY_MAX = 0.04;
 const RECENCY_EPOCH_MS = Date.parse('2020-01-01T00:00:00Z');
 const RECENCY_SPAN_MS = 20 * 365 * 86_400_000;
+const MAX_BOOST = Math.max(...Object.values(KIND_BOOST)) * (1 + RECENCY_MAX);
 // Turns longer than this come back cut to a window of TURN_WINDOW_CHARS around the match.
 const MAX_TURN_CHARS = 400;
 const TURN_WINDOW_CHARS = 300;
 // Hits sharing this share of their words with a better hit are collapsed into it.
 const DUPLICATE_JACCARD = 0.8;
 // Candidates fetched per hit asked for, so collapsed duplicates do not leave the list short.
-const OVERFETCH = 3;
+const OVERFETCH = 2;
 
 /**
  * English function words (and chat filler) that carry no topic: "what did I say about the
@@ -163,19 +151,26 @@ export function analyze(text: string): string[] {
 function options() {
   return {
     fields: [...FIELDS],
-    storeFields: [...STORED],
     idField: 'id',
     tokenize: (text: string) => words(text).map((w) => w.word),
     processTerm: (word: string) => term(word),
     // A topic is indexed from the stored text of decisions only (the part before the first ': ').
     extractField: (doc: SearchDoc, field: string) =>
       field === 'topic' ? (doc.kind === 'decision' ? doc.text.split(': ')[0] : '') : (doc as unknown as Record<string, string>)[field],
-    searchOptions: { prefix: (t: string) => t.length >= 6, fuzzy: 0 },
+    // No prefix or fuzzy matching: stemming already joins a word's forms, and expanding a term to
+    // every word it begins multiplies the postings a search walks (measured: bench `recall`).
+    searchOptions: { prefix: false, fuzzy: 0 },
   };
 }
 
 /** A user's search index. Not thread-safe; cheap to copy by `toJSON`/`fromJSON`. */
 export class SearchIndex {
+  // The documents by id, with their boost (kind, status, date) computed once, and their analysed
+  // terms (for collapsing) once first needed. Kept here rather than as minisearch stored fields:
+  // minisearch copies every stored field into each of the thousands of results a common word
+  // matches, and only the best few are ever read (measured: bench `recall`).
+  private readonly docs = new Map<string, { doc: SearchDoc; boost: number; terms?: { key: string; set: Set<string> } }>();
+
   private constructor(private readonly mini: MiniSearch<SearchDoc>) {}
 
   /** An empty index. */
@@ -188,16 +183,19 @@ export class SearchIndex {
    * @throws Error when the JSON is corrupt or of another `SEARCH_INDEX_VERSION` (rebuild it then).
    */
   static fromJSON(json: string): SearchIndex {
-    const parsed = JSON.parse(json) as { version?: unknown; index?: unknown };
-    if (parsed.version !== SEARCH_INDEX_VERSION || parsed.index === undefined) {
+    const parsed = JSON.parse(json) as { version?: unknown; index?: unknown; docs?: unknown };
+    if (parsed.version !== SEARCH_INDEX_VERSION || parsed.index === undefined || !Array.isArray(parsed.docs)) {
       throw new Error(`search index version ${String(parsed.version)} is not ${SEARCH_INDEX_VERSION}`);
     }
-    return new SearchIndex(MiniSearch.loadJS(parsed.index as never, options()));
+    const index = new SearchIndex(MiniSearch.loadJS(parsed.index as never, options()));
+    for (const doc of parsed.docs as SearchDoc[]) index.docs.set(doc.id, { doc, boost: documentBoost(doc) });
+    if (index.docs.size !== index.mini.documentCount) throw new Error('search index is corrupt: documents and index disagree');
+    return index;
   }
 
   /** The index as JSON, for `fromJSON`. */
   toJSON(): string {
-    return JSON.stringify({ version: SEARCH_INDEX_VERSION, index: this.mini.toJSON() });
+    return JSON.stringify({ version: SEARCH_INDEX_VERSION, index: this.mini.toJSON(), docs: [...this.docs.values()].map((e) => e.doc) });
   }
 
   /** Number of documents. */
@@ -215,12 +213,16 @@ export class SearchIndex {
     for (const doc of docs) {
       if (this.mini.has(doc.id)) this.mini.replace(doc);
       else this.mini.add(doc);
+      this.docs.set(doc.id, { doc, boost: documentBoost(doc) });
     }
   }
 
   /** Removes the documents with these ids (unknown ids are ignored). */
   remove(ids: Iterable<string>): void {
-    for (const id of ids) if (this.mini.has(id)) this.mini.discard(id);
+    for (const id of ids) {
+      this.docs.delete(id);
+      if (this.mini.has(id)) this.mini.discard(id);
+    }
   }
 
   /**
@@ -234,27 +236,50 @@ export class SearchIndex {
     const queryTerms = new Set(analyze(query));
     if (queryTerms.size === 0) return [];
     const kinds = opts.kinds ? new Set(opts.kinds) : null;
+    const docs = this.docs;
     // minisearch analyses the query itself (the same tokenize/processTerm as the documents).
     const results = this.mini.search(query, {
       combineWith: 'OR',
       boost: { text: 1, topic: TOPIC_BOOST },
-      boostDocument: (_id, _term, stored) => documentBoost(stored as Partial<SearchDoc> | undefined),
-      ...(kinds ? { filter: (r) => kinds.has(r.kind as SearchHit['kind']) } : {}),
+      ...(kinds ? { filter: (r) => kinds.has(docs.get(r.id as string)?.doc.kind ?? 'fact') } : {}),
     });
-    const hits = results.slice(0, Math.max(opts.limit, 1) * OVERFETCH).map((r) => {
-      const hit: Record<string, unknown> = { score: r.score };
-      for (const key of STORED) if (r[key] !== undefined) hit[key] = r[key];
-      return hit as unknown as SearchHit;
-    });
-    return collapse(belowSuccessors(hits))
+    // A document's boost multiplies each of its term scores, so it multiplies their sum: applied
+    // here, to results minisearch sorted by BM25, rather than to each posting it walks. Exact top
+    // k: once a result's BM25 times the largest boost cannot reach the k-th boosted score, no
+    // later one can either.
+    const want = Math.max(opts.limit, 1) * OVERFETCH;
+    const top: SearchHit[] = [];
+    let floor = 0;
+    for (const r of results) {
+      if (top.length >= want && r.score * MAX_BOOST < floor) break;
+      const entry = docs.get(r.id as string);
+      const score = r.score * (entry?.boost ?? 0);
+      if (!entry || (top.length >= want && score <= floor)) continue;
+      // Insert in order (ties keep minisearch's order), dropping the last when over `want`.
+      let at = top.length;
+      while (at > 0 && top[at - 1]!.score < score) at--;
+      top.splice(at, 0, { ...entry.doc, score });
+      if (top.length > want) top.pop();
+      if (top.length >= want) floor = top[want - 1]!.score;
+    }
+    const hits = top;
+    return collapse(belowSuccessors(hits), (h) => this.termsOf(h))
       .slice(0, opts.limit)
       .map((h) => (h.kind === 'turn' && h.text.length > MAX_TURN_CHARS ? { ...h, text: cutAround(h.text, queryTerms) } : h));
+  }
+
+  private termsOf(hit: SearchHit): { key: string; set: Set<string> } {
+    const entry = this.docs.get(hit.id);
+    if (entry?.terms) return entry.terms;
+    const list = analyze(hit.text);
+    const terms = { key: list.join(' '), set: new Set(list) };
+    if (entry) entry.terms = terms;
+    return terms;
   }
 }
 
 /** The boost of one document: its kind, its status and (slightly) its date. */
-function documentBoost(doc: Partial<SearchDoc> | undefined): number {
-  if (!doc) return 1;
+function documentBoost(doc: SearchDoc): number {
   const kind =
     doc.kind === 'turn' ? (doc.role === 'assistant' ? KIND_BOOST.assistantTurn : KIND_BOOST.userTurn) : KIND_BOOST[doc.kind ?? 'fact'];
   const status = STATUS_BOOST[doc.status ?? 'active'] ?? 1;
@@ -282,25 +307,37 @@ function belowSuccessors(hits: SearchHit[]): SearchHit[] {
 }
 
 /**
- * Leaves out hits whose words are (nearly) those of a better hit: the same terms in the same
- * order, or, when a turn is involved (a fact and the turn it was learned from), a term Jaccard of
- * at least 0.8. Facts of different status are never collapsed ("lives in Porto", superseded,
- * stays beside "lives in Lisbon"); nor are two facts whose terms differ only in order.
+ * Leaves out hits with the same kind, status and analysed terms (in order) as a better hit.
+ * Everything else stays: a fact and the turn it was learned from are both answers to a search.
  */
-function collapse(hits: SearchHit[]): SearchHit[] {
-  const kept: Array<{ hit: SearchHit; terms: string[]; set: Set<string> }> = [];
-  for (const hit of hits) {
-    const terms = analyze(hit.text);
-    const set = new Set(terms);
-    const duplicate = kept.some((k) => {
-      if (k.hit.status !== hit.status) return false;
-      if (k.terms.join(' ') === terms.join(' ')) return true;
-      if (k.hit.kind !== 'turn' && hit.kind !== 'turn') return false;
-      return jaccard(k.set, set) >= DUPLICATE_JACCARD;
-    });
-    if (!duplicate) kept.push({ hit, terms, set });
-  }
-  return kept.map((k) => k.hit);
+function collapse(hits: SearchHit[], termsOf: (hit: SearchHit) => { key: string; set: Set<string> }): SearchHit[] {
+  const seen = new Set<string>();
+  return hits.filter((hit) => {
+    const key = `${hit.kind} ${hit.status} ${termsOf(hit).key}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Whether two hits say nearly the same thing, for automatic recall's budget: the same status
+ * (a superseded "lives in Porto" never duplicates "lives in Lisbon"), and either the same terms in
+ * the same order, or, when one is a turn (a fact and the turn it was learned from), a term
+ * Jaccard of at least 0.8. Two facts whose terms differ only in order ("prefers tabs over spaces",
+ * "prefers spaces over tabs") are not duplicates. Pure.
+ */
+export function nearDuplicate(a: SearchHit, b: SearchHit): boolean {
+  if (a.status !== b.status) return false;
+  const ta = analyze(a.text);
+  const tb = analyze(b.text);
+  if (ta.join(' ') === tb.join(' ')) return true;
+  if (a.kind !== 'turn' && b.kind !== 'turn') return false;
+  const sa = new Set(ta);
+  const sb = new Set(tb);
+  // Jaccard ≥ J needs the smaller set to be at least J of the larger: most pairs stop here.
+  const [small, large] = sa.size < sb.size ? [sa.size, sb.size] : [sb.size, sa.size];
+  return small >= large * DUPLICATE_JACCARD && jaccard(sa, sb) >= DUPLICATE_JACCARD;
 }
 
 function jaccard(a: Set<string>, b: Set<string>): number {

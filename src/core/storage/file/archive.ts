@@ -33,8 +33,9 @@ import { archiveDirFor, journalDirFor } from './paths.js';
 const INDEX_FORMAT = 1;
 
 /**
- * A catch-up that indexed at least this many sessions or archived items is persisted at once;
- * a smaller one is cheaper to redo on the next cold load than to write the whole index for.
+ * Once this many sessions or archived items are indexed but not yet in index.json, it is
+ * written again. Writing it costs its whole size (about 18 MB and 1 s at 1,000 sessions on the
+ * 2-core CI class, bench/archive.mjs); catching up 5 sessions on a cold load costs a few ms.
  */
 const PERSIST_AFTER_SESSIONS = 5;
 const PERSIST_AFTER_ITEMS = 200;
@@ -55,8 +56,8 @@ interface Watermark {
   items: number;
   /** The memory revision whose facts and decisions are indexed (-1: none). */
   memory: number;
-  /** The ids of those facts and decisions. */
-  memoryIds: string[];
+  /** Id → a hash of the indexed document, for each of those facts and decisions: only changed ones are re-indexed. */
+  memoryDocs: Record<string, string>;
   /** Archived item id → the segment revision of the state indexed for it. */
   archived: Record<string, number>;
   /** Kept session id → turns indexed. */
@@ -66,6 +67,8 @@ interface Watermark {
 interface IndexState {
   index: SearchIndex;
   mark: Watermark;
+  /** Sessions and archived items indexed since index.json was read or written. */
+  unsaved: { sessions: number; items: number };
 }
 
 /** What the file archive needs from its store. */
@@ -80,6 +83,16 @@ export interface FileArchiveDeps {
   now(): Date;
   /** Kept sessions older than this many days are pruned after each `keepSession`; undefined keeps all. */
   retentionDays?: number;
+}
+
+/** FNV-1a of `text`, 8 hex digits: tells an indexed document from a changed one. Pure. */
+function hashOf(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /** The zero-padded name of revision `revision`'s segment. */
@@ -277,7 +290,8 @@ export class FileArchive implements ArchiveStore {
    * the journal format as it is, recall and tool lines included; a copy then a delete across
    * file systems), durably. Idempotent: when that session is kept already, or the journal is
    * gone, the journal is only retired. Then prunes sessions past the retention, and brings this
-   * instance's search index up to date and persists it, when it is loaded.
+   * instance's search index up to date when it is loaded (index.json is rewritten once
+   * PERSIST_AFTER_SESSIONS sessions are unsaved: never a cost that grows with the archive at every exit).
    * @throws MemagentError for a reference outside `userId`'s journal dir; the fs error (the
    *   journal is then left pending).
    */
@@ -312,7 +326,8 @@ export class FileArchive implements ArchiveStore {
     if (this.deps.retentionDays !== undefined) {
       await this.prune(userId, new Date(this.deps.now().getTime() - this.deps.retentionDays * DAY_MS));
     }
-    if (this.states.has(userId)) await this.ready(userId, true);
+    // A store that searched (a REPL's recall) catches up now; the file is written once enough is unsaved.
+    if (this.states.has(userId)) await this.ready(userId);
   }
 
   /** The kept sessions of `userId`, oldest first (by start, then id); unreadable ones left out. Takes no lock. */
@@ -445,10 +460,10 @@ export class FileArchive implements ArchiveStore {
 
   /**
    * This instance's index of `userId`, loaded or rebuilt on first use (or when a forget changed
-   * the epoch meanwhile), caught up, and persisted when the catch-up was large. Null when the
-   * user has nothing at all to search.
+   * the epoch meanwhile), caught up, and persisted after a rebuild or once enough is unsaved.
+   * Null when the user has nothing at all to search.
    */
-  private async ready(userId: string, persist = false): Promise<IndexState | null> {
+  private async ready(userId: string): Promise<IndexState | null> {
     const epoch = await this.epochOf(userId);
     let state = this.states.get(userId);
     let fresh = false;
@@ -458,16 +473,17 @@ export class FileArchive implements ArchiveStore {
         fresh = true;
         state = {
           index: SearchIndex.create(),
-          mark: { format: INDEX_FORMAT, epoch, items: 0, memory: -1, memoryIds: [], archived: {}, sessions: {} },
+          mark: { format: INDEX_FORMAT, epoch, items: 0, memory: -1, memoryDocs: {}, archived: {}, sessions: {} },
+          unsaved: { sessions: 0, items: 0 },
         };
       }
       this.states.set(userId, state);
     }
     const work = await this.catchUp(userId, state);
-    const large = work.sessions >= PERSIST_AFTER_SESSIONS || work.items >= PERSIST_AFTER_ITEMS;
-    if (persist || large || (fresh && work.sessions + work.items > 0)) {
-      await this.persist(userId, state);
-    }
+    state.unsaved.sessions += work.sessions;
+    state.unsaved.items += work.items;
+    const enough = state.unsaved.sessions >= PERSIST_AFTER_SESSIONS || state.unsaved.items >= PERSIST_AFTER_ITEMS;
+    if (enough || (fresh && work.sessions + work.items > 0)) await this.persist(userId, state);
     return state.index.size === 0 ? null : state;
   }
 
@@ -479,7 +495,7 @@ export class FileArchive implements ArchiveStore {
       const cut = text.indexOf('\n');
       const mark = JSON.parse(text.slice(0, cut)) as Watermark;
       if (mark.format !== INDEX_FORMAT || mark.epoch !== epoch) return null;
-      return { index: SearchIndex.fromJSON(text.slice(cut + 1)), mark };
+      return { index: SearchIndex.fromJSON(text.slice(cut + 1)), mark, unsaved: { sessions: 0, items: 0 } };
     } catch {
       return null; // corrupt or another version: rebuilt from the archive
     }
@@ -493,6 +509,7 @@ export class FileArchive implements ArchiveStore {
     }
     const dir = await this.containedSub(userId, '');
     await writeFileAtomic(join(dir, 'index.json'), `${JSON.stringify(state.mark)}\n${state.index.toJSON()}`, { mode: 0o600 });
+    state.unsaved = { sessions: 0, items: 0 };
   }
 
   /**
@@ -512,18 +529,21 @@ export class FileArchive implements ArchiveStore {
       items += folded.byId.size;
     }
     mark.items = Math.max(mark.items, folded.top);
-    const memoryMoved = memory.revision !== mark.memory || folded.byId.size > 0;
-    if (memoryMoved) {
-      const ids = [...memory.facts.map((f) => f.id), ...memory.decisions.map((d) => d.id)];
-      const now = new Set(ids);
-      const left = mark.memoryIds.filter((id) => !now.has(id));
+    if (memory.revision !== mark.memory || folded.byId.size > 0) {
+      const docs = docsFromMemory(memory);
+      const hashes: Record<string, string> = {};
+      for (const doc of docs) hashes[doc.id] = hashOf(JSON.stringify(doc));
+      // Left the file: archived by this catch-up's segments (indexed above, as archived), or not.
+      const left = Object.keys(mark.memoryDocs).filter((id) => hashes[id] === undefined && !folded.byId.has(id));
       index.remove(left);
       // What left the file without being archived now (an undo, a purge) falls back to its archived state, if any.
-      const back = left.filter((id) => mark.archived[id] !== undefined && !folded.byId.has(id));
+      const back = left.filter((id) => mark.archived[id] !== undefined);
       if (back.length > 0) index.add(docsFromArchive(await this.archivedStates(userId, back, mark.archived)));
-      index.add(docsFromMemory(memory));
+      // A save changes a few items of the file: only those are indexed again (and any an archived
+      // state just replaced in the index).
+      index.add(docs.filter((doc) => mark.memoryDocs[doc.id] !== hashes[doc.id] || folded.byId.has(doc.id)));
       mark.memory = memory.revision;
-      mark.memoryIds = ids;
+      mark.memoryDocs = hashes;
     }
     let sessions = 0;
     const onDisk = new Set(await this.sessionIds(userId));

@@ -153,6 +153,10 @@ describe('memagent import', () => {
     expect(texts.filter((t) => /observatory/.test(t))).toHaveLength(1);
     expect(memory.sessionCount).toBe(4);
     expect(new Set(memory.appliedSessions).size).toBe(4);
+    // Episodic memory holds each session once, with its own date.
+    const kept = JSON.parse((await runCli(['sessions', '--user', 'alice', '--json'], ws)).stdout);
+    expect(kept.map((s: { startedAt: string }) => s.startedAt.slice(0, 10))).toEqual(['2025-03-01', '2025-04-15', '2025-05-20', '2025-06-02']);
+    expect(new Set(kept.map((s: { sessionId: string }) => s.sessionId)).size).toBe(4);
 
     // A third run changes nothing.
     fake().reset();
@@ -173,7 +177,10 @@ describe('memagent search and sessions', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^2025-05-20 · .*observatory/);
+    expect(lines[0]).toMatch(/^- \[2025-05-20\] (you said: )?I work at the observatory\. · \S+$/);
+    // A fact a later session superseded comes back dated and marked until when it held.
+    const moved = await runCli(['search', '--user', 'alice', 'Lisbon'], ws);
+    expect(moved.stdout).toMatch(/^- \[2025-03-01\] until 2025-06-02: I live in Lisbon\. · f_\w+$/m);
 
     const json = await runCli(['search', '--user', 'alice', 'observatory', '--json', '--limit', '3'], ws);
     const hits = JSON.parse(json.stdout);

@@ -49,6 +49,8 @@ describe('the session picker', () => {
     expect((await pick(['\r'])).chosen).toBe('s3');
     expect((await pick(['\x1b[B', '\x1b[B', '\r'])).chosen).toBe('s1');
     expect((await pick(['\x1b[B', '\x1b[A', '\r'])).chosen).toBe('s3');
+    // Typed faster than a render: one read holding ↓ and Enter.
+    expect((await pick(['\x1b[B\r'])).chosen).toBe('s2');
   });
 
   it('a number picks that row; Esc picks none (a new conversation)', async () => {

@@ -54,6 +54,7 @@ export {
   type UserSummary,
   type VersionInfo,
 } from './storage/store.js';
+export { formatRecallLine } from './recall/recall.js';
 export type { Episode, EpisodeSummary, SearchHit } from './recall/types.js';
 export { terminalSafe, terminalSafeJson } from './terminal-safe.js';
 export { normalizeText } from './text-match.js';

@@ -23,7 +23,14 @@ export function pickerRow(s: EpisodeSummary, width: number): string {
 /** The picker. Calls `onDone` once. */
 export function SessionPicker({ sessions, onDone }: SessionPickerProps) {
   const theme = useTheme();
-  const [at, setAt] = useState(0);
+  const [at, setAtState] = useState(0);
+  // Keys that arrive in one read (↓ then Enter) are handled before React re-renders: the
+  // selection is read and moved through a ref, never a render's stale copy.
+  const selected = useRef(0);
+  const setAt = (move: (i: number) => number) => {
+    selected.current = move(selected.current);
+    setAtState(selected.current);
+  };
   const done = useRef(false);
   const finish = (id: string | null) => {
     if (done.current) return;
@@ -33,7 +40,7 @@ export function SessionPicker({ sessions, onDone }: SessionPickerProps) {
   useInput((input, key) => {
     if (key.upArrow || input === 'k') setAt((i) => Math.max(0, i - 1));
     else if (key.downArrow || input === 'j') setAt((i) => Math.min(sessions.length - 1, i + 1));
-    else if (key.return) finish(sessions[at]?.sessionId ?? null);
+    else if (key.return) finish(sessions[selected.current]?.sessionId ?? null);
     else if (key.escape || (key.ctrl && input === 'c')) finish(null);
     else if (/^[1-9]$/.test(input) && Number(input) <= sessions.length) finish(sessions[Number(input) - 1].sessionId);
   });

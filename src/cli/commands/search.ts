@@ -1,10 +1,10 @@
 /**
  * `memagent search --user <id> <query> [--limit N] [--json]`: one search over what is remembered
  * (the memory file), what was archived and the kept conversations, printed one dated line per hit
- * (the lines the model gets from recall), or the `SearchHit`s as JSON. Reads only; never creates
+ * (the line the model gets from automatic recall, and the id), or the `SearchHit`s as JSON. Reads only; never creates
  * a directory.
  */
-import { UsageError, terminalSafe, terminalSafeJson, type SearchHit } from '../../core/index.js';
+import { UsageError, formatRecallLine, terminalSafe, terminalSafeJson, type SearchHit } from '../../core/index.js';
 import type { Services } from '../compose.js';
 import { requireUser } from '../config.js';
 
@@ -19,21 +19,14 @@ export interface SearchFlags {
 const MAX_LIMIT = 50;
 
 /**
- * One hit as one line (pure): its date, what it is, and its text; a superseded or retracted fact
- * says until when (`until 2026-03-02: …`) so the newest value wins, an uncertain fact says so,
- * a turn says who said it in which session. Stored text goes through `terminalSafe`.
+ * One hit as one line (pure): the line automatic recall puts in front of the model
+ * (`formatRecallLine`: date, `until <date>:` for a superseded or retracted fact, `(uncertain)`,
+ * `decided`, `you said:`), then the id to act on it (`memagent forget`) or the session to
+ * `--resume`. Stored text is made terminal-safe.
  */
 export function formatHit(hit: SearchHit): string {
-  const date = hit.date.slice(0, 10);
-  const text = terminalSafe(hit.text);
-  if (hit.kind === 'turn') {
-    return `${date} · ${hit.role === 'assistant' ? 'assistant' : 'you'} said (session ${hit.sessionId}): ${text}`;
-  }
-  if (hit.kind === 'decision') return `${date} · decision ${hit.id}: ${text}`;
-  const until = hit.validTo ? `until ${hit.validTo.slice(0, 10)}: ` : '';
-  const status = hit.status === 'active' ? '' : `, ${hit.status}${hit.supersededBy ? ` by ${hit.supersededBy}` : ''}`;
-  const unsure = hit.confidence && hit.confidence !== 'high' ? `, ${hit.confidence} confidence` : '';
-  return `${date} · ${hit.factKind ?? 'fact'} ${hit.id}${status}${unsure}: ${until}${text}`;
+  const ref = hit.kind === 'turn' ? `session ${hit.sessionId}` : hit.id;
+  return terminalSafe(`${formatRecallLine(hit)} · ${ref}`);
 }
 
 /**

@@ -472,6 +472,7 @@ for (const ci of CONVS) {
     q.ceiling = q.obs.length > 0;
     q.inContext = q.context !== undefined && hasIn(q.context, q);
     q.inContextOrTurn = q.context !== undefined && hasIn(q.context, q, true);
+    q.inCore = q.core !== undefined && hasIn(q.core, q);
     q.inSearch = q.hits !== undefined && hasIn(haystack(q.hits.join('\n')), q);
     q.inSearchOrTurn = q.hits !== undefined && hasIn(haystack(q.hits.join('\n')), q, true);
     q.inReference = hasIn(haystack(q.ref.join('\n')), q);
@@ -501,7 +502,7 @@ for (const ci of CONVS) {
         q: q.text,
         category: q.category,
         obs: q.obs.map((o) => o.text),
-        ...pick(q, ['ceiling', 'inContext', 'inContextOrTurn', 'inSearch', 'inSearchOrTurn', 'inReference', 'stored', 'storedActive', 'turnStored', 'memoryTokens', 'miss']),
+        ...pick(q, ['ceiling', 'inContext', 'inCore', 'inContextOrTurn', 'inSearch', 'inSearchOrTurn', 'inReference', 'stored', 'storedActive', 'turnStored', 'memoryTokens', 'miss']),
         ref: q.ref,
         hits: q.hits,
       });
@@ -572,6 +573,7 @@ lines.push(
   row('**all**', allQs, { sessions: results.reduce((n, r) => n + r.conv.sessions.length, 0) }),
   '',
   `Ingest: ${ingestNotes.join('; ')}.`,
+  `Evidence in context came from the system prompt's core memory for ${pct(allQs.filter((q) => q.inCore).length, allQs.length)} of questions and only from what was attached to the question for ${pct(allQs.filter((q) => q.inContext && !q.inCore).length, allQs.length)}.`,
   ...(inProcessCrashes.length ? [`**The tree's code crashed ${inProcessCrashes.length} time(s) in the bench's process** (first: \`${inProcessCrashes[0]}\`).`] : []),
   SEARCH === 'off'
     ? 'Search: not run.'

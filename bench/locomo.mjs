@@ -278,6 +278,8 @@ const PROXY_URL = `http://127.0.0.1:${proxy.address().port}`;
 // ---------------------------------------------------------------------------------------------
 // Running the CLI
 
+/** Settings of the CLI a run may change from the bench's environment (named in the report when set). */
+const PASS_THROUGH = ['MEMAGENT_MEMORY_BUDGET', 'MEMAGENT_RECALL_BUDGET'];
 const memDir = join(tmp, 'memory');
 const home = join(tmp, 'home');
 mkdirSync(home, { recursive: true });
@@ -293,6 +295,8 @@ const childEnv = {
   MEMAGENT_EXIT_TIMEOUT_MS: '120000',
   MEMAGENT_REQUEST_TIMEOUT_MS: '120000',
   NO_COLOR: '1',
+  // Budgets to try other splits of the memory tokens: passed through when set.
+  ...Object.fromEntries(PASS_THROUGH.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])),
 };
 
 /** Runs `memagent <args>` with `input` on stdin; resolves { code, stdout, stderr }. */
@@ -563,7 +567,7 @@ const ingestNotes = results.map((r) => `${r.conv.index}: ${r.ingest.sessionsExtr
 lines.push(
   `#### Run ${date}${LABEL ? ` — ${LABEL}` : ''} (driver \`${DRIVER}\`, commit ${commit})`,
   '',
-  `\`npm run bench:locomo -- <locomo10.json> --driver ${DRIVER}${CONVS.join(',') !== '0,1,2,3,4' ? ` --convs ${CONVS.join(',')}` : ''}${BATCH !== Infinity ? ` --batch ${BATCH}` : ''}${SEARCH !== 'store' ? ` --search ${SEARCH}` : ''}\`, ${minutes} min, load average at end ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}. ` +
+  `\`${PASS_THROUGH.filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]} `).join('')}npm run bench:locomo -- <locomo10.json> --driver ${DRIVER}${CONVS.join(',') !== '0,1,2,3,4' ? ` --convs ${CONVS.join(',')}` : ''}${BATCH !== Infinity ? ` --batch ${BATCH}` : ''}${SEARCH !== 'store' ? ` --search ${SEARCH}` : ''}\`, ${minutes} min, load average at end ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}. ` +
     `Commands: import ${HAS.import ? 'yes' : 'no'}, search ${HAS.search ? 'yes' : 'no'}.` +
     (DRIVER === 'pipe' ? ' Pipe driver: every session is dated the time of the run (the CLI cannot set a session date).' : ''),
   '',
@@ -631,7 +635,7 @@ log(`total ${minutes} min`);
 
 /**
  * Puts this run at the top of the LoCoMo section of bench/RESULTS.md (between its markers),
- * keeping the section's notes and its earlier runs (the last 6), and every other section.
+ * keeping the section's notes and its earlier runs (the last 10), and every other section.
  */
 function writeResults(runText) {
   const file = join(BENCH, 'RESULTS.md');
@@ -652,7 +656,7 @@ function writeResults(runText) {
     .split(RUN)
     .map((s) => s.trim())
     .filter(Boolean);
-  const next = `${head}\n${[runText.trim(), ...runs.slice(0, 5)].map((s) => `${RUN}\n${s}\n`).join('\n')}`;
+  const next = `${head}\n${[runText.trim(), ...runs.slice(0, 9)].map((s) => `${RUN}\n${s}\n`).join('\n')}`;
   const out = a >= 0 && b > a ? text.slice(0, a + START.length) + next + text.slice(b) : `${text.trimEnd()}\n\n${START}${next}${END}\n`;
   writeFileSync(file, out);
   log('wrote bench/RESULTS.md (LoCoMo section)');

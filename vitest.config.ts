@@ -8,11 +8,16 @@ import { defineConfig } from 'vitest/config';
  */
 const PROCESS_TESTS = [
   'test/storage/postgres-store.test.ts',
+  'test/postgres-down.test.ts',
+  'test/postgres-migrate.test.ts',
+  'test/postgres-two-machines.test.ts',
   'test/atomic-write.test.ts',
   'test/bench-locomo.test.ts',
   'test/cli-output-drain.test.ts',
   'test/cli-ux.test.ts',
+  'test/cli-help.test.ts',
   'test/commands-compact.test.ts',
+  'test/commands-edit.test.ts',
   'test/commands-recall.test.ts',
   'test/commands-manage.test.ts',
   'test/commands-show.test.ts',
@@ -29,9 +34,11 @@ const PROCESS_TESTS = [
   'test/pending-journals.test.ts',
   'test/package-install.test.ts',
   'test/privacy-secrets.test.tsx',
-  'test/recall-e2e.test.ts',
+  'test/repl-suspend.test.ts',
   'test/resume-pty.test.ts',
+  'test/recall-e2e.test.ts',
   'test/storage-paused-writer.test.ts',
+  'test/tools-process.test.ts',
   'test/ui-pty.test.tsx',
 ];
 

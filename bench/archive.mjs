@@ -27,7 +27,7 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
 await build({ entryPoints: { archive: join(BENCH, 'entries', 'archive.ts') }, outdir: join(work, 'build'), ...nodeBundleOptions });
 
-const r = spawnSync(process.execPath, [join(work, 'build', 'archive.js'), work, '100,1000', String(SAVES), String(SEARCHES)], {
+const r = spawnSync(process.execPath, ['--expose-gc', join(work, 'build', 'archive.js'), work, '100,1000', String(SAVES), String(SEARCHES)], {
   encoding: 'utf8',
   maxBuffer: 64 * 1024 * 1024,
 });
@@ -41,6 +41,7 @@ const lines = [
   '|---|---|---|---|',
   row('save (update + merge, archives 1 evicted fact)', median(small.save), median(large.save)),
   row('save p90', quantile(small.save, 0.9), quantile(large.save, 0.9)),
+  row('save, CPU time (user + system)', median(small.saveCpu), median(large.saveCpu)),
   row('keepSession at exit (new store, index not loaded)', median(small.keep), median(large.keep)),
   row('keepSession with the index loaded (catches up; index.json rewritten every 5th)', median(small.keepWarm), median(large.keepWarm)),
   row('search: rebuild (no index.json)', small.rebuild, large.rebuild),
@@ -50,8 +51,10 @@ const lines = [
   row('  of which: SearchIndex.fromJSON (parse + minisearch loadJS)', small.coldFromJSON, large.coldFromJSON),
   row('search: warm p50', median(small.warm), median(large.warm)),
   row('search: warm p99', quantile(small.warm, 0.99), quantile(large.warm, 0.99)),
+  row('search: warm, a word no document has (the catch-up checks alone)', median(small.miss), median(large.miss)),
   row('search: first after a save (memory items caught up)', median(small.afterSave), median(large.afterSave)),
   row('index.json on disk', small.indexBytes, large.indexBytes, bytes),
+  row('JS heap held by a loaded index (heapUsed after the cold load, approx.)', small.heapAfterCold, large.heapAfterCold, bytes),
   row('archive dir on disk (items, sessions, index)', small.archiveBytes, large.archiveBytes, bytes),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

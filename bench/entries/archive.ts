@@ -115,6 +115,14 @@ async function timed<T>(fn: () => Promise<T>): Promise<number> {
   return performance.now() - t0;
 }
 
+/** CPU ms (user + system) of this process spent in `fn`: less sensitive to a busy machine than wall time. */
+async function cpuOf<T>(fn: () => Promise<T>): Promise<number> {
+  const c0 = process.cpuUsage();
+  await fn();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+}
+
 async function keepOne(dir: string, store: FileMemoryStore, n: number): Promise<number> {
   const sid = `bench-keep-${n}-${process.pid}`;
   const journal = await openJournal({ dir, userId: USER, sessionId: sid, model: 'm', now: new Date() });
@@ -132,11 +140,16 @@ async function main(): Promise<void> {
   sizes.forEach((n, i) => layOut(dirs[i], n));
   const stores = dirs.map((dir) => new FileMemoryStore({ dir }));
   const save: number[][] = sizes.map(() => []);
+  const saveCpu: number[][] = sizes.map(() => []);
   const keep: number[][] = sizes.map(() => []);
-  // Interleaved, so a change of machine load hits every size alike and the ratio holds.
+  // Interleaved, in alternating order (ABBA), so a change of machine load, and whatever one
+  // size's step leaves behind for the next (GC, dirty pages), hits every size alike.
   for (let i = 0; i < saves; i++) {
-    for (const [k, store] of stores.entries()) {
-      save[k].push(await timed(() => store.update(USER, (m) => mergeMemory(m, evictingOps(i), { sessionId: `bench-save-${i}`, now: new Date() }).memory)));
+    const order = i % 2 === 0 ? [...stores.entries()] : [...stores.entries()].reverse();
+    for (const [k, store] of order) {
+      const t0 = performance.now();
+      saveCpu[k].push(await cpuOf(() => store.update(USER, (m) => mergeMemory(m, evictingOps(i), { sessionId: `bench-save-${i}`, now: new Date() }).memory)));
+      save[k].push(performance.now() - t0);
       // A fresh store per exit, as a new process has: no index loaded, so none is written.
       keep[k].push(await keepOne(dirs[k], new FileMemoryStore({ dir: dirs[k] }), i));
     }
@@ -145,8 +158,14 @@ async function main(): Promise<void> {
   for (const [k, dir] of dirs.entries()) {
     const queries = Array.from({ length: searches }, () => `${word()} ${VOCAB[Math.floor(VOCAB.length * rand() ** 2.2)]} ${VOCAB[Math.floor(VOCAB.length * rand())]}`);
     const rebuild = await timed(() => new FileMemoryStore({ dir }).archive.search(USER, queries[0], { limit: 10 }));
+    // With --expose-gc (bench/archive.mjs passes it) the heap is measured after full collections.
+    const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+    gc();
+    const heapBefore = process.memoryUsage().heapUsed;
     const coldStore = new FileMemoryStore({ dir });
     const cold = await timed(() => coldStore.archive.search(USER, queries[1], { limit: 10 }));
+    gc();
+    const heapAfterCold = process.memoryUsage().heapUsed - heapBefore;
     const warm: number[] = [];
     let hits = 0;
     for (const q of queries) {
@@ -154,6 +173,9 @@ async function main(): Promise<void> {
       hits += (await coldStore.archive.search(USER, q, { limit: 10 })).length;
       warm.push(performance.now() - t0);
     }
+    // A word no document has: what a search costs besides minisearch's own work (the catch-up checks).
+    const miss: number[] = [];
+    for (let i = 0; i < 100; i++) miss.push(await timed(() => coldStore.archive.search(USER, 'zqxjv', { limit: 10 })));
     const afterSave: number[] = [];
     const keepWarm: number[] = [];
     for (let i = 0; i < Math.min(saves, 10); i++) {
@@ -178,14 +200,17 @@ async function main(): Promise<void> {
       sessions: sizes[k],
       archivedFacts: items.length,
       save: save[k],
+      saveCpu: saveCpu[k],
       keep: keep[k],
       keepWarm,
       rebuild,
       cold,
+      heapAfterCold,
       coldRead,
       coldParse,
       coldFromJSON,
       warm,
+      miss,
       afterSave,
       hitsPerQuery: hits / queries.length,
       indexBytes: statSync(join(root, 'index.json')).size,

@@ -6,6 +6,13 @@
  *
  *   node recall-search.js [sessions] [facts] [queries]
  *
+ * Then the same corpus laid out on disk as the file store keeps it (segments, kept sessions, the
+ * memory file; written directly, untimed) and searched through `FileMemoryStore`'s archive: the
+ * first search of a store rebuilding the index (no index.json), the first search of a new store
+ * loading index.json (a session's cold start, which `warmRecall` moves off the first turn), and
+ * `AutoRecall.recall` over the warm store per turn (what a turn really waits for: the store's
+ * catch-up checks included).
+ *
  * Texts are synthetic but shaped like chat: English function words, a few hundred common content
  * words and a Zipf-distributed long tail of 3,000 rarer words (names, places, products), so
  * posting lists are long for common words and short for rare ones, as in real transcripts.
@@ -15,7 +22,12 @@
  * of `AutoRecall.recall` (search + choice + block, what a turn waits for), each as wall time and
  * as this process's CPU time.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
 import { AutoRecall } from '../../src/core/recall/auto-recall.js';
+import { FileMemoryStore } from '../../src/core/storage/file/file-store.js';
+import { makeMemory, serializeMemory } from './kit.js';
 import { docsFromArchive, docsFromEpisode, docsFromMemory, SearchIndex } from '../../src/core/recall/search-index.js';
 import type { ArchivedItem, Episode } from '../../src/core/recall/types.js';
 import type { Fact } from '../../src/core/schema.js';
@@ -173,8 +185,52 @@ for (const q of queries) {
   recallTokens += block?.tokens ?? 0;
 }
 
+// The same corpus in a file store.
+const USER = 'bench';
+const dir = mkdtempSync(join(os.tmpdir(), 'memagent-recall-bench-'));
+const root = join(dir, 'archive', USER);
+mkdirSync(join(root, 'items'), { recursive: true, mode: 0o700 });
+mkdirSync(join(root, 'sessions'), { recursive: true, mode: 0o700 });
+const sessionIdOf = (s: number) => `${at(s).slice(0, 19).replace(/[-:]/g, '')}Z-b${s.toString(36).padStart(5, '0')}`;
+const perSegment = Math.ceil(FACTS / SESSIONS);
+for (let s = 0; s < SESSIONS; s++) {
+  const items = archived.slice(s * perSegment, (s + 1) * perSegment).map((a) => ({ ...a, revision: s + 1 }));
+  writeFileSync(join(root, 'items', `${String(s + 1).padStart(10, '0')}.jsonl`), items.map((i) => `${JSON.stringify(i)}\n`).join(''), { mode: 0o600 });
+  const e = episodes[s]!;
+  const sid = sessionIdOf(s);
+  const lines = [{ type: 'session', sessionId: sid, userId: USER, startedAt: e.startedAt, model: 'm' }, ...e.turns.map((t) => ({ type: 'turn', ...t }))];
+  writeFileSync(join(root, 'sessions', `${sid}.jsonl`), lines.map((l) => `${JSON.stringify(l)}\n`).join(''), { mode: 0o600 });
+}
+writeFileSync(join(dir, `${USER}.json`), serializeMemory({ ...makeMemory(USER, 60, 200), revision: SESSIONS, sessionCount: SESSIONS }), { mode: 0o600 });
+
+let s0 = performance.now();
+await new FileMemoryStore({ dir }).archive.search(USER, queries[0]!, { limit: 30 });
+const storeRebuildMs = performance.now() - s0;
+const store = new FileMemoryStore({ dir });
+s0 = performance.now();
+await store.archive.search(USER, queries[1]!, { limit: 30 });
+const storeColdMs = performance.now() - s0;
+const storeRecall = new AutoRecall(store.archive, { userId: USER, budgetTokens: 500 });
+storeRecall.setCore(makeMemory(USER, 60, 200).facts.filter((f) => f.status === 'active').map((f) => f.id));
+for (const q of queries.slice(0, 20)) await storeRecall.recall(q, at(SESSIONS), () => {});
+const storeRecallMs: number[] = [];
+const storeRecallCpu: number[] = [];
+for (const q of queries) {
+  const s = performance.now();
+  const c = process.cpuUsage();
+  await storeRecall.recall(q, at(SESSIONS), () => {});
+  const dc = process.cpuUsage(c);
+  storeRecallMs.push(performance.now() - s);
+  storeRecallCpu.push((dc.user + dc.system) / 1000);
+}
+rmSync(dir, { recursive: true, force: true });
+
 process.stdout.write(
   `${JSON.stringify({
+    storeRebuildMs,
+    storeColdMs,
+    storeRecallMs,
+    storeRecallCpu,
     sessions: SESSIONS,
     facts: FACTS,
     docs: loaded.size,

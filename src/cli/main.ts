@@ -14,6 +14,7 @@ import { MemagentError, UsageError } from '../core/errors.js';
 import type { Services } from './compose.js';
 import type { CommonFlags } from './config.js';
 import { exitWhenDrained } from './exit.js';
+import { applyHelp, oneLineError } from './help.js';
 import { userDirs } from './user-dirs.js';
 
 declare const MEMAGENT_VERSION: string | undefined;
@@ -56,7 +57,7 @@ const databaseUrlOption = () =>
 const userOption = (what: string) => new Option('-u, --user <id>', `${what} (default: your OS user name)`);
 
 /** The commands, for telling a mistyped one (`memagent shwo`) from a one-word prompt. */
-const COMMANDS = ['chat', 'show', 'compact', 'forget', 'undo', 'restore', 'export', 'import', 'search', 'sessions', 'help'];
+const COMMANDS = ['chat', 'show', 'compact', 'forget', 'undo', 'restore', 'export', 'edit', 'import', 'search', 'sessions', 'migrate', 'completion', 'help'];
 
 /**
  * The command `word` is probably a typo of (the same letters in another order, or one letter added
@@ -89,7 +90,7 @@ export function buildProgram(): Command {
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(run memagent --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `memagent: ${s}` : s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(oneLineError(s)) });
 
   program
     // The default command: `memagent` alone opens a chat, `memagent "question"` asks one.
@@ -177,6 +178,18 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('edit')
+    .description('edit a user\'s memory in $EDITOR; changes are shown and asked before they are saved')
+    .addOption(userOption('whose memory'))
+    .option('-y, --yes', 'apply the edit without asking (required without a terminal)')
+    .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
+    .action(async (flags) => {
+      const { runEdit } = await import('./commands/edit.js');
+      process.exitCode = await runEdit(await config(flags), flags);
+    });
+
+  program
     .command('export')
     .description('print a user\'s memory as JSON or Markdown')
     .addOption(userOption('whose memory'))
@@ -226,6 +239,29 @@ export function buildProgram(): Command {
       await runSessions(await config(flags, { readOnly: true }), flags);
     });
 
+  program
+    .command('migrate')
+    .description('copy memory to another store (a postgres:// URL or a memory directory), verified; the source is left as it is')
+    .requiredOption('--to <url|dir>', 'where to copy to: postgres://user:password@host:port/db, or a memory directory')
+    .addOption(userOption('whose memory'))
+    .option('--all', 'every user')
+    .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
+    .action(async (flags) => {
+      const { runMigrate } = await import('./commands/migrate.js');
+      process.exitCode = await runMigrate(await config(flags, { readOnly: true }), flags);
+    });
+
+  program
+    .command('completion')
+    .description('print a shell completion script (bash, zsh or fish)')
+    .argument('<shell>', 'bash, zsh or fish')
+    .action(async (shell: string) => {
+      const { completionScript } = await import('./completion.js');
+      process.stdout.write(completionScript(program, shell));
+    });
+
+  applyHelp(program);
   return program;
 }
 

@@ -163,3 +163,15 @@ export function describeCompaction(diff: CompactionDiff): string[] {
   lines.push(`= ${diff.kept} fact${diff.kept === 1 ? '' : 's'} kept`);
   return lines;
 }
+
+/**
+ * How `memagent edit` (and `/pin`, `/unpin`) report a tag change of a fact: `* pinned: …`,
+ * `* unpinned: …`, `* now preference, medium: …` (pure).
+ */
+export function describeRetag(retag: { text: string; pinned?: boolean; kind?: string; confidence?: string }): ChangeLine {
+  const parts: string[] = [];
+  if (retag.pinned !== undefined) parts.push(retag.pinned ? 'pinned' : 'unpinned');
+  const tags = [retag.kind, retag.confidence].filter(Boolean).join(', ');
+  if (tags) parts.push(`now ${tags}`);
+  return { text: `* ${parts.join(', ')}: ${safe(retag.text)}`, tone: 'warn' };
+}

@@ -26,6 +26,8 @@ export interface ReplOptions {
   memoryView: () => string;
   /** Aborted when the process was asked to stop (SIGINT/SIGTERM): the REPL leaves as on `/exit`. */
   leave?: AbortSignal;
+  /** Ctrl+Z: stop the process until `fg`, then call `resume` (see `App`'s `onSuspend`). */
+  onSuspend?: (resume: () => void) => void;
   /** `chat --continue` / `--resume`: the reopened conversation, drawn above the new turns. */
   earlier?: EarlierConversation;
   stdin?: NodeJS.ReadStream;
@@ -62,7 +64,7 @@ export async function runRepl(session: ChatSession, options: ReplOptions): Promi
   const theme = createTheme(colorFromEnv(process.env));
   const app = render(
     <ThemeContext.Provider value={theme}>
-      <App session={session} inputHistory={options.inputHistory} memoryLine={options.memoryLine} memoryView={options.memoryView} leave={options.leave} earlier={options.earlier} />
+      <App session={session} inputHistory={options.inputHistory} memoryLine={options.memoryLine} memoryView={options.memoryView} leave={options.leave} onSuspend={options.onSuspend} earlier={options.earlier} />
     </ThemeContext.Provider>,
     // Not `incrementalRendering`: in Ink 6.8 it leaves a stale copy of the live region behind when
     // <Static> output is written (seen in tmux). The live region is small, so full redraws are cheap.

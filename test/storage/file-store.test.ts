@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -553,7 +553,7 @@ describe('the file archive (archive/<userId>/)', () => {
     expect(skipped).toBe(2);
   });
 
-  it('keepSession renames the journal into sessions/ (same file, 0600) and never reads it twice', async () => {
+  it('keepSession moves the journal into sessions/ as the same file (0600), never a copy', async () => {
     const { dir, store } = await freshStore();
     const journal = await openJournal({ dir, userId: 'alice', sessionId: 'S1', model: 'm', now: T0 });
     journal.append({ type: 'turn', role: 'user', text: 'I live in Lisbon', at: T0.toISOString() });
@@ -584,6 +584,30 @@ describe('the file archive (archive/<userId>/)', () => {
     await journal.close();
     await expect(store.archive.keepSession('alice', journal.path)).rejects.toThrow(MemoryFileError);
     expect(await readdir(outside)).toEqual([]);
+  });
+
+  it('a search skips listing archive dirs unchanged since a settled listing, and still finds what is kept or archived later', async () => {
+    const { dir, store } = await freshStore();
+    await keptJournal(dir, store, 'S1', ['we talked about kayaking']);
+    await store.update('alice', addFact(fact('f_1', 'Likes kayaking')));
+    await store.update('alice', removing('f_1'));
+    const root = join(dir, 'archive', 'alice');
+    const past = new Date(Date.now() - 3_600_000);
+    for (const sub of ['items', 'sessions']) await utimes(join(root, sub), past, past);
+    const searcher = new FileMemoryStore({ dir });
+    const kayaking = async () => (await searcher.archive.search('alice', 'kayaking', { limit: 10 })).map((h) => h.id).sort();
+    expect(await kayaking()).toEqual(['S1:0', 'f_1']);
+    // A session file slipped in with the directory's time put back is not listed: the skip is real.
+    // (Other words than S1's: the search collapses near-duplicate hits.)
+    const s1 = await readFile(join(root, 'sessions', 'S1.jsonl'), 'utf8');
+    await writeFile(join(root, 'sessions', 'S9.jsonl'), s1.replace('we talked about kayaking', 'a slipped-in note on kayaking'), { mode: 0o600 });
+    await utimes(join(root, 'sessions'), past, past);
+    expect(await kayaking()).toEqual(['S1:0', 'f_1']);
+    // What the store writes changes the directories' times, so it is found.
+    await keptJournal(dir, store, 'S2', ['more kayaking']);
+    await store.update('alice', addFact(fact('f_2', 'Owns a kayak called kayaking')));
+    await store.update('alice', removing('f_2'));
+    expect(await kayaking()).toEqual(['S1:0', 'S2:0', 'S9:0', 'f_1', 'f_2']);
   });
 
   it('the search index is persisted, and a missing, corrupt or other-version index.json is rebuilt from the archive', async () => {

@@ -36,7 +36,7 @@ export interface ForgetFlags {
 export const MIN_MATCH_CHARS = 3;
 
 /** Asks a yes/no question on the terminal (stderr). Call only when stdin is a TTY. */
-async function confirm(question: string): Promise<boolean> {
+export async function confirm(question: string): Promise<boolean> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question(`${question} [y/N] `);

@@ -153,7 +153,10 @@ export async function runShow({ config, store }: Services, flags: ShowFlags): Pr
     process.stdout.write(`Nothing is remembered about ${userId} yet.\n`);
     return;
   }
-  process.stdout.write(`${formatMemoryView(memory, { budgetTokens: config.memoryBudgetTokens, now, all: flags.all, pending })}\n`);
+  const view = formatMemoryView(memory, { budgetTokens: config.memoryBudgetTokens, now, all: flags.all, pending });
+  // On a terminal, long facts wrap under their own indent instead of at column 0; piped, lines stay whole.
+  const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+  process.stdout.write(`${columns ? wrapToWidth(view, columns) : view}\n`);
 }
 
 /**
@@ -190,4 +193,32 @@ function formatBytes(n: number): string {
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+/**
+ * `text` with each line longer than `width` columns wrapped at spaces, continuation lines
+ * indented two columns past the line's own indent (a word longer than the room is cut). Widths
+ * count UTF-16 units (a wide character may overflow by a column). Pure.
+ */
+export function wrapToWidth(text: string, width: number): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      if (line.length <= width || width < 20) return line;
+      const indent = ' '.repeat(Math.min((/^ */.exec(line)?.[0].length ?? 0) + 2, Math.floor(width / 2)));
+      const out: string[] = [];
+      let rest = line;
+      let prefix = '';
+      while (prefix.length + rest.length > width) {
+        const room = width - prefix.length;
+        let cut = rest.lastIndexOf(' ', room);
+        if (cut <= 0) cut = room;
+        out.push(prefix + rest.slice(0, cut).trimEnd());
+        rest = rest.slice(cut).trimStart();
+        prefix = indent;
+      }
+      out.push(prefix + rest);
+      return out.join('\n');
+    })
+    .join('\n');
 }

@@ -79,9 +79,9 @@ export function chooseRecall(hits: readonly SearchHit[], policy: RecallPolicy): 
   const lines: string[] = [];
   for (const hit of candidates) {
     if (hit.score < best * RECALL_MIN_RELATIVE_SCORE) continue;
-    if (chosen.some((c) => nearDuplicate(c, hit)) || covered.some((c) => nearDuplicate(c, hit))) continue;
     const line = formatRecallLine(hit);
     if (used + line.length + 1 > budgetChars) continue;
+    if (chosen.some((c) => nearDuplicate(c, hit)) || covered.some((c) => nearDuplicate(c, hit))) continue;
     used += line.length + 1;
     chosen.push(hit);
     lines.push(line);

@@ -329,15 +329,25 @@ function collapse(hits: SearchHit[], termsOf: (hit: SearchHit) => { key: string;
  */
 export function nearDuplicate(a: SearchHit, b: SearchHit): boolean {
   if (a.status !== b.status) return false;
-  const ta = analyze(a.text);
-  const tb = analyze(b.text);
-  if (ta.join(' ') === tb.join(' ')) return true;
+  const { key: ka, set: sa } = hitTerms(a);
+  const { key: kb, set: sb } = hitTerms(b);
+  if (ka === kb) return true;
   if (a.kind !== 'turn' && b.kind !== 'turn') return false;
-  const sa = new Set(ta);
-  const sb = new Set(tb);
   // Jaccard ≥ J needs the smaller set to be at least J of the larger: most pairs stop here.
   const [small, large] = sa.size < sb.size ? [sa.size, sb.size] : [sb.size, sa.size];
   return small >= large * DUPLICATE_JACCARD && jaccard(sa, sb) >= DUPLICATE_JACCARD;
+}
+
+// A hit's analysed terms, computed once per hit object (a search returns fresh objects, so this
+// never outlives them).
+const termsOfHit = new WeakMap<SearchHit, { key: string; set: Set<string> }>();
+function hitTerms(hit: SearchHit): { key: string; set: Set<string> } {
+  let t = termsOfHit.get(hit);
+  if (t === undefined) {
+    const list = analyze(hit.text);
+    termsOfHit.set(hit, (t = { key: list.join(' '), set: new Set(list) }));
+  }
+  return t;
 }
 
 function jaccard(a: Set<string>, b: Set<string>): number {

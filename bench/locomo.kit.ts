@@ -95,10 +95,11 @@ export function stem(word: string): string {
 
 /**
  * A what-if searcher over the same documents as `referenceSearcher`: minisearch BM25 with
- * stop words dropped and words stemmed (`stem`), to measure what cheap lexical fixes would win.
- * Returns hit texts, best first.
+ * stop words dropped and words stemmed (`stem`), to measure what cheap lexical fixes would win;
+ * `fuzzy` (minisearch's edit distance as a fraction of a term's length; default 0) also matches
+ * misspelt words. Returns hit texts, best first.
  */
-export async function stemmedSearcher(dir: string, userId: string): Promise<(query: string, limit: number) => string[]> {
+export async function stemmedSearcher(dir: string, userId: string, opts: { fuzzy?: number } = {}): Promise<(query: string, limit: number) => string[]> {
   const s = store(dir);
   const { memory } = await s.load(userId);
   const { items } = await s.archive.items(userId);
@@ -112,7 +113,7 @@ export async function stemmedSearcher(dir: string, userId: string): Promise<(que
   mini.addAll(docs.filter((d) => !seen.has(d.id) && seen.add(d.id)).map((d) => ({ id: d.id, text: d.text })));
   return (query, limit) =>
     mini
-      .search(query, { combineWith: 'OR' })
+      .search(query, { combineWith: 'OR', fuzzy: opts.fuzzy ?? 0 })
       .slice(0, limit)
       .map((r) => String(r.text));
 }

@@ -4,7 +4,7 @@
  * 0–4 of the LoCoMo data set with a perfect extractor, then asks every question of categories 1–4
  * and checks whether an evidence observation reached the model.
  *
- *   npm run bench:locomo -- <path/to/locomo10.json> [--driver pipe|import] [--convs 0-4]
+ *   npm run bench:locomo -- <path/to/locomo10.json> [--driver auto|pipe|import] [--convs 0-4]
  *        [--batch N] [--search store|cli|off] [--cli-sample N] [--no-write] [--details file] [--keep]
  *
  * Without the data set's path (or when the file is absent) it prints why and exits 0. The data
@@ -20,7 +20,8 @@
  *   default (echo) answer.
  * - Every dialog turn is a *user* turn `Speaker: text`, since grounding keeps only quotes of the
  *   user's words and observations are about both speakers.
- * - Ingest, `--driver pipe`: one `memagent chat --user <u>` per session, one stdin line per turn
+ * - Ingest (`--driver auto`, the default: `import` when the CLI has it, else `pipe`).
+ *   `--driver pipe`: one `memagent chat --user <u>` per session, one stdin line per turn
  *   (the session date is the time of the run: the CLI has no way to set it). `--driver import`:
  *   one `memagent import --user <u> <file>` per conversation, each session with its LoCoMo date.
  * - Questions: `memagent chat --user <u> --incognito` in pipe mode, `--batch` questions per
@@ -63,7 +64,7 @@ function flag(name, fallback) {
   argv.splice(i, 1);
   return v;
 }
-const DRIVER = flag('driver', 'pipe');
+const DRIVER_FLAG = flag('driver', 'auto');
 const CONVS = parseRange(flag('convs', '0-4'));
 const BATCH = Number(flag('batch', '0')) || Infinity;
 const SEARCH = flag('search', 'store');
@@ -83,7 +84,7 @@ function parseRange(s) {
   return out;
 }
 
-if (!['pipe', 'import'].includes(DRIVER)) fail(`--driver must be pipe or import, not ${DRIVER}`);
+if (!['auto', 'pipe', 'import'].includes(DRIVER_FLAG)) fail(`--driver must be auto, pipe or import, not ${DRIVER_FLAG}`);
 if (!['store', 'cli', 'off'].includes(SEARCH)) fail(`--search must be store, cli or off, not ${SEARCH}`);
 if (!DATA || !existsSync(DATA)) {
   process.stdout.write(`bench/locomo: skipped: the LoCoMo data set ${DATA ? `is not at ${DATA}` : 'path was not given'} (npm run bench:locomo -- <path/to/locomo10.json>)\n`);
@@ -316,7 +317,10 @@ function memagent(args, input = '') {
 
 const help = (await memagent(['--help'])).stdout;
 const HAS = { import: /^\s+import\b/m.test(help), search: /^\s+search\b/m.test(help) };
-if (DRIVER === 'import' && !HAS.import) fail('this build has no `memagent import` (use --driver pipe)');
+if (DRIVER_FLAG === 'import' && !HAS.import) fail('this build has no `memagent import` (use --driver pipe)');
+/** `auto`: import when the CLI has it (each session with its own date, user turns only), else pipe. */
+const DRIVER = DRIVER_FLAG === 'auto' ? (HAS.import ? 'import' : 'pipe') : DRIVER_FLAG;
+log(`driver: ${DRIVER}`);
 
 const commit = (() => {
   try {
@@ -416,6 +420,7 @@ for (const ci of CONVS) {
   const activeHay = storedFacts.filter((f) => f.where === 'file' && f.status === 'active');
   const reference = await kit.referenceSearcher(memDir, user);
   const stemmed = await kit.stemmedSearcher(memDir, user);
+  const fuzzy = await kit.stemmedSearcher(memDir, user, { fuzzy: 0.2 });
 
   // 3. Search, per question
   const sample = new Set(conv.questions.slice(0, SEARCH === 'cli' ? Infinity : CLI_SAMPLE).map((q) => q.i));
@@ -423,7 +428,7 @@ for (const ci of CONVS) {
   let cliAgree = 0;
   for (const q of conv.questions) {
     q.ref = reference(q.text, 10).map((h) => h.text);
-    q.whatIf = { plain: reference(q.text, Math.max(...WHAT_IF_K)).map((h) => h.text), stemmed: stemmed(q.text, Math.max(...WHAT_IF_K)) };
+    q.whatIf = { plain: reference(q.text, Math.max(...WHAT_IF_K)).map((h) => h.text), stemmed: stemmed(q.text, Math.max(...WHAT_IF_K)), 'stemmed + fuzzy': fuzzy(q.text, Math.max(...WHAT_IF_K)) };
     if (SEARCH === 'off') continue;
     if (SEARCH === 'store') q.hits = (await kit.storeSearch(memDir, user, q.text, 10)).map((h) => h.text);
     if (HAS.search && sample.has(q.i)) {
@@ -605,7 +610,7 @@ lines.push(
 {
   const asked = allQs.filter((q) => q.curve);
   lines.push(
-    `What if core memory (today's block, as each request carried it) were joined by the top k of a lexical index over the stored facts (hits already in core skipped; ${RECALL_LINE_OVERHEAD} characters of overhead a line): \`plain\` is the tree's own index (\`SearchIndex\`: minisearch BM25 with the tree's tokenising and boosts, no recency), \`stemmed\` the same with stop words dropped and a crude suffix stemmer. In process, independent of the tree's own recall; ${asked.length} questions.`,
+    `What if core memory (today's block, as each request carried it) were joined by the top k of a lexical index over the stored facts (hits already in core skipped; ${RECALL_LINE_OVERHEAD} characters of overhead a line): \`plain\` is the tree's own index (\`SearchIndex\`: minisearch BM25 with the tree's tokenising and boosts, no recency), \`stemmed\` a separate index with stop words dropped and a crude suffix stemmer, \`stemmed + fuzzy\` that one also matching words one edit in five away (misspellings). In process, independent of the tree's own recall; ${asked.length} questions.`,
     '',
     '| Index | k | Evidence in top k | Evidence in core + top k | Memory tokens / request (median / p95) |',
     '|---|---|---|---|---|',

@@ -12,6 +12,7 @@ const PROCESS_TESTS = [
   'test/postgres-migrate.test.ts',
   'test/postgres-two-machines.test.ts',
   'test/atomic-write.test.ts',
+  'test/bench-locomo.test.ts',
   'test/cli-output-drain.test.ts',
   'test/cli-ux.test.ts',
   'test/cli-help.test.ts',

@@ -95,9 +95,19 @@ describe('chooseRecall', () => {
     expect(block.hits.map((h) => h.id)).toEqual(['f_short']);
   });
 
+  it('chooses facts and decisions before turns: a fact is the distilled, dated form of what was said', () => {
+    const block = chooseRecall(
+      [hit('s1:0', 'we hiked the ridge trail again', { kind: 'turn', score: 10 }), hit('f_hike', 'Hikes the ridge trail every spring', { score: 6 })],
+      { inCore: new Set(), budgetTokens: 500 },
+    )!;
+    expect(block.hits.map((h) => h.id)).toEqual(['f_hike', 's1:0']);
+  });
+
   it('leaves out matches far weaker than the best one', () => {
-    const block = chooseRecall([hit('f_strong', 'Strong match', { score: 10 }), hit('f_weak', 'Weak match', { score: 1 })], { inCore: new Set(), budgetTokens: 500 })!;
+    const block = chooseRecall([hit('f_strong', 'Strong match', { score: 10 }), hit('f_weak', 'Weak match', { score: 0.9 })], { inCore: new Set(), budgetTokens: 500 })!;
     expect(block.hits.map((h) => h.id)).toEqual(['f_strong']);
+    const kept = chooseRecall([hit('f_strong', 'Strong match', { score: 10 }), hit('f_fair', 'Fair match', { score: 1 })], { inCore: new Set(), budgetTokens: 500 })!;
+    expect(kept.hits.map((h) => h.id)).toEqual(['f_strong', 'f_fair']);
   });
 
   it('does not spend the budget twice on a fact and the turn it was learned from, even when the fact is in core memory', () => {
@@ -119,8 +129,8 @@ describe('chooseRecall', () => {
     const hits = index.search('tabs or spaces?', { limit: 10 });
     expect(hits.map((h) => h.id)).toContain('s1:0');
     const ids = (inCore: string[]) => chooseRecall(hits, { inCore: new Set(inCore), budgetTokens: 500 })!.hits.map((h) => h.id);
-    expect(ids([])).toEqual(['f_tabs', 's1:1', 'f_spaces']);
-    expect(ids(['f_tabs'])).toEqual(['s1:1', 'f_spaces']);
+    expect(ids([])).toEqual(['f_tabs', 'f_spaces', 's1:1']);
+    expect(ids(['f_tabs'])).toEqual(['f_spaces', 's1:1']);
   });
 
   it('returns nothing for no hits', () => {

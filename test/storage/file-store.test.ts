@@ -10,6 +10,7 @@ import { serialize as serializeMemory } from '../../src/core/storage/file/codec.
 import { makeFact } from '../helpers/memory.js';
 import { memoryStoreContract } from './contract.js';
 import { forgetEverywhere } from '../../src/core/services/forget.js';
+import { ageCipher, generateIdentityFile, parseIdentity } from '../../src/core/storage/file/age-cipher.js';
 
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 let tmp: string;
@@ -53,6 +54,37 @@ memoryStoreContract('file store', async () => {
         },
       });
       // What a stale takeover does to the holder: its lock directory is gone.
+      const takeOverLock = (userId: string) => rm(join(dir, `${userId}.json.lock`), { recursive: true, force: true });
+      return { store, reached: atCommit, resume, takeOverLock };
+    },
+  };
+});
+
+// The same contract with encryption at rest on: every file the store writes is an age file.
+const contractCipher = ageCipher(parseIdentity((await generateIdentityFile(T0)).text));
+memoryStoreContract('file store, encrypted', async () => {
+  const dir = join(await mkdtemp(join(tmpdir(), 'memagent-contract-enc-')), 'memory');
+  return {
+    open: () => new FileMemoryStore({ dir, cipher: contractCipher }),
+    cleanup: () => rm(dirname(dir), { recursive: true, force: true }),
+    pausedWriter: () => {
+      let reached!: () => void;
+      let resume!: () => void;
+      const atCommit = new Promise<void>((r) => (reached = r));
+      const resumed = new Promise<void>((r) => (resume = r));
+      let first = true;
+      const store = new FileMemoryStore({
+        dir,
+        cipher: contractCipher,
+        hooks: {
+          afterTempFile: () => {
+            if (!first) return undefined;
+            first = false;
+            reached();
+            return resumed;
+          },
+        },
+      });
       const takeOverLock = (userId: string) => rm(join(dir, `${userId}.json.lock`), { recursive: true, force: true });
       return { store, reached: atCommit, resume, takeOverLock };
     },

@@ -5,6 +5,7 @@
  * memory files: see versions.ts), and the REPL's input history.
  */
 import { randomBytes } from 'node:crypto';
+import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -92,6 +93,38 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     throw err;
   }
   await fsyncDir(dirname(path));
+}
+
+/**
+ * `writeFileAtomic`, synchronously (for a journal append, which is synchronous by contract): a
+ * temp file (O_EXCL, mode exactly `mode`) written and fsynced, renamed over `path`, the
+ * directory fsynced. On error the temp file is removed and the error thrown; `path` is untouched.
+ */
+export function writeFileAtomicSync(path: string, data: Uint8Array, mode = 0o600): void {
+  const tmp = tempPathFor(path);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', mode);
+    fchmodSync(fd, mode);
+    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  let dirFd: number | undefined;
+  try {
+    dirFd = openSync(dirname(path), 'r');
+    fsyncSync(dirFd);
+  } catch (err) {
+    if (!DIR_FSYNC_UNSUPPORTED.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+  } finally {
+    if (dirFd !== undefined) closeSync(dirFd);
+  }
 }
 
 /**

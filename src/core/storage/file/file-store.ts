@@ -25,6 +25,7 @@ import {
   type UpdateResult,
   type UserSummary,
 } from '../store.js';
+import { PLAINTEXT, type FileCipher } from './age-cipher.js';
 import { listTempFiles, removeTempFiles, writeFileAtomic } from './atomic-write.js';
 import { FIX_HINT, checkForWrite, cloneMemory, isNotFound, parseMemory, serialize } from './codec.js';
 import { assertContained, containedDir } from './contained-dir.js';
@@ -70,6 +71,12 @@ export interface FileMemoryStoreOptions {
   lock?: LockOptions;
   /** Test-only hooks into the commit (see `CommitHooks`); production passes none. */
   hooks?: CommitHooks;
+  /**
+   * Encryption at rest (see age-cipher.ts): every file holding user text (memory files, versions,
+   * journals, input history) is written through `cipher.seal` and read through `cipher.open`.
+   * Default `PLAINTEXT` (writes plaintext, refuses age files with one line).
+   */
+  cipher?: FileCipher;
 }
 
 /** 5 MiB: about 2,000 facts at the schema's caps fit in well under 2 MiB; more means something is wrong. */
@@ -162,6 +169,8 @@ export class FileMemoryStore implements MemoryStore {
   private readonly maxFileBytes: number;
   private readonly lockOptions: LockOptions;
   private readonly hooks: CommitHooks | undefined;
+  /** How files holding user text are written and read (encrypted or not). */
+  readonly cipher: FileCipher;
   /**
    * Per file (memory file or history version), the last bytes this store validated (read or
    * wrote) and their memory, which is never handed out (callers get copies). Validation is a
@@ -187,9 +196,10 @@ export class FileMemoryStore implements MemoryStore {
     this.maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.lockOptions = opts.lock ?? {};
     this.hooks = opts.hooks;
+    this.cipher = opts.cipher ?? PLAINTEXT;
     checkMemoryDir(this.dir, opts.createDir !== false);
-    this.journals = new FileJournalStore(this.dir);
-    this.inputHistory = new FileInputHistoryStore(this.dir);
+    this.journals = new FileJournalStore(this.dir, this.cipher);
+    this.inputHistory = new FileInputHistoryStore(this.dir, this.cipher);
     this.archive = unbuiltArchive(this.journals);
   }
 
@@ -421,10 +431,17 @@ export class FileMemoryStore implements MemoryStore {
       for (const path of asides) {
         const bytes = await readFile(path).catch((err: unknown) => (isNotFound(err) ? null : Promise.reject(err)));
         if (bytes === null) continue;
+        let plain: Buffer;
         try {
-          asideMemories.push({ path, memory: parseMemory(path, bytes, userId, this.maxFileBytes) });
+          plain = this.cipher.open(path, bytes);
         } catch {
-          asideTexts.push({ path, text: bytes.toString('utf8') });
+          // an age file that cannot be decrypted here: nothing in it can be searched or scrubbed
+          continue;
+        }
+        try {
+          asideMemories.push({ path, memory: parseMemory(path, plain, userId, this.maxFileBytes) });
+        } catch {
+          asideTexts.push({ path, text: plain.toString('utf8') });
         }
       }
       const matched = matchedItems([memory, ...versions.map((v) => v.memory), ...asideMemories.map((a) => a.memory)], match);
@@ -565,7 +582,8 @@ export class FileMemoryStore implements MemoryStore {
     let numbers = await versionNumbers(dir);
     const revision = Math.max(before.revision, numbers[0] ?? 0) + 1;
     const after = checkForWrite(userId, { ...content, revision, updatedAt: this.now().toISOString() });
-    const bytes = Buffer.from(serialize(after));
+    // Encrypted once: the committed version and the memory file get the same bytes.
+    const bytes = this.cipher.seal(serialize(after));
     if (this.historyLimit > 0 && before.revision > 0 && !numbers.includes(before.revision) && (await keepCurrent(file, dir, before.revision))) {
       numbers = [...numbers, before.revision].sort((a, b) => b - a);
     }
@@ -618,11 +636,16 @@ export class FileMemoryStore implements MemoryStore {
     }
   }
 
-  /** `parseMemory` of `bytes` read from `path`, skipped when they equal the last bytes validated for it (see `validated`). Returns a copy. */
+  /**
+   * `parseMemory` of `bytes` read from `path` (decrypted first when they are an age file), skipped
+   * when they equal the last bytes validated for it (see `validated`: compared as on disk, so a
+   * re-read of an unchanged encrypted file is not decrypted again). Returns a copy.
+   * @throws CipherError (a MemoryFileError) when an age file cannot be decrypted; as `parseMemory`.
+   */
   private parseCached(path: string, bytes: Buffer, userId: string): Memory {
     const known = this.validated.get(path);
     if (known !== undefined && known.userId === userId && known.bytes.equals(bytes)) return cloneMemory(known.memory);
-    const memory = parseMemory(path, bytes, userId, this.maxFileBytes);
+    const memory = parseMemory(path, this.cipher.open(path, bytes), userId, this.maxFileBytes);
     this.validated.set(path, { userId, bytes, memory });
     return cloneMemory(memory);
   }
@@ -673,7 +696,7 @@ export class FileMemoryStore implements MemoryStore {
       if (isNotFound(err)) return false;
       throw err;
     }
-    await writeFileAtomic(path, data, { mode: 0o600 });
+    await writeFileAtomic(path, this.cipher.seal(data), { mode: 0o600 });
     await utimes(path, info.atime, info.mtime);
     return true;
   }

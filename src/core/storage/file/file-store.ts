@@ -27,6 +27,7 @@ import {
 } from '../store.js';
 import { PLAINTEXT, type FileCipher } from './age-cipher.js';
 import { listTempFiles, removeTempFiles, writeFileAtomic } from './atomic-write.js';
+import { convertLines, convertLocked, encryptionState, userFiles, type ConvertReport, type EncryptionState } from './encryption-state.js';
 import { FIX_HINT, checkForWrite, cloneMemory, isNotFound, parseMemory, serialize } from './codec.js';
 import { assertContained, containedDir } from './contained-dir.js';
 import { FileInputHistoryStore } from './input-history.js';
@@ -532,6 +533,45 @@ export class FileMemoryStore implements MemoryStore {
       }
     }
     return out;
+  }
+
+  /**
+   * How many of `userId`'s files holding user text (memory file, versions, moved-aside memories,
+   * journals, input history) are age files and how many plaintext: both non-zero is a mixed
+   * state (an `encrypt` or `decrypt` not finished, or encryption turned on after the fact), which
+   * reads fine and `show` reports. Takes no lock, never writes.
+   * @throws UsageError for an invalid id.
+   */
+  async encryptionState(userId: string): Promise<EncryptionState> {
+    const files = await userFiles(this.dir, validateUserId(userId));
+    return encryptionState([...files.locked, ...files.lines]);
+  }
+
+  /**
+   * Converts every file of `userId` holding user text to age files (`encrypt`, to this store's
+   * cipher's recipient) or back to plaintext, in place: each file replaced atomically (its mtime
+   * kept), under the memory file's lock (journals and the input history under their line locks,
+   * as their appends take), temp files left by killed writers removed first. Resumable and
+   * idempotent: files already in the wanted form are counted in `already`. A file that cannot be
+   * decrypted (another identity, damaged) is left as it is and listed in `failed`.
+   * @throws MemagentError when this store has no identity (nothing to encrypt to or decrypt
+   *   with); UsageError for an invalid id; LockError.
+   */
+  async convertEncryption(userId: string, encrypt: boolean): Promise<ConvertReport> {
+    if (!this.cipher.encrypts) throw new MemagentError(`no age identity is configured, so nothing can be ${encrypt ? 'encrypted' : 'decrypted'}: run \`memagent keygen\` or set MEMAGENT_IDENTITY_FILE`);
+    const file = await this.pathFor(userId);
+    const report: ConvertReport = { converted: 0, already: 0, failed: [] };
+    await withLock(
+      file,
+      async () => {
+        await this.removeDeadTempFiles(file);
+        const files = await userFiles(this.dir, userId);
+        await convertLocked(files.locked, this.cipher, encrypt, report);
+        convertLines(files.lines, this.cipher, encrypt, report);
+      },
+      this.lockOptions,
+    );
+    return report;
   }
 
   /**

@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CipherError, PLAINTEXT, ageCipher, generateIdentityFile, isAgeFile, parseIdentity, protectIdentity, unlockIdentity } from '../src/core/storage/file/age-cipher.js';
+import { CipherError, PLAINTEXT, ageCipher, isAgeFile, parseIdentity } from '../src/core/storage/file/age-cipher.js';
+import { generateIdentityFile, protectIdentity, unlockIdentity } from '../src/core/storage/file/age-identity.js';
 import { hasAge, ageRequired } from './helpers/age.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'memagent-age-'));

@@ -10,7 +10,8 @@ import { serialize as serializeMemory } from '../../src/core/storage/file/codec.
 import { makeFact } from '../helpers/memory.js';
 import { memoryStoreContract } from './contract.js';
 import { forgetEverywhere } from '../../src/core/services/forget.js';
-import { ageCipher, generateIdentityFile, parseIdentity } from '../../src/core/storage/file/age-cipher.js';
+import { ageCipher, parseIdentity } from '../../src/core/storage/file/age-cipher.js';
+import { generateIdentityFile } from '../../src/core/storage/file/age-identity.js';
 
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 let tmp: string;

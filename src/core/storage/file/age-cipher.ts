@@ -1,17 +1,17 @@
 /**
  * Encryption at rest in the age format (age-encryption.org/v1, X25519 recipients): the one module
- * that imports `age-encryption`, and the one that knows what an encrypted file looks like.
+ * that knows what an encrypted file looks like, and how to write and read one.
  *
  * Files are whole age files, binary (`age-encryption.org/v1` header), so `age -d -i identity.txt
  * <file>` decrypts any of them. Encryption and decryption of X25519 files are done here
  * synchronously with node:crypto (X25519, HKDF-SHA256, HMAC-SHA256, ChaCha20-Poly1305: all
  * native): a session journal's append is synchronous by contract (a turn is on disk before the
  * chat goes on) and `age-encryption`'s API is asynchronous (WebCrypto). `age-encryption` is used
- * for what is asynchronous anyway: generating an identity, and opening a passphrase-protected
- * (scrypt) identity file once per process. Interop with the real `age` binary is tested both ways.
+ * (age-identity.ts, loaded only when needed) for what is asynchronous anyway: generating an
+ * identity, and opening a passphrase-protected (scrypt) identity file once per process. Interop
+ * with the real `age` binary is tested both ways.
  */
 import { createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { Decrypter, armor, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { MemoryFileError } from '../../errors.js';
 import { FIX_HINT } from './codec.js';
 
@@ -132,52 +132,29 @@ export function parseIdentity(text: string): AgeIdentity {
   return { recipient: bech32Encode('age', publicBytes), privateKey, publicBytes };
 }
 
-/** Whether an identity file's bytes are themselves an age file (a passphrase-protected identity, `age -p`). Pure. */
-export function isProtectedIdentity(bytes: Uint8Array): boolean {
-  return isAgeFile(bytes);
-}
-
 /**
- * Opens a passphrase-protected identity file (an age file encrypted with a passphrase: scrypt,
- * about a second of CPU by design) and parses the identity inside. Call once per process.
- * @throws Error when the passphrase is wrong or the file is not a passphrase-encrypted identity.
+ * The binary age file inside an ASCII-armored one (`age -a`): PEM-like, 64-column base64 lines
+ * between the BEGIN and END lines, LF or CRLF, whitespace around it ignored.
+ * @throws Error when it is malformed.
  */
-export async function unlockIdentity(bytes: Uint8Array, passphrase: string): Promise<AgeIdentity> {
-  const decrypter = new Decrypter();
-  decrypter.addPassphrase(passphrase);
-  const raw = isArmored(bytes) ? armor.decode(Buffer.from(bytes).toString('latin1')) : bytes;
-  let text: string;
-  try {
-    text = await decrypter.decrypt(raw, 'text');
-  } catch {
-    throw new Error('could not be unlocked: wrong passphrase, or not an identity encrypted with one');
-  }
-  return parseIdentity(text);
+function dearmor(text: string): Buffer {
+  const lines = text.trim().split(/\r?\n/);
+  if (lines[0] !== ARMOR_BEGIN || lines[lines.length - 1] !== '-----END AGE ENCRYPTED FILE-----') throw new Error('bad armor');
+  const body = lines.slice(1, -1);
+  if (body.length === 0 || body.some((l, i) => l.length > 64 || (i < body.length - 1 && l.length !== 64) || !/^[A-Za-z0-9+/=]*$/.test(l))) throw new Error('bad armor');
+  const joined = body.join('');
+  const bytes = Buffer.from(joined, 'base64');
+  if (bytes.toString('base64') !== joined) throw new Error('bad armor');
+  return bytes;
 }
 
-/**
- * A new X25519 identity in the text form of `age-keygen` (comment lines, then the secret key
- * line) and its recipient. Asynchronous (age-encryption uses WebCrypto).
- */
-export async function generateIdentityFile(now: Date): Promise<{ text: string; recipient: string }> {
-  const secret = await generateX25519Identity();
-  const recipient = await identityToRecipient(secret);
-  return { text: `# created: ${now.toISOString()}\n# public key: ${recipient}\n${secret}\n`, recipient };
+/** `bytes` as a binary age file: dearmored when armored. @throws Error for malformed armor. */
+export function dearmorIfNeeded(bytes: Uint8Array): Uint8Array {
+  return isArmored(bytes) ? dearmor(Buffer.from(bytes).toString('latin1')) : bytes;
 }
 
-/**
- * Encrypts a passphrase-protected identity file (for tests and `keygen --passphrase`): the
- * identity text sealed with scrypt at age's default work factor.
- */
-export async function protectIdentity(text: string, passphrase: string, logN?: number): Promise<Uint8Array> {
-  const { Encrypter } = await import('age-encryption');
-  const e = new Encrypter();
-  e.setPassphrase(passphrase);
-  if (logN !== undefined) e.setScryptWorkFactor(logN);
-  return e.encrypt(text);
-}
-
-function isArmored(bytes: Uint8Array): boolean {
+/** Whether `bytes` start like an ASCII-armored age file. */
+export function isArmored(bytes: Uint8Array): boolean {
   return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 128)).toString('latin1').trimStart().startsWith(ARMOR_BEGIN);
 }
 
@@ -308,7 +285,7 @@ function decryptX25519(file: string, input: Buffer, identity: AgeIdentity): Buff
   let bytes = input;
   if (isArmored(input)) {
     try {
-      bytes = Buffer.from(armor.decode(input.toString('latin1')));
+      bytes = dearmor(input.toString('latin1'));
     } catch {
       throw damaged('its ASCII armor is malformed');
     }

@@ -4,7 +4,7 @@
  * command. Commands receive `Services`; they never construct a store or name a path. A
  * PostgreSQL store is chosen here when `config.databaseUrl` is set.
  */
-import { lazyModelClient, type LazyModelClient, type InputHistorySource, type MemoryStore } from '../core/index.js';
+import { lazyModelClient, type FileCipher, type LazyModelClient, type InputHistorySource, type MemoryStore } from '../core/index.js';
 import { writeSync } from 'node:fs';
 import { FileMemoryStore, type FileMemoryStoreOptions } from '../core/storage/file/index.js';
 import { PostgresMemoryStore } from '../core/storage/postgres/index.js';
@@ -32,6 +32,8 @@ export interface Services {
 export interface ComposeOptions {
   /** A command that only reads (`show`, `export`): the memory dir is never created; a missing one reads as empty. */
   readOnly?: boolean;
+  /** Encryption at rest of the memory dir's files (identity.ts `loadCipher`); default plaintext. */
+  cipher?: FileCipher;
 }
 
 /**
@@ -47,7 +49,13 @@ export function compose(config: Config, opts: ComposeOptions = {}): Services {
     // Built on first use, so a command that fails its checks first (no API key) creates no dir.
     get store() {
       if (store) return store;
-      const files = new FileMemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions, ...testTuning(config), createDir: !opts.readOnly });
+      const files = new FileMemoryStore({
+        dir: config.memoryDir,
+        historyLimit: config.historyVersions,
+        ...testTuning(config),
+        createDir: !opts.readOnly,
+        ...(opts.cipher ? { cipher: opts.cipher } : {}),
+      });
       store = config.databaseUrl ? new PostgresMemoryStore({ url: config.databaseUrl, local: files, historyLimit: config.historyVersions }) : files;
       return store;
     },

@@ -3,7 +3,7 @@
  * same renderer, with the same budget, that builds the system prompt, so the user sees exactly
  * what the model sees (ids are listed below it, not inside it).
  */
-import { renderMemoryBlock, FACT_KINDS, emptyMemory, terminalSafe, terminalSafeJson, UsageError, type Fact, type Memory } from '../../core/index.js';
+import { atRestEncryption, renderMemoryBlock, FACT_KINDS, emptyMemory, terminalSafe, terminalSafeJson, UsageError, type Fact, type Memory } from '../../core/index.js';
 import type { Services } from '../compose.js';
 import { requireUser } from '../config.js';
 
@@ -154,6 +154,21 @@ export async function runShow({ config, store }: Services, flags: ShowFlags): Pr
     return;
   }
   process.stdout.write(`${formatMemoryView(memory, { budgetTokens: config.memoryBudgetTokens, now, all: flags.all, pending })}\n`);
+  const encryption = await encryptionLine(store, userId);
+  if (encryption) process.stdout.write(`\n${encryption}\n`);
+}
+
+/**
+ * One line about encryption at rest when there is something to say: a mixed state (some of the
+ * user's files age files, some plaintext), or encryption on with files still in plaintext.
+ * Null otherwise, and for stores that keep no files (PostgreSQL).
+ */
+async function encryptionLine(memoryStore: Services['store'], userId: string): Promise<string | null> {
+  const store = atRestEncryption(memoryStore);
+  if (store === null) return null;
+  const { encrypted, plaintext } = await store.encryptionState(userId);
+  if (plaintext === 0 || (encrypted === 0 && !store.cipher.encrypts)) return null;
+  return `Encryption: ${encrypted} of ${encrypted + plaintext} files encrypted, ${plaintext} still plaintext (\`memagent encrypt --user ${userId}\` finishes it${store.cipher.encrypts ? '' : '; `memagent decrypt` with the identity goes back'})`;
 }
 
 /**

@@ -159,3 +159,21 @@ export function convertLines(paths: string[], cipher: FileCipher, encrypt: boole
     }
   }
 }
+
+/** What a store that keeps files offers about encryption at rest (the file store does). */
+export interface AtRestEncryption {
+  /** How its files are written and read. */
+  readonly cipher: FileCipher;
+  /** See `FileMemoryStore.encryptionState`. */
+  encryptionState(userId: string): Promise<EncryptionState>;
+  /** See `FileMemoryStore.convertEncryption`. */
+  convertEncryption(userId: string, encrypt: boolean): Promise<ConvertReport>;
+  /** See `FileMemoryStore.userIdsOnDisk`. */
+  userIdsOnDisk(): Promise<string[]>;
+}
+
+/** `store` as an `AtRestEncryption` when it is one (it keeps files), else null. */
+export function atRestEncryption(store: unknown): AtRestEncryption | null {
+  const s = store as Partial<AtRestEncryption> | null;
+  return s && typeof s.convertEncryption === 'function' && typeof s.encryptionState === 'function' && s.cipher ? (s as AtRestEncryption) : null;
+}

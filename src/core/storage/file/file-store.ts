@@ -536,6 +536,29 @@ export class FileMemoryStore implements MemoryStore {
   }
 
   /**
+   * Every user id with anything in the memory dir: a memory file (readable or not), a history dir
+   * or a journal dir. Sorted. Takes no lock, never writes.
+   */
+  async userIdsOnDisk(): Promise<string[]> {
+    const ids = new Set<string>();
+    const list = (d: string) => readdir(d).catch((err: unknown) => (isNotFound(err) ? [] : Promise.reject(err)));
+    for (const name of await list(this.dir)) {
+      const id = userIdOfEntry(name);
+      if (id !== null) ids.add(id);
+    }
+    for (const sub of ['history', 'journal']) {
+      for (const name of await list(join(this.dir, sub))) {
+        try {
+          ids.add(validateUserId(name));
+        } catch {
+          // not a user's dir
+        }
+      }
+    }
+    return [...ids].sort();
+  }
+
+  /**
    * How many of `userId`'s files holding user text (memory file, versions, moved-aside memories,
    * journals, input history) are age files and how many plaintext: both non-zero is a mixed
    * state (an `encrypt` or `decrypt` not finished, or encryption turned on after the fact), which

@@ -52,6 +52,7 @@ export function compose(config: Config, opts: ComposeOptions = {}): Services {
       const files = new FileMemoryStore({
         dir: config.memoryDir,
         historyLimit: config.historyVersions,
+        archiveDays: config.archiveDays,
         ...testTuning(config),
         createDir: !opts.readOnly,
         ...(opts.cipher ? { cipher: opts.cipher } : {}),

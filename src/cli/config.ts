@@ -48,6 +48,8 @@ export interface Config {
   requestTimeoutMs: number;
   /** Earlier versions of each memory file kept for `undo` (0 keeps none). */
   historyVersions: number;
+  /** `MEMAGENT_ARCHIVE_DAYS`: kept sessions (episodic memory) older than this many days are removed. Undefined: keep all. */
+  archiveDays?: number;
   /**
    * The age identity file: `MEMAGENT_IDENTITY_FILE` (relative to the cwd), else `identity.txt` in
    * the config dir. Encryption at rest is on when it exists (see identity.ts); `keygen` writes it.
@@ -86,6 +88,7 @@ const envSchema = z.object({
   MEMAGENT_IDENTITY_FILE: z.string().min(1).optional(),
   MEMAGENT_PASSPHRASE: z.string().optional(),
   MEMAGENT_HISTORY_VERSIONS: z.string().regex(/^\d+$/, 'MEMAGENT_HISTORY_VERSIONS must be a whole number').transform(Number).optional(),
+  MEMAGENT_ARCHIVE_DAYS: positiveInt('MEMAGENT_ARCHIVE_DAYS').optional(),
   MEMAGENT_TEST_LOCK_STALE_MS: positiveInt('MEMAGENT_TEST_LOCK_STALE_MS').optional(),
   MEMAGENT_TEST_PAUSE_AFTER_TEMP_FILE: z.literal('1').optional(),
 });
@@ -128,6 +131,7 @@ export function resolveConfig(
     identityFile: path.resolve(cwd, e.MEMAGENT_IDENTITY_FILE ?? path.join(dirs.config, IDENTITY_FILE_NAME)),
     identityFileExplicit: e.MEMAGENT_IDENTITY_FILE !== undefined,
     ...(e.MEMAGENT_PASSPHRASE !== undefined ? { passphrase: e.MEMAGENT_PASSPHRASE } : {}),
+    ...(e.MEMAGENT_ARCHIVE_DAYS !== undefined ? { archiveDays: e.MEMAGENT_ARCHIVE_DAYS } : {}),
     ...(e.MEMAGENT_TEST_LOCK_STALE_MS || e.MEMAGENT_TEST_PAUSE_AFTER_TEMP_FILE
       ? { test: { lockStaleMs: e.MEMAGENT_TEST_LOCK_STALE_MS, pauseAfterTempFile: e.MEMAGENT_TEST_PAUSE_AFTER_TEMP_FILE === '1' } }
       : {}),

@@ -69,7 +69,7 @@ export interface ExtractionDeps {
 /**
  * Extracts one journal and merges the result into the user's memory file.
  * Order: read journal → load memory (no lock) → model calls → ground → lock, re-read, merge,
- * atomic write, unlock → retire the journal. A session whose transcript is longer than one call
+ * atomic write, unlock → keep the journal in episodic memory (`store.archive.keepSession`). A session whose transcript is longer than one call
  * takes (`EXTRACTION_TRANSCRIPT_MAX_CHARS`) is extracted in chunks of whole turns
  * (`chunkTranscript`), one call each, in order; each call sees the memory as merged so far (the
  * earlier chunks' ops merged in memory, nothing written: the preview), and the union is written
@@ -82,7 +82,7 @@ export interface ExtractionDeps {
  * are grounded in its own user turns (a quote spanning a chunk boundary is dropped, and listed
  * in `dropped`). Under `--review`, each chunk's proposals then its dropped items are asked in
  * one list, and only the last chunk's summary is proposed. The journal is
- * retired only after every turn was seen by a call and the merge was written: any failure (one
+ * kept (or retired) only after every turn was seen by a call and the merge was written: any failure (one
  * chunk's call included) leaves the journal in place for the next run and the memory file as it
  * was. `claim` is the journal's liveness lock (from `claimJournal` or `Journal.handOver`), held
  * throughout so no other terminal extracts it too; it is released at the end, whatever happens.
@@ -226,7 +226,8 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
     },
     { signal: deps.signal },
   );
-  await deps.store.journals.retire(journalPath);
+  // The transcript goes to episodic memory (searchable), not away.
+  await deps.store.archive.keepSession(userId, journalPath);
   return {
     journalPath,
     extracted: true,

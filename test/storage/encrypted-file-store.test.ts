@@ -110,6 +110,32 @@ describe('file store with encryption at rest', () => {
     expect((await s.load('alice')).memory.facts.map((f) => f.text)).toEqual(['Alice prefers oat milk']);
   });
 
+  it('keeps the archive (removed items, kept sessions, the search index) encrypted, searchable and forgettable', async () => {
+    const dir = await freshDir();
+    const s = store(dir);
+    await s.update('hal', add(fact('f1', 'Hal sails a catamaran')));
+    await s.update('hal', add(fact('f2', 'Hal grows saffron')));
+    // A write that removes a fact from the memory file archives it.
+    await s.update('hal', (m) => ({ ...m, facts: m.facts.filter((f) => f.id !== 'f1') }));
+    const j = await s.journals.open({ userId: 'hal', sessionId: 's1', model: 'm', now: T0 });
+    j.append({ type: 'turn', role: 'user', text: 'the catamaran is called Petrel', at: T0.toISOString() });
+    await j.close();
+    await s.archive.keepSession('hal', j.path);
+    const hits = await store(dir).archive.search('hal', 'catamaran', { limit: 10 });
+    expect(hits.length).toBeGreaterThanOrEqual(2);
+    const files = (await allFiles(dir)).filter((f) => f.path.includes('/archive/') && !f.path.endsWith('epoch'));
+    expect(files.map((f) => f.path.split('/archive/hal/')[1]).sort()).toEqual(expect.arrayContaining(['index.json', 'sessions/s1.jsonl']));
+    expect(files.some((f) => f.path.includes('/items/'))).toBe(true);
+    for (const f of files) expect(isAgeFile(f.bytes), f.path).toBe(true);
+    expect(await plaintextHits(dir, ['catamaran', 'Petrel', 'saffron'])).toEqual([]);
+    await forgetEverywhere(s, 'hal', { text: 'catamaran' });
+    for (const { path, bytes } of await allFiles(dir)) {
+      if (path.includes('.lock') || path.endsWith('epoch')) continue;
+      expect(cipher.open(path, bytes).toString('utf8'), path).not.toContain('catamaran');
+    }
+    expect(await store(dir).archive.search('hal', 'catamaran', { limit: 10 })).toEqual([]);
+  });
+
   it('reads a mixed dir (plaintext written before encryption was on) and converts it both ways, resumably', async () => {
     const dir = await freshDir();
     const plain = store(dir, PLAINTEXT);

@@ -10,11 +10,15 @@ import { CipherError, isAgeFile, type FileCipher } from './age-cipher.js';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
 import { isNotFound } from './codec.js';
 import { withLineLock } from './line-file.js';
-import { historyDirFor, inputHistoryFileFor, journalDirFor, memoryFileFor } from './paths.js';
+import { archiveDirFor, historyDirFor, inputHistoryFileFor, journalDirFor, memoryFileFor } from './paths.js';
 
 /** A user's files holding user text, by who may write them concurrently. */
 export interface UserFiles {
-  /** Written only under the memory file's lock: the memory file, its versions, memories moved aside by `restore`. */
+  /**
+   * Written under the memory file's lock (or replaced whole, atomically): the memory file, its
+   * versions, memories moved aside by `restore`, and the archive's item segments, kept sessions
+   * and search index.
+   */
   locked: string[];
   /** Appended without that lock (journals, quarantined journals, the input history): converted under each file's line lock. */
   lines: string[];
@@ -54,18 +58,21 @@ async function regular(paths: string[]): Promise<string[]> {
 
 /**
  * The files of `userId` under memory dir `dir` that hold user text (see `UserFiles`); temp files
- * (dot files) and lock files are not among them. A snapshot. Extra files (the archive's) are
- * added by the caller.
+ * (dot files), lock files and the archive's `epoch` token are not among them. A snapshot.
  */
 export async function userFiles(dir: string, userId: string): Promise<UserFiles> {
   const file = memoryFileFor(dir, userId);
   const hdir = historyDirFor(dir, userId);
   const jdir = journalDirFor(dir, userId);
+  const adir = archiveDirFor(dir, userId);
   const aside = `${basename(file)}.corrupt-`;
   const locked = await regular([
     file,
     ...(await names(hdir)).filter((n) => /^\d+\.json$/.test(n)).map((n) => join(hdir, n)),
     ...(await names(dir)).filter((n) => n.startsWith(aside)).map((n) => join(dir, n)),
+    ...(await names(join(adir, 'items'))).filter((n) => /^\d+\.jsonl$/.test(n)).map((n) => join(adir, 'items', n)),
+    ...(await names(join(adir, 'sessions'))).filter((n) => n.endsWith('.jsonl') && !n.startsWith('.')).map((n) => join(adir, 'sessions', n)),
+    join(adir, 'index.json'),
   ]);
   const lines = await regular([
     inputHistoryFileFor(dir, userId),

@@ -34,7 +34,7 @@ import { FileInputHistoryStore } from './input-history.js';
 import { FileJournalStore } from './journals.js';
 import { withLock, type LockHandle, type LockOptions } from './lock.js';
 import { processAlive } from './process-alive.js';
-import { checkedMemoryFile, historyDirFor, journalDirFor, memoryFileFor, userIdOfEntry } from './paths.js';
+import { archiveDirFor, checkedMemoryFile, historyDirFor, journalDirFor, memoryFileFor, userIdOfEntry } from './paths.js';
 import {
   RevisionConflictError,
   closeLater,
@@ -48,8 +48,9 @@ import {
   type CommitHooks,
   type HistoryEntry,
 } from './versions.js';
-import { unbuiltArchive } from '../unbuilt-archive.js';
-import type { ArchiveStore } from '../store.js';
+import { archivedBy } from '../../recall/archive-plan.js';
+import type { ArchivedItem } from '../../recall/types.js';
+import { FileArchive } from './archive.js';
 
 export type { CommitHooks, HistoryEntry };
 
@@ -78,6 +79,8 @@ export interface FileMemoryStoreOptions {
    * Default `PLAINTEXT` (writes plaintext, refuses age files with one line).
    */
   cipher?: FileCipher;
+  /** Kept sessions older than this many days are removed after each kept session (`MEMAGENT_ARCHIVE_DAYS`). Default: keep all. */
+  archiveDays?: number;
 }
 
 /** 5 MiB: about 2,000 facts at the schema's caps fit in well under 2 MiB; more means something is wrong. */
@@ -164,7 +167,7 @@ export class FileMemoryStore implements MemoryStore {
   readonly dir: string;
   readonly journals: FileJournalStore;
   readonly inputHistory: FileInputHistoryStore;
-  readonly archive: ArchiveStore;
+  readonly archive: FileArchive;
   private readonly now: () => Date;
   private readonly historyLimit: number;
   private readonly maxFileBytes: number;
@@ -201,7 +204,15 @@ export class FileMemoryStore implements MemoryStore {
     checkMemoryDir(this.dir, opts.createDir !== false);
     this.journals = new FileJournalStore(this.dir, this.cipher);
     this.inputHistory = new FileInputHistoryStore(this.dir, this.cipher);
-    this.archive = unbuiltArchive(this.journals);
+    this.archive = new FileArchive({
+      dir: this.dir,
+      journals: this.journals,
+      load: async (userId) => (await this.load(userId)).memory,
+      withUserLock: (userId, fn) => withLock(memoryFileFor(this.dir, userId), fn, this.lockOptions),
+      now: this.now,
+      retentionDays: opts.archiveDays,
+      cipher: this.cipher,
+    });
   }
 
   /** The memory dir. */
@@ -267,7 +278,9 @@ export class FileMemoryStore implements MemoryStore {
       // fn gets its own copy: whatever it does to it, `before` stays the memory as it was.
       const proposed = fn(cloneMemory(before));
       if (proposed === null) return { before, after: before, written: false };
-      const after = await this.commit(userId, file, before, proposed, lock);
+      // What the write removes from the file is archived in the same locked section (archive-plan.ts).
+      const archive = (revision: number, next: Memory) => archivedBy(before, next, { now: new Date(next.updatedAt), revision });
+      const after = await this.commit(userId, file, before, proposed, lock, archive);
       committed = { before, after, written: true };
       return committed;
     });
@@ -481,8 +494,8 @@ export class FileMemoryStore implements MemoryStore {
   }
 
   /**
-   * Deletes everything memagent keeps about `userId`, under the lock: its history dir (versions
-   * and input history), the memory file, memories moved aside by `restore`, its journal dir
+   * Deletes everything memagent keeps about `userId`, under the lock: its archive dir (archival
+   * and episodic memory, the search index), its history dir (versions and input history), the memory file, memories moved aside by `restore`, its journal dir
    * (including journals of sessions still running), and leftover temp files; the lock dir goes
    * when the lock is released. History goes first, so a kill midway leaves the memory visible
    * (run it again) rather than old versions without one. Idempotent.
@@ -493,6 +506,8 @@ export class FileMemoryStore implements MemoryStore {
     await withLock(
       file,
       async () => {
+        await rm(archiveDirFor(this.dir, userId), { recursive: true, force: true });
+        this.archive.dropIndex(userId);
         await rm(historyDirFor(this.dir, userId), { recursive: true, force: true });
         // rm on the path removes a symlink itself, never what it points to.
         await rm(file, { force: true });
@@ -546,7 +561,7 @@ export class FileMemoryStore implements MemoryStore {
       const id = userIdOfEntry(name);
       if (id !== null) ids.add(id);
     }
-    for (const sub of ['history', 'journal']) {
+    for (const sub of ['history', 'journal', 'archive']) {
       for (const name of await list(join(this.dir, sub))) {
         try {
           ids.add(validateUserId(name));
@@ -598,7 +613,7 @@ export class FileMemoryStore implements MemoryStore {
   }
 
   /**
-   * Checks, before a session writes anything, that `userId`'s journal and history directories
+   * Checks, before a session writes anything, that `userId`'s journal, history and archive directories
    * (existing or not yet) stay inside the memory dir after resolving symlinks.
    * @throws MemoryFileError naming the path that leads outside; UsageError for an invalid id.
    */
@@ -606,6 +621,7 @@ export class FileMemoryStore implements MemoryStore {
     const id = validateUserId(userId);
     await assertContained(this.dir, journalDirFor(this.dir, id));
     await assertContained(this.dir, historyDirFor(this.dir, id));
+    await assertContained(this.dir, archiveDirFor(this.dir, id));
   }
 
   /** Same as `checkUser` (the name tests of the file store use). */
@@ -637,10 +653,19 @@ export class FileMemoryStore implements MemoryStore {
    * Commits `content` as the next revision of `file` (under the lock, `before` being the memory
    * as read in this section): validated, `revision` one above `before` and every kept version,
    * `updatedAt` now. Keeps `before` in history first when it is not there (a file written before
-   * link-as-commit), prunes history to `historyLimit` earlier versions after. Returns the written memory.
+   * link-as-commit), prunes history to `historyLimit` earlier versions after. Sets the archive's
+   * segment of the new revision to `archive(revision, after)` just before committing (none by
+   * default: only `update` archives). Returns the written memory.
    * @throws MemagentError for an invalid memory; RevisionConflictError; LockError; the fs error.
    */
-  private async commit(userId: string, file: string, before: Memory, content: Memory, lock: LockHandle): Promise<Memory> {
+  private async commit(
+    userId: string,
+    file: string,
+    before: Memory,
+    content: Memory,
+    lock: LockHandle,
+    archive: (revision: number, after: Memory) => ArchivedItem[] = () => [],
+  ): Promise<Memory> {
     const dir = await this.containedHistoryDir(userId);
     let numbers = await versionNumbers(dir);
     const revision = Math.max(before.revision, numbers[0] ?? 0) + 1;
@@ -651,6 +676,9 @@ export class FileMemoryStore implements MemoryStore {
       numbers = [...numbers, before.revision].sort((a, b) => b - a);
     }
     lock.assertHeld();
+    // Before the commit, so a crash never loses an archived item; for every commit, so a segment
+    // a write of this revision left without landing is replaced (or removed) by the one that lands.
+    await this.archive.writeSegment(userId, revision, archive(revision, after));
     await commitRevision(file, dir, revision, bytes, this.hooks);
     this.validated.set(file, { userId, bytes, memory: cloneMemory(after) });
     await pruneVersions(dir, this.unlinked, this.historyLimit + 1, [revision, ...numbers]);

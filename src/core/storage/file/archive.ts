@@ -1,0 +1,571 @@
+// Over 300 lines: one outside thing (a user's archive dir), whose three parts (item segments,
+// kept sessions, the search index with its watermark) share one catch-up and one forget.
+/**
+ * The file store's archival and episodic memory (`ArchiveStore`), per user under
+ * `<memory dir>/archive/<userId>/` (dirs 0700, files 0600):
+ *   `items/<revision, 10 digits>.jsonl`  the `ArchivedItem`s one write removed from the memory
+ *                                        file, one JSON line each (written by the store's commit,
+ *                                        under the lock, before the revision is committed)
+ *   `sessions/<sessionId>.jsonl`         kept sessions: the merged journal, moved here as it is
+ *   `index.json`                         the search index: a watermark line, then `SearchIndex.toJSON()`
+ *   `epoch`                              a token `forget` changes: an index built before it is stale
+ * A save writes one small segment (or removes a stale one) whatever the archive's size. Writes go
+ * through atomic-write.ts and line-file.ts; sessions are read with the journal reader.
+ */
+import { randomBytes } from 'node:crypto';
+import { lstat, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import * as z from 'zod';
+import { MemagentError } from '../../errors.js';
+import type { JournalContents } from '../../journal/journal.js';
+import { journalLineSchema, decisionSchema, factSchema, type Decision, type Fact, type Memory } from '../../schema.js';
+import { SearchIndex, docsFromArchive, docsFromEpisode, docsFromMemory } from '../../recall/search-index.js';
+import type { ArchivedItem, Episode, EpisodeSummary, SearchHit, SearchOptions } from '../../recall/types.js';
+import type { ArchiveStore, JournalStore } from '../store.js';
+import { PLAINTEXT, type FileCipher } from './age-cipher.js';
+import { fsyncDir, writeFileAtomic } from './atomic-write.js';
+import { isNotFound } from './codec.js';
+import { assertContained, containedDir } from './contained-dir.js';
+import { readJournal } from './journal-pending.js';
+import { rewriteLines, type KeptLines } from './line-file.js';
+import { archiveDirFor, journalDirFor } from './paths.js';
+
+/** Bumped when the watermark's shape changes: an index.json of another format is rebuilt. */
+const INDEX_FORMAT = 1;
+
+/**
+ * A catch-up that indexed at least this many sessions or archived items is persisted at once;
+ * a smaller one is cheaper to redo on the next cold load than to write the whole index for.
+ */
+const PERSIST_AFTER_SESSIONS = 5;
+const PERSIST_AFTER_ITEMS = 200;
+
+const DAY_MS = 86_400_000;
+
+const isoTime = z.string().datetime({ offset: true });
+const archivedItemSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('fact'), item: factSchema, archivedAt: isoTime, revision: z.number().int().positive() }),
+  z.object({ type: z.literal('decision'), item: decisionSchema, archivedAt: isoTime, revision: z.number().int().positive() }),
+]);
+
+/** What the index covers: everything up to these marks, under this `epoch`. */
+interface Watermark {
+  format: number;
+  epoch: string;
+  /** Every segment with a revision up to this is indexed. */
+  items: number;
+  /** The memory revision whose facts and decisions are indexed (-1: none). */
+  memory: number;
+  /** The ids of those facts and decisions. */
+  memoryIds: string[];
+  /** Archived item id → the segment revision of the state indexed for it. */
+  archived: Record<string, number>;
+  /** Kept session id → turns indexed. */
+  sessions: Record<string, number>;
+}
+
+interface IndexState {
+  index: SearchIndex;
+  mark: Watermark;
+}
+
+/** What the file archive needs from its store. */
+export interface FileArchiveDeps {
+  /** The memory dir. */
+  dir: string;
+  journals: JournalStore;
+  /** The user's current memory (the store's truth; revision 0 and no items for a new user). */
+  load(userId: string): Promise<Memory>;
+  /** Runs `fn` holding the user's memory lock (the one `update` takes). */
+  withUserLock<T>(userId: string, fn: () => Promise<T>): Promise<T>;
+  now(): Date;
+  /** Kept sessions older than this many days are pruned after each `keepSession`; undefined keeps all. */
+  retentionDays?: number;
+  /** Encryption at rest (age-cipher.ts): segments, kept sessions and the index are sealed with it. Default plaintext. */
+  cipher?: FileCipher;
+}
+
+/** The zero-padded name of revision `revision`'s segment. */
+function segmentName(revision: number): string {
+  return `${String(revision).padStart(10, '0')}.jsonl`;
+}
+
+/** The revision a segment file name holds, or null for any other name (temp files, strays). */
+function segmentRevision(name: string): number | null {
+  const m = /^(\d{10})\.jsonl$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
+/** Names in `dir`; [] when it is missing. */
+async function namesIn(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if (isNotFound(err)) return [];
+    throw err;
+  }
+}
+
+/** The bytes of `path` as text (decrypted with `cipher` when an age file), or null when it is missing. The one raw read of archive files. */
+async function readText(path: string, cipher: FileCipher = PLAINTEXT): Promise<string | null> {
+  try {
+    return cipher.open(path, await readFile(path)).toString('utf8');
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}
+
+/** The archived items of one segment's text, and how many lines were corrupt. Pure. */
+export function parseSegment(text: string): { items: ArchivedItem[]; skipped: number } {
+  const items: ArchivedItem[] = [];
+  let skipped = 0;
+  for (const raw of text.split('\n')) {
+    if (raw.trim() === '') continue;
+    try {
+      const parsed = archivedItemSchema.safeParse(JSON.parse(raw));
+      if (parsed.success) items.push(parsed.data as ArchivedItem);
+      else skipped++;
+    } catch {
+      skipped++;
+    }
+  }
+  return { items, skipped };
+}
+
+/**
+ * Session journal text without the turns `matchTurn` matches, the tool calls whose input or
+ * result it matches, and damaged lines whose raw text it matches; the header, `cleared` and
+ * `recall` lines (ids only) stay. Pure.
+ */
+export function scrubSessionText(text: string, matchTurn: (text: string) => boolean): KeptLines {
+  const kept: string[] = [];
+  let removed = 0;
+  for (const raw of text.split('\n')) {
+    if (raw.trim() === '') continue;
+    let haystacks: string[];
+    try {
+      const parsed = journalLineSchema.safeParse(JSON.parse(raw));
+      if (!parsed.success) haystacks = [raw];
+      else if (parsed.data.type === 'turn') haystacks = [parsed.data.text];
+      else if (parsed.data.type === 'tool') haystacks = [JSON.stringify(parsed.data.input) ?? '', parsed.data.result];
+      else haystacks = [];
+    } catch {
+      haystacks = [raw];
+    }
+    if (haystacks.some((h) => h !== '' && matchTurn(h))) removed++;
+    else kept.push(raw);
+  }
+  return { kept: kept.map((l) => `${l}\n`).join(''), removed };
+}
+
+/** `contents` of the kept session `sessionId` of `userId` as an `Episode`. Pure. */
+function episodeOf(userId: string, sessionId: string, contents: JournalContents): Episode {
+  const episode: Episode = {
+    sessionId,
+    userId,
+    startedAt: contents.header?.startedAt ?? contents.turns[0]?.at ?? new Date(0).toISOString(),
+    model: contents.header?.model ?? '',
+    turns: contents.turns,
+  };
+  if (contents.recalls) episode.recalls = contents.recalls.map((r) => ({ beforeTurn: r.beforeTurn, ids: r.ids, tokens: r.tokens }));
+  if (contents.tools) {
+    episode.tools = contents.tools.map((t) => ({ afterTurn: t.afterTurn, name: t.name, input: t.input, result: t.result, isError: t.isError }));
+  }
+  return episode;
+}
+
+/** When a session id made by `newSessionId` says it started (`20261120T232129Z-…`), or null. */
+function startOfSessionId(sessionId: string): Date | null {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-/.exec(sessionId);
+  if (!m) return null;
+  const t = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`);
+  return Number.isNaN(t) ? null : new Date(t);
+}
+
+/** The first line of `text`, whitespace collapsed, cut to `max` chars with an ellipsis. Pure. */
+function firstLineOf(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+}
+
+/**
+ * The `ArchiveStore` of a file store. Reads take no lock; segments are written by the store's
+ * commit (`writeSegment`) under the user's lock; `forget` takes that lock. The search index is
+ * loaded once per instance and user, caught up with what is newer at each search (one directory
+ * listing of segments and of sessions, and the memory file's items when its revision moved).
+ */
+export class FileArchive implements ArchiveStore {
+  private readonly states = new Map<string, IndexState>();
+  /** Archive subdirs already created and checked to stay inside the memory dir. */
+  private readonly contained = new Set<string>();
+
+  private readonly cipher: FileCipher;
+
+  constructor(private readonly deps: FileArchiveDeps) {
+    this.cipher = deps.cipher ?? PLAINTEXT;
+  }
+
+  private dirOf(userId: string): string {
+    return archiveDirFor(this.deps.dir, userId);
+  }
+
+  /** `archive/<userId>/<sub>`, created (0700) and checked once per instance to stay inside the memory dir. */
+  private async containedSub(userId: string, sub: 'items' | 'sessions' | ''): Promise<string> {
+    const path = sub === '' ? this.dirOf(userId) : join(this.dirOf(userId), sub);
+    if (!this.contained.has(path)) {
+      // Checked before mkdir too: creating it through a planted symlink would already write outside.
+      await assertContained(this.deps.dir, path);
+      await containedDir(this.deps.dir, path);
+      this.contained.add(path);
+    }
+    return path;
+  }
+
+  /**
+   * Sets revision `revision`'s segment to `items`: written atomically when there are any, removed
+   * otherwise (a segment left by a write of that revision that never landed must not be read as
+   * this one's). Call under the user's lock, after `revision` is chosen and before it is
+   * committed, for every commit: a crash in between leaves a segment above the memory's revision,
+   * which reads ignore and the next write of that revision replaces. Its cost does not depend on
+   * the archive's size.
+   * @throws the fs error (the commit must then not happen).
+   */
+  async writeSegment(userId: string, revision: number, items: readonly ArchivedItem[]): Promise<void> {
+    const path = join(this.dirOf(userId), 'items', segmentName(revision));
+    if (items.length === 0) {
+      await rm(path, { force: true });
+      return;
+    }
+    const dir = await this.containedSub(userId, 'items');
+    await writeFileAtomic(join(dir, segmentName(revision)), this.cipher.seal(items.map((i) => `${JSON.stringify(i)}\n`).join('')), { mode: 0o600 });
+  }
+
+  /**
+   * Every archived item, last state per id (a later segment's wins), oldest archived first,
+   * without the items the memory file holds again (an undo brought them back: the file's state
+   * is theirs). Segments above the memory's revision (writes that never landed) are ignored.
+   * Corrupt lines are skipped and counted in `skipped`. Takes no lock.
+   * @throws MemoryFileError for an unreadable memory; the fs error.
+   */
+  async items(userId: string): Promise<{ items: ArchivedItem[]; skipped: number }> {
+    const memory = await this.deps.load(userId);
+    const { byId, skipped } = await this.fold(userId, memory.revision);
+    const inFile = new Set([...memory.facts.map((f) => f.id), ...memory.decisions.map((d) => d.id)]);
+    return { items: [...byId.values()].filter((a) => !inFile.has(a.item.id)), skipped };
+  }
+
+  /** Every landed segment folded by id (insertion order: first archived first), with the segment revision of each id's state. */
+  private async fold(userId: string, upTo: number, after = 0): Promise<{ byId: Map<string, ArchivedItem>; from: Map<string, number>; skipped: number; top: number }> {
+    const dir = join(this.dirOf(userId), 'items');
+    const revisions = (await namesIn(dir))
+      .map(segmentRevision)
+      .filter((r): r is number => r !== null && r > after && r <= upTo)
+      .sort((a, b) => a - b);
+    const byId = new Map<string, ArchivedItem>();
+    const from = new Map<string, number>();
+    let skipped = 0;
+    for (const r of revisions) {
+      const text = await readText(join(dir, segmentName(r)), this.cipher);
+      if (text === null) continue;
+      const parsed = parseSegment(text);
+      skipped += parsed.skipped;
+      for (const a of parsed.items) {
+        byId.delete(a.item.id); // re-inserted: the order is that of the last archiving
+        byId.set(a.item.id, a);
+        from.set(a.item.id, r);
+      }
+    }
+    return { byId, from, skipped, top: revisions.at(-1) ?? after };
+  }
+
+  /**
+   * Moves the merged journal `journalRef` of `userId` to `sessions/<sessionId>.jsonl` (a rename:
+   * the journal format as it is, recall and tool lines included; a copy then a delete across
+   * file systems), durably. Idempotent: when that session is kept already, or the journal is
+   * gone, the journal is only retired. Then prunes sessions past the retention, and brings this
+   * instance's search index up to date and persists it, when it is loaded.
+   * @throws MemagentError for a reference outside `userId`'s journal dir; the fs error (the
+   *   journal is then left pending).
+   */
+  async keepSession(userId: string, journalRef: string): Promise<void> {
+    const journalDir = resolve(journalDirFor(this.deps.dir, userId));
+    if (resolve(dirname(journalRef)) !== journalDir || !journalRef.endsWith('.jsonl')) {
+      throw new MemagentError(`${journalRef} is not a journal of ${userId}; not kept`);
+    }
+    const sessionId = basename(journalRef, '.jsonl');
+    const dir = await this.containedSub(userId, 'sessions');
+    const target = join(dir, `${sessionId}.jsonl`);
+    const kept = await lstat(target).then(
+      () => true,
+      (err: unknown) => (isNotFound(err) ? false : Promise.reject(err)),
+    );
+    if (!kept) {
+      try {
+        await rename(journalRef, target);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return this.deps.journals.retire(journalRef); // kept or retired by another process
+        if (code !== 'EXDEV') throw err;
+        const text = await readText(journalRef, this.cipher);
+        if (text === null) return this.deps.journals.retire(journalRef);
+        await writeFileAtomic(target, this.cipher.seal(text), { mode: 0o600 });
+      }
+      await fsyncDir(dir);
+      await fsyncDir(journalDir);
+    }
+    // Removes the journal if it is still there (a session kept twice), and its lock dir.
+    await this.deps.journals.retire(journalRef);
+    if (this.deps.retentionDays !== undefined) {
+      await this.prune(userId, new Date(this.deps.now().getTime() - this.deps.retentionDays * DAY_MS));
+    }
+    if (this.states.has(userId)) await this.ready(userId, true);
+  }
+
+  /** The kept sessions of `userId`, oldest first (by start, then id); unreadable ones left out. Takes no lock. */
+  async sessions(userId: string): Promise<EpisodeSummary[]> {
+    const out: EpisodeSummary[] = [];
+    for (const sessionId of await this.sessionIds(userId)) {
+      const episode = await this.readSession(userId, sessionId).catch(() => null);
+      if (episode === null) continue;
+      const users = episode.turns.filter((t) => t.role === 'user');
+      out.push({
+        sessionId,
+        startedAt: episode.startedAt,
+        endedAt: episode.turns.at(-1)?.at ?? episode.startedAt,
+        turns: users.length,
+        firstLine: firstLineOf(users[0]?.text ?? '', 80),
+      });
+    }
+    return out.sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt) || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0));
+  }
+
+  /** Ids of the kept sessions (file names), unsorted. */
+  private async sessionIds(userId: string): Promise<string[]> {
+    const names = await namesIn(join(this.dirOf(userId), 'sessions'));
+    return names.filter((n) => n.endsWith('.jsonl') && !n.startsWith('.')).map((n) => n.slice(0, -'.jsonl'.length));
+  }
+
+  /**
+   * The kept session `sessionId`, or null when it is not kept (or is not a file memagent wrote:
+   * a symlink, another user's journal). Damaged lines are skipped. Takes no lock.
+   */
+  async readSession(userId: string, sessionId: string): Promise<Episode | null> {
+    if (!/^[A-Za-z0-9_-]{1,100}$/.test(sessionId)) return null;
+    const path = join(this.dirOf(userId), 'sessions', `${sessionId}.jsonl`);
+    await assertContained(this.deps.dir, path);
+    try {
+      return episodeOf(userId, sessionId, await readJournal(path, userId, this.cipher));
+    } catch (err) {
+      if (err instanceof MemagentError) return null; // gone, or set aside: not a session memagent kept
+      throw err;
+    }
+  }
+
+  /**
+   * BM25 search over the memory file's facts and decisions, archived items and kept sessions'
+   * turns (see `ArchiveStore.search`). The first search of an instance loads `index.json` (or
+   * rebuilds it from the archive when it is missing, corrupt, of another format, or older than
+   * the last `forget`); each search then catches up with what is newer. Takes no lock.
+   */
+  async search(userId: string, query: string, opts: SearchOptions): Promise<SearchHit[]> {
+    if (!/[\p{L}\p{N}]/u.test(query)) return [];
+    const state = await this.ready(userId);
+    return state === null ? [] : state.index.search(query, opts);
+  }
+
+  /**
+   * Removes the kept sessions of `userId` that started before `before` (their start from the
+   * session id when `newSessionId` made it, else from the header). Returns how many. Idempotent.
+   */
+  async prune(userId: string, before: Date): Promise<number> {
+    const dir = join(this.dirOf(userId), 'sessions');
+    let removed = 0;
+    for (const sessionId of await this.sessionIds(userId)) {
+      let start = startOfSessionId(sessionId);
+      if (start === null) {
+        const episode = await this.readSession(userId, sessionId).catch(() => null);
+        if (episode === null) continue;
+        start = new Date(episode.startedAt);
+      }
+      if (start.getTime() >= before.getTime()) continue;
+      await rm(join(dir, `${sessionId}.jsonl`), { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  /**
+   * Under the user's lock, hard-deletes the archived items `matchItem` matches (every segment
+   * rewritten atomically without them; a corrupt line goes when `matchTurn` matches its raw
+   * text), and from every kept session the turns `matchTurn` matches (and tool calls whose
+   * input or result it matches), then drops the search index (file and this instance's copy)
+   * and changes the epoch, so no index built before is used again: the next search rebuilds it.
+   * Returns how many items and session lines were removed. Idempotent.
+   */
+  async forget(userId: string, matchItem: (item: Fact | Decision) => boolean, matchTurn: (text: string) => boolean): Promise<{ items: number; turns: number }> {
+    const root = this.dirOf(userId);
+    return this.deps.withUserLock(userId, async () => {
+      await assertContained(this.deps.dir, root);
+      let items = 0;
+      let turns = 0;
+      const itemsDir = join(root, 'items');
+      for (const name of await namesIn(itemsDir)) {
+        if (segmentRevision(name) === null) continue;
+        items += await rewriteLines(join(itemsDir, name), (text) => {
+          const kept: string[] = [];
+          let removed = 0;
+          for (const raw of text.split('\n')) {
+            if (raw.trim() === '') continue;
+            const parsed = parseSegment(raw).items[0];
+            if (parsed === undefined ? matchTurn(raw) : matchItem(parsed.item)) removed++;
+            else kept.push(raw);
+          }
+          return { kept: kept.map((l) => `${l}\n`).join(''), removed };
+        }, this.cipher);
+      }
+      const sessionsDir = join(root, 'sessions');
+      for (const sessionId of await this.sessionIds(userId)) {
+        const path = join(sessionsDir, `${sessionId}.jsonl`);
+        const info = await lstat(path).catch(() => null);
+        if (!info?.isFile()) continue;
+        turns += await rewriteLines(path, (text) => scrubSessionText(text, matchTurn), this.cipher);
+      }
+      this.states.delete(userId);
+      if ((await namesIn(root)).length > 0) {
+        await writeFileAtomic(join(root, 'epoch'), randomBytes(8).toString('hex'), { mode: 0o600 });
+      }
+      await rm(join(root, 'index.json'), { force: true });
+      return { items, turns };
+    });
+  }
+
+  /** Forgets this instance's copy of `userId`'s index (after `forgetAll` removed the dir). */
+  dropIndex(userId: string): void {
+    this.states.delete(userId);
+  }
+
+  /** The epoch token of `userId`'s archive ('' before any forget). */
+  private async epochOf(userId: string): Promise<string> {
+    return ((await readText(join(this.dirOf(userId), 'epoch'))) ?? '').trim();
+  }
+
+  /**
+   * This instance's index of `userId`, loaded or rebuilt on first use (or when a forget changed
+   * the epoch meanwhile), caught up, and persisted when the catch-up was large. Null when the
+   * user has nothing at all to search.
+   */
+  private async ready(userId: string, persist = false): Promise<IndexState | null> {
+    const epoch = await this.epochOf(userId);
+    let state = this.states.get(userId);
+    let fresh = false;
+    if (state === undefined || state.mark.epoch !== epoch) {
+      state = (await this.loadPersisted(userId, epoch)) ?? undefined;
+      if (state === undefined) {
+        fresh = true;
+        state = {
+          index: SearchIndex.create(),
+          mark: { format: INDEX_FORMAT, epoch, items: 0, memory: -1, memoryIds: [], archived: {}, sessions: {} },
+        };
+      }
+      this.states.set(userId, state);
+    }
+    const work = await this.catchUp(userId, state);
+    const large = work.sessions >= PERSIST_AFTER_SESSIONS || work.items >= PERSIST_AFTER_ITEMS;
+    if (persist || large || (fresh && work.sessions + work.items > 0)) {
+      await this.persist(userId, state);
+    }
+    return state.index.size === 0 ? null : state;
+  }
+
+  /** `index.json` if it is whole, of this format and of `epoch`; else null (rebuild). */
+  private async loadPersisted(userId: string, epoch: string): Promise<IndexState | null> {
+    const text = await readText(join(this.dirOf(userId), 'index.json'), this.cipher).catch(() => null);
+    if (text === null) return null;
+    try {
+      const cut = text.indexOf('\n');
+      const mark = JSON.parse(text.slice(0, cut)) as Watermark;
+      if (mark.format !== INDEX_FORMAT || mark.epoch !== epoch) return null;
+      return { index: SearchIndex.fromJSON(text.slice(cut + 1)), mark };
+    } catch {
+      return null; // corrupt or another version: rebuilt from the archive
+    }
+  }
+
+  /** Writes the index atomically, unless a forget changed the epoch since it was built. */
+  private async persist(userId: string, state: IndexState): Promise<void> {
+    if ((await this.epochOf(userId)) !== state.mark.epoch) {
+      this.states.delete(userId);
+      return;
+    }
+    const dir = await this.containedSub(userId, '');
+    await writeFileAtomic(join(dir, 'index.json'), this.cipher.seal(`${JSON.stringify(state.mark)}\n${state.index.toJSON()}`), { mode: 0o600 });
+  }
+
+  /**
+   * Brings `state` up to date: segments above its mark (up to the memory's revision), the
+   * memory file's items when its revision moved (ids that left the file fall back to their
+   * archived state, or leave the index), and sessions kept or removed since. Returns how many
+   * sessions and archived items it indexed.
+   */
+  private async catchUp(userId: string, state: IndexState): Promise<{ sessions: number; items: number }> {
+    const { index, mark } = state;
+    const memory = await this.deps.load(userId);
+    let items = 0;
+    const folded = await this.fold(userId, memory.revision, mark.items);
+    if (folded.byId.size > 0) {
+      index.add(docsFromArchive([...folded.byId.values()]));
+      for (const [id, r] of folded.from) mark.archived[id] = r;
+      items += folded.byId.size;
+    }
+    mark.items = Math.max(mark.items, folded.top);
+    const memoryMoved = memory.revision !== mark.memory || folded.byId.size > 0;
+    if (memoryMoved) {
+      const ids = [...memory.facts.map((f) => f.id), ...memory.decisions.map((d) => d.id)];
+      const now = new Set(ids);
+      const left = mark.memoryIds.filter((id) => !now.has(id));
+      index.remove(left);
+      // What left the file without being archived now (an undo, a purge) falls back to its archived state, if any.
+      const back = left.filter((id) => mark.archived[id] !== undefined && !folded.byId.has(id));
+      if (back.length > 0) index.add(docsFromArchive(await this.archivedStates(userId, back, mark.archived)));
+      index.add(docsFromMemory(memory));
+      mark.memory = memory.revision;
+      mark.memoryIds = ids;
+    }
+    let sessions = 0;
+    const onDisk = new Set(await this.sessionIds(userId));
+    for (const [sessionId, count] of Object.entries(mark.sessions)) {
+      if (onDisk.has(sessionId)) continue;
+      index.remove(Array.from({ length: count }, (_, n) => `${sessionId}:${n}`));
+      delete mark.sessions[sessionId];
+    }
+    for (const sessionId of onDisk) {
+      if (mark.sessions[sessionId] !== undefined) continue;
+      const episode = await this.readSession(userId, sessionId).catch(() => null);
+      if (episode === null) continue;
+      index.add(docsFromEpisode(episode));
+      mark.sessions[sessionId] = episode.turns.length;
+      sessions++;
+    }
+    return { sessions, items };
+  }
+
+  /** The archived state of each of `ids`, read from the one segment the mark says holds it. */
+  private async archivedStates(userId: string, ids: string[], from: Record<string, number>): Promise<ArchivedItem[]> {
+    const byRevision = new Map<number, Set<string>>();
+    for (const id of ids) {
+      const r = from[id];
+      const set = byRevision.get(r) ?? new Set<string>();
+      set.add(id);
+      byRevision.set(r, set);
+    }
+    const out: ArchivedItem[] = [];
+    for (const [r, wanted] of byRevision) {
+      const text = await readText(join(this.dirOf(userId), 'items', segmentName(r)), this.cipher);
+      if (text === null) continue;
+      const found = new Map(parseSegment(text).items.filter((a) => wanted.has(a.item.id)).map((a) => [a.item.id, a]));
+      out.push(...found.values());
+    }
+    return out;
+  }
+}

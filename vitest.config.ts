@@ -17,6 +17,7 @@ const PROCESS_TESTS = [
   'test/commands-undo.test.ts',
   'test/disk-full.test.ts',
   'test/e2e-chat.test.ts',
+  'test/encryption-cli.test.ts',
   'test/fake-api.test.ts',
   'test/hardening-api-faults.test.ts',
   'test/hardening-concurrency.test.ts',

@@ -4,14 +4,15 @@
  * redacted (Up in the running REPL still recalls the exact text), rewritten atomically when it
  * has grown, and scrubbed by `forget`.
  */
-import { appendFile, chmod, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
+import { chmod, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { redactSecrets } from '../../redact.js';
 import { HISTORY_LIMIT, HISTORY_MAX_ENTRY_CHARS, type InputHistoryFile, type InputHistoryStore } from '../store.js';
 import { PLAINTEXT, type FileCipher } from './age-cipher.js';
 import { listTempFiles, writeFileAtomic } from './atomic-write.js';
 import { isNotFound } from './codec.js';
-import { appendDurably, rewriteLines, type KeptLines } from './line-file.js';
+import { appendDurably, rewriteLines, withLineLock, type KeptLines } from './line-file.js';
 import { inputHistoryFileFor } from './paths.js';
 
 
@@ -80,7 +81,8 @@ export class HistoryFile implements InputHistoryFile {
       this.linesOnDisk++;
       return;
     }
-    await appendFile(this.file, line, { mode: 0o600 });
+    // Under the line lock, as every append: `encrypt` may be converting this file meanwhile.
+    withLineLock(this.file, () => appendFileSync(this.file, line, { mode: 0o600 }));
     if (!this.modeChecked) {
       // appendFile's mode applies only when it creates the file; tighten an older one too.
       await chmod(this.file, 0o600);

@@ -5,12 +5,13 @@
  *
  * Encrypted (an age file, or a cipher that encrypts): age files cannot be appended to, so an
  * append decrypts the file, adds the line, and replaces the file atomically with a new age file
- * (a crash leaves the whole old file or the whole new one: never a lost or torn line). Appends
- * and rewrites of such a file take a short exclusive lock beside it (`.<name>.rw-lock`, holding
- * the holder's pid, taken over when that process is gone) and do all their work synchronously
- * while they hold it, so an append never lands between a rewrite's read and its rename.
+ * (a crash leaves the whole old file or the whole new one: never a lost or torn line). Every
+ * append, and the rewrites and conversions of such a file, take a short exclusive lock beside it
+ * (`.<name>.rw-lock`, holding the holder's pid, taken over when that process is gone) and do all
+ * their work synchronously while they hold it, so an append never lands between a rewrite's read
+ * and its rename.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { MemagentError } from '../../errors.js';
@@ -30,6 +31,8 @@ export interface KeptLines {
  */
 const LINE_LOCK_WAIT_MS = 10_000;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** A lock file with no pid in it older than this was left by a holder killed while creating it. */
+const EMPTY_LOCK_STALE_MS = 2_000;
 
 /**
  * Runs `fn` (synchronous) holding the exclusive lock of line file `path`. A lock whose holder
@@ -40,25 +43,33 @@ export function withLineLock<T>(path: string, fn: () => T): T {
   const lock = join(dirname(path), `.${basename(path)}.rw-lock`);
   const deadline = Date.now() + LINE_LOCK_WAIT_MS;
   for (;;) {
+    let fd: number | undefined;
     try {
-      const fd = openSync(lock, 'wx', 0o600);
-      try {
-        writeSync(fd, String(process.pid));
-      } finally {
-        closeSync(fd);
-      }
+      fd = openSync(lock, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
       break;
     } catch (err) {
+      if (fd !== undefined) {
+        // Created but the pid could not be written (a full disk): not a lock anyone can judge.
+        closeSync(fd);
+        rmSync(lock, { force: true });
+        throw err;
+      }
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     let holder = NaN;
+    let age = 0;
     try {
       holder = Number(readFileSync(lock, 'utf8'));
+      age = Date.now() - statSync(lock).mtimeMs;
     } catch {
       continue; // released meanwhile
     }
     // A lock of this very process cannot be held (fn is synchronous): it is left from a crash.
-    if (holder === process.pid || (Number.isInteger(holder) && holder > 0 && !processAlive(holder))) {
+    // One without a pid is a holder killed between creating and writing it, once it is not new.
+    const stale = holder === process.pid || (Number.isInteger(holder) && holder > 0 ? !processAlive(holder) : age > EMPTY_LOCK_STALE_MS);
+    if (stale) {
       rmSync(lock, { force: true });
       continue;
     }
@@ -94,21 +105,23 @@ function readLinesSync(path: string, cipher: FileCipher): Buffer {
  *   nothing changed. CipherError when the existing file cannot be decrypted (nothing changed).
  */
 export function appendDurably(path: string, data: Buffer, cipher: FileCipher = PLAINTEXT): void {
-  if (cipher.encrypts || fileIsAge(path)) {
-    withLineLock(path, () => {
+  // Plaintext appends take the line lock too: `memagent encrypt` may be converting this very
+  // file in another process, and an append between its read and its rename would be lost.
+  withLineLock(path, () => {
+    if (cipher.encrypts || fileIsAge(path)) {
       const text = readLinesSync(path, cipher);
       writeFileAtomicSync(path, cipher.seal(Buffer.concat([text, data])));
-    });
-    return;
-  }
-  const fd = openSync(path, 'a', 0o600);
-  try {
-    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
-    // On disk when this returns: the page cache survives a killed process, not a power cut.
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+      return;
+    }
+    const fd = openSync(path, 'a', 0o600);
+    try {
+      for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
+      // On disk when this returns: the page cache survives a killed process, not a power cut.
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  });
 }
 
 /** Whether `path` starts like an age file (false when missing or unreadable). */

@@ -70,7 +70,18 @@ async function saves(dir: string, iterations: number): Promise<void> {
       s.out.push(await timedUpdate(s.store, 'bench', `s_${i}`, `Fresh note number ${i} about a new hobby.`));
     }
   }
-  process.stdout.write(`${JSON.stringify({ plain: setups[0].out, encrypted: setups[1].out, bytes: { plain: Buffer.byteLength(fixture), encrypted: sealed.length } })}\n`);
+  // The cipher alone, no disk: what encryption adds to a save (seal) and to a cold read (open).
+  const seal: number[] = [];
+  const open: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    let t0 = performance.now();
+    const bytes = c.seal(fixture);
+    seal.push(performance.now() - t0);
+    t0 = performance.now();
+    c.open('bench.json', bytes);
+    open.push(performance.now() - t0);
+  }
+  process.stdout.write(`${JSON.stringify({ plain: setups[0].out, encrypted: setups[1].out, seal, open, bytes: { plain: Buffer.byteLength(fixture), encrypted: sealed.length } })}\n`);
 }
 
 async function journal(dir: string, turns: number, chars: number): Promise<void> {

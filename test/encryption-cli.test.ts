@@ -93,7 +93,10 @@ describe('with encryption on', () => {
     expect(shown.stdout).toMatch(/kumquats/);
     expect(shown.stdout).not.toMatch(/Encryption:/); // no mixed state to report
 
-    const needles = ['Quentin', 'Marlowe', 'Vardo', 'kumquats', 'sailboat', 'bluefinch', 'hunter2secret'];
+    // The secret key is in the identity file only: in no file of the memory dir, in no output.
+    const secretKey = (await fs.readFile(ws.identityFile, 'utf8')).split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-1'))!;
+    const needles = ['Quentin', 'Marlowe', 'Vardo', 'kumquats', 'sailboat', 'bluefinch', 'hunter2secret', secretKey, secretKey.toLowerCase()];
+    for (const r of [first, second, undo, shown]) expect(r.stdout + r.stderr).not.toContain(secretKey);
     expect(await plaintextHits(ws.memoryDir, needles)).toEqual([]);
 
     const forget = await runCli(['forget', '--user', 'quentin', '--match', 'kumquats', '--yes'], ws);

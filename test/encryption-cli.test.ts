@@ -107,6 +107,7 @@ describe('with encryption on', () => {
     const all = await files(ws.memoryDir);
     for (const f of all) {
       if (/\.lock|epoch$/.test(f.path)) continue;
+      expect(f.path).not.toMatch(/\.tmp$|rw-lock$/); // the killed session's leftovers went with its journal
       expect(isAgeFile(f.bytes), f.path).toBe(true);
       expect(cipher.open(f.path, f.bytes).toString('utf8'), f.path).not.toMatch(/kumquats/i);
     }

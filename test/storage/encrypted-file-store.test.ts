@@ -227,6 +227,27 @@ describe('file store with encryption at rest', () => {
     expect(restored.after.facts.map((f) => f.text)).toContain('Erin runs marathons');
   });
 
+  it("a killed append's temp file (it may hold the next version of the journal) and line lock go with forget and retire", async () => {
+    const dir = await freshDir();
+    const s = store(dir);
+    const jdir = join(dir, 'journal', 'ivy');
+    for (const retireIt of [false, true]) {
+      const j = await s.journals.open({ userId: 'ivy', sessionId: `s${retireIt}`, model: 'm', now: T0 });
+      j.append({ type: 'turn', role: 'user', text: 'the gate code is 4471', at: T0.toISOString() });
+      await j.close();
+      // What a SIGKILL during the next append leaves: its temp file and its lock, both of a dead pid.
+      const name = j.path.split('/').pop()!;
+      const temp = join(jdir, `.${name}.4194400.0123456789ab.tmp`);
+      await writeFile(temp, cipher.seal('{"type":"turn","text":"the gate code is 4471"}\n'));
+      await writeFile(join(jdir, `.${name}.rw-lock`), '4194400');
+      if (retireIt) await s.journals.retire(j.path);
+      else await forgetEverywhere(s, 'ivy', { text: 'nothing-matches-this' });
+      const left = await readdir(jdir);
+      expect(left.filter((n) => n.endsWith('.tmp'))).toEqual([]);
+      if (retireIt) expect(left.filter((n) => n.startsWith(`.${name}`))).toEqual([]);
+    }
+  });
+
   it('a tampered journal is quarantined, not read and not deleted', async () => {
     const dir = await freshDir();
     const s = store(dir);

@@ -156,6 +156,28 @@ export async function listTempFiles(path: string): Promise<string[]> {
 }
 
 /**
+ * Removes, in directory `dir`, the temp files (`writeFileAtomic`'s `.<name>.<pid>.<random>.tmp`)
+ * of writers that are gone (no process with that pid here): a write killed before its rename,
+ * whose file still holds what it held before, so the temp file is garbage that may hold user
+ * text. A live writer's temp file is left alone. Returns how many were removed; a missing dir is 0.
+ */
+export async function removeDeadTempFilesIn(dir: string, alive: (pid: number) => boolean): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  const dead = names.filter((n) => {
+    const m = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(n);
+    return m !== null && !alive(Number(m[1]));
+  });
+  await Promise.all(dead.map((n) => rm(join(dir, n), { force: true })));
+  return dead.length;
+}
+
+/**
  * fsyncs the regular file `path`, making its content and metadata (e.g. a new link count)
  * durable. Opens it read-only: fsync(2) flushes a file through any of its descriptors.
  * @throws the fs error (e.g. ENOENT, EIO).

@@ -26,7 +26,7 @@ import {
   type UserSummary,
 } from '../store.js';
 import { PLAINTEXT, type FileCipher } from './age-cipher.js';
-import { listTempFiles, removeTempFiles, writeFileAtomic } from './atomic-write.js';
+import { listTempFiles, removeDeadTempFilesIn, removeTempFiles, writeFileAtomic } from './atomic-write.js';
 import { convertLines, convertLocked, encryptionState, userFiles, type ConvertReport, type EncryptionState } from './encryption-state.js';
 import { FIX_HINT, checkForWrite, cloneMemory, isNotFound, parseMemory, serialize } from './codec.js';
 import { assertContained, containedDir } from './contained-dir.js';
@@ -603,6 +603,7 @@ export class FileMemoryStore implements MemoryStore {
       file,
       async () => {
         await this.removeDeadTempFiles(file);
+        await removeDeadTempFilesIn(journalDirFor(this.dir, userId), processAlive);
         const files = await userFiles(this.dir, userId);
         await convertLocked(files.locked, this.cipher, encrypt, report);
         convertLines(files.lines, this.cipher, encrypt, report);

@@ -14,6 +14,7 @@ import { listTempFiles, writeFileAtomic } from './atomic-write.js';
 import { isNotFound } from './codec.js';
 import { appendDurably, rewriteLines, withLineLock, type KeptLines } from './line-file.js';
 import { inputHistoryFileFor } from './paths.js';
+import { processAlive } from './process-alive.js';
 
 
 /**
@@ -136,6 +137,13 @@ async function removeStaleTemps(file: string, keep: (text: string) => KeptLines,
   }
   const legacy = names.filter((n) => n.startsWith(`${basename(file)}.`) && n.endsWith('.tmp')).map((n) => join(dir, n));
   for (const path of [...legacy, ...(await listTempFiles(file))]) {
+    // A killed writer's temp file is garbage (its rename never happened): removed whatever it holds
+    // (an encrypted one cut short cannot even be judged by its text).
+    const pid = Number(/\.(\d+)\.[0-9a-f]+\.tmp$/.exec(path)?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) {
+      await rm(path, { force: true });
+      continue;
+    }
     const text = await readFile(path).then(
       (bytes) => cipher.open(path, bytes).toString('utf8'),
       () => '',

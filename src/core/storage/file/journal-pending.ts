@@ -16,8 +16,9 @@ import {
   type SessionHeader,
 } from '../../journal/journal.js';
 import { CipherError, PLAINTEXT, isAgeFile, type FileCipher } from './age-cipher.js';
+import { removeDeadTempFilesIn } from './atomic-write.js';
 import { assertContained } from './contained-dir.js';
-import { rewriteLines } from './line-file.js';
+import { removeStaleLineLock, rewriteLines } from './line-file.js';
 import { holdLock, isLockLive, lockHolder, lockOwnerFileOf, reclaimIfHolderDead, removeLockDirIf, lockDirId, type HeldLock, type LockDirId } from './lock.js';
 import { processAlive } from './process-alive.js';
 import { journalDirFor } from './paths.js';
@@ -245,6 +246,9 @@ export async function claimJournal(path: string): Promise<HeldLock | null> {
  */
 export async function retire(path: string): Promise<void> {
   await rm(path, { force: true });
+  // Temp files of killed appends (encrypted journals are rewritten per line) of this journal or another.
+  await removeDeadTempFilesIn(dirname(path), processAlive).catch(() => undefined);
+  removeStaleLineLock(path);
   if (!(await isLockLive(path))) {
     await unlink(lockOwnerFileOf(path)).catch(() => undefined);
     await rmdir(`${path}.lock`).catch(() => undefined);
@@ -277,6 +281,9 @@ export async function forgetInJournals(
   await assertContained(dir, jdir);
   const scrub = (text: string) => dropTurnsMentioning(text, needle);
   let removed = 0;
+  // A killed encrypted append leaves a temp file holding the journal as it was going to be.
+  await removeDeadTempFilesIn(jdir, processAlive);
+  await removeDeadTempFilesIn(join(jdir, QUARANTINE_DIR), processAlive);
   for (const name of (await namesIn(jdir)).filter((n) => n.endsWith('.jsonl') && !n.startsWith('.'))) {
     // Only journals memagent wrote: not a directory named like one, not through a symlink.
     const info = await lstat(join(jdir, name)).catch(() => null);

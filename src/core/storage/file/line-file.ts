@@ -83,6 +83,20 @@ export function withLineLock<T>(path: string, fn: () => T): T {
   }
 }
 
+/**
+ * Removes the line lock of `path` when its holder is gone (killed mid-append), e.g. once the
+ * journal itself is retired. Never throws.
+ */
+export function removeStaleLineLock(path: string): void {
+  const lock = join(dirname(path), `.${basename(path)}.rw-lock`);
+  try {
+    const holder = Number(readFileSync(lock, 'utf8'));
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && !processAlive(holder)) rmSync(lock, { force: true });
+  } catch {
+    // no lock, or gone meanwhile
+  }
+}
+
 /** The plaintext of line file `path` (decrypted when it is an age file); '' when missing. Synchronous. */
 function readLinesSync(path: string, cipher: FileCipher): Buffer {
   let bytes: Buffer;

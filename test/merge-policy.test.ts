@@ -327,6 +327,17 @@ describe('merge: caps at their edges', () => {
     expect(warnings).toEqual(['moved 1 oldest decisions to archival memory (cap 0)']);
   });
 
+  it('with only history and decisions this merge made over their caps, nothing leaves and nothing is warned about', () => {
+    const { memory, warnings } = merge(
+      memoryWith([fact('f_a', 'Likes tea')]),
+      { retract: [{ id: 'f_a', quote: 'no tea' }], decisions: [{ topic: 'Editor', decision: 'Vim', quote: 'vim' }] },
+      { historyFacts: 0, decisions: 0 },
+    );
+    expect(memory.facts.map((f) => [f.id, f.status])).toEqual([['f_a', 'retracted']]);
+    expect(memory.decisions.map((d) => d.topic)).toEqual(['Editor']);
+    expect(warnings).toEqual([]);
+  });
+
   it('under the active cap nothing is evicted', () => {
     const before = memoryWith([fact('f_a', 'Likes tea', { confidence: 'low' })]);
     const { memory, changes } = merge(before, { add: [{ text: 'Owns a cat', kind: 'fact', confidence: 'high', quote: 'cat' }] }, { activeFacts: 2 });

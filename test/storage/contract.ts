@@ -369,6 +369,20 @@ export function archiveStoreContract(name: string, factory: () => Promise<Contra
       });
     });
 
+    it('a search made before a fact is evicted still finds it afterwards, now as archived; one made before an undo no longer finds what the undo took out', async () => {
+      const store = (await fresh()).open();
+      await store.update('ann', merging({ add: [add('Likes green tea', 'low')] }, { activeFacts: 1 }));
+      expect(await store.archive.search('ann', 'green tea', { limit: 5 })).toMatchObject([{ text: 'Likes green tea', inMemoryFile: true }]);
+      await store.update('ann', merging({ add: [add('Owns a cat named Miso')] }, { activeFacts: 1 }, '2026-04-01T10:00:00.000Z'));
+      expect(await store.archive.search('ann', 'green tea', { limit: 5 })).toMatchObject([{ text: 'Likes green tea', status: 'active', inMemoryFile: false }]);
+      expect(await store.archive.search('ann', 'Miso', { limit: 5 })).toMatchObject([{ text: 'Owns a cat named Miso', inMemoryFile: true }]);
+      await store.undo('ann');
+      expect(await store.archive.search('ann', 'Miso', { limit: 5 })).toEqual([]);
+      expect(await store.archive.search('ann', 'green tea', { limit: 5 })).toMatchObject([{ text: 'Likes green tea', inMemoryFile: true }]);
+      await store.undo('ann'); // the undo undone: the tea fact is out of the file again, and archived
+      expect(await store.archive.search('ann', 'green tea', { limit: 5 })).toMatchObject([{ text: 'Likes green tea', inMemoryFile: false }]);
+    });
+
     it('history past its cap and a decision replaced on its topic are archived in their last state, not deleted', async () => {
       const store = (await fresh()).open();
       await store.update('ann', merging({ add: [add('Lives in Porto')], decisions: [{ topic: 'Database', decision: 'Postgres', quote: 'pg' }] }, {}));

@@ -9,7 +9,7 @@ import { SCHEMA_VERSION, emptyMemory, type Decision, type Fact, type Memory } fr
 import { serialize as serializeMemory } from '../../src/core/storage/file/codec.js';
 import { makeFact } from '../helpers/memory.js';
 import { archiveStoreContract, memoryStoreContract, type ContractBacking } from './contract.js';
-import { forgetEverywhere } from '../../src/core/services/forget.js';
+import { forgetEverywhere, previewForget } from '../../src/core/services/forget.js';
 import { PLAINTEXT, ageCipher, parseIdentity, type FileCipher } from '../../src/core/storage/file/age-cipher.js';
 import { generateIdentityFile } from '../../src/core/storage/file/age-identity.js';
 
@@ -561,7 +561,7 @@ describe('the file archive (archive/<userId>/)', () => {
     expect(skipped).toBe(2);
   });
 
-  it('keepSession renames the journal into sessions/ (same file, 0600) and never reads it twice', async () => {
+  it('keepSession moves the journal into sessions/ as the same file (0600), never a copy', async () => {
     const { dir, store } = await freshStore();
     const journal = await openJournal({ dir, userId: 'alice', sessionId: 'S1', model: 'm', now: T0 });
     journal.append({ type: 'turn', role: 'user', text: 'I live in Lisbon', at: T0.toISOString() });
@@ -619,6 +619,17 @@ describe('the file archive (archive/<userId>/)', () => {
     expect(await early.archive.search('alice', 'Dave', { limit: 5 })).toEqual([]);
     await keptJournal(dir, early, 'S2', ['another day']);
     expect(await filesMentioning(dir, /dave/i)).toEqual([]);
+  });
+
+  it('the forget preview shows what only the archive and past sessions mention, so such a text can be forgotten', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'visited Kyoto in spring')));
+    await store.update('alice', removing('f_1'));
+    await keptJournal(dir, store, 'S1', ['Kyoto was lovely', 'I like tea']);
+    await keptJournal(dir, store, 'S2', ['back from Kyoto']);
+    const preview = await previewForget(store, 'alice', { text: 'Kyoto' });
+    expect(preview).toMatchObject({ items: [], journalTurns: 0, sessionTurns: 2, sessions: 2 });
+    expect(preview.archivedItems.map((i) => i.id)).toEqual(['f_1']);
   });
 
   it('forgetEverywhere leaves no trace in the archive, kept sessions or index: by text and by the id of a fact only the archive holds', async () => {

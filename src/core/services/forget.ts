@@ -158,12 +158,19 @@ export interface ForgetPreview {
   inputHistoryLines: number;
   /** Saved versions (for `undo`) that will be searched and scrubbed too; their contents are not read here. */
   historyVersions: number;
+  /** Items of archival memory (moved out of the memory file by a cap) that match. */
+  archivedItems: Array<Fact | Decision>;
+  /** Matching lines (turns, tool calls) of kept sessions (episodic memory). */
+  sessionTurns: number;
+  /** How many kept sessions hold them. */
+  sessions: number;
 }
 
 /**
  * What `forgetEverywhere(store, userId, target)` would delete, read without writing or locking:
  * the current memory's matching items and summary sentences, matching turns of pending journals
- * and input-history lines, and how many saved versions will be searched as well. The deletion
+ * and input-history lines, matching archived items and kept sessions' turns, and how many saved
+ * versions will be searched as well. The deletion
  * itself matches again when it runs, so something written in between is judged the same way.
  * @throws UsageError for an empty text; MemoryFileError for a corrupt memory file.
  */
@@ -181,6 +188,17 @@ export async function previewForget(store: MemoryStore, userId: string, target: 
     if (hits > 0) journals++;
   }
   const { entries } = await store.inputHistory.open(userId);
+  const archivedItems = (await store.archive.items(userId)).items.map((a) => a.item).filter((item) => itemTexts(item).some((t) => mentions(t)));
+  let sessionTurns = 0;
+  let sessions = 0;
+  for (const { sessionId } of await store.archive.sessions(userId)) {
+    const episode = await store.archive.readSession(userId, sessionId);
+    const hits =
+      (episode?.turns.filter((t) => mentions(t.text)).length ?? 0) +
+      (episode?.tools?.filter((t) => mentions(JSON.stringify(t.input) ?? '') || mentions(t.result)).length ?? 0);
+    sessionTurns += hits;
+    if (hits > 0) sessions++;
+  }
   return {
     items,
     summarySentences: sentencesMatching(memory.summary, mentions),
@@ -188,6 +206,9 @@ export async function previewForget(store: MemoryStore, userId: string, target: 
     journals,
     inputHistoryLines: entries.filter((e) => mentions(e)).length,
     historyVersions: (await store.history(userId)).length,
+    archivedItems,
+    sessionTurns,
+    sessions,
   };
 }
 

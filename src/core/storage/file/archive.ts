@@ -13,7 +13,7 @@
  * through atomic-write.ts and line-file.ts; sessions are read with the journal reader.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { link, lstat, readFile, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as z from 'zod';
 import { MemagentError } from '../../errors.js';
@@ -34,8 +34,9 @@ import { archiveDirFor, journalDirFor } from './paths.js';
 const INDEX_FORMAT = 1;
 
 /**
- * A catch-up that indexed at least this many sessions or archived items is persisted at once;
- * a smaller one is cheaper to redo on the next cold load than to write the whole index for.
+ * Once this many sessions or archived items are indexed but not yet in index.json, it is
+ * written again. Writing it costs its whole size (about 18 MB and 1 s at 1,000 sessions on the
+ * 2-core CI class, bench/archive.mjs); catching up 5 sessions on a cold load costs a few ms.
  */
 const PERSIST_AFTER_SESSIONS = 5;
 const PERSIST_AFTER_ITEMS = 200;
@@ -56,8 +57,8 @@ interface Watermark {
   items: number;
   /** The memory revision whose facts and decisions are indexed (-1: none). */
   memory: number;
-  /** The ids of those facts and decisions. */
-  memoryIds: string[];
+  /** Id → a hash of the indexed document, for each of those facts and decisions: only changed ones are re-indexed. */
+  memoryDocs: Record<string, string>;
   /** Archived item id → the segment revision of the state indexed for it. */
   archived: Record<string, number>;
   /** Kept session id → turns indexed. */
@@ -67,6 +68,8 @@ interface Watermark {
 interface IndexState {
   index: SearchIndex;
   mark: Watermark;
+  /** Sessions and archived items indexed since index.json was read or written. */
+  unsaved: { sessions: number; items: number };
 }
 
 /** What the file archive needs from its store. */
@@ -85,6 +88,16 @@ export interface FileArchiveDeps {
   cipher?: FileCipher;
 }
 
+/** FNV-1a of `text`, 8 hex digits: tells an indexed document from a changed one. Pure. */
+function hashOf(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
 /** The zero-padded name of revision `revision`'s segment. */
 function segmentName(revision: number): string {
   return `${String(revision).padStart(10, '0')}.jsonl`;
@@ -94,6 +107,14 @@ function segmentName(revision: number): string {
 function segmentRevision(name: string): number | null {
   const m = /^(\d{10})\.jsonl$/.exec(name);
   return m ? Number(m[1]) : null;
+}
+
+/** Whether `path` exists (not following a symlink). */
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    (err: unknown) => (isNotFound(err) ? false : Promise.reject(err)),
+  );
 }
 
 /** Names in `dir`; [] when it is missing. */
@@ -280,11 +301,12 @@ export class FileArchive implements ArchiveStore {
   }
 
   /**
-   * Moves the merged journal `journalRef` of `userId` to `sessions/<sessionId>.jsonl` (a rename:
-   * the journal format as it is, recall and tool lines included; a copy then a delete across
-   * file systems), durably. Idempotent: when that session is kept already, or the journal is
+   * Moves the merged journal `journalRef` of `userId` to `sessions/<sessionId>.jsonl` (a hard
+   * link then the journal's removal, so the same file: the journal format as it is, recall and
+   * tool lines included; a copy then a delete across file systems), durably. Idempotent: when that session is kept already, or the journal is
    * gone, the journal is only retired. Then prunes sessions past the retention, and brings this
-   * instance's search index up to date and persists it, when it is loaded.
+   * instance's search index up to date when it is loaded (index.json is rewritten once
+   * PERSIST_AFTER_SESSIONS sessions are unsaved: never a cost that grows with the archive at every exit).
    * @throws MemagentError for a reference outside `userId`'s journal dir; the fs error (the
    *   journal is then left pending).
    */
@@ -296,30 +318,33 @@ export class FileArchive implements ArchiveStore {
     const sessionId = basename(journalRef, '.jsonl');
     const dir = await this.containedSub(userId, 'sessions');
     const target = join(dir, `${sessionId}.jsonl`);
-    const kept = await lstat(target).then(
-      () => true,
-      (err: unknown) => (isNotFound(err) ? false : Promise.reject(err)),
-    );
-    if (!kept) {
-      try {
-        await rename(journalRef, target);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') return this.deps.journals.retire(journalRef); // kept or retired by another process
-        if (code !== 'EXDEV') throw err;
+    // link(2), not rename(2): it never replaces a session kept already (EEXIST), even by another
+    // process between a check and the move; the journal's name is then removed by `retire`.
+    let linked = false;
+    try {
+      await link(journalRef, target);
+      linked = true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EXDEV') {
         const text = await readText(journalRef, this.cipher);
-        if (text === null) return this.deps.journals.retire(journalRef);
-        await writeFileAtomic(target, this.cipher.seal(text), { mode: 0o600 });
+        if (text !== null && !(await exists(target))) {
+          await writeFileAtomic(target, this.cipher.seal(text), { mode: 0o600 });
+          linked = true;
+        }
+      } else if (code !== 'EEXIST' && code !== 'ENOENT') {
+        throw err; // ENOENT: kept or retired by another process; EEXIST: kept already
       }
-      await fsyncDir(dir);
-      await fsyncDir(journalDir);
     }
-    // Removes the journal if it is still there (a session kept twice), and its lock dir.
+    if (linked) await fsyncDir(dir);
+    // Removes the journal's name (the kept session's stays), and its lock dir.
     await this.deps.journals.retire(journalRef);
+    await fsyncDir(journalDir);
     if (this.deps.retentionDays !== undefined) {
       await this.prune(userId, new Date(this.deps.now().getTime() - this.deps.retentionDays * DAY_MS));
     }
-    if (this.states.has(userId)) await this.ready(userId, true);
+    // A store that searched (a REPL's recall) catches up now; the file is written once enough is unsaved.
+    if (this.states.has(userId)) await this.ready(userId);
   }
 
   /** The kept sessions of `userId`, oldest first (by start, then id); unreadable ones left out. Takes no lock. */
@@ -452,10 +477,10 @@ export class FileArchive implements ArchiveStore {
 
   /**
    * This instance's index of `userId`, loaded or rebuilt on first use (or when a forget changed
-   * the epoch meanwhile), caught up, and persisted when the catch-up was large. Null when the
-   * user has nothing at all to search.
+   * the epoch meanwhile), caught up, and persisted after a rebuild or once enough is unsaved.
+   * Null when the user has nothing at all to search.
    */
-  private async ready(userId: string, persist = false): Promise<IndexState | null> {
+  private async ready(userId: string): Promise<IndexState | null> {
     const epoch = await this.epochOf(userId);
     let state = this.states.get(userId);
     let fresh = false;
@@ -465,16 +490,17 @@ export class FileArchive implements ArchiveStore {
         fresh = true;
         state = {
           index: SearchIndex.create(),
-          mark: { format: INDEX_FORMAT, epoch, items: 0, memory: -1, memoryIds: [], archived: {}, sessions: {} },
+          mark: { format: INDEX_FORMAT, epoch, items: 0, memory: -1, memoryDocs: {}, archived: {}, sessions: {} },
+          unsaved: { sessions: 0, items: 0 },
         };
       }
       this.states.set(userId, state);
     }
     const work = await this.catchUp(userId, state);
-    const large = work.sessions >= PERSIST_AFTER_SESSIONS || work.items >= PERSIST_AFTER_ITEMS;
-    if (persist || large || (fresh && work.sessions + work.items > 0)) {
-      await this.persist(userId, state);
-    }
+    state.unsaved.sessions += work.sessions;
+    state.unsaved.items += work.items;
+    const enough = state.unsaved.sessions >= PERSIST_AFTER_SESSIONS || state.unsaved.items >= PERSIST_AFTER_ITEMS;
+    if (enough || (fresh && work.sessions + work.items > 0)) await this.persist(userId, state);
     return state.index.size === 0 ? null : state;
   }
 
@@ -486,7 +512,7 @@ export class FileArchive implements ArchiveStore {
       const cut = text.indexOf('\n');
       const mark = JSON.parse(text.slice(0, cut)) as Watermark;
       if (mark.format !== INDEX_FORMAT || mark.epoch !== epoch) return null;
-      return { index: SearchIndex.fromJSON(text.slice(cut + 1)), mark };
+      return { index: SearchIndex.fromJSON(text.slice(cut + 1)), mark, unsaved: { sessions: 0, items: 0 } };
     } catch {
       return null; // corrupt or another version: rebuilt from the archive
     }
@@ -500,6 +526,7 @@ export class FileArchive implements ArchiveStore {
     }
     const dir = await this.containedSub(userId, '');
     await writeFileAtomic(join(dir, 'index.json'), this.cipher.seal(`${JSON.stringify(state.mark)}\n${state.index.toJSON()}`), { mode: 0o600 });
+    state.unsaved = { sessions: 0, items: 0 };
   }
 
   /**
@@ -519,18 +546,21 @@ export class FileArchive implements ArchiveStore {
       items += folded.byId.size;
     }
     mark.items = Math.max(mark.items, folded.top);
-    const memoryMoved = memory.revision !== mark.memory || folded.byId.size > 0;
-    if (memoryMoved) {
-      const ids = [...memory.facts.map((f) => f.id), ...memory.decisions.map((d) => d.id)];
-      const now = new Set(ids);
-      const left = mark.memoryIds.filter((id) => !now.has(id));
+    if (memory.revision !== mark.memory || folded.byId.size > 0) {
+      const docs = docsFromMemory(memory);
+      const hashes: Record<string, string> = {};
+      for (const doc of docs) hashes[doc.id] = hashOf(JSON.stringify(doc));
+      // Left the file: archived by this catch-up's segments (indexed above, as archived), or not.
+      const left = Object.keys(mark.memoryDocs).filter((id) => hashes[id] === undefined && !folded.byId.has(id));
       index.remove(left);
       // What left the file without being archived now (an undo, a purge) falls back to its archived state, if any.
-      const back = left.filter((id) => mark.archived[id] !== undefined && !folded.byId.has(id));
+      const back = left.filter((id) => mark.archived[id] !== undefined);
       if (back.length > 0) index.add(docsFromArchive(await this.archivedStates(userId, back, mark.archived)));
-      index.add(docsFromMemory(memory));
+      // A save changes a few items of the file: only those are indexed again (and any an archived
+      // state just replaced in the index).
+      index.add(docs.filter((doc) => mark.memoryDocs[doc.id] !== hashes[doc.id] || folded.byId.has(doc.id)));
       mark.memory = memory.revision;
-      mark.memoryIds = ids;
+      mark.memoryDocs = hashes;
     }
     let sessions = 0;
     const onDisk = new Set(await this.sessionIds(userId));

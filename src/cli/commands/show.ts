@@ -159,16 +159,17 @@ export async function runShow({ config, store }: Services, flags: ShowFlags): Pr
 }
 
 /**
- * One line about encryption at rest when there is something to say: a mixed state (some of the
- * user's files age files, some plaintext), or encryption on with files still in plaintext.
+ * One line about encryption at rest when encryption is on and some of the user's files are still
+ * plaintext (a mixed state: encryption turned on later, an `encrypt` or `decrypt` interrupted).
  * Null otherwise, and for stores that keep no files (PostgreSQL).
  */
 async function encryptionLine(memoryStore: Services['store'], userId: string): Promise<string | null> {
   const store = atRestEncryption(memoryStore);
-  if (store === null) return null;
+  // With encryption off there is nothing to finish (an age file is refused, naming itself, when read).
+  if (store === null || !store.cipher.encrypts) return null;
   const { encrypted, plaintext } = await store.encryptionState(userId);
-  if (plaintext === 0 || (encrypted === 0 && !store.cipher.encrypts)) return null;
-  return `Encryption: ${encrypted} of ${encrypted + plaintext} files encrypted, ${plaintext} still plaintext (\`memagent encrypt --user ${userId}\` finishes it${store.cipher.encrypts ? '' : '; `memagent decrypt` with the identity goes back'})`;
+  if (plaintext === 0) return null;
+  return `Encryption: ${encrypted} of ${encrypted + plaintext} files encrypted, ${plaintext} still plaintext (\`memagent encrypt --user ${userId}\` finishes it)`;
 }
 
 /**

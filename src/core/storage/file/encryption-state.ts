@@ -4,7 +4,7 @@
  * midway leaves a mixed state that every reader handles and that running it again finishes.
  */
 import { readFileSync } from 'node:fs';
-import { lstat, readFile, readdir, stat, utimes } from 'node:fs/promises';
+import { lstat, open, readFile, readdir, stat, utimes } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CipherError, isAgeFile, type FileCipher } from './age-cipher.js';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
@@ -94,12 +94,18 @@ export async function encryptionState(paths: string[]): Promise<EncryptionState>
   return state;
 }
 
+/** The first 128 bytes of `path` (enough to tell an age file), or null when it cannot be read. */
 async function readHead(path: string): Promise<Buffer | null> {
+  let handle;
   try {
-    const bytes = await readFile(path);
-    return bytes.subarray(0, 128);
+    handle = await open(path, 'r');
+    const head = Buffer.alloc(128);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return head.subarray(0, bytesRead);
   } catch {
     return null;
+  } finally {
+    await handle?.close().catch(() => undefined);
   }
 }
 

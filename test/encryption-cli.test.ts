@@ -179,21 +179,24 @@ describe('with encryption on', () => {
     expect(usage.stderr.trim()).toBe('memagent: encrypt needs --user <id> or --all (one of them)');
   });
 
+  // Each run that unlocks the identity pays scrypt at age's work factor (about 1 s idle, 3-5 s on
+  // a loaded 2-core machine): generous per-run timeouts, no timing asserted.
   it('a passphrase-protected identity is unlocked with MEMAGENT_PASSPHRASE; without it and without a terminal, one line and exit 1', async () => {
     const ws = await encryptedWorkspace({ MEMAGENT_PASSPHRASE: 'orchid lantern 42' });
-    expect((await runCli(['keygen', '--passphrase'], ws)).code).toBe(0);
+    const slow = { timeoutMs: 90_000 };
+    expect((await runCli(['keygen', '--passphrase'], { ...ws, ...slow })).code).toBe(0);
     expect(await fs.readFile(ws.identityFile, 'utf8')).not.toMatch(/AGE-SECRET-KEY/);
-    const chat = await runCli(['chat', '--user', 'vic'], { ...ws, input: 'I live in Hobart.\n' });
+    const chat = await runCli(['chat', '--user', 'vic'], { ...ws, ...slow, input: 'I live in Hobart.\n' });
     expect(chat.code, chat.stderr).toBe(0);
     expect(isAgeFile(await fs.readFile(path.join(ws.memoryDir, 'vic.json')))).toBe(true);
     const noPass = await runCli(['show', '--user', 'vic'], { ...ws, env: { ...ws.env, MEMAGENT_PASSPHRASE: undefined } });
     expect(noPass.code).toBe(1);
     expect(noPass.stderr.trim()).toBe(`memagent: ${ws.identityFile}: the age identity is passphrase-protected: set MEMAGENT_PASSPHRASE, or run memagent on a terminal to be asked`);
-    const wrongPass = await runCli(['show', '--user', 'vic'], { ...ws, env: { ...ws.env, MEMAGENT_PASSPHRASE: 'tulip' } });
+    const wrongPass = await runCli(['show', '--user', 'vic'], { ...ws, ...slow, env: { ...ws.env, MEMAGENT_PASSPHRASE: 'tulip' } });
     expect(wrongPass.code).toBe(1);
     expect(wrongPass.stderr).toMatch(/could not be unlocked: wrong passphrase/);
     expect(wrongPass.stderr).not.toMatch(/tulip|orchid/);
-  });
+  }, 300_000);
 });
 
 describe('20 CLI sessions of one user ending together, encrypted', () => {

@@ -27,7 +27,7 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
 await build({ entryPoints: { archive: join(BENCH, 'entries', 'archive.ts') }, outdir: join(work, 'build'), ...nodeBundleOptions });
 
-const r = spawnSync(process.execPath, [join(work, 'build', 'archive.js'), work, '100,1000', String(SAVES), String(SEARCHES)], {
+const r = spawnSync(process.execPath, ['--expose-gc', join(work, 'build', 'archive.js'), work, '100,1000', String(SAVES), String(SEARCHES)], {
   encoding: 'utf8',
   maxBuffer: 64 * 1024 * 1024,
 });
@@ -54,6 +54,7 @@ const lines = [
   row('search: warm, a word no document has (the catch-up checks alone)', median(small.miss), median(large.miss)),
   row('search: first after a save (memory items caught up)', median(small.afterSave), median(large.afterSave)),
   row('index.json on disk', small.indexBytes, large.indexBytes, bytes),
+  row('JS heap held by a loaded index (heapUsed after the cold load, approx.)', small.heapAfterCold, large.heapAfterCold, bytes),
   row('archive dir on disk (items, sessions, index)', small.archiveBytes, large.archiveBytes, bytes),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

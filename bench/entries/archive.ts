@@ -158,8 +158,14 @@ async function main(): Promise<void> {
   for (const [k, dir] of dirs.entries()) {
     const queries = Array.from({ length: searches }, () => `${word()} ${VOCAB[Math.floor(VOCAB.length * rand() ** 2.2)]} ${VOCAB[Math.floor(VOCAB.length * rand())]}`);
     const rebuild = await timed(() => new FileMemoryStore({ dir }).archive.search(USER, queries[0], { limit: 10 }));
+    // With --expose-gc (bench/archive.mjs passes it) the heap is measured after full collections.
+    const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+    gc();
+    const heapBefore = process.memoryUsage().heapUsed;
     const coldStore = new FileMemoryStore({ dir });
     const cold = await timed(() => coldStore.archive.search(USER, queries[1], { limit: 10 }));
+    gc();
+    const heapAfterCold = process.memoryUsage().heapUsed - heapBefore;
     const warm: number[] = [];
     let hits = 0;
     for (const q of queries) {
@@ -199,6 +205,7 @@ async function main(): Promise<void> {
       keepWarm,
       rebuild,
       cold,
+      heapAfterCold,
       coldRead,
       coldParse,
       coldFromJSON,

@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -592,6 +592,28 @@ describe('the file archive (archive/<userId>/)', () => {
     await journal.close();
     await expect(store.archive.keepSession('alice', journal.path)).rejects.toThrow(MemoryFileError);
     expect(await readdir(outside)).toEqual([]);
+  });
+
+  it('a search skips listing archive dirs unchanged since a settled listing, and still finds what is kept or archived later', async () => {
+    const { dir, store } = await freshStore();
+    await keptJournal(dir, store, 'S1', ['we talked about kayaking']);
+    await store.update('alice', addFact(fact('f_1', 'Likes kayaking')));
+    await store.update('alice', removing('f_1'));
+    const root = join(dir, 'archive', 'alice');
+    const past = new Date(Date.now() - 3_600_000);
+    for (const sub of ['items', 'sessions']) await utimes(join(root, sub), past, past);
+    const searcher = new FileMemoryStore({ dir });
+    const kayaking = async () => (await searcher.archive.search('alice', 'kayaking', { limit: 10 })).map((h) => h.id).sort();
+    expect(await kayaking()).toEqual(['S1:0', 'f_1']);
+    // A session file slipped in with the directory's time put back is not listed: the skip is real.
+    await copyFile(join(root, 'sessions', 'S1.jsonl'), join(root, 'sessions', 'S9.jsonl'));
+    await utimes(join(root, 'sessions'), past, past);
+    expect(await kayaking()).toEqual(['S1:0', 'f_1']);
+    // What the store writes changes the directories' times, so it is found.
+    await keptJournal(dir, store, 'S2', ['more kayaking']);
+    await store.update('alice', addFact(fact('f_2', 'Owns a kayak called kayaking')));
+    await store.update('alice', removing('f_2'));
+    expect(await kayaking()).toEqual(['S1:0', 'S2:0', 'S9:0', 'f_1', 'f_2']);
   });
 
   it('the search index is persisted, and a missing, corrupt or other-version index.json is rebuilt from the archive', async () => {

@@ -1,5 +1,3 @@
-// Over 300 lines: one outside thing (a user's archive dir), whose three parts (item segments,
-// kept sessions, the search index with its watermark) share one catch-up and one forget.
 /**
  * The file store's archival and episodic memory (`ArchiveStore`), per user under
  * `<memory dir>/archive/<userId>/` (dirs 0700, files 0600):
@@ -7,39 +5,26 @@
  *                                        file, one JSON line each (written by the store's commit,
  *                                        under the lock, before the revision is committed)
  *   `sessions/<sessionId>.jsonl`         kept sessions: the merged journal, moved here as it is
- *   `index.json`                         the search index: a watermark line, then `SearchIndex.toJSON()`
- *   `epoch`                              a token `forget` changes: an index built before it is stale
+ *   `index.json`, `epoch`                the search index and its epoch (archive-index.ts)
  * A save writes one small segment (or removes a stale one) whatever the archive's size. Writes go
  * through atomic-write.ts and line-file.ts; sessions are read with the journal reader.
  */
-import { randomBytes } from 'node:crypto';
 import { link, lstat, readFile, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as z from 'zod';
 import { MemagentError } from '../../errors.js';
 import type { JournalContents } from '../../journal/journal.js';
 import { journalLineSchema, decisionSchema, factSchema, type Decision, type Fact, type Memory } from '../../schema.js';
-import { SearchIndex, docsFromArchive, docsFromEpisode, docsFromMemory } from '../../recall/search-index.js';
 import type { ArchivedItem, Episode, EpisodeSummary, SearchHit, SearchOptions } from '../../recall/types.js';
 import type { ArchiveStore, JournalStore } from '../store.js';
 import { PLAINTEXT, type FileCipher } from './age-cipher.js';
 import { fsyncDir, writeFileAtomic } from './atomic-write.js';
 import { isNotFound } from './codec.js';
 import { assertContained, containedDir } from './contained-dir.js';
+import { ArchiveIndexes, readArchiveText as readText, type FoldedSegments } from './archive-index.js';
 import { readJournal } from './journal-pending.js';
 import { rewriteLines, type KeptLines } from './line-file.js';
 import { archiveDirFor, journalDirFor } from './paths.js';
-
-/** Bumped when the watermark's shape changes: an index.json of another format is rebuilt. */
-const INDEX_FORMAT = 1;
-
-/**
- * Once this many sessions or archived items are indexed but not yet in index.json, it is
- * written again. Writing it costs its whole size (about 18 MB and 1 s at 1,000 sessions on the
- * 2-core CI class, bench/archive.mjs); catching up 5 sessions on a cold load costs a few ms.
- */
-const PERSIST_AFTER_SESSIONS = 5;
-const PERSIST_AFTER_ITEMS = 200;
 
 const DAY_MS = 86_400_000;
 
@@ -48,29 +33,6 @@ const archivedItemSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('fact'), item: factSchema, archivedAt: isoTime, revision: z.number().int().positive() }),
   z.object({ type: z.literal('decision'), item: decisionSchema, archivedAt: isoTime, revision: z.number().int().positive() }),
 ]);
-
-/** What the index covers: everything up to these marks, under this `epoch`. */
-interface Watermark {
-  format: number;
-  epoch: string;
-  /** Every segment with a revision up to this is indexed. */
-  items: number;
-  /** The memory revision whose facts and decisions are indexed (-1: none). */
-  memory: number;
-  /** Id → a hash of the indexed document, for each of those facts and decisions: only changed ones are re-indexed. */
-  memoryDocs: Record<string, string>;
-  /** Archived item id → the segment revision of the state indexed for it. */
-  archived: Record<string, number>;
-  /** Kept session id → turns indexed. */
-  sessions: Record<string, number>;
-}
-
-interface IndexState {
-  index: SearchIndex;
-  mark: Watermark;
-  /** Sessions and archived items indexed since index.json was read or written. */
-  unsaved: { sessions: number; items: number };
-}
 
 /** What the file archive needs from its store. */
 export interface FileArchiveDeps {
@@ -86,16 +48,6 @@ export interface FileArchiveDeps {
   retentionDays?: number;
   /** Encryption at rest (age-cipher.ts): segments, kept sessions and the index are sealed with it. Default plaintext. */
   cipher?: FileCipher;
-}
-
-/** FNV-1a of `text`, 8 hex digits: tells an indexed document from a changed one. Pure. */
-function hashOf(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /** The zero-padded name of revision `revision`'s segment. */
@@ -123,16 +75,6 @@ async function namesIn(dir: string): Promise<string[]> {
     return await readdir(dir);
   } catch (err) {
     if (isNotFound(err)) return [];
-    throw err;
-  }
-}
-
-/** The bytes of `path` as text (decrypted with `cipher` when an age file), or null when it is missing. The one raw read of archive files. */
-async function readText(path: string, cipher: FileCipher = PLAINTEXT): Promise<string | null> {
-  try {
-    return cipher.open(path, await readFile(path)).toString('utf8');
-  } catch (err) {
-    if (isNotFound(err)) return null;
     throw err;
   }
 }
@@ -217,14 +159,27 @@ function firstLineOf(text: string, max: number): string {
  * listing of segments and of sessions, and the memory file's items when its revision moved).
  */
 export class FileArchive implements ArchiveStore {
-  private readonly states = new Map<string, IndexState>();
   /** Archive subdirs already created and checked to stay inside the memory dir. */
   private readonly contained = new Set<string>();
+  private readonly indexes: ArchiveIndexes;
 
   private readonly cipher: FileCipher;
 
   constructor(private readonly deps: FileArchiveDeps) {
     this.cipher = deps.cipher ?? PLAINTEXT;
+    this.indexes = new ArchiveIndexes({
+      cipher: this.cipher,
+      dirOf: (userId) => this.dirOf(userId),
+      ensureDir: (userId) => this.containedSub(userId, ''),
+      load: (userId) => this.deps.load(userId),
+      fold: (userId, upTo, after) => this.fold(userId, upTo, after),
+      segment: async (userId, revision) => {
+        const text = await readText(join(this.dirOf(userId), 'items', segmentName(revision)), this.cipher);
+        return text === null ? [] : parseSegment(text).items;
+      },
+      sessionIds: (userId) => this.sessionIds(userId),
+      readSession: (userId, sessionId) => this.readSession(userId, sessionId),
+    });
   }
 
   private dirOf(userId: string): string {
@@ -277,7 +232,7 @@ export class FileArchive implements ArchiveStore {
   }
 
   /** Every landed segment folded by id (insertion order: first archived first), with the segment revision of each id's state. */
-  private async fold(userId: string, upTo: number, after = 0): Promise<{ byId: Map<string, ArchivedItem>; from: Map<string, number>; skipped: number; top: number }> {
+  private async fold(userId: string, upTo: number, after = 0): Promise<FoldedSegments> {
     const dir = join(this.dirOf(userId), 'items');
     const revisions = (await namesIn(dir))
       .map(segmentRevision)
@@ -344,7 +299,7 @@ export class FileArchive implements ArchiveStore {
       await this.prune(userId, new Date(this.deps.now().getTime() - this.deps.retentionDays * DAY_MS));
     }
     // A store that searched (a REPL's recall) catches up now; the file is written once enough is unsaved.
-    if (this.states.has(userId)) await this.ready(userId);
+    await this.indexes.refreshIfLoaded(userId);
   }
 
   /** The kept sessions of `userId`, oldest first (by start, then id); unreadable ones left out. Takes no lock. */
@@ -393,10 +348,8 @@ export class FileArchive implements ArchiveStore {
    * rebuilds it from the archive when it is missing, corrupt, of another format, or older than
    * the last `forget`); each search then catches up with what is newer. Takes no lock.
    */
-  async search(userId: string, query: string, opts: SearchOptions): Promise<SearchHit[]> {
-    if (!/[\p{L}\p{N}]/u.test(query)) return [];
-    const state = await this.ready(userId);
-    return state === null ? [] : state.index.search(query, opts);
+  search(userId: string, query: string, opts: SearchOptions): Promise<SearchHit[]> {
+    return this.indexes.search(userId, query, opts);
   }
 
   /**
@@ -424,8 +377,8 @@ export class FileArchive implements ArchiveStore {
    * Under the user's lock, hard-deletes the archived items `matchItem` matches (every segment
    * rewritten atomically without them; a corrupt line goes when `matchTurn` matches its raw
    * text), and from every kept session the turns `matchTurn` matches (and tool calls whose
-   * input or result it matches), then drops the search index (file and this instance's copy)
-   * and changes the epoch, so no index built before is used again: the next search rebuilds it.
+   * input or result it matches), then drops the search index (file and this instance's copy),
+   * changes the epoch, so no index built before is used again, and rebuilds it from what is left.
    * Returns how many items and session lines were removed. Idempotent.
    */
   async forget(userId: string, matchItem: (item: Fact | Decision) => boolean, matchTurn: (text: string) => boolean): Promise<{ items: number; turns: number }> {
@@ -456,146 +409,13 @@ export class FileArchive implements ArchiveStore {
         if (!info?.isFile()) continue;
         turns += await rewriteLines(path, (text) => scrubSessionText(text, matchTurn), this.cipher);
       }
-      this.states.delete(userId);
-      if ((await namesIn(root)).length > 0) {
-        await writeFileAtomic(join(root, 'epoch'), randomBytes(8).toString('hex'), { mode: 0o600 });
-      }
-      await rm(join(root, 'index.json'), { force: true });
+      await this.indexes.reset(userId);
       return { items, turns };
     });
   }
 
   /** Forgets this instance's copy of `userId`'s index (after `forgetAll` removed the dir). */
   dropIndex(userId: string): void {
-    this.states.delete(userId);
-  }
-
-  /** The epoch token of `userId`'s archive ('' before any forget). */
-  private async epochOf(userId: string): Promise<string> {
-    return ((await readText(join(this.dirOf(userId), 'epoch'))) ?? '').trim();
-  }
-
-  /**
-   * This instance's index of `userId`, loaded or rebuilt on first use (or when a forget changed
-   * the epoch meanwhile), caught up, and persisted after a rebuild or once enough is unsaved.
-   * Null when the user has nothing at all to search.
-   */
-  private async ready(userId: string): Promise<IndexState | null> {
-    const epoch = await this.epochOf(userId);
-    let state = this.states.get(userId);
-    let fresh = false;
-    if (state === undefined || state.mark.epoch !== epoch) {
-      state = (await this.loadPersisted(userId, epoch)) ?? undefined;
-      if (state === undefined) {
-        fresh = true;
-        state = {
-          index: SearchIndex.create(),
-          mark: { format: INDEX_FORMAT, epoch, items: 0, memory: -1, memoryDocs: {}, archived: {}, sessions: {} },
-          unsaved: { sessions: 0, items: 0 },
-        };
-      }
-      this.states.set(userId, state);
-    }
-    const work = await this.catchUp(userId, state);
-    state.unsaved.sessions += work.sessions;
-    state.unsaved.items += work.items;
-    const enough = state.unsaved.sessions >= PERSIST_AFTER_SESSIONS || state.unsaved.items >= PERSIST_AFTER_ITEMS;
-    if (enough || (fresh && work.sessions + work.items > 0)) await this.persist(userId, state);
-    return state.index.size === 0 ? null : state;
-  }
-
-  /** `index.json` if it is whole, of this format and of `epoch`; else null (rebuild). */
-  private async loadPersisted(userId: string, epoch: string): Promise<IndexState | null> {
-    const text = await readText(join(this.dirOf(userId), 'index.json'), this.cipher).catch(() => null);
-    if (text === null) return null;
-    try {
-      const cut = text.indexOf('\n');
-      const mark = JSON.parse(text.slice(0, cut)) as Watermark;
-      if (mark.format !== INDEX_FORMAT || mark.epoch !== epoch) return null;
-      return { index: SearchIndex.fromJSON(text.slice(cut + 1)), mark, unsaved: { sessions: 0, items: 0 } };
-    } catch {
-      return null; // corrupt or another version: rebuilt from the archive
-    }
-  }
-
-  /** Writes the index atomically, unless a forget changed the epoch since it was built. */
-  private async persist(userId: string, state: IndexState): Promise<void> {
-    if ((await this.epochOf(userId)) !== state.mark.epoch) {
-      this.states.delete(userId);
-      return;
-    }
-    const dir = await this.containedSub(userId, '');
-    await writeFileAtomic(join(dir, 'index.json'), this.cipher.seal(`${JSON.stringify(state.mark)}\n${state.index.toJSON()}`), { mode: 0o600 });
-    state.unsaved = { sessions: 0, items: 0 };
-  }
-
-  /**
-   * Brings `state` up to date: segments above its mark (up to the memory's revision), the
-   * memory file's items when its revision moved (ids that left the file fall back to their
-   * archived state, or leave the index), and sessions kept or removed since. Returns how many
-   * sessions and archived items it indexed.
-   */
-  private async catchUp(userId: string, state: IndexState): Promise<{ sessions: number; items: number }> {
-    const { index, mark } = state;
-    const memory = await this.deps.load(userId);
-    let items = 0;
-    const folded = await this.fold(userId, memory.revision, mark.items);
-    if (folded.byId.size > 0) {
-      index.add(docsFromArchive([...folded.byId.values()]));
-      for (const [id, r] of folded.from) mark.archived[id] = r;
-      items += folded.byId.size;
-    }
-    mark.items = Math.max(mark.items, folded.top);
-    if (memory.revision !== mark.memory || folded.byId.size > 0) {
-      const docs = docsFromMemory(memory);
-      const hashes: Record<string, string> = {};
-      for (const doc of docs) hashes[doc.id] = hashOf(JSON.stringify(doc));
-      // Left the file: archived by this catch-up's segments (indexed above, as archived), or not.
-      const left = Object.keys(mark.memoryDocs).filter((id) => hashes[id] === undefined && !folded.byId.has(id));
-      index.remove(left);
-      // What left the file without being archived now (an undo, a purge) falls back to its archived state, if any.
-      const back = left.filter((id) => mark.archived[id] !== undefined);
-      if (back.length > 0) index.add(docsFromArchive(await this.archivedStates(userId, back, mark.archived)));
-      // A save changes a few items of the file: only those are indexed again (and any an archived
-      // state just replaced in the index).
-      index.add(docs.filter((doc) => mark.memoryDocs[doc.id] !== hashes[doc.id] || folded.byId.has(doc.id)));
-      mark.memory = memory.revision;
-      mark.memoryDocs = hashes;
-    }
-    let sessions = 0;
-    const onDisk = new Set(await this.sessionIds(userId));
-    for (const [sessionId, count] of Object.entries(mark.sessions)) {
-      if (onDisk.has(sessionId)) continue;
-      index.remove(Array.from({ length: count }, (_, n) => `${sessionId}:${n}`));
-      delete mark.sessions[sessionId];
-    }
-    for (const sessionId of onDisk) {
-      if (mark.sessions[sessionId] !== undefined) continue;
-      const episode = await this.readSession(userId, sessionId).catch(() => null);
-      if (episode === null) continue;
-      index.add(docsFromEpisode(episode));
-      mark.sessions[sessionId] = episode.turns.length;
-      sessions++;
-    }
-    return { sessions, items };
-  }
-
-  /** The archived state of each of `ids`, read from the one segment the mark says holds it. */
-  private async archivedStates(userId: string, ids: string[], from: Record<string, number>): Promise<ArchivedItem[]> {
-    const byRevision = new Map<number, Set<string>>();
-    for (const id of ids) {
-      const r = from[id];
-      const set = byRevision.get(r) ?? new Set<string>();
-      set.add(id);
-      byRevision.set(r, set);
-    }
-    const out: ArchivedItem[] = [];
-    for (const [r, wanted] of byRevision) {
-      const text = await readText(join(this.dirOf(userId), 'items', segmentName(r)), this.cipher);
-      if (text === null) continue;
-      const found = new Map(parseSegment(text).items.filter((a) => wanted.has(a.item.id)).map((a) => [a.item.id, a]));
-      out.push(...found.values());
-    }
-    return out;
+    this.indexes.drop(userId);
   }
 }

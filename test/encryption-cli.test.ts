@@ -114,12 +114,19 @@ describe('with encryption on', () => {
     expect(all.some((f) => f.path.includes(`${path.sep}history${path.sep}`))).toBe(true);
   });
 
-  it.skipIf(!hasAge() && !ageRequired())('the memory file decrypts with `age -d -i` alone', async () => {
+  it.skipIf(!hasAge() && !ageRequired())('the memory file decrypts with `age -d -i` alone, and one the age tool encrypted is read', async () => {
     const ws = await encryptedWorkspace();
     expect((await runCli(['keygen'], ws)).code).toBe(0);
     expect((await runCli(['chat', '--user', 'rosa'], { ...ws, input: 'I live in Quito.\n' })).code).toBe(0);
-    const memory = JSON.parse(execFileSync('age', ['-d', '-i', ws.identityFile, path.join(ws.memoryDir, 'rosa.json')]).toString());
-    expect(memory.facts.map((f: { text: string }) => f.text)).toEqual(['I live in Quito.']);
+    const file = path.join(ws.memoryDir, 'rosa.json');
+    const plain = execFileSync('age', ['-d', '-i', ws.identityFile, file]);
+    expect(JSON.parse(plain.toString()).facts.map((f: { text: string }) => f.text)).toEqual(['I live in Quito.']);
+    // The other way: the user re-encrypts it with `age -r <their public key>` (ASCII armor too).
+    const recipient = execFileSync('age-keygen', ['-y', ws.identityFile]).toString().trim();
+    execFileSync('age', ['-a', '-r', recipient, '-o', file], { input: plain });
+    const shown = await runCli(['show', '--user', 'rosa'], ws);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/I live in Quito/);
   });
 
   it('a wrong or missing identity: one line naming the file and what to do, exit 1, nothing overwritten', async () => {

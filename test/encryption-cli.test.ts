@@ -5,11 +5,12 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ageCipher, isAgeFile, parseIdentity } from '../src/core/storage/file/age-cipher.js';
 import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import { ageRequired, hasAge } from './helpers/age.js';
-import { apiWorkspace, collect, runCli, startCli, waitFor } from './helpers/cli.js';
+import { BIN, apiWorkspace, collect, runCli, startCli, waitFor } from './helpers/cli.js';
+import { capturePane, hasTmux, tmuxServer } from './helpers/tmux.js';
 import { extractRequests, useFakeApi } from './helpers/fake.js';
 
 const fake = useFakeApi();
@@ -203,6 +204,50 @@ describe('with encryption on', () => {
     expect(wrongPass.code).toBe(1);
     expect(wrongPass.stderr).toMatch(/could not be unlocked: wrong passphrase/);
     expect(wrongPass.stderr).not.toMatch(/tulip|orchid/);
+  }, 300_000);
+});
+
+describe.skipIf(!hasTmux)('a passphrase asked on a terminal', () => {
+  const tmux = tmuxServer(`memagent-enc-${process.pid}`);
+  afterAll(() => {
+    try {
+      tmux('kill-server');
+    } catch {
+      // never started
+    }
+  });
+
+  it('is asked once, not echoed, and unlocks the identity; a wrong one is one line and exit 1', async () => {
+    const ws = await encryptedWorkspace({ MEMAGENT_PASSPHRASE: 'heron 7 quay' });
+    expect((await runCli(['keygen', '--passphrase'], { ...ws, timeoutMs: 90_000 })).code).toBe(0);
+    expect((await runCli(['chat', '--user', 'wes'], { ...ws, input: 'I live in Lund.\n', timeoutMs: 90_000 })).code).toBe(0);
+    const inTerminal = async (typed: string): Promise<{ screen: string; code: number }> => {
+      const name = `p${Math.random().toString(36).slice(2, 8)}`;
+      const done = path.join(ws.cwd, `${name}.code`);
+      const env = Object.entries({ ...ws.env, MEMAGENT_PASSPHRASE: undefined })
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(' ');
+      const command = `env -i ${env} TERM=xterm ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} show --user wes; echo $? > ${JSON.stringify(done)}; sleep 60`;
+      tmux('new-session', '-d', '-s', name, '-x', '160', '-y', '40', '-c', ws.cwd, 'sh', '-c', command);
+      const screen = () => capturePane(tmux, name);
+      await waitFor(screen, (t) => t.includes('passphrase for'), 20_000);
+      tmux('send-keys', '-t', name, '-l', typed);
+      tmux('send-keys', '-t', name, 'Enter');
+      const code = Number((await waitFor(() => fs.readFile(done, 'utf8').catch(() => ''), (t) => t.trim() !== '', 90_000)).trim());
+      const final = screen();
+      tmux('kill-session', '-t', name);
+      return { screen: final, code };
+    };
+    const right = await inTerminal('heron 7 quay');
+    expect(right.code, right.screen).toBe(0);
+    expect(right.screen).toMatch(/I live in Lund/);
+    expect(right.screen.match(/passphrase for/g)).toHaveLength(1);
+    expect(right.screen).not.toContain('heron');
+    const wrong = await inTerminal('egret');
+    expect(wrong.code).toBe(1);
+    expect(wrong.screen).toMatch(/identity\.txt: the age identity file could not be unlocked: wrong passphrase/);
+    expect(wrong.screen).not.toContain('egret');
   }, 300_000);
 });
 

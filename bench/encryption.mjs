@@ -52,7 +52,7 @@ const s = run(['saves', join(work, 'saves'), String(SAVES)]);
 const sp = { median: median(s.plain), p99: quantile(s.plain, 0.99) };
 const se = { median: median(s.encrypted), p99: quantile(s.encrypted, 0.99) };
 rows.push(['save, 60 active + 500 archived facts, median', f(sp.median), f(se.median), `${(se.median / sp.median).toFixed(2)}x`, '']);
-rows.push(['save, p99', f(sp.p99), f(se.p99), `${(se.p99 / sp.p99).toFixed(2)}x`, `≤ 1.5x and < 25 ms: ${se.p99 / sp.p99 <= 1.5 && se.p99 < 25 ? 'met' : '**missed**'}`]);
+rows.push(['save, p99', f(sp.p99), f(se.p99), `${(se.p99 / sp.p99).toFixed(2)}x`, `≤ 1.5x: ${se.p99 / sp.p99 <= 1.5 ? 'met' : '**missed**'}; < 25 ms: ${se.p99 < 25 ? 'met' : `**missed**${sp.p99 >= 25 ? ' (so is plaintext)' : ''}`}`]);
 rows.push(['seal / open of that memory file alone (CPU, no disk), median', '', `${f(median(s.seal))} / ${f(median(s.open))}`, '', '']);
 rows.push(['memory file size', `${s.bytes.plain} B`, `${s.bytes.encrypted} B`, `${(s.bytes.encrypted / s.bytes.plain).toFixed(3)}x`, '']);
 

@@ -18,6 +18,7 @@ const PROCESS_TESTS = [
   'test/disk-full.test.ts',
   'test/e2e-chat.test.ts',
   'test/encryption-cli.test.ts',
+  'test/encryption-concurrency.test.ts',
   'test/fake-api.test.ts',
   'test/hardening-api-faults.test.ts',
   'test/hardening-concurrency.test.ts',

@@ -24,6 +24,8 @@ const PROCESS_TESTS = [
   'test/commands-undo.test.ts',
   'test/disk-full.test.ts',
   'test/e2e-chat.test.ts',
+  'test/encryption-cli.test.ts',
+  'test/encryption-concurrency.test.ts',
   'test/fake-api.test.ts',
   'test/hardening-api-faults.test.ts',
   'test/hardening-concurrency.test.ts',

@@ -4,7 +4,7 @@
  * command. Commands receive `Services`; they never construct a store or name a path. A
  * PostgreSQL store is chosen here when `config.databaseUrl` is set.
  */
-import { lazyModelClient, type LazyModelClient, type InputHistorySource, type MemoryStore } from '../core/index.js';
+import { lazyModelClient, type FileCipher, type LazyModelClient, type InputHistorySource, type MemoryStore } from '../core/index.js';
 import { writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -48,6 +48,8 @@ export interface Services {
 export interface ComposeOptions {
   /** A command that only reads (`show`, `export`): the memory dir is never created; a missing one reads as empty. */
   readOnly?: boolean;
+  /** Encryption at rest of the memory dir's files (identity.ts `loadCipher`); default plaintext. */
+  cipher?: FileCipher;
 }
 
 /**
@@ -69,6 +71,7 @@ export function compose(config: Config, opts: ComposeOptions = {}): Services {
         archiveDays: config.archiveDays,
         ...testTuning(config),
         createDir: !opts.readOnly,
+        ...(opts.cipher ? { cipher: opts.cipher } : {}),
       });
       store = config.databaseUrl ? new PostgresMemoryStore({ url: config.databaseUrl, local: files, historyLimit: config.historyVersions, archiveDays: config.archiveDays }) : files;
       return store;

@@ -14,6 +14,9 @@ import { ConfigError, UsageError, validateUserId, DEFAULT_EXIT_TIMEOUT_MS, DEFAU
 
 export { DEFAULT_EXIT_TIMEOUT_MS, DEFAULT_EXTRACT_MODEL, DEFAULT_MODEL };
 
+/** The identity file's name in the config dir when `MEMAGENT_IDENTITY_FILE` is not set. */
+export const IDENTITY_FILE_NAME = 'identity.txt';
+
 /** Flags every command shares (commander's parsed options, before validation). */
 export interface CommonFlags {
   memoryDir?: string;
@@ -50,6 +53,15 @@ export interface Config {
   /** `MEMAGENT_ARCHIVE_DAYS`: kept sessions (episodic memory) older than this many days are removed. Undefined: keep all. */
   archiveDays?: number;
   /**
+   * The age identity file: `MEMAGENT_IDENTITY_FILE` (relative to the cwd), else `identity.txt` in
+   * the config dir. Encryption at rest is on when it exists (see identity.ts); `keygen` writes it.
+   */
+  identityFile: string;
+  /** Whether `identityFile` was named by `MEMAGENT_IDENTITY_FILE` (then a missing file is an error, not "encryption off"). */
+  identityFileExplicit: boolean;
+  /** `MEMAGENT_PASSPHRASE`: unlocks a passphrase-protected identity file without asking. */
+  passphrase?: string;
+  /**
    * Test-only tuning from `MEMAGENT_TEST_*` variables, for the process tests: the memory lock's
    * stale time (ms, ≥ 2000) and a pause (SIGSTOP of this process) once the first memory write has
    * written its temp file. Undefined in normal use.
@@ -76,6 +88,8 @@ const envSchema = z.object({
   MEMAGENT_EXIT_TIMEOUT_MS: positiveInt('MEMAGENT_EXIT_TIMEOUT_MS').optional(),
   MEMAGENT_MAX_RETRIES: z.string().regex(/^\d+$/, 'MEMAGENT_MAX_RETRIES must be a whole number').transform(Number).optional(),
   MEMAGENT_REQUEST_TIMEOUT_MS: positiveInt('MEMAGENT_REQUEST_TIMEOUT_MS').optional(),
+  MEMAGENT_IDENTITY_FILE: z.string().min(1).optional(),
+  MEMAGENT_PASSPHRASE: z.string().optional(),
   MEMAGENT_HISTORY_VERSIONS: z.string().regex(/^\d+$/, 'MEMAGENT_HISTORY_VERSIONS must be a whole number').transform(Number).optional(),
   MEMAGENT_ARCHIVE_DAYS: positiveInt('MEMAGENT_ARCHIVE_DAYS').optional(),
   MEMAGENT_TEST_LOCK_STALE_MS: positiveInt('MEMAGENT_TEST_LOCK_STALE_MS').optional(),
@@ -118,6 +132,9 @@ export function resolveConfig(
     maxRetries: e.MEMAGENT_MAX_RETRIES ?? DEFAULT_MAX_RETRIES,
     requestTimeoutMs: e.MEMAGENT_REQUEST_TIMEOUT_MS ?? DEFAULT_REQUEST_TIMEOUT_MS,
     historyVersions: e.MEMAGENT_HISTORY_VERSIONS ?? DEFAULT_HISTORY_VERSIONS,
+    identityFile: path.resolve(cwd, e.MEMAGENT_IDENTITY_FILE ?? path.join(dirs.config, IDENTITY_FILE_NAME)),
+    identityFileExplicit: e.MEMAGENT_IDENTITY_FILE !== undefined,
+    ...(e.MEMAGENT_PASSPHRASE !== undefined ? { passphrase: e.MEMAGENT_PASSPHRASE } : {}),
     ...(e.MEMAGENT_ARCHIVE_DAYS !== undefined ? { archiveDays: e.MEMAGENT_ARCHIVE_DAYS } : {}),
     ...(e.MEMAGENT_TEST_LOCK_STALE_MS || e.MEMAGENT_TEST_PAUSE_AFTER_TEMP_FILE
       ? { test: { lockStaleMs: e.MEMAGENT_TEST_LOCK_STALE_MS, pauseAfterTempFile: e.MEMAGENT_TEST_PAUSE_AFTER_TEMP_FILE === '1' } }

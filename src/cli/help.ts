@@ -120,6 +120,32 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     ],
     env: STORE_ENV,
   },
+  keygen: {
+    examples: [
+      ['memagent keygen', 'create the identity: encryption at rest is then on'],
+      ['memagent keygen --passphrase', 'the identity itself protected by a passphrase'],
+    ],
+    env: [['MEMAGENT_IDENTITY_FILE', 'where the identity is (default: identity.txt in the config dir)']],
+  },
+  encrypt: {
+    examples: [
+      ['memagent encrypt --all', 'encrypt what is already in the memory dir (resumable)'],
+      ['memagent encrypt --user alice', 'one user'],
+    ],
+    env: [
+      ['MEMAGENT_IDENTITY_FILE', 'the age identity (default: identity.txt in the config dir)'],
+      ['MEMAGENT_PASSPHRASE', 'its passphrase, if it has one (else asked on the terminal)'],
+      ...STORE_ENV,
+    ],
+  },
+  decrypt: {
+    examples: [['memagent decrypt --all', 'back to plaintext (move the identity away afterwards)']],
+    env: [
+      ['MEMAGENT_IDENTITY_FILE', 'the age identity (default: identity.txt in the config dir)'],
+      ['MEMAGENT_PASSPHRASE', 'its passphrase, if it has one (else asked on the terminal)'],
+      ...STORE_ENV,
+    ],
+  },
   completion: {
     examples: [
       ['memagent completion bash >> ~/.bashrc', 'bash'],

@@ -40,14 +40,15 @@ function fail(error: unknown): void {
  * lazily because it brings zod, which `--version` does not need.
  */
 async function config(flags: CommonFlags, opts: { readOnly?: boolean } = {}): Promise<Services> {
-  const [{ resolveConfig }, { compose, remembersSomeone }, { showMoveHintOnce }] = await Promise.all([
+  const [{ resolveConfig }, { compose, remembersSomeone }, { showMoveHintOnce }, { loadCipher }] = await Promise.all([
     import('./config.js'),
     import('./compose.js'),
     import('./memory-move-hint.js'),
+    import('./identity.js'),
   ]);
   const resolved = resolveConfig(flags, process.env, process.cwd());
   await showMoveHintOnce(resolved, process.cwd(), Boolean(opts.readOnly), remembersSomeone);
-  return compose(resolved, opts);
+  return compose(resolved, { ...opts, cipher: await loadCipher(resolved) });
 }
 
 const memoryDirOption = () =>
@@ -57,7 +58,7 @@ const databaseUrlOption = () =>
 const userOption = (what: string) => new Option('-u, --user <id>', `${what} (default: your OS user name)`);
 
 /** The commands, for telling a mistyped one (`memagent shwo`) from a one-word prompt. */
-const COMMANDS = ['chat', 'show', 'compact', 'forget', 'undo', 'restore', 'export', 'edit', 'import', 'search', 'sessions', 'migrate', 'completion', 'help'];
+const COMMANDS = ['chat', 'show', 'compact', 'forget', 'undo', 'restore', 'export', 'edit', 'import', 'search', 'sessions', 'migrate', 'keygen', 'encrypt', 'decrypt', 'completion', 'help'];
 
 /**
  * The command `word` is probably a typo of (the same letters in another order, or one letter added
@@ -200,6 +201,32 @@ export function buildProgram(): Command {
       const { runExport } = await import('./commands/manage.js');
       await runExport(await config(flags, { readOnly: true }), flags);
     });
+
+  program
+    .command('keygen')
+    .description('create the age identity that turns on encryption at rest (never overwrites one)')
+    .option('--passphrase', 'protect the identity file with a passphrase (asked twice, or MEMAGENT_PASSPHRASE)')
+    .action(async (flags: { passphrase?: boolean }) => {
+      const [{ resolveConfig }, { runKeygen }] = await Promise.all([import('./config.js'), import('./commands/keygen.js')]);
+      await runKeygen(resolveConfig({}, process.env, process.cwd()), flags);
+    });
+
+  for (const [name, encrypt] of [['encrypt', true], ['decrypt', false]] as const) {
+    program
+      .command(name)
+      .description(
+        encrypt
+          ? 'encrypt what is already remembered (memory, versions, journals, input history) with your age identity, in place'
+          : 'turn encrypted files back into plaintext, in place (then move the identity away to stay off)',
+      )
+      .option('-u, --user <id>', 'one user')
+      .option('--all', 'every user in the memory dir')
+      .addOption(memoryDirOption())
+      .action(async (flags) => {
+        const { runConvert } = await import('./commands/encrypt.js');
+        process.exitCode = await runConvert(await config(flags), flags, encrypt);
+      });
+  }
 
   program
     .command('import')

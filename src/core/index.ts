@@ -64,3 +64,8 @@ export { describeToolRun } from './tools/describe-tool-run.js';
 export { formatHit } from './tools/format-hit.js';
 export { normalizeText } from './text-match.js';
 export { validateUserId } from './user-id.js';
+export { CipherError, PLAINTEXT, ageCipher, isAgeFile, parseIdentity, type FileCipher } from './storage/file/age-cipher.js';
+export { atRestEncryption, type AtRestEncryption, type ConvertReport, type EncryptionState } from './storage/file/encryption-state.js';
+
+/** The age identity tools that need `age-encryption` (keygen, passphrase identities), loaded on first use. */
+export const ageIdentityTools = () => import('./storage/file/age-identity.js');

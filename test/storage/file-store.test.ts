@@ -10,6 +10,8 @@ import { serialize as serializeMemory } from '../../src/core/storage/file/codec.
 import { makeFact } from '../helpers/memory.js';
 import { archiveStoreContract, memoryStoreContract, type ContractBacking } from './contract.js';
 import { forgetEverywhere, previewForget } from '../../src/core/services/forget.js';
+import { PLAINTEXT, ageCipher, parseIdentity, type FileCipher } from '../../src/core/storage/file/age-cipher.js';
+import { generateIdentityFile } from '../../src/core/storage/file/age-identity.js';
 
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 let tmp: string;
@@ -30,10 +32,10 @@ async function freshStore(opts: { historyLimit?: number; maxFileBytes?: number }
 }
 
 // The storage contract, against the file store over a fresh temp memory dir.
-async function fileBacking(): Promise<ContractBacking> {
+async function fileBacking(cipher: FileCipher = PLAINTEXT): Promise<ContractBacking> {
   const dir = join(await mkdtemp(join(tmpdir(), 'memagent-contract-')), 'memory');
   return {
-    open: () => new FileMemoryStore({ dir }),
+    open: () => new FileMemoryStore({ dir, cipher }),
     cleanup: () => rm(dirname(dir), { recursive: true, force: true }),
     pausedWriter: () => {
       let reached!: () => void;
@@ -43,6 +45,7 @@ async function fileBacking(): Promise<ContractBacking> {
       let first = true;
       const store = new FileMemoryStore({
         dir,
+        cipher,
         hooks: {
           afterTempFile: () => {
             if (!first) return undefined;
@@ -58,8 +61,13 @@ async function fileBacking(): Promise<ContractBacking> {
     },
   };
 }
-memoryStoreContract('file store', fileBacking);
-archiveStoreContract('file store', fileBacking);
+memoryStoreContract('file store', () => fileBacking());
+archiveStoreContract('file store', () => fileBacking());
+
+// The same contracts with encryption at rest on: every file the store writes is an age file.
+const contractCipher = ageCipher(parseIdentity((await generateIdentityFile(T0)).text));
+memoryStoreContract('file store, encrypted', () => fileBacking(contractCipher));
+archiveStoreContract('file store, encrypted', () => fileBacking(contractCipher));
 
 const fact = (id: string, text: string, status: Fact['status'] = 'active'): Fact =>
   makeFact(id, text, T0.toISOString(), { kind: 'preference', status });

@@ -3,7 +3,7 @@
  * same renderer, with the same budget, that builds the system prompt, so the user sees exactly
  * what the model sees (ids are listed below it, not inside it).
  */
-import { renderMemoryBlock, FACT_KINDS, emptyMemory, terminalSafe, terminalSafeJson, UsageError, type Fact, type Memory } from '../../core/index.js';
+import { atRestEncryption, renderMemoryBlock, FACT_KINDS, emptyMemory, terminalSafe, terminalSafeJson, UsageError, type Fact, type Memory } from '../../core/index.js';
 import type { Services } from '../compose.js';
 import { requireUser } from '../config.js';
 
@@ -157,6 +157,22 @@ export async function runShow({ config, store }: Services, flags: ShowFlags): Pr
   // On a terminal, long facts wrap under their own indent instead of at column 0; piped, lines stay whole.
   const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
   process.stdout.write(`${columns ? wrapToWidth(view, columns) : view}\n`);
+  const encryption = await encryptionLine(store, userId);
+  if (encryption) process.stdout.write(`\n${encryption}\n`);
+}
+
+/**
+ * One line about encryption at rest when encryption is on and some of the user's files are still
+ * plaintext (a mixed state: encryption turned on later, an `encrypt` or `decrypt` interrupted).
+ * Null otherwise, and for stores that keep no files (PostgreSQL).
+ */
+async function encryptionLine(memoryStore: Services['store'], userId: string): Promise<string | null> {
+  const store = atRestEncryption(memoryStore);
+  // With encryption off there is nothing to finish (an age file is refused, naming itself, when read).
+  if (store === null || !store.cipher.encrypts) return null;
+  const { encrypted, plaintext } = await store.encryptionState(userId);
+  if (plaintext === 0) return null;
+  return `Encryption: ${encrypted} of ${encrypted + plaintext} files encrypted, ${plaintext} still plaintext (\`memagent encrypt --user ${userId}\` finishes it)`;
 }
 
 /**

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Memory } from '../../schema.js';
 import { SearchIndex, docsFromArchive, docsFromEpisode, docsFromMemory } from '../../recall/search-index.js';
 import type { ArchivedItem, Episode, SearchHit, SearchOptions } from '../../recall/types.js';
+import { PLAINTEXT, type FileCipher } from './age-cipher.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { isNotFound } from './codec.js';
 
@@ -87,12 +88,14 @@ export interface IndexSource {
   /** Ids of the kept sessions. */
   sessionIds(userId: string): Promise<string[]>;
   readSession(userId: string, sessionId: string): Promise<Episode | null>;
+  /** Encryption at rest (age-cipher.ts): index.json is sealed with it. Default plaintext. */
+  cipher?: FileCipher;
 }
 
-/** The text of `path`, or null when it is missing. The one raw read of archive files. */
-export async function readArchiveText(path: string): Promise<string | null> {
+/** The text of `path` (decrypted with `cipher` when an age file), or null when it is missing. The one raw read of archive files. */
+export async function readArchiveText(path: string, cipher: FileCipher = PLAINTEXT): Promise<string | null> {
   try {
-    return (await readFile(path)).toString('utf8');
+    return cipher.open(path, await readFile(path)).toString('utf8');
   } catch (err) {
     if (isNotFound(err)) return null;
     throw err;
@@ -190,7 +193,7 @@ export class ArchiveIndexes {
 
   /** `index.json` if it is whole, of this format and of `epoch`; else null (rebuild). */
   private async loadPersisted(userId: string, epoch: string): Promise<IndexState | null> {
-    const text = await readArchiveText(join(this.source.dirOf(userId), 'index.json')).catch(() => null);
+    const text = await readArchiveText(join(this.source.dirOf(userId), 'index.json'), this.source.cipher).catch(() => null);
     if (text === null) return null;
     try {
       const cut = text.indexOf('\n');
@@ -212,7 +215,7 @@ export class ArchiveIndexes {
       return;
     }
     const dir = await this.source.ensureDir(userId);
-    await writeFileAtomic(join(dir, 'index.json'), `${JSON.stringify(state.mark)}\n${state.index.toJSON()}`, { mode: 0o600 });
+    await writeFileAtomic(join(dir, 'index.json'), (this.source.cipher ?? PLAINTEXT).seal(`${JSON.stringify(state.mark)}\n${state.index.toJSON()}`), { mode: 0o600 });
     state.unsaved = { sessions: 0, items: 0 };
   }
 

@@ -17,6 +17,7 @@ import type { JournalContents } from '../../journal/journal.js';
 import { journalLineSchema, decisionSchema, factSchema, type Decision, type Fact, type Memory } from '../../schema.js';
 import type { ArchivedItem, Episode, EpisodeSummary, SearchHit, SearchOptions } from '../../recall/types.js';
 import type { ArchiveStore, JournalStore } from '../store.js';
+import { PLAINTEXT, type FileCipher } from './age-cipher.js';
 import { fsyncDir, writeFileAtomic } from './atomic-write.js';
 import { isNotFound } from './codec.js';
 import { assertContained, containedDir } from './contained-dir.js';
@@ -45,6 +46,8 @@ export interface FileArchiveDeps {
   now(): Date;
   /** Kept sessions older than this many days are pruned after each `keepSession`; undefined keeps all. */
   retentionDays?: number;
+  /** Encryption at rest (age-cipher.ts): segments, kept sessions and the index are sealed with it. Default plaintext. */
+  cipher?: FileCipher;
 }
 
 /** The zero-padded name of revision `revision`'s segment. */
@@ -160,14 +163,18 @@ export class FileArchive implements ArchiveStore {
   private readonly contained = new Set<string>();
   private readonly indexes: ArchiveIndexes;
 
+  private readonly cipher: FileCipher;
+
   constructor(private readonly deps: FileArchiveDeps) {
+    this.cipher = deps.cipher ?? PLAINTEXT;
     this.indexes = new ArchiveIndexes({
+      cipher: this.cipher,
       dirOf: (userId) => this.dirOf(userId),
       ensureDir: (userId) => this.containedSub(userId, ''),
       load: (userId) => this.deps.load(userId),
       fold: (userId, upTo, after) => this.fold(userId, upTo, after),
       segment: async (userId, revision) => {
-        const text = await readText(join(this.dirOf(userId), 'items', segmentName(revision)));
+        const text = await readText(join(this.dirOf(userId), 'items', segmentName(revision)), this.cipher);
         return text === null ? [] : parseSegment(text).items;
       },
       sessionIds: (userId) => this.sessionIds(userId),
@@ -207,7 +214,7 @@ export class FileArchive implements ArchiveStore {
       return;
     }
     const dir = await this.containedSub(userId, 'items');
-    await writeFileAtomic(join(dir, segmentName(revision)), items.map((i) => `${JSON.stringify(i)}\n`).join(''), { mode: 0o600 });
+    await writeFileAtomic(join(dir, segmentName(revision)), this.cipher.seal(items.map((i) => `${JSON.stringify(i)}\n`).join('')), { mode: 0o600 });
   }
 
   /**
@@ -235,7 +242,7 @@ export class FileArchive implements ArchiveStore {
     const from = new Map<string, number>();
     let skipped = 0;
     for (const r of revisions) {
-      const text = await readText(join(dir, segmentName(r)));
+      const text = await readText(join(dir, segmentName(r)), this.cipher);
       if (text === null) continue;
       const parsed = parseSegment(text);
       skipped += parsed.skipped;
@@ -275,9 +282,9 @@ export class FileArchive implements ArchiveStore {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EXDEV') {
-        const text = await readText(journalRef);
+        const text = await readText(journalRef, this.cipher);
         if (text !== null && !(await exists(target))) {
-          await writeFileAtomic(target, text, { mode: 0o600 });
+          await writeFileAtomic(target, this.cipher.seal(text), { mode: 0o600 });
           linked = true;
         }
       } else if (code !== 'EEXIST' && code !== 'ENOENT') {
@@ -328,7 +335,7 @@ export class FileArchive implements ArchiveStore {
     const path = join(this.dirOf(userId), 'sessions', `${sessionId}.jsonl`);
     await assertContained(this.deps.dir, path);
     try {
-      return episodeOf(userId, sessionId, await readJournal(path, userId));
+      return episodeOf(userId, sessionId, await readJournal(path, userId, this.cipher));
     } catch (err) {
       if (err instanceof MemagentError) return null; // gone, or set aside: not a session memagent kept
       throw err;
@@ -393,14 +400,14 @@ export class FileArchive implements ArchiveStore {
             else kept.push(raw);
           }
           return { kept: kept.map((l) => `${l}\n`).join(''), removed };
-        });
+        }, this.cipher);
       }
       const sessionsDir = join(root, 'sessions');
       for (const sessionId of await this.sessionIds(userId)) {
         const path = join(sessionsDir, `${sessionId}.jsonl`);
         const info = await lstat(path).catch(() => null);
         if (!info?.isFile()) continue;
-        turns += await rewriteLines(path, (text) => scrubSessionText(text, matchTurn));
+        turns += await rewriteLines(path, (text) => scrubSessionText(text, matchTurn), this.cipher);
       }
       await this.indexes.reset(userId);
       return { items, turns };

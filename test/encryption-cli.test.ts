@@ -284,3 +284,21 @@ describe('20 CLI sessions of one user ending together, encrypted', () => {
     expect(await plaintextHits(ws.memoryDir, ['fruit-'])).toEqual([]);
   }, 60_000);
 });
+
+describe('memagent migrate with encryption on', () => {
+  it('writes the copy encrypted too: no plaintext in the target directory, and the copy reads back', async () => {
+    const ws = await encryptedWorkspace();
+    expect((await runCli(['keygen'], ws)).code).toBe(0);
+    const chat = await runCli(['chat', '--user', 'mira'], { ...ws, input: 'I live in Tromsoe.\n' });
+    expect(chat.code, chat.stderr).toBe(0);
+    const target = path.join(ws.cwd, 'copy');
+    const r = await runCli(['migrate', '--to', target, '--user', 'mira'], ws);
+    expect(r.code, r.stderr).toBe(0);
+    const copied = await files(target);
+    expect(copied.length).toBeGreaterThan(0);
+    for (const f of copied) if (!/\.lock|epoch$/.test(f.path)) expect(isAgeFile(f.bytes), f.path).toBe(true);
+    expect(await plaintextHits(target, ['Tromsoe'])).toEqual([]);
+    const shown = await runCli(['show', '--user', 'mira', '--memory-dir', target], ws);
+    expect(shown.stdout).toContain('I live in Tromsoe.');
+  });
+});

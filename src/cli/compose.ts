@@ -7,6 +7,7 @@
 import { lazyModelClient, type FileCipher, type LazyModelClient, type InputHistorySource, type MemoryStore } from '../core/index.js';
 import { writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FileMemoryStore, type FileMemoryStoreOptions } from '../core/storage/file/index.js';
 import { DatabaseUnavailableError, PostgresMemoryStore, unavailableStore } from '../core/storage/postgres/index.js';
@@ -39,9 +40,11 @@ export interface Services {
   /**
    * Another store, for `migrate --to`: a `postgres://` URL gives the PostgreSQL store (its
    * journals in a private temp dir: migrate only passes sessions through them), anything else is
-   * a memory dir (created, 0o700, on first write).
+   * a memory dir (created, 0o700, on first write). Files are written with this command's
+   * encryption at rest, if any. `dispose` removes the temp dir (call it when done, also after a
+   * failure). Idempotent.
    */
-  storeAt(target: string): MemoryStore;
+  storeAt(target: string): { store: MemoryStore; dispose(): Promise<void> };
 }
 
 /** How a command uses its services. */
@@ -89,12 +92,21 @@ export function compose(config: Config, opts: ComposeOptions = {}): Services {
       return { open: () => this.store.inputHistory.open(userId) };
     },
     storeAt(target) {
+      const cipher = opts.cipher ? { cipher: opts.cipher } : {};
       if (/^postgres(ql)?:\/\//.test(target)) {
-        // The copied sessions pass through journals: a private temp dir, so the memory dir (maybe the source) is not touched.
-        const local = new FileMemoryStore({ dir: join(tmpdir(), `memagent-migrate-${process.pid}-${Date.now()}`), createDir: true });
-        return new PostgresMemoryStore({ url: target, local, historyLimit: config.historyVersions });
+        // The copied sessions pass through journals: a private temp dir, so the memory dir (maybe
+        // the source) is not touched; encrypted like the memory dir, and removed afterwards.
+        const dir = join(tmpdir(), `memagent-migrate-${process.pid}-${Date.now()}`);
+        const local = new FileMemoryStore({ dir, createDir: true, ...cipher });
+        return {
+          store: new PostgresMemoryStore({ url: target, local, historyLimit: config.historyVersions, archiveDays: config.archiveDays }),
+          dispose: () => rm(dir, { recursive: true, force: true }),
+        };
       }
-      return new FileMemoryStore({ dir: resolve(target), historyLimit: config.historyVersions, createDir: true });
+      return {
+        store: new FileMemoryStore({ dir: resolve(target), historyLimit: config.historyVersions, archiveDays: config.archiveDays, createDir: true, ...cipher }),
+        dispose: async () => {},
+      };
     },
     async chatStore(userId) {
       const chosen = this.store;

@@ -24,7 +24,15 @@ export async function runMigrate(services: Services, flags: MigrateFlags): Promi
   if (!flags.to) throw new UsageError('--to <postgres://… URL or memory directory> is required: where to copy memory to');
   if (flags.all && flags.user !== undefined) throw new UsageError('--user and --all do not go together: one user, or every user');
   const from = services.store;
-  const to = services.storeAt(flags.to);
+  const target = services.storeAt(flags.to);
+  try {
+    return await migrateAll(from, target.store, flags);
+  } finally {
+    await target.dispose();
+  }
+}
+
+async function migrateAll(from: Services['store'], to: Services['store'], flags: MigrateFlags): Promise<number> {
   if (to.location === from.location) throw new UsageError(`--to names the store memagent already uses (${from.location}): nothing to copy`);
   let users: string[];
   let failed = 0;

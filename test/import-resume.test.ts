@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModelClient } from '../src/core/model.js';
+import { extractPending } from '../src/core/extraction.js';
 import { IMPORTED_MODEL, importSessions, parseImportFile, type ImportStep } from '../src/core/services/import.js';
 import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import { extractRequests, useFakeApi } from './helpers/fake.js';
@@ -50,6 +51,22 @@ describe('importSessions after a kill', () => {
     expect(episode?.turns.map((t) => t.text)).toEqual(['My name is Alice.', 'Hi Alice.']);
     expect(episode?.startedAt).toBe('2025-03-01T09:00:00.000Z');
     expect(await store.journals.listPending('alice')).toEqual([]);
+  });
+
+  it('a chat started after the kill leaves the import\'s cut-short journal to the import, which then imports the whole session dated by it', async () => {
+    const { store, deps, plan } = await setup();
+    const [first] = plan.sessions;
+    const cut = await store.journals.open({ userId: 'alice', sessionId: first.sessionId, model: IMPORTED_MODEL, now: new Date(first.startedAt) });
+    cut.append({ type: 'turn', ...first.turns[0] });
+    await cut.close();
+    // What `memagent chat` does first: extract pending journals. It must not take this one.
+    expect(await extractPending(deps, 'alice')).toEqual([]);
+    expect(await store.journals.listPending('alice')).toHaveLength(1);
+    expect(await store.archive.readSession('alice', first.sessionId)).toBeNull();
+    await importSessions(deps, 'alice', plan, () => {});
+    expect((await store.archive.readSession('alice', first.sessionId))?.turns).toHaveLength(2);
+    const { memory } = await store.load('alice');
+    for (const f of memory.facts) expect(f.source.at.startsWith('2025-')).toBe(true);
   });
 
   it('keeps a session merged before the kill without merging it again', async () => {

@@ -10,7 +10,7 @@ import { chunkTranscript, mergeChunks, planAsPreviewed, trackPreview, type Chunk
 import { EXTRACTION_MAX_TOKENS, EXTRACTION_SYSTEM, buildExtractionPrompt } from './extraction-prompt.js';
 import { hashIdSource } from './fact-transitions.js';
 import { groundExtraction, type GroundingReport } from './grounding.js';
-import { JournalGoneError, JournalSetAsideError } from './journal/journal.js';
+import { IMPORTED_MODEL, JournalGoneError, JournalSetAsideError } from './journal/journal.js';
 import { mergeMemory } from './merge.js';
 import type { JournalClaim, MemoryStore } from './storage/store.js';
 import { addUsage, emptyUsage, type ModelClient, type ModelEvent, type Usage } from './model-client.js';
@@ -139,7 +139,9 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
   }
   const sessionId = journal.header?.sessionId ?? journal.sessionId;
   const sessionDate = journal.header ? new Date(journal.header.startedAt) : deps.now();
-  const mergeNow = () => (deps.datedBySession ? sessionDate : deps.now());
+  // An imported session's facts carry its own date, whoever extracts it.
+  const datedBySession = deps.datedBySession || journal.header?.model === IMPORTED_MODEL;
+  const mergeNow = () => (datedBySession ? sessionDate : deps.now());
   // Redacted before chunking, so chunk sizes are those of the text the model gets.
   let redacted = 0;
   const safeTurns = turns.map((turn) => {
@@ -286,7 +288,8 @@ function groundingWarnings(r: { droppedUnknownIds: number; clamped: number }): s
 
 /**
  * Extracts every pending journal of `userId` (left by a killed session or a failed extraction),
- * oldest first, skipping `exceptSessionPath`. A journal another process retired meanwhile is
+ * oldest first, skipping `exceptSessionPath` and journals a killed `memagent import` left (the
+ * import finishes those when run again, from its file). A journal another process retired meanwhile is
  * skipped silently (already handled); one the store sets aside (unreadable: moved aside; a
  * symlink or another user's: left in place) is passed to `onSetAside` and the others go on.
  * Stops at the first other failure (API, lock, corrupt memory) and rethrows it: the remaining
@@ -301,6 +304,9 @@ export async function extractPending(
   const pending = await deps.store.journals.listPending(userId, exceptSessionPath);
   const outcomes: ExtractionOutcome[] = [];
   for (const path of pending) {
+    // A journal `memagent import` left when it was killed is its to finish (it rewrites a journal
+    // cut short from the file): extracted here, a half-written session would count as imported.
+    if (await writtenByImport(deps, path)) continue;
     const claim = await deps.store.journals.claim(path);
     if (!claim) continue; // another terminal is extracting it right now
     try {
@@ -315,6 +321,14 @@ export async function extractPending(
     }
   }
   return outcomes;
+}
+
+async function writtenByImport(deps: ExtractionDeps, path: string): Promise<boolean> {
+  try {
+    return (await deps.store.journals.read(path)).header?.model === IMPORTED_MODEL;
+  } catch {
+    return false; // unreadable or gone: extractJournal below reports it as it always does
+  }
 }
 
 /** True when an extraction failure is worth retrying next run (everything but a corrupt memory file). */

@@ -36,6 +36,9 @@ export class JournalGoneError extends MemagentError {
   }
 }
 
+/** The `model` of the header of a journal `memagent import` wrote: the import, not a chat, finishes it. */
+export const IMPORTED_MODEL = 'imported';
+
 /** The header line of a journal. */
 export type SessionHeader = Extract<JournalLine, { type: 'session' }>;
 

@@ -24,7 +24,8 @@ export const MAX_REPORTED_PROBLEMS = 10;
 export const MAX_IMPORT_TURN_CHARS = 1_000_000;
 
 /** The `model` written in an imported session's journal header (there was no memagent model). */
-export const IMPORTED_MODEL = 'imported';
+export { IMPORTED_MODEL } from '../journal/journal.js';
+import { IMPORTED_MODEL } from '../journal/journal.js';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const isoDate = z

@@ -100,3 +100,21 @@ describe('memagent edit', () => {
     expect(failed.stdout).toBe('The editor exited with an error; nothing changed.\n');
   });
 });
+
+describe('memagent edit leaves no readable copy behind', () => {
+  it('a copy left by an edit that was killed is removed by the next edit, and the editor never sees the passphrase', async () => {
+    const ws = await workspace();
+    const os = await import('node:os');
+    const orphan = await fs.mkdtemp(path.join(os.tmpdir(), 'memagent-edit-999999-'));
+    await fs.writeFile(path.join(orphan, 'ann.memory.md'), '- I like green tea.');
+    const seen = path.join(ws.cwd, 'editor-env.txt');
+    const r = await runCli(['edit', '--user', 'ann', '--yes'], {
+      ...ws,
+      env: { ...ws.env, MEMAGENT_PASSPHRASE: 'pass-phrase-xyz', EDITOR: await editor(ws, `env > "${seen}"`), VISUAL: undefined },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    await expect(fs.stat(orphan)).rejects.toThrow();
+    const env = await fs.readFile(seen, 'utf8');
+    expect(env).not.toContain('pass-phrase-xyz');
+  });
+});

@@ -6,7 +6,7 @@
  * text is re-offered against the newer memory.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EditParseError, isEmptyPlan, parseEditable, planEdit, renderEditable, type EditPlan } from '../../core/chat.js';
@@ -40,7 +40,8 @@ export async function runEdit(services: Services, flags: EditFlags): Promise<num
     throw new UsageError('memagent edit asks before it writes: run it in a terminal, or add --yes to apply the edit without asking');
   }
   let { memory } = await store.load(userId);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'memagent-edit-'));
+  removeDeadEditDirs();
+  const dir = mkdtempSync(path.join(os.tmpdir(), `${EDIT_DIR_PREFIX}${process.pid}-`));
   const file = path.join(dir, `${userId}.memory.md`);
   try {
     let text = renderEditable(memory);
@@ -85,6 +86,35 @@ export async function runEdit(services: Services, flags: EditFlags): Promise<num
   }
 }
 
+const EDIT_DIR_PREFIX = 'memagent-edit-';
+
+/**
+ * Removes the temp dirs of edits whose process is gone (killed before its `finally` ran): they
+ * hold a readable copy of a memory, which must not outlive the edit, encrypted at rest or not.
+ */
+function removeDeadEditDirs(): void {
+  let names: string[];
+  try {
+    names = readdirSync(os.tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^memagent-edit-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid || isAlive(pid)) continue;
+    rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function done(message: string): number {
   process.stdout.write(`${message}\n`);
   return 0;
@@ -105,7 +135,10 @@ function withProblems(text: string, problems: readonly string[]): string {
 function editInEditor(file: string, text: string): string | null {
   writeFileSync(file, text, { mode: 0o600 });
   const editor = process.env.VISUAL || process.env.EDITOR || 'vi';
-  const run = spawnSync('/bin/sh', ['-c', `${editor} "$1"`, 'memagent-editor', file], { stdio: 'inherit' });
+  // The editor never needs the passphrase that unlocks the memory's identity.
+  const env = { ...process.env };
+  delete env.MEMAGENT_PASSPHRASE;
+  const run = spawnSync('/bin/sh', ['-c', `${editor} "$1"`, 'memagent-editor', file], { stdio: 'inherit', env });
   if (run.error) throw new UsageError(`could not start the editor "${editor}": ${run.error.message}; set EDITOR`);
   if (run.status === 127) throw new UsageError(`the editor "${editor}" was not found; set EDITOR (e.g. EDITOR=nano)`);
   if (run.status !== 0) return null;

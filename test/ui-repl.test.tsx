@@ -661,6 +661,20 @@ describe('keys and menus people expect (issue 14)', () => {
     app.ui.unmount();
   });
 
+  it('Ctrl+D while messages are queued brings them back to the prompt instead of quitting without them', async () => {
+    const app = await renderApp();
+    fake().enqueue({ kind: 'text', text: 'slow '.repeat(300), chunkSize: 5, chunkDelayMs: 10 });
+    app.press('go', ENTER);
+    await app.waitScreen('slow slow');
+    app.press('do not lose me', ENTER);
+    await app.waitScreen('queued: do not lose me');
+    app.press('\x04');
+    await app.waitScreen('Your queued messages are back in the prompt');
+    await app.waitScreen(promptHolds('do not lose me'));
+    app.press(ESC);
+    app.ui.unmount();
+  });
+
   it('typing / lists the commands with what each does, narrowing as you type', async () => {
     const app = await renderApp();
     app.press('/');

@@ -225,6 +225,12 @@ export function App({ session, inputHistory, memoryLine, memoryView, leave, onSu
         stopAnswer();
         return;
       case 'ctrl-d':
+        if (prompt.isEmpty() && queue.current.length > 0) {
+          // Leaving now would drop what was queued: it comes back to the prompt instead.
+          prompt.restore(queue.current.join('\n'));
+          setQueue([]);
+          return setHint('Your queued messages are back in the prompt; Enter sends them, Ctrl+C twice quits.');
+        }
         if (prompt.isEmpty()) return quit('ctrl-d');
         return prompt.edit({ type: 'key', name: 'delete' });
       case 'ctrl-l':

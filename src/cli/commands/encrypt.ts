@@ -43,6 +43,10 @@ export async function runConvert({ config, store: memoryStore }: Services, flags
     );
   }
   if (users.length === 0) process.stdout.write(`No one is remembered yet in ${memoryStore.location}.\n`);
+  if (!encrypt && failed === 0 && users.length > 0) {
+    // While an identity is configured, the next write encrypts again.
+    process.stdout.write(`Encryption stays on while ${config.identityFile} exists: move it away (keep it if other files still need it) to keep memory in plaintext.\n`);
+  }
   if (failed > 0) {
     process.stderr.write(`memagent: ${failed} ${failed === 1 ? 'file' : 'files'} could not be ${verb}ed and ${failed === 1 ? 'was' : 'were'} left as they were; nothing was overwritten\n`);
     return 1;

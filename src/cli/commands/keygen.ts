@@ -41,13 +41,15 @@ export async function runKeygen(config: Config, flags: KeygenFlags, io: Passphra
   const { generateIdentityFile, protectIdentity } = await ageIdentityTools();
   const { text, recipient } = await generateIdentityFile(new Date());
   const data = passphrase === undefined ? text : await protectIdentity(text, passphrase);
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   let handle;
   try {
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     handle = await open(file, 'wx', 0o600);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw refuse();
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw refuse();
+    // A directory that cannot be written (EACCES, EROFS, a file in the way): one line, not a crash.
+    throw new ConfigError(`cannot write ${file} (${code ?? (err as Error).message}); set MEMAGENT_IDENTITY_FILE to a path you can write`);
   }
   try {
     await handle.chmod(0o600);

@@ -21,10 +21,15 @@ function userMessages(body: Body): unknown[] {
   return messages.filter((m) => m?.role === 'user').map((m) => m.content);
 }
 
-/** The text of the request's last user message ('' when there is none). */
+/** The text of the request's last user message, without a recalled-memory block ('' when there is none). */
 export function lastUserText(body: Body): string {
   const users = userMessages(body);
-  return users.length ? contentText(users[users.length - 1]) : '';
+  if (users.length === 0) return '';
+  const last = users[users.length - 1];
+  // What the user typed, not the block memagent's automatic recall put before it: the default
+  // answers (echo, `correct <id>: …`, `remember that …`) react to the typed text.
+  const typed = Array.isArray(last) ? last.filter((b) => !(b?.type === 'text' && typeof b.text === 'string' && b.text.startsWith('<recalled-memory>'))) : last;
+  return contentText(typed);
 }
 
 /** The system prompt as one string (text blocks joined by newlines). */

@@ -5,6 +5,7 @@
 import { readFile, rename, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 import { nodeBundleOptions } from './esbuild-options.mjs';
+import { inkFastPaths } from './ink-fast-paths.mjs';
 
 /**
  * Start-up trims, each measured by `npm run bench` (bench/RESULTS.md):
@@ -32,7 +33,7 @@ const startupTrims = {
 const common = {
   ...nodeBundleOptions,
   sourcemap: 'linked',
-  plugins: [startupTrims],
+  plugins: [startupTrims, inkFastPaths],
 };
 
 // Built into a fresh directory, then swapped in with two renames: stale chunks of earlier builds

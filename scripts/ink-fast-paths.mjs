@@ -65,7 +65,13 @@ export function patchStyledChars(source) {
   return source.slice(0, start) + STYLED_CHARS_TO_STRING + source.slice(end + 2);
 }
 
-/** See `patchStyledChars`; this one is Ink's `Output.get`. */
+/**
+ * See `patchStyledChars`; this one is Ink's `Output`: the blank cells `get` fills each row with
+ * share one frozen object, and a line of plain printable ASCII (no escape codes, every character
+ * one grapheme one column wide: most of an answer's prose) becomes cells from a table of frozen
+ * ones instead of going through the ANSI tokenizer, which makes the same cells (`type`, `value`,
+ * `fullWidth: false`, no styles) one new object at a time.
+ */
 export function patchInkOutput(source) {
   const blank = `row.push({
                     type: 'char',
@@ -73,8 +79,24 @@ export function patchInkOutput(source) {
                     fullWidth: false,
                     styles: [],
                 });`;
-  const patched = replaceOnce(source, blank, 'row.push(BLANK_CELL);', 'ink/build/output.js');
-  return `${patched}\nconst BLANK_CELL = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([]) });\n`;
+  let patched = replaceOnce(source, blank, 'row.push(BLANK_CELL);', 'ink/build/output.js');
+  patched = replaceOnce(
+    patched,
+    'cached = styledCharsFromTokens(tokenize(line));',
+    'cached = PLAIN_LINE.test(line) ? plainCells(line) : styledCharsFromTokens(tokenize(line));',
+    'ink/build/output.js',
+  );
+  return `${patched}
+const NO_STYLES = Object.freeze([]);
+const BLANK_CELL = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: NO_STYLES });
+const PLAIN_LINE = /^[\x20-\x7e]*$/;
+const PLAIN_CELLS = Array.from({ length: 0x7f }, (_, code) => Object.freeze({ type: 'char', value: String.fromCharCode(code), fullWidth: false, styles: NO_STYLES }));
+function plainCells(line) {
+    const cells = new Array(line.length);
+    for (let i = 0; i < line.length; i++) cells[i] = PLAIN_CELLS[line.charCodeAt(i)];
+    return cells;
+}
+`;
 }
 
 /** The esbuild plugin applying both patches. */

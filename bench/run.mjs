@@ -70,6 +70,8 @@ const APP = join(work, 'app');
 function copyCli() {
   mkdirSync(join(APP, 'bin'), { recursive: true });
   copyFileSync(join(ROOT, 'bin', 'memagent.js'), join(APP, 'bin', 'memagent.js'));
+  // bin/memagent.js answers a lone --version from package.json, as in the published package.
+  copyFileSync(join(ROOT, 'package.json'), join(APP, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(APP, 'node_modules'), 'dir');
   const todo = ['memagent.js'];
   const done = new Set();
@@ -239,9 +241,9 @@ async function startup() {
   const floor = median(t.floor);
   row('Start-up', '`node -e 0` (the floor)', ms(floor), '', '1.00x', '', null);
   const v = paired(t.version, t.floor);
-  row('Start-up', '`memagent --version`', ms(median(t.version)), `floor: ${ms(floor)}`, ratio(v), '≤ 1.5x', v <= 1.5);
+  row('Start-up', '`memagent --version`', ms(median(t.version)), `floor: ${ms(floor)}`, ratio(v), '≤ 1.3x', v <= 1.3);
   const s = paired(t.show, t.floor);
-  row('Start-up', '`memagent show --user` (60 facts)', ms(median(t.show)), `floor: ${ms(floor)}`, ratio(s), '≤ 1.5x', s <= 1.5);
+  row('Start-up', '`memagent show --user` (60 facts)', ms(median(t.show)), `floor: ${ms(floor)}`, ratio(s), '≤ 1.3x', s <= 1.3);
 
   const FORBIDDEN = ['ink', 'react', 'react-reconciler', '@anthropic-ai/sdk'];
   const lines = ['### What start-up loads', '', '| Command | dist files loaded | Packages bundled in them | Ink / React / SDK |', '|---|---|---|---|'];

@@ -30,8 +30,11 @@ const startupTrims = {
   },
 };
 
+const { version } = JSON.parse(await readFile('package.json', 'utf8'));
 const common = {
   ...nodeBundleOptions,
+  // The version `memagent --version` prints; bin/memagent.js answers a lone --version from package.json too.
+  define: { ...nodeBundleOptions.define, MEMAGENT_VERSION: JSON.stringify(version) },
   sourcemap: 'linked',
   plugins: [startupTrims, inkFastPaths],
 };

@@ -393,6 +393,23 @@ describe('Markdown', () => {
     expect(show('aaaaa bbbb cc dd', {}, 10)).toBe('aaaaa bbbb\ncc dd');
   });
 
+  it('draws a chunk of one block exactly as that block is drawn among others', () => {
+    const blocks = [
+      `A paragraph long enough to wrap ${'across several rows of the terminal '.repeat(4)}with **bold** and \`code\`.`,
+      '## A heading',
+      '- one\n- two\n  - nested',
+      '```ts\nconst a = 1;\n```',
+      '> quoted\n> text',
+      '| a | bb |\n|---|---:|\n| 1 | 2 |',
+      '---',
+    ];
+    for (const block of blocks) {
+      for (const width of [30, 60]) {
+        expect(`${show(block, {}, width)}\n\nlast`).toBe(show(`${block}\n\nlast`, {}, width));
+      }
+    }
+  });
+
   it('decodes entities and shows links and images as text', () => {
     const out = show('a &amp; b <https://x.dev> [docs](https://d.dev) ![logo](https://i.png)');
     expect(out).toBe('a & b https://x.dev docs (https://d.dev) [image: logo]');

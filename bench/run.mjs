@@ -394,6 +394,9 @@ async function finalFrame(c, from, mark, t0) {
   }
 }
 
+/** Turns of the 50-turn REPL conversation whose CPU is read (the table's and the compared ones). */
+const REPORTED_TURNS = new Set([1, 2, 5, 10, 11, 12, 13, 14, 15, 20, 30, 40, 45, 46, 47, 48, 49, 50]);
+
 /**
  * The Ink REPL in a 100x40 pty. A 2,000-word warm-up turn (the JIT compiles the streaming and
  * drawing path), then `turns` measured turns of `words` words each. Each turn's CPU is read from
@@ -402,9 +405,6 @@ async function finalFrame(c, from, mark, t0) {
  * Also, for the last turn: the delay from the fake's last SSE frame to the REPL's final frame of
  * the turn (the idle prompt drawn again); and the process's peak RSS and total CPU.
  */
-/** Turns of the 50-turn REPL conversation whose CPU is read (the table's and the compared ones). */
-const REPORTED_TURNS = new Set([1, 2, 5, 10, 11, 12, 13, 14, 15, 20, 30, 40, 45, 46, 47, 48, 49, 50]);
-
 async function replSession(words, turns = 1) {
   const answer = kit.longAnswer(words);
   fake.reset();

@@ -14,6 +14,7 @@ export default defineConfig({
       'test/merge.test.ts',
       'test/merge.property.test.ts',
       'test/fact-transitions.test.ts',
+      'test/archive-plan.test.ts',
       'test/merge-policy.test.ts',
       'test/compaction-plan.test.ts',
       'test/text-match.test.ts',

@@ -5,7 +5,7 @@
  * baseline measured in the same run, so the figures hold on a noisy machine. Prints a Markdown
  * table and writes it, with the date, Node version and CPU, to bench/RESULTS.md.
  *
- *   node bench/run.mjs [--quick] [--only=startup,streaming,repl,writes,tokens,exit,grounding] [--no-write]
+ *   node bench/run.mjs [--quick] [--only=startup,streaming,repl,writes,tokens,exit,grounding,recall] [--no-write]
  *
  * --quick runs fewer repetitions (for trying the bench, not for RESULTS.md); --only runs some
  * sections; --no-write prints without touching RESULTS.md. See bench/README.md.
@@ -112,6 +112,7 @@ await build({
     'memory-writes': join(BENCH, 'entries', 'memory-writes.ts'),
     tokens: join(BENCH, 'entries', 'tokens.ts'),
     grounding: join(BENCH, 'entries', 'grounding.ts'),
+    'recall-search': join(BENCH, 'entries', 'recall-search.ts'),
   },
   outdir: BUILD,
   ...nodeBundleOptions,
@@ -804,6 +805,34 @@ async function grounding() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 7. Recall: search and automatic recall for a user with 1,000 sessions and 10,000 archived facts
+// (bench/entries/recall-search.ts, in process on the real SearchIndex and AutoRecall).
+
+async function recall() {
+  const r = await runJson([join(BUILD, 'recall-search.js'), '1000', '10000', String(runs(400, 100))], childEnv());
+  const who = `${r.sessions.toLocaleString('en-US')} sessions × 10 turns + ${r.facts.toLocaleString('en-US')} archived facts (${r.docs.toLocaleString('en-US')} documents)`;
+  const both = (t) => `${ms(median(t.wall))} / ${ms(quantile(t.wall, 0.99))} (CPU ${ms(median(t.cpu))} / ${ms(quantile(t.cpu, 0.99))})`;
+  row('Recall', `${who}: index build (once; kept current at save time)`, ms(r.buildMs), '', '', '', null);
+  row('Recall', '… index size as JSON / load from JSON (cold start of a session)', `${bytes(r.indexBytes)} / ${ms(r.loadMs)}`, '', '', '', null);
+  const s99 = quantile(r.search30.wall, 0.99);
+  row('Recall', `… \`SearchIndex.search\`, limit 30 (what recall asks for): median / p99 over ${r.search30.wall.length} messages`, both(r.search30), '', '', 'p99 ≤ 20 ms', s99 <= 20);
+  row('Recall', '… limit 10 (`memory_search`): median / p99', both(r.search10), '', '', 'p99 ≤ 20 ms', quantile(r.search10.wall, 0.99) <= 20);
+  const a99 = quantile(r.recallMs, 0.99);
+  row(
+    'Recall',
+    `… automatic recall per turn (search + choice + block, 500 tokens; ${r.recalledPerTurn.toFixed(1)} memories, ~${Math.round(r.recallTokensPerTurn)} tokens attached): median / p99`,
+    both({ wall: r.recallMs, cpu: r.recallCpu }),
+    '',
+    '',
+    'p99 ≤ 15 ms',
+    a99 <= 15,
+  );
+  row('Recall', 'Through the file store (`FileMemoryStore`, same corpus on disk): first search rebuilding the index (no index.json) / first search loading index.json (a cold start; `warmRecall` runs it after the prompt is drawn)', `${ms(r.storeRebuildMs)} / ${ms(r.storeColdMs)}`, '', '', '', null);
+  const w99 = quantile(r.storeRecallMs, 0.99);
+  row('Recall', '… automatic recall per turn over the warm store (its catch-up checks included): median / p99', both({ wall: r.storeRecallMs, cpu: r.storeRecallCpu }), '', '', 'p99 ≤ 15 ms', w99 <= 15);
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /** Prints the table and (for a full run) writes it to bench/RESULTS.md. */
 function report() {
@@ -841,7 +870,7 @@ const watchdog = setTimeout(() => {
 }, 280_000);
 watchdog.unref();
 
-const SECTIONS = { startup, streaming, repl, writes, tokens, exit, grounding };
+const SECTIONS = { startup, streaming, repl, writes, tokens, exit, grounding, recall };
 for (const [name, fn] of Object.entries(SECTIONS)) {
   if (ONLY.length && !ONLY.includes(name)) continue;
   if (performance.now() - began > SKIP_AFTER_MS) {

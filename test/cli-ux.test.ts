@@ -27,10 +27,10 @@ async function tree(dir: string): Promise<string[]> {
   return entries.map(String).sort();
 }
 
-/** The text of the last user message of a recorded chat request. */
+/** What the user sent in the last user message of a recorded chat request (its last text block: a recalled-memory block may come first). */
 function lastUserText(body: any): string {
   const last = body.messages.at(-1);
-  return typeof last.content === 'string' ? last.content : last.content.map((b: { text?: string }) => b.text ?? '').join('');
+  return typeof last.content === 'string' ? last.content : last.content.filter((b: { type: string }) => b.type === 'text').at(-1).text;
 }
 
 const osUser = os.userInfo().username;

@@ -149,6 +149,17 @@ describe('memagent forget', () => {
     expect(again.stderr.trim().split('\n')).toEqual([`memagent: nothing in alice's memory, history, journals or input history mentions "lisbon"`]);
   });
 
+  it('--match a text only past sessions mention (episodic memory): found, deleted, and no trace left', async () => {
+    const ws = await workspace();
+    await chat(ws, 'alice', 'My name is Alice.\nThe Kyoto trip was lovely.\n');
+    expect(await grep(ws.memoryDir, 'kyoto')).toEqual([expect.stringMatching(/^archive\/alice\/sessions\/.*\.jsonl$/)]);
+    const r = await runCli(['forget', '--user', 'alice', '--match', 'kyoto', '--yes'], ws);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Forgot 0 items for alice, and 2 past session lines\./m);
+    expect(await grep(ws.memoryDir, 'kyoto')).toEqual([]);
+    expect((await load(ws)).facts.map((f) => f.text)).toEqual(['My name is Alice.']);
+  });
+
   it('--all --yes removes everything of that user and nothing of others', async () => {
     const ws = await workspace();
     await aliceWithTraces(ws);

@@ -225,8 +225,8 @@ describe('what a user typed, shown back (issue 10)', () => {
     expect(chat.stderr).toMatch(/^\+ My name is Earlybird\.$/m);
     expect(chat.stderr).toMatch(/^\+ I like latefruit\.$/m);
     const show = await runCli(['show', '--user', 'l'], ws);
-    expect(show.stdout).toMatch(/^- \[fact\] My name is Earlybird\.$/m);
-    expect(show.stdout).toMatch(/^- \[preference\] I like latefruit\.$/m);
+    expect(show.stdout).toMatch(/^- \[\d{4}-\d{2}-\d{2}\] \[fact\] (\(uncertain\) )?My name is Earlybird\.$/m);
+    expect(show.stdout).toMatch(/^- \[\d{4}-\d{2}-\d{2}\] \[preference\] (\(uncertain\) )?I like latefruit\.$/m);
     expect(show.stdout).not.toMatch(/^Pending/m);
   });
 });

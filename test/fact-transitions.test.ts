@@ -115,10 +115,13 @@ describe('fact transitions', () => {
     ]);
   });
 
-  it('evict retracts the fact and records an evict; a pinned fact is never evicted', () => {
-    const ledger = open(memoryWith([fact('f_a', 'Likes jazz'), fact('f_pin', 'Allergic to peanuts', { pinned: true })]));
+  it('evict takes the fact out of the file unchanged (still active, for the archive) and records an evict; a pinned fact is never evicted', () => {
+    const memory = memoryWith([fact('f_a', 'Likes jazz'), fact('f_pin', 'Allergic to peanuts', { pinned: true })]);
+    const ledger = open(memory);
     ledger.evict(ledger.byId('f_a')!);
-    expect(ledger.byId('f_a')).toMatchObject({ status: 'retracted', validTo: T });
+    expect(ledger.byId('f_a')).toBeUndefined();
+    expect(ledger.facts.map((f) => f.id)).toEqual(['f_pin']);
+    expect(memory.facts[0]).toEqual(fact('f_a', 'Likes jazz'));
     expect(ledger.changes).toEqual([{ type: 'evict', id: 'f_a', text: 'Likes jazz' }]);
     expect(() => ledger.evict(ledger.byId('f_pin')!)).toThrow(/pinned/);
     expect(ledger.byId('f_pin')!.status).toBe('active');
@@ -248,12 +251,23 @@ describe('fact transitions: what each one leaves behind', () => {
     expect(next.pinned).toBe(false);
   });
 
-  it('retract and evict stamp the fact now and keep it restorable as history', () => {
-    const ledger = open(memoryWith([fact('f_a', 'Learning Rust'), fact('f_b', 'Likes jazz')]));
+  it('retract stamps the fact now and keeps it as history; evicting a fact this ledger created keeps it as retracted history', () => {
+    const ledger = open(memoryWith([fact('f_a', 'Learning Rust')]));
     ledger.retract(ledger.byId('f_a')!);
-    ledger.evict(ledger.byId('f_b')!);
-    for (const id of ['f_a', 'f_b']) expect(ledger.byId(id)).toMatchObject({ status: 'retracted', validTo: T, updatedAt: T, createdAt: EARLIER });
+    // Never stored, so nothing could archive it: it stays in the file rather than vanish.
+    const fresh = ledger.add({ text: 'Likes jazz', kind: 'preference', confidence: 'low', source: SOURCE });
+    ledger.evict(fresh);
+    expect(ledger.byId('f_a')).toMatchObject({ status: 'retracted', validTo: T, updatedAt: T, createdAt: EARLIER });
+    expect(ledger.byId(fresh.id)).toMatchObject({ status: 'retracted', validTo: T, updatedAt: T, createdAt: T });
     expect(ledger.active()).toEqual([]);
+    expect(ledger.changes.map((c) => c.type)).toEqual(['retract', 'add', 'evict']);
+  });
+
+  it('an evicted fact\'s id is never minted again by the same ledger', () => {
+    const ids = ['f_aaaaaaaaaa', 'f_aaaaaaaaaa', 'f_bbbbbbbbbb'];
+    const ledger = openFacts(memoryWith([fact('f_aaaaaaaaaa', 'Likes jazz')]), { now: new Date(T), ids: () => ids.shift()! });
+    ledger.evict(ledger.byId('f_aaaaaaaaaa')!);
+    expect(ledger.mintId('f')).toBe('f_bbbbbbbbbb');
   });
 
   it.each<[string, (l: ReturnType<typeof open>, gone: Fact, live: Fact) => void]>([

@@ -73,8 +73,11 @@ describe('20 CLI sessions of one user ending together', () => {
     const expected = ['Lives in Seedville', ...Array.from({ length: N }, (_, i) => `I like fruit-${i}.`)];
     expect([...texts].sort()).toEqual([...expected].sort());
     expect(memory.facts.every((f) => f.status === 'active')).toBe(true);
-    // Every journal retired, every lock released, no temp file left.
-    const leftovers = (await walk(ws.memoryDir)).filter((p) => /\.(jsonl|lock|tmp)$/.test(p));
+    // Every journal kept once in episodic memory (not pending), every lock released, no temp file left.
+    const files = await walk(ws.memoryDir);
+    const kept = path.join(ws.memoryDir, 'archive', 'crowd', 'sessions');
+    expect(files.filter((p) => p.startsWith(`${kept}${path.sep}`))).toHaveLength(N);
+    const leftovers = files.filter((p) => /\.(jsonl|lock|tmp)$/.test(p) && !p.startsWith(`${kept}${path.sep}`));
     expect(leftovers).toEqual([]);
     // The saves themselves (from end of input to the last exit), for the record of the budget.
     console.log(`[hardening] ${N} sessions: started+answered in ${answeredAt - started} ms, saved in ${endedAt - answeredAt} ms`);

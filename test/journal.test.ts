@@ -261,3 +261,17 @@ describe('forgetInJournals', () => {
     journal.close();
   });
 });
+
+describe('recall lines in a journal', () => {
+  it('a recall line written after its user turn (the turn is on disk first) and one written before it both name that turn', async () => {
+    const { parseJournal } = await import('../src/core/journal/journal.js');
+    const at = '2026-12-02T10:00:00.000Z';
+    const turn = (role: 'user' | 'assistant', text: string) => JSON.stringify({ type: 'turn', role, text, at });
+    const recall = (follows?: boolean) => JSON.stringify({ type: 'recall', at, ids: ['f_1'], tokens: 12, ...(follows ? { follows } : {}) });
+    const after = parseJournal([turn('user', 'hi'), turn('assistant', 'hello'), turn('user', 'tea?'), recall(true), turn('assistant', 'green')].join('\n'));
+    const before = parseJournal([turn('user', 'hi'), turn('assistant', 'hello'), recall(), turn('user', 'tea?'), turn('assistant', 'green')].join('\n'));
+    expect(after.recalls?.map((r) => r.beforeTurn)).toEqual([2]);
+    expect(before.recalls?.map((r) => r.beforeTurn)).toEqual([2]);
+    expect(after.turns[2].text).toBe('tea?');
+  });
+});

@@ -282,6 +282,62 @@ describe('merge: caps at their edges', () => {
     expect(warnings).toEqual(['add: memory is full (1 active facts); "Owns a cat" ranks lowest and was not stored']);
   });
 
+  it('at the active cap, an older fact moves out of the file still active, and the change says so', () => {
+    const before = memoryWith([fact('f_old', 'Likes tea', { confidence: 'low' })]);
+    const { memory, changes } = merge(before, { add: [{ text: 'Owns a cat', kind: 'fact', confidence: 'high', quote: 'cat' }] }, { activeFacts: 1 });
+    expect(memory.facts.map((f) => f.text)).toEqual(['Owns a cat']);
+    expect(changes.map((c) => c.type)).toEqual(['evict', 'add']);
+    expect(changes[0]).toEqual({ type: 'evict', id: 'f_old', text: 'Likes tea' });
+  });
+
+  it('a fact this merge added and then pushed out for a more confident one stays in the file as retracted history, never lost', () => {
+    const { memory, changes } = merge(
+      memoryWith([]),
+      {
+        add: [
+          { text: 'Might like jazz', kind: 'preference', confidence: 'low', quote: 'jazz maybe' },
+          { text: 'Owns a cat', kind: 'fact', confidence: 'high', quote: 'cat' },
+        ],
+      },
+      { activeFacts: 1 },
+    );
+    expect(active(memory).map((f) => f.text)).toEqual(['Owns a cat']);
+    expect(memory.facts.find((f) => f.text === 'Might like jazz')).toMatchObject({ status: 'retracted', validTo: T });
+    expect(changes.map((c) => c.type)).toEqual(['add', 'evict', 'add']);
+  });
+
+  it('history this merge made stays in the file even past the history cap; older history leaves first', () => {
+    const before = memoryWith([
+      fact('f_h', 'Lived in Rome', { status: 'retracted', validTo: EARLIER.toISOString() }),
+      fact('f_a', 'Likes tea'),
+      fact('f_b', 'Owns a cat'),
+    ]);
+    const { memory, warnings } = merge(before, { retract: [{ id: 'f_a', quote: 'no tea' }, { id: 'f_b', quote: 'no cat' }] }, { historyFacts: 1 });
+    expect(memory.facts.map((f) => [f.id, f.status])).toEqual([
+      ['f_a', 'retracted'],
+      ['f_b', 'retracted'],
+    ]);
+    expect(warnings).toEqual(['moved 1 oldest superseded/retracted facts to archival memory (cap 1)']);
+  });
+
+  it('a decision this merge made stays even at a decision cap of 0; the ones the file had leave', () => {
+    const before = memoryWith([], { decisions: [decision('d_old', 'Database', 'Postgres')] });
+    const { memory, warnings } = merge(before, { decisions: [{ topic: 'Editor', decision: 'Vim', quote: 'vim' }] }, { decisions: 0 });
+    expect(memory.decisions.map((d) => d.topic)).toEqual(['Editor']);
+    expect(warnings).toEqual(['moved 1 oldest decisions to archival memory (cap 0)']);
+  });
+
+  it('with only history and decisions this merge made over their caps, nothing leaves and nothing is warned about', () => {
+    const { memory, warnings } = merge(
+      memoryWith([fact('f_a', 'Likes tea')]),
+      { retract: [{ id: 'f_a', quote: 'no tea' }], decisions: [{ topic: 'Editor', decision: 'Vim', quote: 'vim' }] },
+      { historyFacts: 0, decisions: 0 },
+    );
+    expect(memory.facts.map((f) => [f.id, f.status])).toEqual([['f_a', 'retracted']]);
+    expect(memory.decisions.map((d) => d.topic)).toEqual(['Editor']);
+    expect(warnings).toEqual([]);
+  });
+
   it('under the active cap nothing is evicted', () => {
     const before = memoryWith([fact('f_a', 'Likes tea', { confidence: 'low' })]);
     const { memory, changes } = merge(before, { add: [{ text: 'Owns a cat', kind: 'fact', confidence: 'high', quote: 'cat' }] }, { activeFacts: 2 });
@@ -319,7 +375,7 @@ describe('merge: caps at their edges', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('over the history cap, the history that ended first goes, and the warning counts it', () => {
+  it('over the history cap, the history that ended first leaves the file, and the warning counts it', () => {
     const before = memoryWith([
       fact('f_late', 'Lived in Porto', { status: 'superseded', validTo: '2026-05-01T00:00:00.000Z' }),
       fact('f_early', 'Lived in Paris', { status: 'superseded', validTo: '2026-02-01T00:00:00.000Z' }),
@@ -328,7 +384,7 @@ describe('merge: caps at their edges', () => {
     ]);
     const { memory, warnings } = merge(before, {}, { historyFacts: 1 });
     expect(memory.facts.map((f) => f.id)).toEqual(['f_late', 'f_live']);
-    expect(warnings).toEqual(['dropped 2 oldest superseded/retracted facts (cap 1)']);
+    expect(warnings).toEqual(['moved 2 oldest superseded/retracted facts to archival memory (cap 1)']);
   });
 
   it('history that ended at the same instant goes in a fixed order: by how the time is written, then by id', () => {
@@ -363,14 +419,14 @@ describe('merge: caps at their edges', () => {
     expect(merge(before, {}, { historyFacts: 1 }).memory.facts.map((f) => f.id)).toEqual(['f_utc']);
   });
 
-  it('over the decision cap, the oldest decision goes and the warning says how many', () => {
+  it('over the decision cap, the oldest decision leaves the file and the warning says how many', () => {
     const before = memoryWith([], {
       decisions: [decision('d_new', 'Editor', 'Vim', '2026-05-01T00:00:00.000Z'), decision('d_old', 'Database', 'Postgres', '2026-02-01T00:00:00.000Z')],
     });
     const { memory, warnings } = merge(before, { decisions: [{ topic: 'Language', decision: 'Rust', quote: 'x' }] }, { decisions: 2 });
     expect(memory.decisions.map((d) => d.id)).toEqual(['d_new', memory.decisions[1].id]);
     expect(memory.decisions[1].topic).toBe('Language');
-    expect(warnings).toEqual(['dropped 1 oldest decisions (cap 2)']);
+    expect(warnings).toEqual(['moved 1 oldest decisions to archival memory (cap 2)']);
   });
 });
 

@@ -267,7 +267,7 @@ describe('mergeMemory: decisions and summary', () => {
 });
 
 describe('mergeMemory: caps', () => {
-  it('never exceeds the active cap, evicting low confidence then oldest into visible history; pinned survive', () => {
+  it('never exceeds the active cap, moving low confidence then oldest out of the file, still active (archived); pinned survive', () => {
     const facts = Array.from({ length: MAX_ACTIVE_FACTS }, (_, i) =>
       fact(`f_${String(i).padStart(2, '0')}`, `known thing ${i}`, {
         confidence: i < 2 ? 'low' : 'high',
@@ -283,7 +283,9 @@ describe('mergeMemory: caps', () => {
     const evicted = changes.filter((c) => c.type === 'evict').map((c) => c.id);
     expect(evicted).toEqual(['f_01', 'f_02', 'f_03']);
     expect(memory.facts.find((f) => f.id === 'f_00')?.status).toBe('active');
-    expect(memory.facts.find((f) => f.id === 'f_01')).toMatchObject({ status: 'retracted', validTo: T });
+    // Evicted facts leave the file as they were (the store archives them, still true): no retracted copy stays.
+    for (const id of evicted) expect(memory.facts.find((f) => f.id === id)).toBeUndefined();
+    expect(memory.facts).toHaveLength(MAX_ACTIVE_FACTS);
   });
 
   it('does not push out a confident fact for a less confident new one, and says so', () => {
@@ -318,7 +320,7 @@ describe('mergeMemory: caps', () => {
     ]);
   });
 
-  it('drops the oldest history beyond the history cap', () => {
+  it('moves the oldest history beyond the history cap out of the file, and says so', () => {
     const old = Array.from({ length: MAX_HISTORY_FACTS }, (_, i) =>
       fact(`f_h${i}`, `old ${i}`, { status: 'retracted', validTo: new Date(EARLIER.getTime() + i * 1000).toISOString() }),
     );
@@ -327,10 +329,10 @@ describe('mergeMemory: caps', () => {
     expect(historyIds).toHaveLength(MAX_HISTORY_FACTS);
     expect(historyIds).not.toContain('f_h0');
     expect(historyIds).toContain('f_live');
-    expect(warnings).toEqual([expect.stringContaining('dropped 1 oldest')]);
+    expect(warnings).toEqual(['moved 1 oldest superseded/retracted facts to archival memory (cap 200)']);
   });
 
-  it('drops the oldest decisions beyond the decision cap', () => {
+  it('moves the oldest decisions beyond the decision cap out of the file', () => {
     const decisions = Array.from({ length: MAX_DECISIONS }, (_, i) => ({
       id: `d_${i}`,
       topic: `topic ${i}`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MEMORY_PREAMBLE, estimateTokens, renderMemoryBlock, renderMemorySummaryLine, sanitize } from '../src/core/render.js';
+import { MEMORY_PREAMBLE, estimateTokens, renderedIds, renderMemoryBlock, renderMemorySummaryLine, sanitize } from '../src/core/render.js';
 import { emptyMemory, type Decision, type Fact, type Memory } from '../src/core/schema.js';
 import { makeFact } from './helpers/memory.js';
 
@@ -17,7 +17,9 @@ function memory(partial: Partial<Memory>): Memory {
   return { ...emptyMemory('alice', new Date('2026-01-01T00:00:00Z')), sessionCount: 3, ...partial };
 }
 
-const lines = (text: string) => text.split('\n');
+// Ordering tests compare kinds and texts; the date and uncertainty marks have tests of their own.
+const undated = (line: string) => line.replace(/^- \[\d{4}-\d{2}-\d{2}\] (\[\w+\]) (?:\(uncertain\) )?/, '- $1 ');
+const lines = (text: string) => text.split('\n').map(undated);
 
 describe('renderMemoryBlock', () => {
   it('renders the summary, active facts and decisions inside one <memory> block', () => {
@@ -37,8 +39,8 @@ describe('renderMemoryBlock', () => {
         '<memory>',
         MEMORY_PREAMBLE,
         'Summary: Alice is a backend engineer in Lisbon.',
-        '- [preference] Prefers metric units',
-        '- [fact] Works at Acme',
+        '- [2026-11-14] [preference] (uncertain) Prefers metric units',
+        '- [2026-11-14] [fact] (uncertain) Works at Acme',
         '- decided (2026-11-02) database: Postgres',
         '</memory>',
       ].join('\n'),
@@ -49,7 +51,7 @@ describe('renderMemoryBlock', () => {
   it('shows ids and pins when asked, for `memagent show`', () => {
     const m = memory({ facts: [fact('f_units', 'Prefers metric units', { pinned: true })], decisions: [decision('d_db', 'db', 'Postgres', daysAgo(1))] });
     const text = renderMemoryBlock(m, { now: NOW, showIds: true }).text;
-    expect(text).toContain('- [fact] Prefers metric units (id: f_units, pinned)');
+    expect(text).toContain('- [2026-11-14] [fact] (uncertain) Prefers metric units (id: f_units, pinned)');
     expect(text).toMatch(/- decided \(\d{4}-\d{2}-\d{2}\) db: Postgres \(id: d_db\)/);
   });
 
@@ -226,7 +228,7 @@ describe('renderMemoryBlock within its budget', () => {
   // Keeping only the first fact: the block the user gets, and the room reserved while filling it
   // for the longest omitted line ("2 more items", one char longer than the "1 more item" printed).
   const firstOnly = (pad: number) =>
-    ['<memory>', MEMORY_PREAMBLE, `- [fact] ${padded('Works at Acme', pad)}`, '(1 more item omitted to fit the budget)', '</memory>'].join('\n');
+    ['<memory>', MEMORY_PREAMBLE, `- [2026-11-14] [fact] (uncertain) ${padded('Works at Acme', pad)}`, '(1 more item omitted to fit the budget)', '</memory>'].join('\n');
   const reserved = (pad: number) => `${firstOnly(pad)}!`;
 
   it('keeps an item that fits exactly with the omitted line', () => {
@@ -280,7 +282,8 @@ describe('renderMemoryBlock within its budget', () => {
 
   it('says "1 more item" when one item is left out', () => {
     const m = memory({ facts: [fact('f_a', 'Works at Acme'), fact('f_b', 'x'.repeat(400), { updatedAt: daysAgo(50) })] });
-    const r = renderMemoryBlock(m, { now: NOW, budgetTokens: 60 });
+    const r = renderMemoryBlock(m, { now: NOW, budgetTokens: 70 });
+    expect(r.included.facts).toBe(1);
     expect(lines(r.text).at(-2)).toBe('(1 more item omitted to fit the budget)');
   });
 });
@@ -370,7 +373,49 @@ describe('renderMemoryBlock order', () => {
 
   it('shows an unpinned fact id without "pinned"', () => {
     const text = renderMemoryBlock(memory({ facts: [fact('f_units', 'Prefers metric units')] }), { now: NOW, showIds: true }).text;
-    expect(text).toContain('- [fact] Prefers metric units (id: f_units)\n');
+    expect(text).toContain('- [2026-11-14] [fact] (uncertain) Prefers metric units (id: f_units)\n');
+  });
+});
+
+describe('renderMemoryBlock dates and certainty', () => {
+  it('shows on each fact line the date of the session it was learned in, and marks medium and low confidence as uncertain', () => {
+    const m = memory({
+      facts: [
+        makeFact('f_high', 'Works at Acme', '2026-03-02T10:00:00.000Z', { updatedAt: daysAgo(1) }),
+        makeFact('f_med', 'Has a sister in Porto', '2026-04-10T23:59:00.000Z', { kind: 'entity' }, { confidence: 'medium' }),
+        makeFact('f_low', 'Might move to Berlin', '2025-12-31T08:00:00.000Z', { kind: 'goal' }, { confidence: 'low' }),
+      ],
+    });
+    const body = renderMemoryBlock(m, { now: NOW }).text.split('\n').filter((l) => l.startsWith('- '));
+    expect(body.sort()).toEqual([
+      '- [2025-12-31] [goal] (uncertain) Might move to Berlin',
+      '- [2026-03-02] [fact] Works at Acme',
+      '- [2026-04-10] [entity] (uncertain) Has a sister in Porto',
+    ]);
+  });
+
+  it('renders the same block whatever the clock says, as long as the ranking does not change', () => {
+    const m = memory({ facts: [fact('f_a', 'Works at Acme'), fact('f_b', 'Likes tea', { kind: 'preference' })] });
+    const today = renderMemoryBlock(m, { now: NOW }).text;
+    expect(renderMemoryBlock(m, { now: new Date(NOW.getTime() + 3 * 3_600_000) }).text).toBe(today);
+  });
+
+  it('returns the ids of the facts and decisions it rendered, and only those', () => {
+    const m = memory({
+      facts: [
+        fact('f_in', 'Works at Acme', { kind: 'preference' }),
+        fact('f_gone', 'Has a cat', { status: 'retracted' }),
+        fact('f_out', 'x'.repeat(400), { updatedAt: daysAgo(50) }),
+      ],
+      decisions: [decision('d_db', 'db', 'Postgres', daysAgo(1))],
+    });
+    const r = renderMemoryBlock(m, { now: NOW, budgetTokens: 100 });
+    expect(r.includedIds).toEqual(['f_in', 'd_db']);
+    expect(renderMemoryBlock(m, { now: NOW }).includedIds.sort()).toEqual(['d_db', 'f_in', 'f_out']);
+    // The same read back from a prompt that holds the block, as automatic recall does.
+    expect([...renderedIds(`You are helpful.\n${r.text}`, m)].sort()).toEqual(['d_db', 'f_in']);
+    const later = { ...m, facts: [...m.facts, fact('f_new', 'Learned after the prompt was built')] };
+    expect([...renderedIds(r.text, later)].sort()).toEqual(['d_db', 'f_in']);
   });
 });
 

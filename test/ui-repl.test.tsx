@@ -237,7 +237,7 @@ describe('slash commands', () => {
     const app = await renderApp();
     app.press('/help', ENTER);
     await app.waitScreen('Commands:');
-    for (const name of ['/help', '/memory', '/remember <text>', '/forget <id>', '/clear', '/model [name]', '/usage', '/exit']) {
+    for (const name of ['/help', '/memory', '/remember [--kind <kind>] <text>', '/forget <id>', '/pin <id>', '/unpin <id>', '/clear', '/model [name]', '/usage', '/exit']) {
       expect(app.screen()).toContain(name);
     }
     app.press('/memroy', ENTER);
@@ -257,11 +257,31 @@ describe('slash commands', () => {
     app.press('/memory', ENTER);
     await app.waitScreen('Nothing remembered yet.');
     app.press(`/forget ${fact.id}`, ENTER);
-    await app.waitScreen(`- forgot ${fact.id}`);
+    await app.waitScreen(`- forgot: I prefer metric units (${fact.id})`);
     app.press('/forget f_nope', ENTER);
     await app.waitScreen('Nothing remembered has the id f_nope');
     const after = JSON.parse(await fs.readFile(path.join(app.dir, 'alice.json'), 'utf8'));
     expect(after.facts).toHaveLength(0);
+    app.ui.unmount();
+  });
+
+  it('/remember --kind stores that kind; /unpin and /pin change the pin at once and say so', async () => {
+    const app = await renderApp();
+    app.press('/remember --kind preference I like green tea', ENTER);
+    await app.waitScreen('+ remembered: I like green tea');
+    const read = async () => JSON.parse(await fs.readFile(path.join(app.dir, 'alice.json'), 'utf8')).facts[0];
+    const fact = await read();
+    expect(fact).toMatchObject({ text: 'I like green tea', kind: 'preference', pinned: true });
+    app.press(`/unpin ${fact.id}`, ENTER);
+    await app.waitScreen('* unpinned: I like green tea');
+    expect((await read()).pinned).toBe(false);
+    app.press(`/pin ${fact.id}`, ENTER);
+    await app.waitScreen('* pinned: I like green tea');
+    expect((await read()).pinned).toBe(true);
+    app.press('/pin f_nope', ENTER);
+    await app.waitScreen('No remembered fact has the id f_nope');
+    app.press('/remember --kind mood happy', ENTER);
+    await app.waitScreen('Unknown kind "mood"');
     app.ui.unmount();
   });
 
@@ -271,7 +291,7 @@ describe('slash commands', () => {
     await app.waitScreen('+ remembered: I have a cat called Whiskers');
     const id = JSON.parse(await fs.readFile(path.join(app.dir, 'alice.json'), 'utf8')).facts[0].id;
     app.press(`/forget ${id}`, ENTER);
-    await app.waitScreen(`- forgot ${id}`);
+    await app.waitScreen(`- forgot: I have a cat called Whiskers (${id})`);
     app.press(UP, UP); // the /forget line, then nothing older
     await app.waitScreen(promptHolds(`/forget ${id}`));
     await new Promise((r) => setTimeout(r, 50));
@@ -291,8 +311,9 @@ describe('slash commands', () => {
     expect(chatRequests(fake())[0].body.model).toBe('claude-opus-5-1');
     app.press('/usage', ENTER);
     await app.waitScreen('cache write');
-    const input = /input\s+([\d,]+)/.exec(app.screen())?.[1];
-    expect(Number(input?.replace(/,/g, ''))).toBeGreaterThan(0);
+    // The first turn's prompt (system prompt + tools, over the cache minimum) is all cache write.
+    const count = (label: string) => Number(new RegExp(`${label}\\s+([\\d,]+)`).exec(app.screen())?.[1]?.replace(/,/g, ''));
+    expect(count('input') + count('cache write')).toBeGreaterThan(0);
     app.press('/clear', ENTER);
     await app.waitScreen('new conversation · memory kept');
     app.press('second', ENTER);
@@ -412,6 +433,10 @@ describe('interrupting', () => {
     app.press(ESC);
     await app.waitScreen('⎯ interrupted');
     expect(app.screen()).not.toContain('word399');
+    // The interrupted answer still counts: its input as reported, its output so far estimated.
+    const u = app.session.usage;
+    expect(u.inputTokens + u.cacheWriteTokens + u.cacheReadTokens).toBeGreaterThan(0);
+    expect(u.outputTokens).toBeGreaterThan(0);
     app.press('and now?', ENTER);
     await app.waitScreen('You said: "and now?"');
     const body = chatRequests(fake())[1].body;
@@ -447,11 +472,15 @@ describe('runRepl', () => {
     await repl.waitText('This is a new user');
     repl.press('I prefer metric units.', ENTER);
     await repl.waitText('You said');
+    const chatOutput = repl.session.usage.outputTokens;
     repl.press('/exit', ENTER);
     const exit = await repl.done;
     expect(exit).toEqual({ reason: 'exit', saved: 'ok' });
     const out = repl.text();
     expect(out).toContain('Memory updated (1 change):');
+    // The exit extraction's tokens count too, and the last line says what the session cost.
+    expect(repl.session.usage.outputTokens).toBeGreaterThan(chatOutput);
+    expect(out).toMatch(/Session: [\d.k]+ tokens in · [\d.k]+ out · \$0\.\d{4}/);
     expect(out).toContain('+ I prefer metric units.');
     expect(out).toContain(`Saved to ${path.join(repl.dir, 'alice.json')}`);
     // The terminal is given back: raw mode off, cursor shown, bracketed paste off.
@@ -588,3 +617,102 @@ function readSync(file: string): string {
     return '';
   }
 }
+
+describe('keys and menus people expect (issue 14)', () => {
+  it('a message typed while an answer streams is queued, shown as queued, and sent after it in order', async () => {
+    const app = await renderApp();
+    fake().enqueue({ kind: 'text', text: 'slow '.repeat(200), chunkSize: 5, chunkDelayMs: 10 });
+    app.press('go', ENTER);
+    await app.waitScreen('slow slow');
+    app.press('first after', ENTER);
+    app.press('second after', ENTER);
+    await app.waitScreen('queued: first after');
+    await app.waitScreen('queued: second after');
+    expect(chatRequests(fake())).toHaveLength(1);
+    await app.waitScreen('You said: "second after"', 15_000);
+    const sent = chatRequests(fake()).map((r) => lastUserContent(r.body));
+    expect(sent).toEqual(['go', 'first after', 'second after']);
+    expect(app.screen()).not.toContain('queued:');
+    app.ui.unmount();
+  });
+
+  it('stopping the answer puts the queued messages back in the prompt instead of sending them', async () => {
+    const app = await renderApp();
+    fake().enqueue({ kind: 'text', text: 'slow '.repeat(300), chunkSize: 5, chunkDelayMs: 10 });
+    app.press('go', ENTER);
+    await app.waitScreen('slow slow');
+    app.press('wait for me', ENTER);
+    await app.waitScreen('queued: wait for me');
+    app.press(ESC);
+    await app.waitScreen('⎯ interrupted');
+    await app.waitScreen(promptHolds('wait for me'));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(chatRequests(fake())).toHaveLength(1);
+    app.ui.unmount();
+  });
+
+  it('after a turn the status line shows what the session cost and how full the context is', async () => {
+    const app = await renderApp();
+    app.press('hello', ENTER);
+    await app.waitScreen('You said: "hello"');
+    const status = await app.waitScreen(/alice · claude-sonnet-5-5 · 1 turn · .* · \$0\.\d{4} · context <1%/);
+    expect(app.session.spend.usd).toBeGreaterThan(0);
+    expect(status).toBeTruthy();
+    app.ui.unmount();
+  });
+
+  it('typing / lists the commands with what each does, narrowing as you type', async () => {
+    const app = await renderApp();
+    app.press('/');
+    await app.waitScreen('/remember [--kind <kind>] <text>  remember something now (pinned)');
+    expect(app.screen()).toContain('/usage');
+    app.press('u');
+    const narrowed = await until(app.screen, (s) => !s.includes('/remember'));
+    expect(narrowed).toMatch(/\/unpin <id> +let a pinned fact/);
+    expect(narrowed).toMatch(/\/usage +tokens and cost/);
+    app.press(' ');
+    await until(app.screen, (s) => !s.includes('/usage'));
+    app.ui.unmount();
+  });
+
+  it('Ctrl+R searches the input history: newest match first, Ctrl+R for older, Enter keeps it, Esc restores the draft', async () => {
+    const app = await renderApp();
+    for (const text of ['I like tea', 'plan the trip', 'tea with milk']) {
+      app.press(text, ENTER);
+      await app.waitScreen(`You said: "${text}"`);
+    }
+    app.press('draft');
+    app.press('\x12', 'tea');
+    await app.waitScreen('search history: tea');
+    await app.waitScreen(promptHolds('tea with milk'));
+    app.press('\x12');
+    await app.waitScreen(promptHolds('I like tea'));
+    app.press(ESC);
+    await app.waitScreen(promptHolds('draft'));
+    expect(app.screen()).not.toContain('search history');
+    app.press('\x15', '\x12', 'trip');
+    await app.waitScreen(promptHolds('plan the trip'));
+    app.press(ENTER);
+    await until(app.screen, (s) => !s.includes('search history'));
+    expect(app.screen()).toMatch(promptHolds('plan the trip'));
+    expect(chatRequests(fake())).toHaveLength(3);
+    app.ui.unmount();
+  });
+
+  it('Ctrl+L clears the screen and redraws the prompt; /clear clears it too', async () => {
+    const repl = await startRepl();
+    await repl.waitText('This is a new user');
+    repl.press('\x0c');
+    await until(() => repl.stdout.out, (o) => o.includes('\x1b[2J\x1b[3J\x1b[H'));
+    const after = repl.stdout.out.slice(repl.stdout.out.lastIndexOf('\x1b[2J\x1b[3J\x1b[H'));
+    await until(() => strip(repl.stdout.out.slice(repl.stdout.out.lastIndexOf('\x1b[2J'))), (t) => t.includes('Send a message'));
+    expect(after.length).toBeGreaterThan(0);
+    const clears = () => repl.stdout.out.split('\x1b[2J\x1b[3J\x1b[H').length - 1;
+    expect(clears()).toBe(1);
+    repl.press('/clear', ENTER);
+    await repl.waitText('new conversation · memory kept');
+    expect(clears()).toBe(2);
+    repl.press('/exit', ENTER);
+    await repl.done;
+  });
+});

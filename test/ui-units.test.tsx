@@ -17,7 +17,7 @@ import { Markdown } from '../src/ui/Markdown.js';
 import { dropWrapSpace } from '../src/ui/Prose.js';
 import { StatusLine } from '../src/ui/StatusLine.js';
 import { describeSave } from '../src/core/describe-changes.js';
-import { completeCommand, helpLines, parseInput, SLASH_COMMANDS, type CommandContext } from '../src/ui/slash-commands.js';
+import { completeCommand, helpLines, parseInput, parseRememberArgs, SLASH_COMMANDS, type CommandContext } from '../src/ui/slash-commands.js';
 import { AnswerStream, splitStable, toChunk, type AnswerChunk } from '../src/ui/stream-split.js';
 import { createTheme, ThemeContext } from '../src/ui/theme.js';
 
@@ -102,6 +102,15 @@ describe('line editing', () => {
 });
 
 describe('slash commands', () => {
+  it('/remember takes an optional --kind before the text', () => {
+    expect(parseRememberArgs('I like tea')).toEqual({ text: 'I like tea', kind: 'fact' });
+    expect(parseRememberArgs('--kind preference I like tea')).toEqual({ text: 'I like tea', kind: 'preference' });
+    expect(parseRememberArgs('--kind=Goal run 10k')).toEqual({ text: 'run 10k', kind: 'goal' });
+    expect(parseRememberArgs('--kind mood happy')).toMatch(/^Unknown kind "mood"\. Usage: \/remember \[--kind preference\|constraint/);
+    expect(parseRememberArgs('--kind preference')).toMatch(/^Usage: \/remember/);
+    expect(parseRememberArgs('')).toMatch(/^Usage: \/remember/);
+  });
+
   it('classifies input', () => {
     expect(parseInput('   ')).toEqual({ kind: 'empty' });
     expect(parseInput('hello /there')).toEqual({ kind: 'message', text: 'hello /there' });
@@ -132,7 +141,7 @@ describe('slash commands', () => {
     const usage = { ...emptyUsage(), inputTokens: 12345, outputTokens: 67, cacheReadTokens: 8000, cacheWriteTokens: 1024 };
     const options = { model: 'claude-a', extractModel: 'claude-b' };
     const ctx = {
-      session: { usage, options, setModel: (m: string) => (options.model = m) },
+      session: { usage, spend: { usd: 0.0123, lastPromptTokens: 21_369 }, options, setModel: (m: string) => (options.model = m) },
       memoryView: () => 'view',
     } as unknown as CommandContext;
     const run = async (text: string) => {
@@ -141,6 +150,11 @@ describe('slash commands', () => {
       return (await p.command.run(p.args, ctx)).lines.map((l) => l.text).join('\n');
     };
     expect(await run('/usage')).toMatch(/input\s+12,345[\s\S]*output\s+67[\s\S]*cache read\s+8,000[\s\S]*cache write\s+1,024/);
+    expect(await run('/usage')).toContain('cost         $0.01 (list prices, USD)');
+    expect(await run('/usage')).toContain('context      21,369 tokens at the last turn (window of claude-a unknown)');
+    options.model = 'claude-sonnet-5-5';
+    expect(await run('/usage')).toContain('context      21,369 of 1,000,000 tokens (2.1%) at the last turn');
+    options.model = 'claude-a';
     expect(await run('/model')).toBe('Model: claude-a (memory extraction: claude-b)');
     await run('/model claude-c');
     expect(options.model).toBe('claude-c');

@@ -4,10 +4,12 @@
  * command. Commands receive `Services`; they never construct a store or name a path. A
  * PostgreSQL store is chosen here when `config.databaseUrl` is set.
  */
-import { lazyModelClient, type LazyModelClient, type InputHistorySource, type MemoryStore } from '../core/index.js';
+import { lazyModelClient, type FileCipher, type LazyModelClient, type InputHistorySource, type MemoryStore } from '../core/index.js';
 import { writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { FileMemoryStore, type FileMemoryStoreOptions } from '../core/storage/file/index.js';
-import { PostgresMemoryStore } from '../core/storage/postgres/index.js';
+import { DatabaseUnavailableError, PostgresMemoryStore, unavailableStore } from '../core/storage/postgres/index.js';
 import { requireApiKey, type Config } from './config.js';
 
 /** What a command works with. Built by `compose`; cheap (no model code is loaded until used). */
@@ -26,12 +28,28 @@ export interface Services {
   model(): LazyModelClient;
   /** `userId`'s input history as the REPL's prompt reads and appends it. */
   inputHistory(userId: string): InputHistorySource;
+  /**
+   * The store a chat uses, after reading `userId`'s memory once: `store` itself, or, when its
+   * database is down (`DatabaseUnavailableError`), a stand-in over the local journals that
+   * starts the chat without memory and defers the extraction to the next run; `unavailable` is
+   * then the one line saying why (it names the host, never the password).
+   * @throws every other error of `store.load` (corrupt memory, wrong password, missing database…).
+   */
+  chatStore(userId: string): Promise<{ store: MemoryStore; unavailable?: string }>;
+  /**
+   * Another store, for `migrate --to`: a `postgres://` URL gives the PostgreSQL store (its
+   * journals in a private temp dir: migrate only passes sessions through them), anything else is
+   * a memory dir (created, 0o700, on first write).
+   */
+  storeAt(target: string): MemoryStore;
 }
 
 /** How a command uses its services. */
 export interface ComposeOptions {
   /** A command that only reads (`show`, `export`): the memory dir is never created; a missing one reads as empty. */
   readOnly?: boolean;
+  /** Encryption at rest of the memory dir's files (identity.ts `loadCipher`); default plaintext. */
+  cipher?: FileCipher;
 }
 
 /**
@@ -47,8 +65,15 @@ export function compose(config: Config, opts: ComposeOptions = {}): Services {
     // Built on first use, so a command that fails its checks first (no API key) creates no dir.
     get store() {
       if (store) return store;
-      const files = new FileMemoryStore({ dir: config.memoryDir, historyLimit: config.historyVersions, ...testTuning(config), createDir: !opts.readOnly });
-      store = config.databaseUrl ? new PostgresMemoryStore({ url: config.databaseUrl, local: files, historyLimit: config.historyVersions }) : files;
+      const files = new FileMemoryStore({
+        dir: config.memoryDir,
+        historyLimit: config.historyVersions,
+        archiveDays: config.archiveDays,
+        ...testTuning(config),
+        createDir: !opts.readOnly,
+        ...(opts.cipher ? { cipher: opts.cipher } : {}),
+      });
+      store = config.databaseUrl ? new PostgresMemoryStore({ url: config.databaseUrl, local: files, historyLimit: config.historyVersions, archiveDays: config.archiveDays }) : files;
       return store;
     },
     model() {
@@ -62,6 +87,24 @@ export function compose(config: Config, opts: ComposeOptions = {}): Services {
     },
     inputHistory(userId) {
       return { open: () => this.store.inputHistory.open(userId) };
+    },
+    storeAt(target) {
+      if (/^postgres(ql)?:\/\//.test(target)) {
+        // The copied sessions pass through journals: a private temp dir, so the memory dir (maybe the source) is not touched.
+        const local = new FileMemoryStore({ dir: join(tmpdir(), `memagent-migrate-${process.pid}-${Date.now()}`), createDir: true });
+        return new PostgresMemoryStore({ url: target, local, historyLimit: config.historyVersions });
+      }
+      return new FileMemoryStore({ dir: resolve(target), historyLimit: config.historyVersions, createDir: true });
+    },
+    async chatStore(userId) {
+      const chosen = this.store;
+      try {
+        await chosen.load(userId);
+        return { store: chosen };
+      } catch (err) {
+        if (!(err instanceof DatabaseUnavailableError) || !(chosen instanceof PostgresMemoryStore)) throw err;
+        return { store: unavailableStore(chosen.local, chosen.location, err), unavailable: err.message };
+      }
     },
   };
 }

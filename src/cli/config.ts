@@ -9,10 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod';
 import { userDirs, type UserDirs } from './user-dirs.js';
-import { ConfigError, UsageError, validateUserId, DEFAULT_EXIT_TIMEOUT_MS, DEFAULT_EXTRACT_MODEL, DEFAULT_HISTORY_VERSIONS, DEFAULT_MAX_RETRIES, DEFAULT_MEMORY_BUDGET_TOKENS, DEFAULT_MODEL, DEFAULT_REQUEST_TIMEOUT_MS } from '../core/index.js';
+import { ConfigError, UsageError, validateUserId, DEFAULT_EXIT_TIMEOUT_MS, DEFAULT_EXTRACT_MODEL, DEFAULT_HISTORY_VERSIONS, DEFAULT_MAX_RETRIES, DEFAULT_MEMORY_BUDGET_TOKENS, DEFAULT_MODEL, DEFAULT_RECALL_BUDGET_TOKENS, DEFAULT_REQUEST_TIMEOUT_MS } from '../core/index.js';
 
 
 export { DEFAULT_EXIT_TIMEOUT_MS, DEFAULT_EXTRACT_MODEL, DEFAULT_MODEL };
+
+/** The identity file's name in the config dir when `MEMAGENT_IDENTITY_FILE` is not set. */
+export const IDENTITY_FILE_NAME = 'identity.txt';
 
 /** Flags every command shares (commander's parsed options, before validation). */
 export interface CommonFlags {
@@ -40,11 +43,24 @@ export interface Config {
   apiKey?: string;
   baseURL?: string;
   memoryBudgetTokens: number;
+  /** `MEMAGENT_RECALL_BUDGET`: tokens of memory recalled into each user message (0: automatic recall off). */
+  recallBudgetTokens: number;
   exitTimeoutMs: number;
   maxRetries: number;
   requestTimeoutMs: number;
   /** Earlier versions of each memory file kept for `undo` (0 keeps none). */
   historyVersions: number;
+  /** `MEMAGENT_ARCHIVE_DAYS`: kept sessions (episodic memory) older than this many days are removed. Undefined: keep all. */
+  archiveDays?: number;
+  /**
+   * The age identity file: `MEMAGENT_IDENTITY_FILE` (relative to the cwd), else `identity.txt` in
+   * the config dir. Encryption at rest is on when it exists (see identity.ts); `keygen` writes it.
+   */
+  identityFile: string;
+  /** Whether `identityFile` was named by `MEMAGENT_IDENTITY_FILE` (then a missing file is an error, not "encryption off"). */
+  identityFileExplicit: boolean;
+  /** `MEMAGENT_PASSPHRASE`: unlocks a passphrase-protected identity file without asking. */
+  passphrase?: string;
   /**
    * Test-only tuning from `MEMAGENT_TEST_*` variables, for the process tests: the memory lock's
    * stale time (ms, ≥ 2000) and a pause (SIGSTOP of this process) once the first memory write has
@@ -68,10 +84,14 @@ const envSchema = z.object({
   MEMAGENT_MODEL: z.string().min(1).optional(),
   MEMAGENT_EXTRACT_MODEL: z.string().min(1).optional(),
   MEMAGENT_MEMORY_BUDGET: positiveInt('MEMAGENT_MEMORY_BUDGET').optional(),
+  MEMAGENT_RECALL_BUDGET: z.string().regex(/^\d+$/, 'MEMAGENT_RECALL_BUDGET must be a whole number (0 turns automatic recall off)').transform(Number).optional(),
   MEMAGENT_EXIT_TIMEOUT_MS: positiveInt('MEMAGENT_EXIT_TIMEOUT_MS').optional(),
   MEMAGENT_MAX_RETRIES: z.string().regex(/^\d+$/, 'MEMAGENT_MAX_RETRIES must be a whole number').transform(Number).optional(),
   MEMAGENT_REQUEST_TIMEOUT_MS: positiveInt('MEMAGENT_REQUEST_TIMEOUT_MS').optional(),
+  MEMAGENT_IDENTITY_FILE: z.string().min(1).optional(),
+  MEMAGENT_PASSPHRASE: z.string().optional(),
   MEMAGENT_HISTORY_VERSIONS: z.string().regex(/^\d+$/, 'MEMAGENT_HISTORY_VERSIONS must be a whole number').transform(Number).optional(),
+  MEMAGENT_ARCHIVE_DAYS: positiveInt('MEMAGENT_ARCHIVE_DAYS').optional(),
   MEMAGENT_TEST_LOCK_STALE_MS: positiveInt('MEMAGENT_TEST_LOCK_STALE_MS').optional(),
   MEMAGENT_TEST_PAUSE_AFTER_TEMP_FILE: z.literal('1').optional(),
 });
@@ -107,10 +127,15 @@ export function resolveConfig(
     apiKey: e.ANTHROPIC_API_KEY,
     baseURL: e.ANTHROPIC_BASE_URL,
     memoryBudgetTokens: e.MEMAGENT_MEMORY_BUDGET ?? DEFAULT_MEMORY_BUDGET_TOKENS,
+    recallBudgetTokens: e.MEMAGENT_RECALL_BUDGET ?? DEFAULT_RECALL_BUDGET_TOKENS,
     exitTimeoutMs: e.MEMAGENT_EXIT_TIMEOUT_MS ?? DEFAULT_EXIT_TIMEOUT_MS,
     maxRetries: e.MEMAGENT_MAX_RETRIES ?? DEFAULT_MAX_RETRIES,
     requestTimeoutMs: e.MEMAGENT_REQUEST_TIMEOUT_MS ?? DEFAULT_REQUEST_TIMEOUT_MS,
     historyVersions: e.MEMAGENT_HISTORY_VERSIONS ?? DEFAULT_HISTORY_VERSIONS,
+    identityFile: path.resolve(cwd, e.MEMAGENT_IDENTITY_FILE ?? path.join(dirs.config, IDENTITY_FILE_NAME)),
+    identityFileExplicit: e.MEMAGENT_IDENTITY_FILE !== undefined,
+    ...(e.MEMAGENT_PASSPHRASE !== undefined ? { passphrase: e.MEMAGENT_PASSPHRASE } : {}),
+    ...(e.MEMAGENT_ARCHIVE_DAYS !== undefined ? { archiveDays: e.MEMAGENT_ARCHIVE_DAYS } : {}),
     ...(e.MEMAGENT_TEST_LOCK_STALE_MS || e.MEMAGENT_TEST_PAUSE_AFTER_TEMP_FILE
       ? { test: { lockStaleMs: e.MEMAGENT_TEST_LOCK_STALE_MS, pauseAfterTempFile: e.MEMAGENT_TEST_PAUSE_AFTER_TEMP_FILE === '1' } }
       : {}),

@@ -14,6 +14,7 @@ import { MemagentError, UsageError } from '../core/errors.js';
 import type { Services } from './compose.js';
 import type { CommonFlags } from './config.js';
 import { exitWhenDrained } from './exit.js';
+import { applyHelp, oneLineError } from './help.js';
 import { userDirs } from './user-dirs.js';
 
 declare const MEMAGENT_VERSION: string | undefined;
@@ -39,14 +40,15 @@ function fail(error: unknown): void {
  * lazily because it brings zod, which `--version` does not need.
  */
 async function config(flags: CommonFlags, opts: { readOnly?: boolean } = {}): Promise<Services> {
-  const [{ resolveConfig }, { compose, remembersSomeone }, { showMoveHintOnce }] = await Promise.all([
+  const [{ resolveConfig }, { compose, remembersSomeone }, { showMoveHintOnce }, { loadCipher }] = await Promise.all([
     import('./config.js'),
     import('./compose.js'),
     import('./memory-move-hint.js'),
+    import('./identity.js'),
   ]);
   const resolved = resolveConfig(flags, process.env, process.cwd());
   await showMoveHintOnce(resolved, process.cwd(), Boolean(opts.readOnly), remembersSomeone);
-  return compose(resolved, opts);
+  return compose(resolved, { ...opts, cipher: await loadCipher(resolved) });
 }
 
 const memoryDirOption = () =>
@@ -56,7 +58,7 @@ const databaseUrlOption = () =>
 const userOption = (what: string) => new Option('-u, --user <id>', `${what} (default: your OS user name)`);
 
 /** The commands, for telling a mistyped one (`memagent shwo`) from a one-word prompt. */
-const COMMANDS = ['chat', 'show', 'compact', 'forget', 'undo', 'restore', 'export', 'help'];
+const COMMANDS = ['chat', 'show', 'compact', 'forget', 'undo', 'restore', 'export', 'edit', 'import', 'search', 'sessions', 'migrate', 'keygen', 'encrypt', 'decrypt', 'completion', 'help'];
 
 /**
  * The command `word` is probably a typo of (the same letters in another order, or one letter added
@@ -89,7 +91,7 @@ export function buildProgram(): Command {
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(run memagent --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `memagent: ${s}` : s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(oneLineError(s)) });
 
   program
     // The default command: `memagent` alone opens a chat, `memagent "question"` asks one.
@@ -102,6 +104,8 @@ export function buildProgram(): Command {
     .addOption(databaseUrlOption())
     .option('--incognito', 'read memory but journal and remember nothing from this session')
     .option('--review', 'review each memory change before it is saved')
+    .option('-c, --continue', 'reopen your last conversation: its turns start this one (a new session)')
+    .option('-r, --resume [session]', 'reopen a past conversation by id (memagent sessions), or pick one from a list')
     .action(async (words: string[], flags) => {
       const { runChat } = await import('./commands/chat.js');
       const prompt = words.length > 0 ? words.join(' ') : undefined;
@@ -175,6 +179,18 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('edit')
+    .description('edit a user\'s memory in $EDITOR; changes are shown and asked before they are saved')
+    .addOption(userOption('whose memory'))
+    .option('-y, --yes', 'apply the edit without asking (required without a terminal)')
+    .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
+    .action(async (flags) => {
+      const { runEdit } = await import('./commands/edit.js');
+      process.exitCode = await runEdit(await config(flags), flags);
+    });
+
+  program
     .command('export')
     .description('print a user\'s memory as JSON or Markdown')
     .addOption(userOption('whose memory'))
@@ -186,6 +202,93 @@ export function buildProgram(): Command {
       await runExport(await config(flags, { readOnly: true }), flags);
     });
 
+  program
+    .command('keygen')
+    .description('create the age identity that turns on encryption at rest (never overwrites one)')
+    .option('--passphrase', 'protect the identity file with a passphrase (asked twice, or MEMAGENT_PASSPHRASE)')
+    .action(async (flags: { passphrase?: boolean }) => {
+      const [{ resolveConfig }, { runKeygen }] = await Promise.all([import('./config.js'), import('./commands/keygen.js')]);
+      await runKeygen(resolveConfig({}, process.env, process.cwd()), flags);
+    });
+
+  for (const [name, encrypt] of [['encrypt', true], ['decrypt', false]] as const) {
+    program
+      .command(name)
+      .description(
+        encrypt
+          ? 'encrypt what is already remembered (memory, versions, journals, input history) with your age identity, in place'
+          : 'turn encrypted files back into plaintext, in place (then move the identity away to stay off)',
+      )
+      .option('-u, --user <id>', 'one user')
+      .option('--all', 'every user in the memory dir')
+      .addOption(memoryDirOption())
+      .action(async (flags) => {
+        const { runConvert } = await import('./commands/encrypt.js');
+        process.exitCode = await runConvert(await config(flags), flags, encrypt);
+      });
+  }
+
+  program
+    .command('import')
+    .description('bring past conversations into memory, session by session with their own dates (a re-run resumes)')
+    .addOption(userOption('whose memory to import into'))
+    .argument('<file>', 'a JSON file {"sessions":[{"date","turns":[{"role","text"}]}]}, or JSON Lines with one session per line (see the README)')
+    .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
+    .action(async (file: string, flags) => {
+      const { runImport } = await import('./commands/import.js');
+      process.exitCode = await runImport(await config(flags), file, flags);
+    });
+
+  program
+    .command('search')
+    .description('search everything remembered and every kept conversation, as the model sees the hits')
+    .addOption(userOption('whose memory to search'))
+    .argument('<query...>', 'words to look for')
+    .option('-n, --limit <n>', 'at most this many hits (1-50)', '10')
+    .option('--json', 'print the hits as JSON')
+    .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
+    .action(async (words: string[], flags) => {
+      const { runSearch } = await import('./commands/search.js');
+      await runSearch(await config(flags, { readOnly: true }), words.join(' '), flags);
+    });
+
+  program
+    .command('sessions')
+    .description('list the conversations kept for a user (date, turns, first line), to --resume one')
+    .addOption(userOption('whose conversations'))
+    .option('--json', 'print them as JSON')
+    .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
+    .action(async (flags) => {
+      const { runSessions } = await import('./commands/sessions.js');
+      await runSessions(await config(flags, { readOnly: true }), flags);
+    });
+
+  program
+    .command('migrate')
+    .description('copy memory to another store (a postgres:// URL or a memory directory), verified; the source is left as it is')
+    .requiredOption('--to <url|dir>', 'where to copy to: postgres://user:password@host:port/db, or a memory directory')
+    .addOption(userOption('whose memory'))
+    .option('--all', 'every user')
+    .addOption(memoryDirOption())
+    .addOption(databaseUrlOption())
+    .action(async (flags) => {
+      const { runMigrate } = await import('./commands/migrate.js');
+      process.exitCode = await runMigrate(await config(flags, { readOnly: true }), flags);
+    });
+
+  program
+    .command('completion')
+    .description('print a shell completion script (bash, zsh or fish)')
+    .argument('<shell>', 'bash, zsh or fish')
+    .action(async (shell: string) => {
+      const { completionScript } = await import('./completion.js');
+      process.stdout.write(completionScript(program, shell));
+    });
+
+  applyHelp(program);
   return program;
 }
 

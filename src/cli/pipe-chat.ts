@@ -4,7 +4,7 @@
  * as plain text with no escape codes; status goes to stderr; at end of input the extraction runs.
  */
 import readline from 'node:readline';
-import { describeChanges, describeRecall, terminalSafe, type ChatSession } from '../core/index.js';
+import { describeChanges, describeRecall, describeToolRun, terminalSafe, type ChatSession } from '../core/index.js';
 
 const EXIT_WORDS = new Set(['/exit', 'exit', 'quit']);
 
@@ -32,6 +32,8 @@ export async function runPipe(session: ChatSession, opts: { exitTimeoutMs: numbe
  * @returns 0, or 1 when the turn failed at the API (the REPL-less equivalent of its ✗ line).
  */
 export async function sendPlain(session: ChatSession, text: string): Promise<number> {
+  // A tool call's input arrives with `tool_call`; its one stderr line is written with the result.
+  const calls = new Map<string, unknown>();
   const outcome = await session.send(text, (event) => {
     switch (event.type) {
       case 'text':
@@ -43,8 +45,9 @@ export async function sendPlain(session: ChatSession, text: string): Promise<num
       case 'recall':
         return void process.stderr.write(`memagent: ${describeRecall(event)}\n`);
       case 'tool_call':
+        return void calls.set(event.id, event.input);
       case 'tool_result':
-        return; // nothing emits these yet
+        return void process.stderr.write(`memagent: ${describeToolRun({ ...event, input: calls.get(event.id) })}\n`);
       default:
         return event satisfies never;
     }

@@ -90,3 +90,19 @@ export function restoreTerminal(): void {
     // The terminal may already be gone (SIGHUP): nothing to restore.
   }
 }
+
+/**
+ * Ctrl+Z in the REPL (raw mode turns it into a key, not a signal): stops the process as the
+ * shell's job control expects (SIGTSTP, the default action) and calls `resume` when `fg` or `bg`
+ * sends SIGCONT. The caller restores the terminal before and takes it back in `resume`.
+ */
+export function suspendToShell(resume: () => void): void {
+  // With raw mode off stdin is paused and signal listeners do not hold the event loop: without
+  // this timer the process would simply end once it runs again, before SIGCONT is delivered.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  process.once('SIGCONT', () => {
+    clearInterval(keepAlive);
+    resume();
+  });
+  process.kill(process.pid, 'SIGTSTP');
+}

@@ -4,6 +4,7 @@
  * gathers them, so a setting's default and its reason live in one place.
  */
 export { DEFAULT_MEMORY_BUDGET_TOKENS } from './render.js';
+export { DEFAULT_RECALL_BUDGET_TOKENS } from './recall/recall.js';
 export { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS as DEFAULT_REQUEST_TIMEOUT_MS } from './model-client.js';
 export { DEFAULT_HISTORY_VERSIONS } from './storage/store.js';
 

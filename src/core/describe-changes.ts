@@ -35,7 +35,8 @@ export function describeChange(change: MemoryChange): ChangeLine {
     case 'retract':
       return { text: `- retracted: ${safe(change.text)}`, tone: 'bad' };
     case 'evict':
-      return { text: `- dropped to stay within limits: ${safe(change.text)}`, tone: 'bad' };
+      // Still true and searchable: only out of the memory the model sees at every turn.
+      return { text: `- moved to archival memory (still searchable): ${safe(change.text)}`, tone: 'dim' };
     case 'refresh':
       return { text: `= already known: ${safe(change.text)}`, tone: 'dim' };
     case 'summary':
@@ -47,7 +48,7 @@ export function describeChange(change: MemoryChange): ChangeLine {
 export function describeRemembered(change: MemoryChange): ChangeLine {
   if (change.type === 'refresh') return { text: `= already known: ${safe(change.text)}`, tone: 'dim' };
   if (change.type === 'update' || change.type === 'supersede') return { text: `~ remembered: ${safe(change.text)} (was ${safe(change.was)})`, tone: 'good' };
-  if (change.type === 'evict') return { text: `- dropped to make room: ${safe(change.text)}`, tone: 'warn' };
+  if (change.type === 'evict') return { text: `- moved to archival memory to make room (still searchable): ${safe(change.text)}`, tone: 'dim' };
   return { text: `+ remembered: ${safe(change.text)}`, tone: 'good' };
 }
 
@@ -62,7 +63,8 @@ export function describeDropped(outcome: { dropped?: readonly DroppedItem[] }): 
 
 /**
  * Counts of an extraction's visible changes (`known`: items absorbed into a fact already there,
- * refreshes), and the notes about what was redacted, and dropped when the dropped items are not
+ * refreshes; `archived`: facts evicted from the memory file to archival memory, not counted in
+ * `removed` since they are still kept and searchable), and the notes about what was redacted, and dropped when the dropped items are not
  * listed one by one (`describeDropped`).
  */
 export function summarizeChanges(outcome: {
@@ -70,7 +72,7 @@ export function summarizeChanges(outcome: {
   droppedUngrounded: number;
   dropped?: readonly DroppedItem[];
   redacted: number;
-}): { added: number; updated: number; removed: number; known: number; notes: string[] } {
+}): { added: number; updated: number; removed: number; archived: number; known: number; notes: string[] } {
   const visible = outcome.changes.filter((c) => c.type !== 'summary');
   const notes: string[] = [];
   if (outcome.dropped === undefined && outcome.droppedUngrounded > 0) {
@@ -80,7 +82,8 @@ export function summarizeChanges(outcome: {
   return {
     added: visible.filter((c) => c.type === 'add' || c.type === 'decision').length,
     updated: visible.filter((c) => c.type === 'update' || c.type === 'supersede').length,
-    removed: visible.filter((c) => c.type === 'retract' || c.type === 'evict').length,
+    removed: visible.filter((c) => c.type === 'retract').length,
+    archived: visible.filter((c) => c.type === 'evict').length,
     known: visible.filter((c) => c.type === 'refresh').length,
     notes,
   };
@@ -121,7 +124,7 @@ export function describeSave(report: SaveReport): ChangeLine[] {
 /**
  * The lines printed after an extraction in pipe mode and on signals (pure): each change, each
  * proposed item that was not kept (`describeDropped`), then a count line with where and at which revision it was written. The count line names the items
- * that were already known when there are any, so its counts add up to every item reported.
+ * moved to archival memory and those that were already known when there are any, so its counts add up to every item reported.
  */
 export function describeChanges(outcome: ExtractionOutcome): string[] {
   if (!outcome.extracted) return ['Nothing to remember from this session.'];
@@ -132,9 +135,9 @@ export function describeChanges(outcome: ExtractionOutcome): string[] {
   const visible = outcome.changes.filter((c) => c.type !== 'summary');
   const lines = visible.length === 0 ? ['Nothing new to remember.'] : visible.map((c) => describeChange(c).text);
   lines.push(...describeDropped(outcome).map((l) => l.text));
-  const { added, updated, removed, known, notes } = summarizeChanges(outcome);
+  const { added, updated, removed, archived, known, notes } = summarizeChanges(outcome);
   lines.push(
-    `Memory saved: +${added} added, ~${updated} updated, -${removed} removed${known > 0 ? `, =${known} already known` : ''} → ${outcome.memoryPath} (revision ${outcome.revision})${notes.length ? ` · ${notes.join(', ')}` : ''}`,
+    `Memory saved: +${added} added, ~${updated} updated, -${removed} removed${archived > 0 ? `, ${archived} moved to archival memory` : ''}${known > 0 ? `, =${known} already known` : ''} → ${outcome.memoryPath} (revision ${outcome.revision})${notes.length ? ` · ${notes.join(', ')}` : ''}`,
   );
   return lines;
 }
@@ -159,4 +162,16 @@ export function describeCompaction(diff: CompactionDiff): string[] {
   }
   lines.push(`= ${diff.kept} fact${diff.kept === 1 ? '' : 's'} kept`);
   return lines;
+}
+
+/**
+ * How `memagent edit` (and `/pin`, `/unpin`) report a tag change of a fact: `* pinned: …`,
+ * `* unpinned: …`, `* now preference, medium: …` (pure).
+ */
+export function describeRetag(retag: { text: string; pinned?: boolean; kind?: string; confidence?: string }): ChangeLine {
+  const parts: string[] = [];
+  if (retag.pinned !== undefined) parts.push(retag.pinned ? 'pinned' : 'unpinned');
+  const tags = [retag.kind, retag.confidence].filter(Boolean).join(', ');
+  if (tags) parts.push(`now ${tags}`);
+  return { text: `* ${parts.join(', ')}: ${safe(retag.text)}`, tone: 'warn' };
 }

@@ -13,7 +13,7 @@ import { groundExtraction, type GroundingReport } from './grounding.js';
 import { JournalGoneError, JournalSetAsideError } from './journal/journal.js';
 import { mergeMemory } from './merge.js';
 import type { JournalClaim, MemoryStore } from './storage/store.js';
-import type { ModelClient, ModelEvent } from './model-client.js';
+import { addUsage, emptyUsage, type ModelClient, type ModelEvent, type Usage } from './model-client.js';
 import { redactSecrets } from './redact.js';
 import type { DroppedItem } from './grounding-report.js';
 import { acceptedOps, acceptedWithOrigin, concatOps, droppedReview, reviewItems, type ReviewItem } from './review.js';
@@ -46,6 +46,8 @@ export interface ExtractionOutcome {
   /** False when nothing was written (`changes` is then empty): no fact or decision changed, or the session was applied before. */
   written?: boolean;
   memoryPath: string;
+  /** Tokens the extraction calls used (all chunks; absent when no call was made). */
+  usage?: Usage;
 }
 
 /** Everything an extraction pass needs; all passed in, nothing global. */
@@ -64,12 +66,19 @@ export interface ExtractionDeps {
    * `true` are written. Not called when nothing is proposed or dropped.
    */
   review?: (items: ReviewItem[]) => Promise<boolean[]>;
+  /**
+   * `memagent import`: the merge dates what it writes (facts' `source.at`, `createdAt`,
+   * `validFrom`, a superseded fact's `validTo`, decisions' `date`) with the session's date (the
+   * journal header's `startedAt`) instead of `now`, so an imported conversation's facts carry the
+   * day they were said. Off for chats (their session started minutes ago).
+   */
+  datedBySession?: boolean;
 }
 
 /**
  * Extracts one journal and merges the result into the user's memory file.
  * Order: read journal → load memory (no lock) → model calls → ground → lock, re-read, merge,
- * atomic write, unlock → retire the journal. A session whose transcript is longer than one call
+ * atomic write, unlock → keep the journal in episodic memory (`store.archive.keepSession`). A session whose transcript is longer than one call
  * takes (`EXTRACTION_TRANSCRIPT_MAX_CHARS`) is extracted in chunks of whole turns
  * (`chunkTranscript`), one call each, in order; each call sees the memory as merged so far (the
  * earlier chunks' ops merged in memory, nothing written: the preview), and the union is written
@@ -82,7 +91,7 @@ export interface ExtractionDeps {
  * are grounded in its own user turns (a quote spanning a chunk boundary is dropped, and listed
  * in `dropped`). Under `--review`, each chunk's proposals then its dropped items are asked in
  * one list, and only the last chunk's summary is proposed. The journal is
- * retired only after every turn was seen by a call and the merge was written: any failure (one
+ * kept (or retired) only after every turn was seen by a call and the merge was written: any failure (one
  * chunk's call included) leaves the journal in place for the next run and the memory file as it
  * was. `claim` is the journal's liveness lock (from `claimJournal` or `Journal.handOver`), held
  * throughout so no other terminal extracts it too; it is released at the end, whatever happens.
@@ -130,6 +139,7 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
   }
   const sessionId = journal.header?.sessionId ?? journal.sessionId;
   const sessionDate = journal.header ? new Date(journal.header.startedAt) : deps.now();
+  const mergeNow = () => (deps.datedBySession ? sessionDate : deps.now());
   // Redacted before chunking, so chunk sizes are those of the text the model gets.
   let redacted = 0;
   const safeTurns = turns.map((turn) => {
@@ -146,11 +156,12 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
   let seen = memory;
   const chunks: ChunkResult[] = [];
   const report: GroundingReport = { droppedUngrounded: 0, droppedUnknownIds: 0, clamped: 0, redacted: 0 };
+  const usage = emptyUsage();
   for (const chunk of chunkTranscript(safeTurns)) {
     const userTurns = chunk.filter((t) => t.role === 'user').map((t) => t.text);
     if (userTurns.length === 0) continue; // only the assistant spoke: nothing to learn
     const prompt = buildExtractionPrompt(seen, chunk, sessionDate);
-    const { value } = await deps.model.structured(
+    const { value, usage: callUsage } = await deps.model.structured(
       {
         model: deps.extractModel,
         system: EXTRACTION_SYSTEM,
@@ -161,10 +172,11 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
       },
       deps.onEvent,
     );
+    addUsage(usage, callUsage);
     const grounded = groundExtraction(value, { userTurns, handles: prompt.handles, sessionDate });
     for (const key of Object.keys(report) as Array<keyof GroundingReport>) report[key] += grounded.report[key];
     chunks.push({ ops: grounded.ops, dropped: grounded.dropped, handles: prompt.handles, seen });
-    const step = mergeMemory(seen, grounded.ops, { sessionId, now: deps.now(), newId: previewIds });
+    const step = mergeMemory(seen, grounded.ops, { sessionId, now: mergeNow(), newId: previewIds });
     preview.record(chunks.length - 1, step);
     seen = step.memory;
   }
@@ -217,7 +229,7 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
       unkept = [];
       if (wasApplied(current, sessionId)) return null;
       // Pure and repeatable (the store may call it again): a fresh id sequence each time.
-      const merged = mergeChunks(current, plans, preview.origins, { sessionId, now: deps.now(), newId: hashIdSource(idSeed) });
+      const merged = mergeChunks(current, plans, preview.origins, { sessionId, now: mergeNow(), newId: hashIdSource(idSeed) });
       warnings = merged.warnings;
       unkept = merged.unresolved.map((u) => unkeptItem(u, plans[u.chunk].ops, chunks[u.chunk].handles));
       const next = sessionWrite(current, merged.memory, sessionId);
@@ -226,7 +238,8 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
     },
     { signal: deps.signal },
   );
-  await deps.store.journals.retire(journalPath);
+  // The transcript goes to episodic memory (searchable), not away.
+  await deps.store.archive.keepSession(userId, journalPath);
   return {
     journalPath,
     extracted: true,
@@ -238,6 +251,7 @@ async function extractClaimed(deps: ExtractionDeps, userId: string, journalPath:
     revision: result.after.revision,
     written: result.written,
     memoryPath,
+    usage,
   };
 }
 
@@ -307,3 +321,4 @@ export async function extractPending(
 export function isRetryableLater(error: unknown): boolean {
   return error instanceof ApiError || !(error instanceof MemagentError) || error.name === 'LockError';
 }
+

@@ -2,12 +2,15 @@
  * The fact state machine, shared by the merge policy (merge.ts) and compaction (compaction.ts):
  *
  *   (none) ──add / create──▶ active ──supersede──▶ superseded
- *                            active ──retract / evict──▶ retracted
+ *                            active ──retract──▶ retracted
  *                            active ──refresh / update──▶ active
+ *                            active ──evict──▶ active, out of the memory file (archival memory)
  *
- * Superseded and retracted are final: those facts stay in the file as history (only the caps and
- * `memagent forget` remove them). Every transition that a user should see records one
- * `MemoryChange`, so the wording of the diff (describe-changes.ts) sees every one of them.
+ * Superseded and retracted are final: those facts stay in the file as history until its cap moves
+ * them to archival memory (only `memagent forget` deletes). An evicted fact is still true: it only
+ * leaves core memory, and the store archives it (recall/archive-plan.ts). Every transition that a
+ * user should see records one `MemoryChange`, so the wording of the diff (describe-changes.ts)
+ * sees every one of them.
  *
  * Pure: `openFacts` copies the memory's facts and works on the copies only; what it produces
  * depends only on the memory, the clock (`now`) and the id source passed in. No I/O, no random
@@ -86,7 +89,7 @@ export interface FactLedger {
   readonly facts: Fact[];
   /** What the transitions did, in order. */
   readonly changes: MemoryChange[];
-  /** The fact with `id`, in any state. */
+  /** The fact with `id`, in any state, while it is in `facts` (an evicted fact is not). */
   byId(id: string): Fact | undefined;
   /** The active facts, in file order. */
   active(): Fact[];
@@ -128,8 +131,11 @@ export interface FactLedger {
    */
   retract(fact: Fact, reason?: string): void;
   /**
-   * The fact is pushed out to make room: `retracted` (it stays as history, restorable), recorded
-   * as an `evict`. Pinned facts are never evicted: throws Error.
+   * The fact is pushed out of core memory to make room, recorded as an `evict`: it leaves `facts`
+   * unchanged (still `active`: it is still true), and the store archives it in that state, as it
+   * archives whatever a write removes from the file (archive-plan.ts). A fact created by this
+   * ledger was never stored, so nothing could archive it: it stays in `facts` as `retracted`
+   * history instead (never lost). Pinned facts are never evicted: throws Error.
    */
   evict(fact: Fact): void;
 }
@@ -240,7 +246,12 @@ export function openFacts(memory: Pick<Memory, 'facts' | 'decisions'>, opts: { n
     evict(f) {
       mustBeActive(f, 'evict');
       if (f.pinned) throw new Error(`evict: fact ${f.id} is pinned; pinned facts are never evicted`);
-      end(f, 'retracted');
+      if (created.has(f)) end(f, 'retracted');
+      else {
+        // Out of the file as it is; its id stays taken, so no new fact is minted with it.
+        facts.splice(facts.indexOf(f), 1);
+        index.delete(f.id);
+      }
       changes.push({ type: 'evict', id: f.id, text: f.text });
     },
   };

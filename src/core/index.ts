@@ -19,6 +19,7 @@ export {
   describeCompaction,
   describeDropped,
   describeRemembered,
+  describeRetag,
   describeSave,
   summarizeChanges,
   type ChangeTone,
@@ -31,6 +32,7 @@ export type { ExtractionOutcome } from './extraction.js';
 export { describeDropReason, formatDroppedItem, type DropReason, type DroppedItem } from './grounding-report.js';
 export { diffMemories } from './memory-diff.js';
 export { lazyModelClient, type LazyModelClient, type ModelClient, type Usage } from './model-client.js';
+export { contextFill, formatCost, priceOf, usageCost, type ModelPrice } from './pricing.js';
 export { renderMemoryBlock, renderMemorySummaryLine } from './render.js';
 export type { ReviewItem } from './review.js';
 export { FACT_KINDS, emptyMemory, type Decision, type Fact, type Memory, type MemoryChange } from './schema.js';
@@ -44,6 +46,7 @@ export {
   type ForgetPreview,
   type ForgetTarget,
 } from './services/forget.js';
+export { migrateUser, exportedContent, type MigrateReport } from './services/migrate.js';
 export {
   HISTORY_LIMIT,
   HISTORY_MAX_ENTRY_CHARS,
@@ -54,6 +57,15 @@ export {
   type UserSummary,
   type VersionInfo,
 } from './storage/store.js';
+export { formatRecallLine } from './recall/recall.js';
+export type { Episode, EpisodeSummary, SearchHit } from './recall/types.js';
 export { terminalSafe, terminalSafeJson } from './terminal-safe.js';
+export { describeToolRun } from './tools/describe-tool-run.js';
+export { formatHit } from './tools/format-hit.js';
 export { normalizeText } from './text-match.js';
 export { validateUserId } from './user-id.js';
+export { CipherError, PLAINTEXT, ageCipher, isAgeFile, parseIdentity, type FileCipher } from './storage/file/age-cipher.js';
+export { atRestEncryption, type AtRestEncryption, type ConvertReport, type EncryptionState } from './storage/file/encryption-state.js';
+
+/** The age identity tools that need `age-encryption` (keygen, passphrase identities), loaded on first use. */
+export const ageIdentityTools = () => import('./storage/file/age-identity.js');

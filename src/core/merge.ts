@@ -1,7 +1,9 @@
 /**
  * The merge policy: applies grounded extraction ops to a memory. Pure: (memory, ops, session,
- * clock) in, a new memory plus the list of changes out. Nothing is deleted except by the caps:
- * contradicted facts are superseded, facts no longer true are retracted. The state changes are
+ * clock) in, a new memory plus the list of changes out. Nothing is deleted: contradicted facts
+ * are superseded, facts no longer true are retracted, and what the caps push out of the memory
+ * file (an evicted fact, still active; history and decisions past their caps) is archived by the
+ * store, which archives whatever a write removes from the file (recall/archive-plan.ts). The state changes are
  * the shared transitions of fact-transitions.ts; this file decides which ones apply.
  *
  * Over ~300 lines because `mergeMemory` is one documented policy (op order, duplicates, caps)
@@ -25,12 +27,13 @@ export const MAX_ACTIVE_FACTS = 60;
 export const MAX_PINNED_FACTS = 30;
 
 /**
- * At most this many superseded + retracted facts (oldest dropped first). History exists so the
- * user can see and undo what changed; 200 entries is years of sessions and keeps the file small.
+ * At most this many superseded + retracted facts in the memory file (the oldest move to archival
+ * memory first). History in the file lets the user see and undo what changed; 200 entries is
+ * years of sessions and keeps the file (rewritten on every save) small.
  */
 export const MAX_HISTORY_FACTS = 200;
 
-/** At most this many decisions (oldest dropped first): decisions go stale faster than facts. */
+/** At most this many decisions in the memory file (the oldest move to archival memory first): decisions go stale faster than facts. */
 export const MAX_DECISIONS = 20;
 
 /** The caps `mergeMemory` enforces; see the constants for their reasons. Counts of items. */
@@ -109,16 +112,21 @@ const {
  *   proposed twice is one item with one change); otherwise a
  *   new active fact. At the `activeFacts` cap, the lowest-ranked non-pinned fact (lowest
  *   confidence, then oldest `updatedAt`) is evicted to make room if the new fact ranks strictly
- *   higher or is pinned; else the new fact is not stored (a warning). Evicted facts stay in the
- *   file as `retracted`, with an `evict` change, so the user sees what was pushed out.
+ *   higher or is pinned; else the new fact is not stored (a warning). An evicted fact leaves the
+ *   file still `active` (the store archives it: still true, still searchable), with an `evict`
+ *   change, so the user sees what was moved out of core memory; one this merge created stays in
+ *   the file as `retracted` instead (see `FactLedger.evict`).
  *   Pins beyond `pinnedFacts` are stored unpinned, with a warning. Pinned facts are never evicted.
  * - decisions: appended with `date` = now; one with the same normalized topic as an existing
  *   decision replaces it (same decision text: no-op).
  * - summary: replaced when given, clipped to 4,000 chars.
  * Unknown or non-active ids in update/supersede/retract are ignored with a warning, and so is a
  * second op on a fact already retracted, superseded or updated by this merge. Then the caps:
- * the oldest history beyond `historyFacts` and the oldest decisions beyond `decisions` are
- * dropped (a warning), and an input already over `activeFacts` is evicted down to it.
+ * an input already over `activeFacts` is evicted down to it, and the oldest history beyond
+ * `historyFacts` and the oldest decisions beyond `decisions` leave the file (a warning; the store
+ * archives them). History this merge made (facts it ended or created) never leaves the file in
+ * the same merge: the store archives an item in its state before the write, so it must have one;
+ * only when one merge ends more facts than `historyFacts` does the file briefly hold more.
  *
  * Sets `updatedAt` to now; leaves `revision` and `sessionCount` to the caller. Texts are trimmed
  * and clipped to the schema maxima, so the result validates against `memorySchema` when the input
@@ -296,11 +304,16 @@ export function mergeMemory(memory: Memory, ops: MergeOps, options: MergeOptions
   }
 
   evictOverCap(ledger, caps.activeFacts, warnings);
-  const kept = dropOldestHistory(facts, caps.historyFacts, warnings);
+  const kept = dropOldestHistory(facts, memory.facts, caps.historyFacts, warnings);
   if (decisions.length > caps.decisions) {
-    const drop = new Set(oldestFirst(decisions, (d) => d.date).slice(0, decisions.length - caps.decisions));
-    decisions = decisions.filter((d) => !drop.has(d));
-    warnings.push(`dropped ${drop.size} oldest decisions (cap ${caps.decisions})`);
+    // Only decisions the input had: the store archives an item in its state before the write.
+    const had = new Set(memory.decisions.map((d) => d.id));
+    const stored = decisions.filter((d) => had.has(d.id));
+    const drop = new Set(oldestFirst(stored, (d) => d.date).slice(0, Math.min(stored.length, decisions.length - caps.decisions)));
+    if (drop.size > 0) {
+      decisions = decisions.filter((d) => !drop.has(d));
+      warnings.push(`moved ${drop.size} oldest decisions to archival memory (cap ${caps.decisions})`);
+    }
   }
 
   return {
@@ -324,11 +337,18 @@ function evictOverCap(ledger: FactLedger, cap: number, warnings: string[]): void
   }
 }
 
-function dropOldestHistory(facts: Fact[], cap: number, warnings: string[]): Fact[] {
+// The oldest history past `cap` leaves the file (the store archives it as `input` had it), but
+// only facts that were history in `input` already: a fact this merge ended or created has no
+// state of its own before the write, so it stays until a later write.
+function dropOldestHistory(facts: Fact[], input: readonly Fact[], cap: number, warnings: string[]): Fact[] {
   const history = facts.filter((f) => f.status !== 'active');
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: a shortcut only: at or under the cap the slice below is empty, so nothing leaves and nothing is warned.
   if (history.length <= cap) return facts;
-  const drop = new Set(oldestFirst(history, (f) => f.validTo ?? f.updatedAt).slice(0, history.length - cap));
-  warnings.push(`dropped ${drop.size} oldest superseded/retracted facts (cap ${cap})`);
+  const wasHistory = new Set(input.filter((f) => f.status !== 'active').map((f) => f.id));
+  const movable = history.filter((f) => wasHistory.has(f.id));
+  const drop = new Set(oldestFirst(movable, (f) => f.validTo ?? f.updatedAt).slice(0, Math.min(movable.length, history.length - cap)));
+  if (drop.size === 0) return facts;
+  warnings.push(`moved ${drop.size} oldest superseded/retracted facts to archival memory (cap ${cap})`);
   return facts.filter((f) => !drop.has(f));
 }
 

@@ -81,8 +81,11 @@ export interface StructuredRequest<T> {
 /** The model as the core sees it. Real: `createModelClient`. */
 export interface ModelClient {
   /**
-   * Streams one assistant turn, calling `onEvent` for each text delta and retry.
-   * Resolves with the whole text (partial, `aborted: true`, if the signal fired).
+   * Streams one assistant turn, calling `onEvent` for each text delta and retry, and a
+   * `tool_call` as each `tool_use` block of the answer completes (its input parsed). `req.tools`
+   * are offered to the model; messages with content blocks are sent as they are.
+   * Resolves with the whole text and the answer's blocks (`content`; `stopReason` `tool_use`
+   * when the model waits for tool results), or the partial text, `aborted: true`, if the signal fired.
    * @throws ApiError after the SDK's retries are spent, or when the stream breaks mid-answer
    *   (kind `stream`; the partial text is on `error.partialText`).
    */
@@ -123,6 +126,14 @@ export class StreamBrokenError extends ApiError {
 /** A usage of zero tokens. */
 export function emptyUsage(): Usage {
   return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+}
+
+/** Adds `add` into `total` (mutates `total`), field by field. */
+export function addUsage(total: Usage, add: Usage): void {
+  total.inputTokens += add.inputTokens;
+  total.outputTokens += add.outputTokens;
+  total.cacheReadTokens += add.cacheReadTokens;
+  total.cacheWriteTokens += add.cacheWriteTokens;
 }
 
 /** A `ModelClient` that is loaded on first use, plus `preload()` to start loading it early. */

@@ -13,6 +13,7 @@ import {
   DEFAULT_TIMEOUT_MS,
   emptyUsage,
   StreamBrokenError,
+  type ContentBlock,
   type ModelClient,
   type ModelClientOptions,
   type ModelEvent,
@@ -67,7 +68,9 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
           model: req.model,
           max_tokens: req.maxTokens,
           system: [{ type: 'text', text: req.system, cache_control: { type: 'ephemeral' } }],
-          messages: req.messages,
+          // Our ContentBlock is the API's own shape (a subset), so messages pass through unchanged.
+          messages: req.messages as Anthropic.MessageParam[],
+          ...(req.tools && req.tools.length > 0 ? { tools: req.tools as Anthropic.Tool[] } : {}),
           cache_control: { type: 'ephemeral' },
         },
         { signal: req.signal, middleware: [retryReporter(maxRetries, onEvent)] },
@@ -76,12 +79,27 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
         text += delta;
         onEvent({ type: 'text', text: delta });
       });
+      // Fired at each content_block_stop, with the block's input parsed from its input_json_delta pieces.
+      stream.on('contentBlock', (block) => {
+        if (block.type === 'tool_use') onEvent({ type: 'tool_call', id: block.id, name: block.name, input: block.input });
+      });
       try {
         const message = await stream.finalMessage();
-        return { text, stopReason: message.stop_reason ?? null, usage: toUsage(message.usage), aborted: false };
+        return {
+          text,
+          content: toContentBlocks(message.content),
+          stopReason: message.stop_reason ?? null,
+          usage: toUsage(message.usage),
+          aborted: false,
+        };
       } catch (error) {
         if (req.signal?.aborted || error instanceof Anthropic.APIUserAbortError) {
-          return { text, stopReason: null, usage: emptyUsage(), aborted: true };
+          // An interrupted answer is billed too: the input as message_start reported it, and the
+          // output streamed so far (the final count never came; estimated at 4 chars a token).
+          const snapshot = stream.currentMessage?.usage;
+          const usage = snapshot ? toUsage(snapshot) : emptyUsage();
+          usage.outputTokens = Math.max(usage.outputTokens, Math.ceil(text.length / 4));
+          return { text, stopReason: null, usage, aborted: true };
         }
         const translated = translateError(error, req.model, options.baseURL);
         if (text.length > 0 || translated.kind === 'stream') {
@@ -147,6 +165,17 @@ function describeStatus(status: number): string {
   if (status === 429) return 'rate limited (429)';
   if (status === 529) return 'API overloaded (529)';
   return `server error (${status})`;
+}
+
+/** The answer's text and tool_use blocks in our shape (thinking and server-tool blocks are not ours to send back). */
+function toContentBlocks(content: Anthropic.ContentBlock[]): ContentBlock[] {
+  const blocks: ContentBlock[] = [];
+  for (const block of content) {
+    // An empty text block cannot be sent back (the API refuses it), and says nothing.
+    if (block.type === 'text' && block.text !== '') blocks.push({ type: 'text', text: block.text });
+    else if (block.type === 'tool_use') blocks.push({ type: 'tool_use', id: block.id, name: block.name, input: block.input });
+  }
+  return blocks;
 }
 
 function toUsage(u: Anthropic.Usage | undefined): Usage {

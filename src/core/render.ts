@@ -48,15 +48,20 @@ export interface RenderedMemory {
   included: { facts: number; decisions: number; summary: boolean };
   /** Items left out for the budget: active facts, decisions, and the summary if dropped entirely. */
   omitted: number;
+  /** The ids of the facts and decisions in the block, in block order (what automatic recall skips). */
+  includedIds: string[];
 }
 
 /**
  * Renders the active facts, decisions and summary of `memory` as a `<memory>…</memory>` block of
  * at most `budgetTokens` estimated tokens.
  *
- * Layout: `<memory>`, the preamble, `Summary: …`, one line per fact `- [kind] text`, one per
- * decision `- decided (YYYY-MM-DD) topic: decision`, then `(N more items omitted to fit the
- * budget)` if anything was left out, and `</memory>`.
+ * Layout: `<memory>`, the preamble, `Summary: …`, one line per fact `- [YYYY-MM-DD] [kind] text`
+ * (the date of the session it was learned or last stated in, `source.at`; a medium- or
+ * low-confidence fact gets `(uncertain) ` before its text), one per decision
+ * `- decided (YYYY-MM-DD) topic: decision`, then `(N more items omitted to fit the budget)` if
+ * anything was left out, and `</memory>`. Every line is a function of the memory alone (dates
+ * are absolute), so the block stays the same for the whole session.
  * Priority when over budget: pinned facts, then preferences and constraints (in FACT_KINDS order),
  * then decisions (newest first), then other facts (recent and confident first: each confidence
  * step is worth 30 days of age), then the summary, cut with "…" if only part fits. Strict: once an item does not fit, every lower-priority item is left out, so
@@ -128,6 +133,7 @@ export function renderMemoryBlock(memory: Memory, options: RenderOptions): Rende
     }
   }
 
+  const includedIds = [...kept.flatMap((i) => ('fact' in i ? [i.fact.id] : [])), ...kept.flatMap((i) => ('decision' in i ? [i.decision.id] : []))];
   const keptFacts = kept.flatMap((i) => ('fact' in i ? [i.line] : []));
   const keptDecisions = kept.flatMap((i) => ('decision' in i ? [i.line] : []));
   const omitted = ranked.length - kept.length + (summaryLine !== '' && summaryOut === '' ? 1 : 0);
@@ -147,7 +153,22 @@ export function renderMemoryBlock(memory: Memory, options: RenderOptions): Rende
     tokens: estimateTokens(text),
     included: { facts: keptFacts.length, decisions: keptDecisions.length, summary: summaryOut !== '' },
     omitted,
+    includedIds,
   };
+}
+
+/**
+ * The ids of `memory`'s active facts and decisions whose line (as `renderMemoryBlock` renders it,
+ * without ids) is a line of `text`: what a system prompt built from this renderer shows of them.
+ * A memory changed since the prompt was built (a tool wrote a fact) has the new items reported
+ * as not shown, as they are not. Pure.
+ */
+export function renderedIds(text: string, memory: Pick<Memory, 'facts' | 'decisions'>): Set<string> {
+  const lines = new Set(text.split('\n'));
+  const ids = new Set<string>();
+  for (const f of memory.facts) if (f.status === 'active' && lines.has(factLine(f, false))) ids.add(f.id);
+  for (const d of memory.decisions) if (lines.has(decisionLine(d, false))) ids.add(d.id);
+  return ids;
 }
 
 /**
@@ -167,12 +188,20 @@ export function renderMemorySummaryLine(memory: Memory): string {
 
 function factLine(f: Fact, showIds: boolean): string {
   const id = showIds ? ` (id: ${f.id}${f.pinned ? ', pinned' : ''})` : '';
-  return `- [${f.kind}] ${sanitize(f.text)}${id}`;
+  return `- [${f.source.at.slice(0, 10)}] [${f.kind}] ${isUncertain(f.confidence) ? `${UNCERTAIN} ` : ''}${sanitize(f.text)}${id}`;
 }
 
 function decisionLine(d: Decision, showIds: boolean): string {
   const id = showIds ? ` (id: ${d.id})` : '';
   return `- decided (${d.date.slice(0, 10)}) ${sanitize(d.topic)}: ${sanitize(d.decision)}${id}`;
+}
+
+/** How a medium- or low-confidence fact is marked, in core memory and in recalled memory. */
+export const UNCERTAIN = '(uncertain)';
+
+/** Whether a fact of this confidence is shown as uncertain (medium and low: "I think you mentioned…"). Pure. */
+export function isUncertain(confidence: Fact['confidence']): boolean {
+  return confidence !== 'high';
 }
 
 // Ties in rank are listed by id, so the same memory always renders the same block.

@@ -155,7 +155,8 @@ export const journalLineSchema = z.discriminatedUnion('type', [
     at: isoTime,
   }),
   /**
-   * What automatic recall attached to the next user turn (written just before that turn's line):
+   * What automatic recall attached to a user turn (written just after that turn's line, `follows`;
+   * journals of the first recall builds wrote it just before):
    * the ids of the hits (fact/decision ids, `<sessionId>:<n>` for turns of past sessions) and the
    * block's estimated size (tokens). Lets `/recall` and the archive show what memory surfaced.
    */
@@ -164,6 +165,8 @@ export const journalLineSchema = z.discriminatedUnion('type', [
     at: isoTime,
     ids: z.array(z.string()),
     tokens: z.number().int().nonnegative(),
+    /** True when the line follows the user turn it was attached to (written after it, so the turn is on disk first); absent: it precedes it. */
+    follows: z.boolean().optional(),
   }),
   /**
    * One memory tool call the model made during the last turn and its result (as given back to the

@@ -102,7 +102,9 @@ export function defaultExtraction(requestText: string): FakeExtraction {
   const facts = parseFacts(between(requestText, '<facts>', '</facts>'));
   const out: FakeExtraction = { summary: '', add: [], update: [], supersede: [], retract: [], decisions: [] };
   const known = new Set([...facts.values()].map((t) => t.toLowerCase()));
-  const all = turns.flatMap(sentences);
+  // "remember that …" and "correct <id>: …" are how the memory tools are tried by hand
+  // (tools.ts): the fact is the rest of the sentence.
+  const all = turns.flatMap(sentences).map((s) => s.replace(/^(?:(?:please )?remember that |correct [\w-]+\s*:\s*)/i, ''));
   if (all.length) out.summary = clip('The user said: ' + all[0], 200);
 
   for (const sentence of all) {

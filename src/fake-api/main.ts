@@ -60,6 +60,7 @@ process.stderr.write(
   [
     `fake-api: listening on ${fake.url}; also set ANTHROPIC_API_KEY=fake-key (any non-empty key works).`,
     'fake-api: say "markdown", "long 500", "what do you know", or [[fault:529|429|500|401|cut|stream-error]]. Ctrl+C stops.',
+    'fake-api: memory tools: "remember that …", "search memory for …", "correct <id>: …", "forget <id> because …", [[tool:<name> {json}]].',
   ].join('\n') + '\n',
 );
 

@@ -5,7 +5,22 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiErrorType } from './types.js';
-import { type Answer, chunkText, closingFrames, deltaFrame, errorBody, errorFrame, messageJson, openingFrames } from './wire.js';
+import {
+  type Answer,
+  blockDeltaFrame,
+  blockStartFrame,
+  blockStopFrame,
+  chunkText,
+  closingFrames,
+  deltaFrame,
+  errorBody,
+  errorFrame,
+  messageEndFrames,
+  messageJson,
+  messageStartFrame,
+  openingFrames,
+  PING_FRAME,
+} from './wire.js';
 
 /** Per-response settings: the request id, pacing (ms, characters) and the server's stop signal. */
 export interface ResponseContext {
@@ -108,4 +123,48 @@ export async function streamAnswer(ctx: ResponseContext, answer: Answer, ending:
   const frames = ending.kind === 'error' ? [errorFrame(ending.type, ending.message)] : closingFrames(answer);
   for (const frame of frames) if (!(await write(res, frame))) return;
   res.end();
+}
+
+/**
+ * Stream an answer made of content blocks (text and `tool_use`), as the recorded tool-use
+ * fixtures do: `message_start`; per block `content_block_start` (a tool call with `input: {}`),
+ * a `ping` after the first one, its deltas (`text_delta`s of about `chunkSize` characters; for a
+ * tool call an empty `input_json_delta` then its input's JSON in pieces of about `jsonChunkSize`
+ * characters), `content_block_stop`; then `message_delta` and `message_stop`.
+ */
+export async function streamBlocks(ctx: ResponseContext, answer: Answer, jsonChunkSize: number): Promise<void> {
+  const { res } = ctx;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'request-id': ctx.requestId,
+  });
+  const send = async (frame: string): Promise<boolean> => write(res, frame);
+  if (!(await send(messageStartFrame(answer)))) return;
+  const blocks = answer.blocks ?? [{ type: 'text' as const, text: answer.text }];
+  for (const [index, block] of blocks.entries()) {
+    if (!(await send(blockStartFrame(index, block)))) return;
+    if (index === 0 && !(await send(PING_FRAME))) return;
+    const pieces =
+      block.type === 'text'
+        ? chunkText(block.text, ctx.chunkSize).map((text) => ({ text }))
+        : ['', ...jsonPieces(JSON.stringify(block.input), jsonChunkSize)].map((partialJson) => ({ partialJson }));
+    for (let i = 0; i < pieces.length; i++) {
+      if (i > 0 && ctx.chunkDelayMs > 0) await sleep(ctx.chunkDelayMs, undefined, { signal: ctx.signal });
+      if (!(await send(blockDeltaFrame(index, pieces[i])))) return;
+    }
+    if (!(await send(blockStopFrame(index)))) return;
+  }
+  for (const frame of messageEndFrames(answer)) if (!(await send(frame))) return;
+  res.end();
+}
+
+// Cuts JSON text into pieces of `size` code points: like the recordings, pieces split keys and
+// strings anywhere ("{\"locati", "on\": \"P"), which is what the SDK's partial-JSON parser handles.
+function jsonPieces(json: string, size: number): string[] {
+  const points = Array.from(json);
+  const max = Math.max(1, Math.floor(size));
+  const pieces: string[] = [];
+  for (let i = 0; i < points.length; i += max) pieces.push(points.slice(i, i + max).join(''));
+  return pieces;
 }

@@ -11,9 +11,10 @@ import { breakpoints, MAX_BREAKPOINTS, PromptCache, promptBlocks } from './cache
 import { defaultChatStep, lastUserText } from './chat.js';
 import { defaultExtraction, looksLikeExtractionSchema } from './extraction.js';
 import { minimalInstance } from './json-instance.js';
-import { type ResponseContext, sendCutMessage, sendError, sendJson, sendMessage, streamAnswer } from './respond.js';
+import { type ResponseContext, sendCutMessage, sendError, sendJson, sendMessage, streamAnswer, streamBlocks } from './respond.js';
+import { defaultToolStep, toolProblem } from './tools.js';
 import type { ApiErrorType, FakeApi, FakeApiOptions, FakeStep, RecordedRequest, StepMatch, StopReason } from './types.js';
-import { type Answer, messageId, requestId, STATUS_OF_ERROR, tokensOf } from './wire.js';
+import { type Answer, type AnswerBlock, messageId, requestId, STATUS_OF_ERROR, tokensOf, toolUseId } from './wire.js';
 
 export type * from './types.js';
 
@@ -81,6 +82,8 @@ function validate(body: unknown, needMaxTokens: boolean): Refusal | undefined {
       if (j >= 0) return bad(`messages.${i}.content.${j}.text: text content blocks must be non-empty`);
     }
   }
+  const toolRefusal = toolProblem(b);
+  if (toolRefusal) return bad(toolRefusal);
   const count = breakpoints(promptBlocks(b), b.cache_control).length;
   if (count > MAX_BREAKPOINTS) return bad(`A maximum of ${MAX_BREAKPOINTS} blocks with cache_control may be provided. Found ${count}.`);
   if (!b.model.startsWith('claude-')) return { status: 404, type: 'not_found_error', message: `model: ${b.model}` };
@@ -135,7 +138,7 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
   }
 
   function defaultStep(body: Body, kind: StepMatch): FakeStep {
-    if (kind === 'chat') return defaultChatStep(body);
+    if (kind === 'chat') return defaultToolStep(body) ?? defaultChatStep(body);
     const schema = (body.output_config as { format: { schema?: Body } }).format.schema ?? {};
     if (looksLikeExtractionSchema(schema)) return { kind: 'json', value: defaultExtraction(lastUserText(body)) };
     return { kind: 'json', value: minimalInstance(schema) };
@@ -183,6 +186,17 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
       if (streaming) await streamAnswer(paced, answer, { kind: 'cut' });
       else sendCutMessage(ctx, answer);
       return '200 then connection cut';
+    }
+    if (step.kind === 'tool_use') {
+      const blocks: AnswerBlock[] = [
+        ...(step.text ? [{ type: 'text' as const, text: step.text }] : []),
+        ...step.calls.map((c) => ({ type: 'tool_use' as const, id: c.id ?? toolUseId(), name: c.name, input: c.input })),
+      ];
+      const answer = { ...answerFor(body, step.text ?? '', 'tool_use'), blocks };
+      answer.usage.output = Math.max(1, tokensOf(JSON.stringify(blocks)));
+      if (streaming) await streamBlocks(paced, answer, step.jsonChunkSize ?? 7);
+      else sendMessage(ctx, answer);
+      return `200 tool_use ${step.calls.map((c) => c.name).join(', ')}${streaming ? ' (stream)' : ''}`;
     }
     const text = step.kind === 'json' ? JSON.stringify(step.value) : step.text;
     const answer = answerFor(body, text, step.kind === 'json' ? undefined : step.stopReason);

@@ -18,7 +18,7 @@ export type ApiErrorType =
   | 'overloaded_error';
 
 /** Stop reasons the fake can report (a subset of the real API's). */
-export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'refusal';
+export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'refusal' | 'tool_use';
 
 /**
  * Which requests a step may answer: `'extract'` = the request has `output_config.format`
@@ -113,8 +113,33 @@ export interface HangStep extends StepBase {
   kind: 'hang';
 }
 
+/** One tool call a `tool_use` step makes. */
+export interface ScriptedToolCall {
+  /** The tool's name (the fake does not check that the request offered it: tests assert on `requests`). */
+  name: string;
+  /** The tool's input, a JSON object (streamed as `JSON.stringify(input)` in pieces). Need not match the tool's schema: that is how tests play a model's invalid input. */
+  input: Record<string, unknown>;
+  /** Default: a fresh id shaped like the real ones (`toolu_01` + 22 base-62 characters). */
+  id?: string;
+}
+
+/**
+ * Answer with `tool_use` blocks (after one text block when `text` is given) and
+ * `stop_reason: 'tool_use'`, as the recorded fixtures show it: streamed, each tool block opens
+ * with `content_block_start` carrying `input: {}`, then an empty `input_json_delta`, then the
+ * input's JSON in `partial_json` pieces of about `jsonChunkSize` characters; as JSON, a `Message`
+ * whose content holds the blocks with their parsed input.
+ */
+export interface ToolUseStep extends StreamingStepBase {
+  kind: 'tool_use';
+  text?: string;
+  calls: ScriptedToolCall[];
+  /** Target size of one `input_json_delta` piece, in characters; default 7 (the recordings' size). */
+  jsonChunkSize?: number;
+}
+
 /** One scripted response. Requests consume queued steps in order (see `StepMatch`). */
-export type FakeStep = TextStep | JsonStep | RawStep | ErrorStep | StreamErrorStep | CutStep | HangStep;
+export type FakeStep = TextStep | JsonStep | RawStep | ErrorStep | StreamErrorStep | CutStep | HangStep | ToolUseStep;
 
 /** Options of `startFakeApi`. All durations in ms; all sizes in tokens unless said otherwise. */
 export interface FakeApiOptions {

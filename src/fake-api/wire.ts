@@ -49,24 +49,34 @@ export function fullUsage(u: UsageCounts, outputTokens = u.output): Record<strin
   };
 }
 
-/** What one answer is: its text, why it stopped, and its usage. */
+/** A tool-use id shaped like the real ones (`toolu_01` + 22 base-62 characters). */
+export function toolUseId(): string {
+  return 'toolu_01' + base62(22);
+}
+
+/** One content block of an answer with tool use: text, or a tool call with its input. */
+export type AnswerBlock = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
+
+/** What one answer is: its text (or its blocks, with tool use), why it stopped, and its usage. */
 export interface Answer {
   id: string;
   model: string;
   text: string;
+  /** The content blocks when the answer is more than one text block (tool use); `text` is then their text. */
+  blocks?: AnswerBlock[];
   stopReason: StopReason;
   stopSequence: string | null;
   usage: UsageCounts;
 }
 
-/** The non-streaming response body: a whole `Message` with one text block. */
+/** The non-streaming response body: a whole `Message` with one text block, or the answer's blocks. */
 export function messageJson(a: Answer): Record<string, unknown> {
   return {
     model: a.model,
     id: a.id,
     type: 'message',
     role: 'assistant',
-    content: [{ type: 'text', text: a.text }],
+    content: a.blocks ?? [{ type: 'text', text: a.text }],
     stop_reason: a.stopReason,
     stop_sequence: a.stopSequence,
     stop_details: null,
@@ -105,6 +115,36 @@ export function openingFrames(a: Answer): string[] {
 /** One `content_block_delta` frame carrying `text`. */
 export function deltaFrame(text: string): string {
   return sseFrame('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
+}
+
+/** The `message_start` frame alone (content empty, `output_tokens: 1`, as recorded). */
+export function messageStartFrame(a: Answer): string {
+  return openingFrames(a)[0];
+}
+
+/**
+ * `content_block_start` of block `index`: an empty text block, or a tool call with `input: {}`
+ * (its input follows in `input_json_delta` pieces), as the recordings show.
+ */
+export function blockStartFrame(index: number, block: AnswerBlock): string {
+  const contentBlock = block.type === 'text' ? { type: 'text', text: '' } : { type: 'tool_use', id: block.id, name: block.name, input: {} };
+  return sseFrame('content_block_start', { type: 'content_block_start', index, content_block: contentBlock });
+}
+
+/** One `content_block_delta` of block `index`: a `text_delta`, or an `input_json_delta` piece. */
+export function blockDeltaFrame(index: number, delta: { text: string } | { partialJson: string }): string {
+  const d = 'text' in delta ? { type: 'text_delta', text: delta.text } : { type: 'input_json_delta', partial_json: delta.partialJson };
+  return sseFrame('content_block_delta', { type: 'content_block_delta', index, delta: d });
+}
+
+/** `content_block_stop` of block `index`. */
+export function blockStopFrame(index: number): string {
+  return sseFrame('content_block_stop', { type: 'content_block_stop', index });
+}
+
+/** `message_delta` (stop reason and usage) and `message_stop`: the end of every complete stream. */
+export function messageEndFrames(a: Answer): string[] {
+  return closingFrames(a).slice(1);
 }
 
 /**

@@ -4,7 +4,7 @@
  * terminal width.
  */
 import { Box, Text } from 'ink';
-import type { Usage } from '../core/index.js';
+import { contextFill, formatCost, type Usage } from '../core/index.js';
 import { Spinner } from './Spinner.js';
 import { useTheme } from './theme.js';
 import type { LiveTurn } from './use-chat.js';
@@ -15,6 +15,8 @@ export interface StatusLineProps {
   readonly model: string;
   readonly turns: number;
   readonly usage: Usage;
+  /** The session's spend (`ChatSession.spend`), read at render time. */
+  readonly spend?: { usd: number | null; lastPromptTokens: number };
   readonly live: LiveTurn | null;
   readonly busy: boolean;
   readonly incognito: boolean;
@@ -28,7 +30,7 @@ export function formatTokens(n: number): string {
 }
 
 /** The status line. */
-export function StatusLine({ userId, model, turns, usage, live, busy, incognito }: StatusLineProps) {
+export function StatusLine({ userId, model, turns, usage, spend, live, busy, incognito }: StatusLineProps) {
   const theme = useTheme();
   const dim = theme.tone('dim');
   const facts = [
@@ -38,6 +40,7 @@ export function StatusLine({ userId, model, turns, usage, live, busy, incognito 
     // "in" is every input token the API counted: uncached, read from the cache and written to it
     // (the API reports the three apart; a turn after a long answer is mostly a cache write).
     `${formatTokens(usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens)} in · ${formatTokens(usage.outputTokens)} out · ${formatTokens(usage.cacheReadTokens)} cached`,
+    ...spendFacts(model, spend),
   ].join(' · ');
   return (
     <Box flexDirection="row">
@@ -61,4 +64,14 @@ export function StatusLine({ userId, model, turns, usage, live, busy, incognito 
       </Text>
     </Box>
   );
+}
+
+/** The cost and context-fill facts of the status line ([] for a model with no known price, or before any call). */
+export function spendFacts(model: string, spend: StatusLineProps['spend']): string[] {
+  if (!spend) return [];
+  const out: string[] = [];
+  if (spend.usd !== null && spend.usd > 0) out.push(formatCost(spend.usd));
+  const fill = spend.lastPromptTokens > 0 ? contextFill(model, spend.lastPromptTokens) : null;
+  if (fill) out.push(`context ${fill.percent < 1 ? '<1' : Math.round(fill.percent)}%`);
+  return out;
 }

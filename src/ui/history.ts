@@ -35,3 +35,16 @@ export function stepHistory(
   const text = index === entries.length ? draft : entries[index];
   return { cursor: { index, draft }, text };
 }
+
+/**
+ * Ctrl+R: the newest entry before index `before` containing `query` (case-insensitive), or null.
+ * An empty query matches nothing. Pure.
+ */
+export function searchHistory(entries: readonly string[], query: string, before: number): { index: number; text: string } | null {
+  const q = query.toLowerCase();
+  if (!q) return null;
+  for (let i = Math.min(before, entries.length) - 1; i >= 0; i--) {
+    if (entries[i].toLowerCase().includes(q)) return { index: i, text: entries[i] };
+  }
+  return null;
+}

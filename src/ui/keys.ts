@@ -27,7 +27,9 @@ export type KeyName =
   | 'escape'
   | 'ctrl-c'
   | 'ctrl-d'
-  | 'ctrl-l';
+  | 'ctrl-l'
+  | 'ctrl-r'
+  | 'ctrl-z';
 
 /** One thing the user did: typed text, pasted text (newlines as `\n`), or a key. */
 export type KeyEvent =
@@ -63,6 +65,8 @@ const CONTROL: Record<string, KeyName> = {
   '\x03': 'ctrl-c',
   '\x04': 'ctrl-d',
   '\x0c': 'ctrl-l',
+  '\x12': 'ctrl-r',
+  '\x1a': 'ctrl-z',
 };
 
 const ESCAPES: Record<string, KeyName> = {

@@ -6,6 +6,7 @@
 import { render } from 'ink';
 import type { ChatSession, InputHistorySource, ExtractionOutcome, ReviewItem } from '../core/index.js';
 import { App, type AppExit } from './App.js';
+import type { EarlierConversation } from './earlier-transcript.js';
 import { ExitReport, SavingMemory } from './ExitReport.js';
 import { ReviewPrompt } from './ReviewPrompt.js';
 import type { SaveReport } from '../core/index.js';
@@ -25,6 +26,10 @@ export interface ReplOptions {
   memoryView: () => string;
   /** Aborted when the process was asked to stop (SIGINT/SIGTERM): the REPL leaves as on `/exit`. */
   leave?: AbortSignal;
+  /** Ctrl+Z: stop the process until `fg`, then call `resume` (see `App`'s `onSuspend`). */
+  onSuspend?: (resume: () => void) => void;
+  /** `chat --continue` / `--resume`: the reopened conversation, drawn above the new turns. */
+  earlier?: EarlierConversation;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
   stderr?: NodeJS.WriteStream;
@@ -59,7 +64,7 @@ export async function runRepl(session: ChatSession, options: ReplOptions): Promi
   const theme = createTheme(colorFromEnv(process.env));
   const app = render(
     <ThemeContext.Provider value={theme}>
-      <App session={session} inputHistory={options.inputHistory} memoryLine={options.memoryLine} memoryView={options.memoryView} leave={options.leave} />
+      <App session={session} inputHistory={options.inputHistory} memoryLine={options.memoryLine} memoryView={options.memoryView} leave={options.leave} onSuspend={options.onSuspend} earlier={options.earlier} />
     </ThemeContext.Provider>,
     // Not `incrementalRendering`: in Ink 6.8 it leaves a stale copy of the live region behind when
     // <Static> output is written (seen in tmux). The live region is small, so full redraws are cheap.
@@ -135,7 +140,7 @@ async function saveAtExit(
   }
   view.rerender(
     <ThemeContext.Provider value={theme}>
-      <ExitReport report={report} />
+      <ExitReport report={report} spent={{ usage: session.usage, usd: session.spend.usd }} />
     </ThemeContext.Provider>,
   );
   view.unmount();

@@ -3,7 +3,7 @@
  * a command, an exit word, or an unknown command (a hint, never a model call). No Ink or React:
  * commands run against a small slice of `ChatSession` and return lines to print.
  */
-import { describeRemembered, type ChatSession, type MemoryChange } from '../core/index.js';
+import { contextFill, describeRemembered, describeRetag, FACT_KINDS, formatCost, terminalSafe, type ChatSession, type MemoryChange } from '../core/index.js';
 import type { Tone } from './theme.js';
 
 /** One line of command output and how to colour it. */
@@ -14,7 +14,7 @@ export interface OutputLine {
 
 /** What commands may touch: the session's public surface and the memory view of the CLI. */
 export interface CommandContext {
-  readonly session: Pick<ChatSession, 'remember' | 'forget' | 'clear' | 'setModel' | 'usage' | 'options'>;
+  readonly session: Pick<ChatSession, 'remember' | 'forget' | 'pin' | 'clear' | 'setModel' | 'usage' | 'spend' | 'options' | 'lastRecall'>;
   /** The memory as `memagent show` prints it. */
   readonly memoryView: () => string;
 }
@@ -54,13 +54,31 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     run: async (_args, ctx) => ({ lines: ctx.memoryView().replace(/\n+$/, '').split('\n').map((t) => line(t)) }),
   },
   {
+    name: 'recall',
+    args: '',
+    summary: 'show what was recalled from earlier sessions for your last message',
+    async run(_args, ctx) {
+      const recall = ctx.session.lastRecall;
+      if (!recall) {
+        const off = ctx.session.options.recallBudgetTokens === 0;
+        return result(line(off ? 'Automatic recall is off (MEMAGENT_RECALL_BUDGET=0).' : 'Nothing was recalled for your last message.', 'dim'));
+      }
+      const n = recall.hits.length;
+      return result(
+        line(`Recalled for your last message (${n} ${n === 1 ? 'memory' : 'memories'}, ~${recall.tokens} tokens):`),
+        ...recall.lines.map((l) => line(`  ${terminalSafe(l)}`, 'dim')),
+      );
+    },
+  },
+  {
     name: 'remember',
-    args: '<text>',
+    args: '[--kind <kind>] <text>',
     summary: 'remember something now (pinned)',
     async run(args, ctx) {
-      if (!args) return result(line('Usage: /remember <text>, e.g. /remember I prefer metric units', 'warn'));
+      const parsed = parseRememberArgs(args);
+      if (typeof parsed === 'string') return result(line(parsed, 'warn'));
       if (ctx.session.options.incognito) return result(line('Incognito: nothing is saved from this session, /remember included (start without --incognito to remember).', 'warn'));
-      const changes = await ctx.session.remember(args);
+      const changes = await ctx.session.remember(parsed.text, parsed.kind);
       if (changes.length === 0) return result(line('Nothing to remember in that (it was empty after removing secrets).', 'warn'));
       return { lines: changes.filter((c) => c.type !== 'summary').map(describeRemembered) };
     },
@@ -72,11 +90,13 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     async run(args, ctx) {
       if (!args) return result(line('Usage: /forget <id>; /memory shows the ids', 'warn'));
       const removed = await ctx.session.forget(args);
-      return removed
-        ? { lines: [line(`- forgot ${args}`, 'good')], forgot: true }
+      return removed !== null
+        ? { lines: [line(`- forgot: ${terminalSafe(removed)} (${args})`, 'good')], forgot: true }
         : result(line(`Nothing remembered has the id ${args}; /memory shows the ids.`, 'warn'));
     },
   },
+  pinCommand('pin', true),
+  pinCommand('unpin', false),
   {
     name: 'clear',
     args: '',
@@ -102,16 +122,28 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
   {
     name: 'usage',
     args: '',
-    summary: 'tokens used this session',
+    summary: 'tokens and cost of this session, and how full the context is',
     async run(_args, ctx) {
       const u = ctx.session.usage;
+      const { usd, lastPromptTokens } = ctx.session.spend;
+      const model = ctx.session.options.model;
       const n = (x: number) => x.toLocaleString('en-US');
+      const fill = lastPromptTokens > 0 ? contextFill(model, lastPromptTokens) : null;
       return result(
-        line('Tokens this session:'),
+        line('Tokens this session (chat turns, interrupted ones included as far as the API reported them):'),
         line(`  input        ${n(u.inputTokens)}`),
         line(`  output       ${n(u.outputTokens)}`),
         line(`  cache read   ${n(u.cacheReadTokens)}`),
         line(`  cache write  ${n(u.cacheWriteTokens)}`),
+        line(usd === null ? `  cost         unknown (no price on file for ${model}; tokens only)` : `  cost         ${formatCost(usd)} (list prices, USD)`),
+        line(
+          fill
+            ? `  context      ${n(lastPromptTokens)} of ${n(fill.window)} tokens (${fill.percent.toFixed(1)}%) at the last turn`
+            : lastPromptTokens > 0
+              ? `  context      ${n(lastPromptTokens)} tokens at the last turn (window of ${model} unknown)`
+              : '  context      nothing sent yet',
+          'dim',
+        ),
       );
     },
   },
@@ -123,6 +155,35 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
   },
 ];
 
+function pinCommand(name: 'pin' | 'unpin', pinned: boolean): SlashCommand {
+  return {
+    name,
+    args: '<id>',
+    summary: pinned ? 'always keep a fact in memory (see /memory for ids)' : 'let a pinned fact be ranked like the others again',
+    async run(args, ctx) {
+      if (!args) return result(line(`Usage: /${name} <id>; /memory shows the ids`, 'warn'));
+      if (ctx.session.options.incognito) return result(line(`Incognito: nothing is saved from this session, /${name} included.`, 'warn'));
+      const outcome = await ctx.session.pin(args, pinned);
+      if (outcome === null) return result(line(`No remembered fact has the id ${args}; /memory shows the ids.`, 'warn'));
+      return { lines: [describeRetag(outcome.retag), ...outcome.warnings.map((w) => line(`! ${w}`, 'warn'))] };
+    },
+  };
+}
+
+/**
+ * The arguments of `/remember`: `[--kind <kind>] <text>`; a usage line (string) when they are
+ * not valid. Pure.
+ */
+export function parseRememberArgs(args: string): { text: string; kind: (typeof FACT_KINDS)[number] } | string {
+  const usage = `Usage: /remember [--kind ${FACT_KINDS.join('|')}] <text>, e.g. /remember --kind preference I like tea`;
+  const m = /^--kind(?:=|\s+)(\S+)\s*([\s\S]*)$/.exec(args);
+  const kind = m ? m[1].toLowerCase() : 'fact';
+  const text = (m ? m[2] : args).trim();
+  if (!(FACT_KINDS as readonly string[]).includes(kind)) return `Unknown kind "${m?.[1]}". ${usage}`;
+  if (!text) return usage;
+  return { text, kind: kind as (typeof FACT_KINDS)[number] };
+}
+
 /** /help: the commands, then the keys. */
 export function helpLines(): OutputLine[] {
   const width = Math.max(...SLASH_COMMANDS.map((c) => `/${c.name} ${c.args}`.length));
@@ -131,8 +192,9 @@ export function helpLines(): OutputLine[] {
     ...SLASH_COMMANDS.map((c) => line(`  ${`/${c.name} ${c.args}`.padEnd(width)}  ${c.summary}`)),
     line('Keys:'),
     line('  Enter send · \\ then Enter or Alt+Enter new line · Tab complete a command', 'dim'),
-    line('  ↑/↓ history · Ctrl+A/E line start/end · Ctrl+W word · Ctrl+U line', 'dim'),
-    line('  Esc or Ctrl+C stop an answer · Ctrl+C twice or Ctrl+D quit · start with // to send a literal /', 'dim'),
+    line('  ↑/↓ history · Ctrl+R search history · Ctrl+A/E line start/end · Ctrl+W word · Ctrl+U line', 'dim'),
+    line('  Enter while an answer streams queues the message · Esc or Ctrl+C stop an answer (queued messages come back)', 'dim'),
+    line('  Ctrl+L clear the screen · Ctrl+Z suspend (fg resumes) · Ctrl+C twice or Ctrl+D quit · // sends a literal /', 'dim'),
   ];
 }
 
@@ -190,6 +252,18 @@ export function parseInput(text: string): ParsedInput {
     name,
     hint: `Unknown command /${name}.${guess} /help lists commands; start with // to send a message beginning with /.`,
   };
+}
+
+/**
+ * The `/` menu: while the prompt is `/` plus part of a command name, one line per matching
+ * command with what it does (`/remember <text>  remember something now`); [] otherwise. Pure.
+ */
+export function commandMenu(text: string): string[] {
+  const m = /^\/([a-z]*)$/i.exec(text);
+  if (!m) return [];
+  const matches = SLASH_COMMANDS.filter((c) => c.name.startsWith(m[1].toLowerCase()));
+  const width = Math.max(0, ...matches.map((c) => `/${c.name} ${c.args}`.trimEnd().length));
+  return matches.map((c) => `${`/${c.name} ${c.args}`.trimEnd().padEnd(width)}  ${c.summary}`);
 }
 
 /**

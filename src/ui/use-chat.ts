@@ -6,7 +6,7 @@
  * few React renders per second, not one per token.
  */
 import { useCallback, useMemo, useRef, useState } from 'react';
-import { describeRecall, type ChatSession, type SessionEvent } from '../core/index.js';
+import { describeRecall, describeToolRun, type ChatSession, type SessionEvent } from '../core/index.js';
 import { parseInput, type OutputLine } from './slash-commands.js';
 import { AnswerStream, type AnswerChunk, type SplitLayout } from './stream-split.js';
 import type { Tone } from './theme.js';
@@ -60,6 +60,8 @@ export interface ChatOptions {
   readonly banner: readonly OutputLine[];
   /** Called after `/forget` removed something (it also scrubbed the input history file). */
   readonly onForgot: () => void;
+  /** Called when `/clear` started a new conversation, before its line is shown (the REPL clears the screen). */
+  readonly onCleared?: () => void;
 }
 
 /** Delay before pushing buffered deltas to React (ms): ~30 frames per second, Ink's own cap. */
@@ -107,7 +109,9 @@ export function useChat(session: ChatSession, options: ChatOptions): Chat {
       append({ kind: 'user', text });
       const abort = new AbortController();
       controller.current = abort;
-      const stream = new AnswerStream(() => opts.current.layout());
+      let stream = new AnswerStream(() => opts.current.layout());
+      // Set after a tool line: the blank lines the next round starts with are not shown.
+      let afterTool = false;
       const startedAt = Date.now();
       let shown = 0;
       let streaming = false;
@@ -122,12 +126,16 @@ export function useChat(session: ChatSession, options: ChatOptions): Chat {
         setLive({ startedAt, tail: stream.tail, streaming, first: shown === 0 });
       };
       setLive({ startedAt, tail: null, streaming: false, first: true });
+      // A tool call's input arrives with `tool_call`; its one line is shown with the result.
+      const calls = new Map<string, unknown>();
       const onEvent = (event: SessionEvent) => {
         switch (event.type) {
           case 'retry':
             lines([{ text: `retrying (attempt ${event.attempt}): ${event.reason}`, tone: 'dim' }], false);
             return;
           case 'text':
+            if (afterTool && event.text.trim() === '') return;
+            afterTool = false;
             streaming = true;
             buffered.push(...stream.push(event.text));
             timer ??= setTimeout(flush, FLUSH_MS);
@@ -139,8 +147,16 @@ export function useChat(session: ChatSession, options: ChatOptions): Chat {
             lines([{ text: describeRecall(event), tone: 'dim' }], false);
             return;
           case 'tool_call':
+            calls.set(event.id, event.input);
+            return;
           case 'tool_result':
-            // Nothing emits these yet; memory tools will show a line here.
+            // The text before the call is shown before its line: end that part of the answer here.
+            clearTimeout(timer);
+            buffered.push(...stream.end());
+            flush();
+            stream = new AnswerStream(() => opts.current.layout());
+            afterTool = true;
+            lines([{ text: describeToolRun({ ...event, input: calls.get(event.id) }), tone: event.isError ? 'warn' : 'dim' }], false);
             return;
           default:
             return event satisfies never;
@@ -185,6 +201,7 @@ export function useChat(session: ChatSession, options: ChatOptions): Chat {
           append({ kind: 'user', text });
           run(async () => {
             const result = await parsed.command.run(parsed.args, { session, memoryView: opts.current.memoryView });
+            if (result.cleared) opts.current.onCleared?.();
             lines(result.lines, false);
             if (result.forgot) opts.current.onForgot();
           });

@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { InputHistoryFile, InputHistorySource } from '../core/index.js';
-import { pushEntry, stepHistory, type HistoryCursor } from './history.js';
+import { pushEntry, searchHistory, stepHistory, type HistoryCursor } from './history.js';
 import type { KeyEvent } from './keys.js';
 import * as ed from './line-editor.js';
 import { completeCommand } from './slash-commands.js';
@@ -30,6 +30,23 @@ export interface Prompt {
   clear(): void;
   /** Re-reads the history file (after `/forget` scrubbed it), once pending writes are done. */
   reloadHistory(): void;
+  /**
+   * Ctrl+R history search, while it runs: what is typed so far and whether an entry matches
+   * (the prompt shows the match). Null when not searching.
+   */
+  readonly search: { readonly query: string; readonly found: boolean } | null;
+  /** Ends the search: `accept` keeps the match in the prompt (to edit or send), else the text before it comes back. */
+  endSearch(accept: boolean): void;
+  /** Puts `text` in the prompt, cursor at its end (queued messages taken back when an answer is stopped). */
+  restore(text: string): void;
+}
+
+/** A running Ctrl+R search: the query, where the match is, and the prompt before it started. */
+interface SearchState {
+  query: string;
+  index: number;
+  found: boolean;
+  before: ed.EditorState;
 }
 
 const EDITS: Partial<Record<string, (s: ed.EditorState) => ed.EditorState>> = {
@@ -57,6 +74,8 @@ const EDITS: Partial<Record<string, (s: ed.EditorState) => ed.EditorState>> = {
 export function usePrompt(inputHistory: InputHistorySource, onWarning: (message: string) => void, save = true): Prompt {
   const [editor, setEditorState] = useState<ed.EditorState>(ed.EMPTY_EDITOR);
   const [candidates, setCandidates] = useState<readonly string[]>([]);
+  const [search, setSearch] = useState<SearchState | null>(null);
+  const searching = useRef<SearchState | null>(null);
   const current = useRef(editor);
   const entries = useRef<string[]>([]);
   const cursor = useRef<HistoryCursor>({ index: 0, draft: '' });
@@ -116,9 +135,46 @@ export function usePrompt(inputHistory: InputHistorySource, onWarning: (message:
     [set],
   );
 
+  const updateSearch = useCallback(
+    (next: SearchState | null) => {
+      searching.current = next;
+      setSearch(next);
+    },
+    [],
+  );
+
+  // While searching, typed text and Backspace edit the query, Ctrl+R goes to an older match.
+  const searchKey = useCallback(
+    (event: KeyEvent): void => {
+      const state = searching.current;
+      if (!state) return;
+      let query = state.query;
+      let before = entries.current.length;
+      if (event.type === 'text' || event.type === 'paste') query += event.text.replace(/\n/g, ' ');
+      else if (event.name === 'backspace') query = query.slice(0, -1);
+      else if (event.name === 'ctrl-r') before = state.found ? state.index : entries.current.length;
+      else return;
+      const hit = searchHistory(entries.current, query, before);
+      // No older match for Ctrl+R: stay on the current one.
+      if (!hit && event.type === 'key' && event.name === 'ctrl-r') return;
+      updateSearch({ ...state, query, index: hit?.index ?? entries.current.length, found: hit !== null });
+      set(hit ? ed.editorAt(hit.text) : state.before);
+    },
+    [set, updateSearch],
+  );
+
   const edit = useCallback(
     (event: KeyEvent) => {
       setCandidates((c) => (c.length ? [] : c));
+      if (searching.current) {
+        const isSearchKey = event.type !== 'key' || event.name === 'backspace' || event.name === 'ctrl-r';
+        if (isSearchKey) return searchKey(event);
+        // Any other key (a cursor move, Tab…) keeps the match and edits it.
+        updateSearch(null);
+      } else if (event.type === 'key' && event.name === 'ctrl-r') {
+        const start: SearchState = { query: '', index: entries.current.length, found: false, before: current.current };
+        return updateSearch(start);
+      }
       if (event.type === 'text' || event.type === 'paste') return set(ed.insert(current.current, event.text));
       if (event.name === 'up' || event.name === 'down') return walk(event.name === 'up' ? -1 : 1);
       if (event.name === 'tab') {
@@ -132,7 +188,7 @@ export function usePrompt(inputHistory: InputHistorySource, onWarning: (message:
       const op = EDITS[event.name];
       if (op) set(op(current.current));
     },
-    [set, walk],
+    [set, walk, searchKey, updateSearch],
   );
 
   /** Records `text` in the history (memory and file) and empties the prompt. */
@@ -182,7 +238,17 @@ export function usePrompt(inputHistory: InputHistorySource, onWarning: (message:
         else set(ed.EMPTY_EDITOR);
       },
       reloadHistory,
+      search: search ? { query: search.query, found: search.found } : null,
+      restore(text: string) {
+        set(ed.editorAt(text));
+      },
+      endSearch(accept: boolean) {
+        const state = searching.current;
+        if (!state) return;
+        updateSearch(null);
+        if (!accept || !state.found) set(state.before);
+      },
     }),
-    [editor, candidates, edit, take, record, set, reloadHistory],
+    [editor, candidates, edit, take, record, set, reloadHistory, search, updateSearch],
   );
 }

@@ -15,15 +15,17 @@ const PASTE_STALL_MS = 1000;
 /**
  * Calls `onKey` for each key, typed text run or whole paste, in order. `onKey` may change between
  * renders; the latest one is called. Restores the terminal (raw mode off, bracketed paste off)
- * when the component unmounts.
+ * when the component unmounts or `active` turns false, and takes it again when it turns true.
  */
-export function useTerminalInput(onKey: (event: KeyEvent) => void): void {
+export function useTerminalInput(onKey: (event: KeyEvent) => void, active = true): void {
   const { setRawMode, isRawModeSupported, internal_eventEmitter: events } = useStdin();
   const { stdout } = useStdout();
   const handler = useRef(onKey);
   handler.current = onKey;
 
   useEffect(() => {
+    // Inactive (suspended with Ctrl+Z): the terminal is the shell's, cooked and without paste mode.
+    if (!active) return;
     if (isRawModeSupported) setRawMode(true);
     const tty = Boolean((stdout as { isTTY?: boolean }).isTTY);
     if (tty) stdout.write(BRACKETED_PASTE_ON);
@@ -44,5 +46,5 @@ export function useTerminalInput(onKey: (event: KeyEvent) => void): void {
       if (tty) stdout.write(BRACKETED_PASTE_OFF);
       if (isRawModeSupported) setRawMode(false);
     };
-  }, [events, setRawMode, isRawModeSupported, stdout]);
+  }, [events, setRawMode, isRawModeSupported, stdout, active]);
 }

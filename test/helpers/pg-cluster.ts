@@ -2,7 +2,7 @@
 // stopped and removed by `stop()`. No running service is needed. As root (CI containers), the
 // server runs as the `postgres` OS user, since initdb refuses root.
 import { execFile } from 'node:child_process';
-import { chown, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chown, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -48,20 +48,41 @@ export interface PgCluster {
   sql(db: string, text: string, values?: unknown[]): Promise<Array<Record<string, unknown>>>;
   /** Stops the server (immediate) and removes its directory. Idempotent. */
   stop(): Promise<void>;
+  /** Stops the server (fast shutdown), keeping its data, as a database that goes down. */
+  halt(): Promise<void>;
+  /** Starts a halted server again on the same port. */
+  resume(): Promise<void>;
 }
 
-/** Starts a cluster with binaries from `bin` (see `findPgBin`). fsync off: it is thrown away. */
-export async function startCluster(bin: string): Promise<PgCluster> {
+/** Options of `startCluster`. */
+export interface ClusterOptions {
+  /** Require this password (scram-sha-256) for every role instead of trust; the URLs carry it for `postgres`. */
+  password?: string;
+  /** Keep fsync on (durable commits, as a real server): for measurements. Default off (thrown away). */
+  fsync?: boolean;
+}
+
+/** Starts a cluster with binaries from `bin` (see `findPgBin`). fsync off unless `opts.fsync`: it is thrown away. */
+export async function startCluster(bin: string, opts: ClusterOptions = {}): Promise<PgCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'memagent-pg-'));
   const asRoot = process.getuid?.() === 0;
   if (asRoot) await chown(dir, Number((await run('id', ['-u', 'postgres'])).stdout), Number((await run('id', ['-g', 'postgres'])).stdout));
   const exec = (tool: string, args: string[]) => (asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]) : run(join(bin, tool), args));
   const data = join(dir, 'data');
-  await exec('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  const auth = ['--auth=trust'];
+  if (opts.password !== undefined) {
+    const pwfile = join(dir, 'pw');
+    await writeFile(pwfile, `${opts.password}\n`);
+    if (asRoot) await chown(pwfile, Number((await run('id', ['-u', 'postgres'])).stdout), Number((await run('id', ['-g', 'postgres'])).stdout));
+    auth.splice(0, 1, '--auth=scram-sha-256', `--pwfile=${pwfile}`);
+  }
+  await exec('initdb', ['-D', data, '-U', 'postgres', ...auth, '-E', 'UTF8', '--no-sync']);
   const port = await freePort();
-  await exec('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+  const start = () => exec('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=${opts.fsync ? 'on' : 'off'} -c max_connections=200`, 'start']);
+  await start();
   const { default: pg } = await import('pg');
-  const url = (db: string) => `postgres://postgres@127.0.0.1:${port}/${db}`;
+  const login = opts.password === undefined ? 'postgres' : `postgres:${encodeURIComponent(opts.password)}`;
+  const url = (db: string) => `postgres://${login}@127.0.0.1:${port}/${db}`;
   const sql = async (db: string, text: string, values?: unknown[]) => {
     const client = new pg.Client({ connectionString: url(db) });
     await client.connect();
@@ -79,6 +100,12 @@ export async function startCluster(bin: string): Promise<PgCluster> {
     async createDatabase(db) {
       await sql('postgres', `CREATE DATABASE "${db}"`);
       return url(db);
+    },
+    async halt() {
+      await exec('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    async resume() {
+      await start();
     },
     async stop() {
       if (stopped) return;

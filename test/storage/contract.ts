@@ -3,7 +3,8 @@
 // one implementation (file-store.test.ts). Run it with `memoryStoreContract(name, factory)`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemagentError } from '../../src/core/errors.js';
-import type { Decision, Fact, Memory } from '../../src/core/schema.js';
+import { mergeMemory, type MergeCaps } from '../../src/core/merge.js';
+import type { Decision, Fact, Memory, MergeOps } from '../../src/core/schema.js';
 import type { MemoryStore } from '../../src/core/storage/store.js';
 import { sessionWrite } from '../../src/core/session-apply.js';
 import { makeFact } from '../helpers/memory.js';
@@ -312,6 +313,237 @@ export function memoryStoreContract(name: string, factory: () => Promise<Contrac
       expect((await store.inputHistory.open('ann')).entries).toEqual(['first', 'I live in Lisbon', 'third']);
       expect(await store.inputHistory.forget('ann', (text) => text.includes('Lisbon'))).toBe(1);
       expect((await store.inputHistory.open('ann')).entries).toEqual(['first', 'third']);
+    });
+  });
+}
+
+/**
+ * The contract of `MemoryStore.archive` (archival and episodic memory, search), for every store
+ * whose archive is built: the file store now, PostgreSQL when its archive lands. Written against
+ * the interface only; file layout, modes and corrupt files are tested in file-store.test.ts.
+ * @param factory makes a fresh, empty backing for each test.
+ */
+export function archiveStoreContract(name: string, factory: () => Promise<ContractBacking>): void {
+  describe(`ArchiveStore contract: ${name}`, () => {
+    const backings: ContractBacking[] = [];
+    const fresh = async () => {
+      const b = await factory();
+      backings.push(b);
+      return b;
+    };
+    afterAll(async () => {
+      await Promise.all(backings.map((b) => b.cleanup()));
+    });
+    const opsOf = (o: Partial<MergeOps>): MergeOps => ({ add: [], update: [], supersede: [], retract: [], decisions: [], ...o });
+    /** One session's merge at `at`, with the caps given (the way extraction writes). */
+    const merging = (o: Partial<MergeOps>, caps: Partial<MergeCaps>, at = AT) => (m: Memory) =>
+      mergeMemory(m, opsOf(o), { sessionId: `s-${at.slice(0, 10)}`, now: new Date(at), caps }).memory;
+    const add = (text: string, confidence: 'low' | 'high' = 'high') => ({ text, kind: 'preference' as const, confidence, quote: text });
+    /** A finished session's journal of `userId`, its turns said at `at`; returns its reference. */
+    async function journal(store: MemoryStore, userId: string, sessionId: string, at: string, turns: string[]): Promise<string> {
+      const j = await store.journals.open({ userId, sessionId, model: 'm', now: new Date(at) });
+      turns.forEach((text, i) => j.append({ type: 'turn', role: i % 2 === 0 ? 'user' : 'assistant', text, at }));
+      await j.close();
+      return j.path;
+    }
+
+    it('a fact evicted from core memory stays active in the archive, dated, with its session, and search finds it', async () => {
+      const store = (await fresh()).open();
+      await store.update('ann', merging({ add: [add('Likes green tea', 'low')] }, { activeFacts: 1 }, '2026-03-01T10:00:00.000Z'));
+      await store.update('ann', merging({ add: [add('Owns a cat named Miso')] }, { activeFacts: 1 }, '2026-04-01T10:00:00.000Z'));
+      const { memory } = await store.load('ann');
+      expect(memory.facts.map((f) => f.text)).toEqual(['Owns a cat named Miso']);
+      const { items, skipped } = await store.archive.items('ann');
+      expect(skipped).toBe(0);
+      expect(items).toHaveLength(1);
+      expect(items[0]).toMatchObject({ type: 'fact', revision: 2, item: { text: 'Likes green tea', status: 'active' } });
+      const hits = await store.archive.search('ann', 'green tea', { limit: 5 });
+      expect(hits[0]).toMatchObject({
+        kind: 'fact',
+        id: items[0].item.id,
+        status: 'active',
+        text: 'Likes green tea',
+        sessionId: 's-2026-03-01',
+        date: '2026-03-01T10:00:00.000Z',
+        inMemoryFile: false,
+      });
+    });
+
+    it('a search made before a fact is evicted still finds it afterwards, now as archived; one made before an undo no longer finds what the undo took out', async () => {
+      const store = (await fresh()).open();
+      await store.update('ann', merging({ add: [add('Likes green tea', 'low')] }, { activeFacts: 1 }));
+      expect(await store.archive.search('ann', 'green tea', { limit: 5 })).toMatchObject([{ text: 'Likes green tea', inMemoryFile: true }]);
+      await store.update('ann', merging({ add: [add('Owns a cat named Miso')] }, { activeFacts: 1 }, '2026-04-01T10:00:00.000Z'));
+      expect(await store.archive.search('ann', 'green tea', { limit: 5 })).toMatchObject([{ text: 'Likes green tea', status: 'active', inMemoryFile: false }]);
+      expect(await store.archive.search('ann', 'Miso', { limit: 5 })).toMatchObject([{ text: 'Owns a cat named Miso', inMemoryFile: true }]);
+      await store.undo('ann');
+      expect(await store.archive.search('ann', 'Miso', { limit: 5 })).toEqual([]);
+      expect(await store.archive.search('ann', 'green tea', { limit: 5 })).toMatchObject([{ text: 'Likes green tea', inMemoryFile: true }]);
+      await store.undo('ann'); // the undo undone: the tea fact is out of the file again, and archived
+      expect(await store.archive.search('ann', 'green tea', { limit: 5 })).toMatchObject([{ text: 'Likes green tea', inMemoryFile: false }]);
+    });
+
+    it('history past its cap and a decision replaced on its topic are archived in their last state, not deleted', async () => {
+      const store = (await fresh()).open();
+      await store.update('ann', merging({ add: [add('Lives in Porto')], decisions: [{ topic: 'Database', decision: 'Postgres', quote: 'pg' }] }, {}));
+      const porto = (await store.load('ann')).memory.facts[0];
+      await store.update('ann', merging({ supersede: [{ id: porto.id, text: 'Lives in Lisbon', kind: 'fact', confidence: 'high', quote: 'Lisbon' }] }, { historyFacts: 0 }, '2026-03-02T10:00:00.000Z'));
+      // The superseded fact stays in the file for the write that ended it, then leaves it at the next.
+      expect((await store.archive.items('ann')).items).toEqual([]);
+      await store.update('ann', merging({ decisions: [{ topic: 'Database', decision: 'SQLite', quote: 'sqlite' }] }, { historyFacts: 0 }, '2026-03-03T10:00:00.000Z'));
+      const { memory } = await store.load('ann');
+      expect(memory.facts.map((f) => [f.text, f.status])).toEqual([['Lives in Lisbon', 'active']]);
+      expect(memory.decisions.map((d) => d.decision)).toEqual(['SQLite']);
+      const archived = (await store.archive.items('ann')).items;
+      expect(archived.map((a) => [a.type, a.revision])).toEqual([
+        ['fact', 3],
+        ['decision', 3],
+      ]);
+      expect(archived[0].item).toMatchObject({ id: porto.id, status: 'superseded', validTo: '2026-03-02T10:00:00.000Z', supersededBy: memory.facts[0].id });
+      expect(archived[1].item).toMatchObject({ topic: 'Database', decision: 'Postgres' });
+      const hits = await store.archive.search('ann', 'Porto', { limit: 5 });
+      expect(hits.map((h) => [h.id, h.status, h.validTo])).toEqual([[porto.id, 'superseded', '2026-03-02T10:00:00.000Z']]);
+    });
+
+    it('undo archives nothing, and a fact an undo brings back into the file is the file\'s, not the archive\'s', async () => {
+      const store = (await fresh()).open();
+      await store.update('ann', merging({ add: [add('Likes green tea', 'low')] }, { activeFacts: 1 }));
+      await store.update('ann', merging({ add: [add('Owns a cat named Miso')] }, { activeFacts: 1 }, '2026-04-01T10:00:00.000Z'));
+      expect((await store.archive.items('ann')).items.map((a) => a.item.id)).toHaveLength(1);
+      await store.undo('ann'); // the tea fact is back in the file; the cat fact leaves it, unarchived
+      expect((await store.load('ann')).memory.facts.map((f) => f.text)).toEqual(['Likes green tea']);
+      expect((await store.archive.items('ann')).items).toEqual([]);
+      expect(await store.archive.search('ann', 'Miso', { limit: 5 })).toEqual([]);
+      expect(await store.archive.search('ann', 'tea', { limit: 5 })).toMatchObject([{ text: 'Likes green tea', inMemoryFile: true }]);
+    });
+
+    it('keepSession moves a merged journal into episodic memory once: kept twice, it is still one session', async () => {
+      const store = (await fresh()).open();
+      const ref = await journal(store, 'ann', 's-keep', '2026-03-01T10:00:00.000Z', ['I adopted a dog called Rex', 'Congratulations!', 'thanks']);
+      await store.archive.keepSession('ann', ref);
+      expect(await store.journals.listPending('ann')).toEqual([]);
+      expect(await store.journals.count('ann')).toBe(0);
+      await store.archive.keepSession('ann', ref); // the journal is gone: nothing to do
+      // The same session journaled again (re-extracted after a kill): kept once, the copy retired.
+      const again = await journal(store, 'ann', 's-keep', '2026-03-01T10:00:00.000Z', ['something else']);
+      await store.archive.keepSession('ann', again);
+      expect(await store.journals.count('ann')).toBe(0);
+      expect(await store.archive.sessions('ann')).toEqual([
+        { sessionId: 's-keep', startedAt: '2026-03-01T10:00:00.000Z', endedAt: '2026-03-01T10:00:00.000Z', turns: 2, firstLine: 'I adopted a dog called Rex' },
+      ]);
+      const episode = await store.archive.readSession('ann', 's-keep');
+      expect(episode?.turns.map((t) => t.text)).toEqual(['I adopted a dog called Rex', 'Congratulations!', 'thanks']);
+    });
+
+    it('a kept session reads back with its header, turns, and the recall and tool lines it journaled', async () => {
+      const store = (await fresh()).open();
+      const at = '2026-03-01T10:00:00.000Z';
+      const j = await store.journals.open({ userId: 'ann', sessionId: 's-audit', model: 'claude-x', now: new Date(at) });
+      j.append({ type: 'recall', at, ids: ['f_1'], tokens: 12 });
+      j.append({ type: 'turn', role: 'user', text: 'What is my cat called?', at });
+      j.append({ type: 'tool', at, id: 'tu_1', name: 'memory_search', input: { query: 'cat' }, result: 'Miso', isError: false });
+      j.append({ type: 'turn', role: 'assistant', text: 'Miso.', at });
+      await j.close();
+      await store.archive.keepSession('ann', j.path);
+      expect(await store.archive.readSession('ann', 's-audit')).toEqual({
+        sessionId: 's-audit',
+        userId: 'ann',
+        startedAt: at,
+        model: 'claude-x',
+        turns: [
+          { role: 'user', text: 'What is my cat called?', at },
+          { role: 'assistant', text: 'Miso.', at },
+        ],
+        recalls: [{ beforeTurn: 0, ids: ['f_1'], tokens: 12 }],
+        tools: [{ afterTurn: 1, name: 'memory_search', input: { query: 'cat' }, result: 'Miso', isError: false }],
+      });
+      expect(await store.archive.readSession('ann', 's-unknown')).toBeNull();
+      expect(await store.archive.readSession('bob', 's-audit')).toBeNull();
+    });
+
+    it('search finds turns of kept sessions with their session id, role and date, next to archived facts', async () => {
+      const backing = await fresh();
+      const store = backing.open();
+      await store.archive.keepSession('ann', await journal(store, 'ann', 's-one', '2026-03-01T10:00:00.000Z', ['The pricing page needs a yearly plan', 'Noted.']));
+      await store.archive.keepSession('ann', await journal(store, 'ann', 's-two', '2026-03-08T10:00:00.000Z', ['Lunch was great', 'Nice.']));
+      const hits = await store.archive.search('ann', 'pricing page', { limit: 5 });
+      expect(hits[0]).toMatchObject({ kind: 'turn', id: 's-one:0', sessionId: 's-one', role: 'user', date: '2026-03-01T10:00:00.000Z', text: 'The pricing page needs a yearly plan' });
+      expect(await store.archive.search('ann', 'pricing', { limit: 5, kinds: ['fact'] })).toEqual([]);
+      // Another instance (another process) sees what this one kept, and a session kept later.
+      const other = backing.open();
+      expect((await other.archive.search('ann', 'lunch', { limit: 5 })).map((h) => h.id)).toEqual(['s-two:0']);
+      await store.archive.keepSession('ann', await journal(store, 'ann', 's-three', '2026-03-09T10:00:00.000Z', ['Lunch again tomorrow']));
+      expect((await other.archive.search('ann', 'lunch', { limit: 5 })).map((h) => h.id).sort()).toEqual(['s-three:0', 's-two:0']);
+    });
+
+    it('a search of a user with nothing kept, or of a query with no word, returns nothing', async () => {
+      const store = (await fresh()).open();
+      expect(await store.archive.search('nobody', 'anything', { limit: 5 })).toEqual([]);
+      expect(await store.archive.items('nobody')).toEqual({ items: [], skipped: 0 });
+      expect(await store.archive.sessions('nobody')).toEqual([]);
+      await store.update('ann', adding(fact('f1', 'Likes tea')));
+      expect(await store.archive.search('ann', '?!', { limit: 5 })).toEqual([]);
+      expect(await store.archive.search('ann', 'coffee', { limit: 5 })).toEqual([]);
+    });
+
+    it('prune removes the sessions that started before the date, from episodic memory and search; the facts stay', async () => {
+      const store = (await fresh()).open();
+      await store.archive.keepSession('ann', await journal(store, 'ann', 's-old', '2026-01-01T10:00:00.000Z', ['I visited Kyoto']));
+      await store.archive.keepSession('ann', await journal(store, 'ann', 's-new', '2026-06-01T10:00:00.000Z', ['I visited Oslo']));
+      await store.update('ann', adding(fact('f1', 'Visited Kyoto')));
+      expect(await store.archive.search('ann', 'Kyoto', { limit: 5 })).toHaveLength(2);
+      expect(await store.archive.prune('ann', new Date('2026-03-01T00:00:00.000Z'))).toBe(1);
+      expect(await store.archive.prune('ann', new Date('2026-03-01T00:00:00.000Z'))).toBe(0);
+      expect((await store.archive.sessions('ann')).map((s) => s.sessionId)).toEqual(['s-new']);
+      expect(await store.archive.readSession('ann', 's-old')).toBeNull();
+      expect((await store.archive.search('ann', 'Kyoto', { limit: 5 })).map((h) => h.kind)).toEqual(['fact']);
+    });
+
+    it('forget removes matching archived items and session turns, and search no longer finds them', async () => {
+      const store = (await fresh()).open();
+      await store.update('ann', merging({ add: [add('Owes money to Dave', 'low')] }, { activeFacts: 1 }));
+      await store.update('ann', merging({ add: [add('Likes tea')] }, { activeFacts: 1 }, '2026-04-01T10:00:00.000Z'));
+      await store.archive.keepSession('ann', await journal(store, 'ann', 's-dave', AT, ['I owe Dave money', 'ok', 'Tea is nice']));
+      expect(await store.archive.search('ann', 'Dave', { limit: 5 })).toHaveLength(2);
+      const dave = (text: string) => /dave/i.test(text);
+      const removed = await store.archive.forget('ann', (item) => 'text' in item && dave(item.text), dave);
+      expect(removed).toEqual({ items: 1, turns: 1 });
+      expect((await store.archive.items('ann')).items).toEqual([]);
+      expect((await store.archive.readSession('ann', 's-dave'))?.turns.map((t) => t.text)).toEqual(['ok', 'Tea is nice']);
+      expect(await store.archive.search('ann', 'Dave', { limit: 5 })).toEqual([]);
+      expect((await store.archive.search('ann', 'tea', { limit: 5 })).length).toBeGreaterThan(0);
+      expect(await store.archive.forget('ann', () => false, dave)).toEqual({ items: 0, turns: 0 });
+    });
+
+    it('forgetAll removes the archive and kept sessions', async () => {
+      const store = (await fresh()).open();
+      await store.update('ann', merging({ add: [add('Likes green tea', 'low')] }, { activeFacts: 1 }));
+      await store.update('ann', merging({ add: [add('Owns a cat')] }, { activeFacts: 1 }, '2026-04-01T10:00:00.000Z'));
+      await store.archive.keepSession('ann', await journal(store, 'ann', 's-x', AT, ['green tea please']));
+      expect(await store.archive.search('ann', 'green', { limit: 5 })).toHaveLength(2);
+      await store.forgetAll('ann');
+      expect(await store.archive.items('ann')).toEqual({ items: [], skipped: 0 });
+      expect(await store.archive.sessions('ann')).toEqual([]);
+      expect(await store.archive.search('ann', 'green', { limit: 5 })).toEqual([]);
+    });
+
+    it('a write that archives and then loses its lock archives nothing visible', async (ctx) => {
+      const backing = await fresh();
+      if (!backing.pausedWriter) return ctx.skip();
+      const other = backing.open();
+      await other.update('ann', adding(fact('x', 'Likes green tea')));
+      const paused = backing.pausedWriter();
+      // Archives x (it leaves the file) if it is still there when the write runs.
+      const slow = paused.store.update('ann', (m) => ({ ...m, facts: m.facts.filter((f) => f.id !== 'x') }));
+      await paused.reached;
+      await paused.takeOverLock('ann');
+      // Meanwhile x is forgotten (a purge archives nothing), at the revision the paused write wanted.
+      await other.forget('ann', (item) => item.id === 'x');
+      paused.resume();
+      await slow.catch(() => undefined);
+      expect((await other.load('ann')).memory.facts).toEqual([]);
+      expect((await other.archive.items('ann')).items).toEqual([]);
+      expect(await other.archive.search('ann', 'green tea', { limit: 5 })).toEqual([]);
     });
   });
 }

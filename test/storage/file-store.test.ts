@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,8 +8,10 @@ import { FileMemoryStore } from '../../src/core/storage/file/file-store.js';
 import { SCHEMA_VERSION, emptyMemory, type Decision, type Fact, type Memory } from '../../src/core/schema.js';
 import { serialize as serializeMemory } from '../../src/core/storage/file/codec.js';
 import { makeFact } from '../helpers/memory.js';
-import { memoryStoreContract } from './contract.js';
-import { forgetEverywhere } from '../../src/core/services/forget.js';
+import { archiveStoreContract, memoryStoreContract, type ContractBacking } from './contract.js';
+import { forgetEverywhere, previewForget } from '../../src/core/services/forget.js';
+import { PLAINTEXT, ageCipher, parseIdentity, type FileCipher } from '../../src/core/storage/file/age-cipher.js';
+import { generateIdentityFile } from '../../src/core/storage/file/age-identity.js';
 
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 let tmp: string;
@@ -30,10 +32,10 @@ async function freshStore(opts: { historyLimit?: number; maxFileBytes?: number }
 }
 
 // The storage contract, against the file store over a fresh temp memory dir.
-memoryStoreContract('file store', async () => {
+async function fileBacking(cipher: FileCipher = PLAINTEXT): Promise<ContractBacking> {
   const dir = join(await mkdtemp(join(tmpdir(), 'memagent-contract-')), 'memory');
   return {
-    open: () => new FileMemoryStore({ dir }),
+    open: () => new FileMemoryStore({ dir, cipher }),
     cleanup: () => rm(dirname(dir), { recursive: true, force: true }),
     pausedWriter: () => {
       let reached!: () => void;
@@ -43,6 +45,7 @@ memoryStoreContract('file store', async () => {
       let first = true;
       const store = new FileMemoryStore({
         dir,
+        cipher,
         hooks: {
           afterTempFile: () => {
             if (!first) return undefined;
@@ -57,7 +60,14 @@ memoryStoreContract('file store', async () => {
       return { store, reached: atCommit, resume, takeOverLock };
     },
   };
-});
+}
+memoryStoreContract('file store', () => fileBacking());
+archiveStoreContract('file store', () => fileBacking());
+
+// The same contracts with encryption at rest on: every file the store writes is an age file.
+const contractCipher = ageCipher(parseIdentity((await generateIdentityFile(T0)).text));
+memoryStoreContract('file store, encrypted', () => fileBacking(contractCipher));
+archiveStoreContract('file store, encrypted', () => fileBacking(contractCipher));
 
 const fact = (id: string, text: string, status: Fact['status'] = 'active'): Fact =>
   makeFact(id, text, T0.toISOString(), { kind: 'preference', status });
@@ -486,5 +496,184 @@ describe('MemoryStore.listUsers', () => {
     expect(bob.updatedAt).toMatch(/^2026-03-01T/);
     expect(users[2]).toMatchObject({ userId: 'carol', facts: 0, updatedAt: '', bytes: 5 });
     expect(users[2].error).toMatch(/carol\.json: is not valid JSON/);
+  });
+});
+
+describe('the file archive (archive/<userId>/)', () => {
+  const removing = (id: string) => (m: Memory): Memory => ({ ...m, facts: m.facts.filter((f) => f.id !== id) });
+  async function keptJournal(dir: string, store: FileMemoryStore, sessionId: string, turns: string[]): Promise<string> {
+    const journal = await openJournal({ dir, userId: 'alice', sessionId, model: 'm', now: T0 });
+    for (const text of turns) journal.append({ type: 'turn', role: 'user', text, at: T0.toISOString() });
+    await journal.close();
+    await store.archive.keepSession('alice', journal.path);
+    return journal.path;
+  }
+  /** Every file under `root` whose bytes mention `pattern`. */
+  async function filesMentioning(root: string, pattern: RegExp): Promise<string[]> {
+    const found: string[] = [];
+    const walk = async (d: string): Promise<void> => {
+      for (const entry of await readdir(d, { withFileTypes: true })) {
+        const path = join(d, entry.name);
+        if (entry.isDirectory()) await walk(path);
+        else if (entry.isFile() && pattern.test(await readFile(path, 'utf8'))) found.push(path);
+      }
+    };
+    await walk(root);
+    return found;
+  }
+
+  it('one small segment per write that archived something, 0600 in 0700 dirs; a write that archives nothing adds no file', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'Likes tea')));
+    await store.update('alice', addFact(fact('f_2', 'Owns a cat')));
+    const archiving = await store.update('alice', removing('f_1'));
+    await store.update('alice', addFact(fact('f_3', 'Plays chess')));
+    const root = join(dir, 'archive', 'alice');
+    expect(await readdir(join(root, 'items'))).toEqual(['0000000003.jsonl']);
+    for (const d of [join(dir, 'archive'), root, join(root, 'items')]) expect((await stat(d)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(root, 'items', '0000000003.jsonl'))).mode & 0o777).toBe(0o600);
+    const lines = (await readFile(join(root, 'items', '0000000003.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l))).toEqual([{ type: 'fact', item: fact('f_1', 'Likes tea'), archivedAt: archiving.after.updatedAt, revision: 3 }]);
+  });
+
+  it('a segment above the memory\'s revision (a write that never landed) is ignored, and the write that lands at that revision replaces it', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'Likes tea')));
+    const items = join(dir, 'archive', 'alice', 'items');
+    await mkdir(items, { recursive: true });
+    const ghost = { type: 'fact', item: fact('f_ghost', 'Never archived'), archivedAt: T0.toISOString(), revision: 2 };
+    await writeFile(join(items, '0000000002.jsonl'), `${JSON.stringify(ghost)}\n`);
+    expect((await store.archive.items('alice')).items).toEqual([]);
+    expect(await store.archive.search('alice', 'archived', { limit: 5 })).toEqual([]);
+    await store.update('alice', addFact(fact('f_2', 'Owns a cat'))); // revision 2, archives nothing
+    expect(await readdir(items)).toEqual([]);
+    expect((await store.archive.items('alice')).items).toEqual([]);
+  });
+
+  it('corrupt segment lines are skipped and counted, the rest still read', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'Likes tea')));
+    await store.update('alice', removing('f_1'));
+    const segment = join(dir, 'archive', 'alice', 'items', '0000000002.jsonl');
+    await writeFile(segment, `not json\n${await readFile(segment, 'utf8')}{"type":"fact","item":{}}\n`);
+    const { items, skipped } = await store.archive.items('alice');
+    expect(items.map((a) => a.item.id)).toEqual(['f_1']);
+    expect(skipped).toBe(2);
+  });
+
+  it('keepSession moves the journal into sessions/ as the same file (0600), never a copy', async () => {
+    const { dir, store } = await freshStore();
+    const journal = await openJournal({ dir, userId: 'alice', sessionId: 'S1', model: 'm', now: T0 });
+    journal.append({ type: 'turn', role: 'user', text: 'I live in Lisbon', at: T0.toISOString() });
+    await journal.close();
+    const { ino } = await stat(journal.path);
+    await store.archive.keepSession('alice', journal.path);
+    const kept = join(dir, 'archive', 'alice', 'sessions', 'S1.jsonl');
+    expect((await stat(kept)).ino).toBe(ino);
+    expect((await stat(kept)).mode & 0o777).toBe(0o600);
+    expect(await readdir(join(dir, 'journal', 'alice'))).toEqual([]);
+  });
+
+  it('keepSession refuses a reference that is not one of the user\'s journals, moving nothing', async () => {
+    const { dir, store } = await freshStore();
+    const journal = await openJournal({ dir, userId: 'bob', sessionId: 'S1', model: 'm', now: T0 });
+    await journal.close();
+    await expect(store.archive.keepSession('alice', journal.path)).rejects.toThrow(/is not a journal of alice/);
+    expect(await store.journals.listPending('bob')).toEqual([journal.path]);
+  });
+
+  it('refuses an archive dir that leads outside the memory dir through a symlink', async () => {
+    const { dir, store } = await freshStore();
+    const outside = await mkdtemp(join(tmp, 'outside-'));
+    await mkdir(join(dir, 'archive'), { recursive: true });
+    await symlink(outside, join(dir, 'archive', 'alice'));
+    await expect(store.checkUser('alice')).rejects.toThrow(/leads outside the memory dir/);
+    const journal = await openJournal({ dir, userId: 'alice', sessionId: 'S1', model: 'm', now: T0 });
+    await journal.close();
+    await expect(store.archive.keepSession('alice', journal.path)).rejects.toThrow(MemoryFileError);
+    expect(await readdir(outside)).toEqual([]);
+  });
+
+  it('a search skips listing archive dirs unchanged since a settled listing, and still finds what is kept or archived later', async () => {
+    const { dir, store } = await freshStore();
+    await keptJournal(dir, store, 'S1', ['we talked about kayaking']);
+    await store.update('alice', addFact(fact('f_1', 'Likes kayaking')));
+    await store.update('alice', removing('f_1'));
+    const root = join(dir, 'archive', 'alice');
+    const past = new Date(Date.now() - 3_600_000);
+    for (const sub of ['items', 'sessions']) await utimes(join(root, sub), past, past);
+    const searcher = new FileMemoryStore({ dir });
+    const kayaking = async () => (await searcher.archive.search('alice', 'kayaking', { limit: 10 })).map((h) => h.id).sort();
+    expect(await kayaking()).toEqual(['S1:0', 'f_1']);
+    // A session file slipped in with the directory's time put back is not listed: the skip is real.
+    // (Other words than S1's: the search collapses near-duplicate hits.)
+    const s1 = await readFile(join(root, 'sessions', 'S1.jsonl'), 'utf8');
+    await writeFile(join(root, 'sessions', 'S9.jsonl'), s1.replace('we talked about kayaking', 'a slipped-in note on kayaking'), { mode: 0o600 });
+    await utimes(join(root, 'sessions'), past, past);
+    expect(await kayaking()).toEqual(['S1:0', 'f_1']);
+    // What the store writes changes the directories' times, so it is found.
+    await keptJournal(dir, store, 'S2', ['more kayaking']);
+    await store.update('alice', addFact(fact('f_2', 'Owns a kayak called kayaking')));
+    await store.update('alice', removing('f_2'));
+    expect(await kayaking()).toEqual(['S1:0', 'S2:0', 'S9:0', 'f_1', 'f_2']);
+  });
+
+  it('the search index is persisted, and a missing, corrupt or other-version index.json is rebuilt from the archive', async () => {
+    const { dir, store } = await freshStore();
+    for (let i = 0; i < 6; i++) await keptJournal(dir, store, `S${i}`, [`session ${i} was about kayaking`]);
+    expect(await store.archive.search('alice', 'kayaking', { limit: 10 })).toHaveLength(6);
+    const index = join(dir, 'archive', 'alice', 'index.json');
+    expect((await stat(index)).mode & 0o777).toBe(0o600);
+    const search = () => new FileMemoryStore({ dir }).archive.search('alice', 'kayaking', { limit: 10 });
+    expect(await search()).toHaveLength(6);
+    for (const damage of ['{"format":1', 'garbage\n{}', `${JSON.stringify({ format: 99 })}\n{}`]) {
+      await writeFile(index, damage);
+      expect(await search()).toHaveLength(6);
+    }
+    await rm(index);
+    expect(await search()).toHaveLength(6);
+  });
+
+  it('a store that loaded the index before a forget never uses or writes back the forgotten text', async () => {
+    const { dir, store } = await freshStore();
+    await keptJournal(dir, store, 'S1', ['I owe Dave money', 'see you']);
+    const early = new FileMemoryStore({ dir });
+    expect(await early.archive.search('alice', 'Dave', { limit: 5 })).toHaveLength(1);
+    await forgetEverywhere(store, 'alice', { text: 'Dave' });
+    expect(await early.archive.search('alice', 'Dave', { limit: 5 })).toEqual([]);
+    await keptJournal(dir, early, 'S2', ['another day']);
+    expect(await filesMentioning(dir, /dave/i)).toEqual([]);
+  });
+
+  it('the forget preview shows what only the archive and past sessions mention, so such a text can be forgotten', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'visited Kyoto in spring')));
+    await store.update('alice', removing('f_1'));
+    await keptJournal(dir, store, 'S1', ['Kyoto was lovely', 'I like tea']);
+    await keptJournal(dir, store, 'S2', ['back from Kyoto']);
+    const preview = await previewForget(store, 'alice', { text: 'Kyoto' });
+    expect(preview).toMatchObject({ items: [], journalTurns: 0, sessionTurns: 2, sessions: 2 });
+    expect(preview.archivedItems.map((i) => i.id)).toEqual(['f_1']);
+  });
+
+  it('forgetEverywhere leaves no trace in the archive, kept sessions or index: by text and by the id of a fact only the archive holds', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'lives in Lisbon near the river')));
+    await store.update('alice', addFact(fact('f_2', 'owes money to Dave Smith')));
+    await store.update('alice', removing('f_1'));
+    await store.update('alice', removing('f_2'));
+    await keptJournal(dir, store, 'S1', ['I live in Lisbon near the river', 'owes money to Dave Smith, sadly', 'I like tea']);
+    expect(await store.archive.search('alice', 'Lisbon Dave', { limit: 10 })).toHaveLength(4);
+    expect(await filesMentioning(dir, /lisbon/i)).not.toEqual([]);
+
+    const byText = await forgetEverywhere(store, 'alice', { text: 'Lisbon' });
+    expect(byText).toMatchObject({ archivedItems: 1, sessionLines: 1 });
+    expect(await filesMentioning(dir, /lisbon/i)).toEqual([]);
+
+    const byId = await forgetEverywhere(store, 'alice', { ids: ['f_2'] });
+    expect(byId).toMatchObject({ archivedItems: 1, sessionLines: 1, unknownIds: [] });
+    expect(await filesMentioning(dir, /dave/i)).toEqual([]);
+    expect(await store.archive.search('alice', 'Lisbon Dave', { limit: 10 })).toEqual([]);
+    expect((await store.archive.search('alice', 'tea', { limit: 10 })).map((h) => h.text)).toEqual(['I like tea']);
   });
 });

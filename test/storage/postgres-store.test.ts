@@ -12,7 +12,7 @@ import { PostgresMemoryStore, type PostgresMemoryStoreOptions } from '../../src/
 import { DB_SCHEMA_VERSION } from '../../src/core/storage/postgres/schema.js';
 import { findPgBin, pgRequired, startCluster, type PgCluster } from '../helpers/pg-cluster.js';
 import { makeFact } from '../helpers/memory.js';
-import { memoryStoreContract } from './contract.js';
+import { archiveStoreContract, memoryStoreContract } from './contract.js';
 import { apiWorkspace, runCli } from '../helpers/cli.js';
 import { useFakeApi } from '../helpers/fake.js';
 
@@ -50,15 +50,16 @@ if (!bin) {
     const root = await mkdtemp(join(tmpdir(), 'memagent-pg-local-'));
     tmpDirs.push(root);
     const dir = join(root, 'memory');
-    const open = (opts: { url?: string; hooks?: PostgresMemoryStoreOptions['hooks'] } = {}) => {
-      const store = new PostgresMemoryStore({ url: opts.url ?? url, local: new FileMemoryStore({ dir }), hooks: opts.hooks });
+    const open = (opts: { url?: string; hooks?: PostgresMemoryStoreOptions['hooks']; archiveDays?: number; now?: () => Date } = {}) => {
+      const store = new PostgresMemoryStore({ url: opts.url ?? url, local: new FileMemoryStore({ dir }), hooks: opts.hooks, archiveDays: opts.archiveDays, now: opts.now });
       opened.push(store);
       return store;
     };
     return { url, dir, open };
   }
 
-  memoryStoreContract('postgres store', async () => {
+  /** A contract backing: a fresh database, and a paused writer whose lock a takeover ends. */
+  async function contractBacking() {
     const b = await backing();
     return {
       open: () => b.open(),
@@ -92,7 +93,11 @@ if (!bin) {
         return { store, reached: atCommit, resume, takeOverLock };
       },
     };
-  });
+  }
+
+  memoryStoreContract('postgres store', contractBacking);
+
+  archiveStoreContract('postgres store', contractBacking);
 
   describe('PostgreSQL store', () => {
     it('20 concurrent updates of one user over 20 separate connections all land: revision +20, every fact once', async () => {
@@ -144,6 +149,144 @@ if (!bin) {
       expect(undo.restoredRevision).toBe(1);
       expect((await b.open().load('ann')).memory.facts.map((f) => f.id)).toEqual(['f1']);
       await expect(b.open().restore('ann', { revision: 99 })).rejects.toThrow(MemagentError);
+    });
+  });
+
+  describe('archival and episodic memory in PostgreSQL', () => {
+    const T0 = '2026-03-02T09:00:00.000Z';
+    const removing = (id: string) => (m: Memory): Memory => ({ ...m, facts: m.facts.filter((f) => f.id !== id) });
+    const decision = (id: string, topic: string, text: string) => ({ id, topic, decision: text, date: AT, source: { session: 's1', at: AT, quote: text } });
+
+    /** Journals one session of `turns` (user/assistant alternating) locally and returns its reference. */
+    async function journal(store: PostgresMemoryStore, userId: string, sessionId: string, turns: string[]): Promise<string> {
+      const j = await store.journals.open({ userId, sessionId, model: 'claude-test', now: new Date(T0) });
+      turns.forEach((text, i) => j.append({ type: 'turn', role: i % 2 === 0 ? 'user' : 'assistant', text, at: T0 }));
+      const ref = j.path;
+      await j.close();
+      return ref;
+    }
+
+    it('a fact a write removes from the memory is archived by that write, in its last state, and found by search', async () => {
+      const store = (await backing()).open();
+      await store.update('ann', adding('f1', 'Lives in Lisbon'));
+      await store.update('ann', adding('f2', 'Prefers green tea'));
+      const removed = await store.update('ann', removing('f1'));
+      const { items, skipped } = await store.archive.items('ann');
+      expect(skipped).toBe(0);
+      expect(items).toEqual([{ type: 'fact', item: removed.before.facts[0], archivedAt: removed.after.updatedAt, revision: 3 }]);
+      const hits = await store.archive.search('ann', 'where does she live? Lisbon', { limit: 5 });
+      expect(hits.map((h) => [h.id, h.inMemoryFile])).toEqual([['f1', false]]);
+      expect(hits[0]).toMatchObject({ kind: 'fact', status: 'active', text: 'Lives in Lisbon', sessionId: 's1', date: AT, factKind: 'preference', confidence: 'high' });
+    });
+
+    it('a write that fails before its commit archives nothing either', async () => {
+      const b = await backing();
+      await b.open().update('ann', adding('f1', 'Lives in Lisbon'));
+      const failing = b.open({ hooks: { beforeCommit: () => Promise.reject(new Error('connection lost')) } });
+      await expect(failing.update('ann', removing('f1'))).rejects.toThrow(/connection lost/);
+      const store = b.open();
+      expect((await store.archive.items('ann')).items).toEqual([]);
+      expect((await store.load('ann')).memory.facts.map((f) => f.id)).toEqual(['f1']);
+    });
+
+    it('search matches any word of the query, with English stemming, over memory, archive and past turns, best first', async () => {
+      const store = (await backing()).open();
+      await store.update('ann', (m) => ({
+        ...m,
+        facts: [makeFact('f1', 'Runs a marathon every spring', AT, { kind: 'preference' }), makeFact('f2', 'Owns a red bicycle', AT, { kind: 'preference' })],
+        decisions: [decision('d1', 'database', 'Use PostgreSQL for the shared memory')],
+      }));
+      await store.archive.keepSession('ann', await journal(store, 'ann', 's-run', ['I was running in the park with my dog', 'Nice!', 'The dog is called Rex']));
+      const hits = await store.archive.search('ann', 'running dog', { limit: 10 });
+      // "running" and "runs" share the stem run; either word is enough for a hit.
+      expect(hits.map((h) => h.id).sort()).toEqual(['f1', 's-run:0', 's-run:2']);
+      expect(hits[0].id).toBe('s-run:0'); // both words
+      expect(hits.find((h) => h.id === 's-run:2')).toMatchObject({ kind: 'turn', role: 'user', sessionId: 's-run', date: T0, status: 'active', inMemoryFile: false });
+      expect(hits.find((h) => h.id === 'f1')).toMatchObject({ inMemoryFile: true });
+      for (let i = 1; i < hits.length; i++) expect(hits[i - 1].score).toBeGreaterThanOrEqual(hits[i].score);
+      expect((await store.archive.search('ann', 'postgresql', { limit: 5 })).map((h) => [h.kind, h.text])).toEqual([['decision', 'database: Use PostgreSQL for the shared memory']]);
+      expect((await store.archive.search('ann', 'running dog', { limit: 10, kinds: ['fact'] })).map((h) => h.id)).toEqual(['f1']);
+      expect(await store.archive.search('ann', 'running dog', { limit: 1 })).toHaveLength(1);
+      expect(await store.archive.search('ann', '?! …', { limit: 5 })).toEqual([]);
+      expect(await store.archive.search('ann', 'submarine', { limit: 5 })).toEqual([]);
+      expect(await store.archive.search('ann', 'the and of', { limit: 5 })).toEqual([]); // stop words only
+      expect((await store.archive.search('ann', "dog's well-known park & O'Brien | !", { limit: 5 })).length).toBeGreaterThan(0); // tsquery syntax is just text
+      expect(await store.archive.search('bob', 'running', { limit: 5 })).toEqual([]);
+    });
+
+    it('a session with a NUL character in a turn or a tool call is still kept (PostgreSQL text cannot hold U+0000)', async () => {
+      const store = (await backing()).open();
+      const j = await store.journals.open({ userId: 'ann', sessionId: 's-nul', model: 'm', now: new Date(T0) });
+      j.append({ type: 'turn', role: 'user', text: 'pasted\u0000binary about llamas', at: T0 });
+      j.append({ type: 'tool', at: T0, id: 't1', name: 'memory_search', input: { query: 'a\u0000b' }, result: 'none\u0000', isError: false });
+      await j.close();
+      await store.archive.keepSession('ann', j.path);
+      expect(await store.journals.listPending('ann')).toEqual([]);
+      const episode = await store.archive.readSession('ann', 's-nul');
+      expect(episode?.turns[0].text).toBe('pasted\uFFFDbinary about llamas');
+      expect(episode?.tools).toEqual([{ afterTurn: 1, name: 'memory_search', input: { query: 'a\uFFFDb' }, result: 'none\uFFFD', isError: false }]);
+      expect((await store.archive.search('ann', 'llamas', { limit: 5 })).map((h) => h.id)).toEqual(['s-nul:0']);
+    });
+
+    it('a long turn comes back cut around the word that matched', async () => {
+      const store = (await backing()).open();
+      const long = `${'blah '.repeat(200)}my sister lives in Oslo ${'filler '.repeat(200)}`;
+      await store.archive.keepSession('ann', await journal(store, 'ann', 's-long', [long]));
+      const [hit] = await store.archive.search('ann', 'Oslo', { limit: 1 });
+      expect(hit.text).toContain('my sister lives in Oslo');
+      expect(hit.text.length).toBeLessThan(long.length / 2);
+      expect(hit.text.startsWith('…') && hit.text.endsWith('…')).toBe(true);
+    });
+
+    it('keepSession stores the session and its turns, retires the journal, and keeping the same session again adds nothing', async () => {
+      const store = (await backing()).open();
+      const ref = await journal(store, 'ann', 's-1', ['Hello there, I am Ann', 'Hi Ann']);
+      await store.archive.keepSession('ann', ref);
+      expect(await store.journals.listPending('ann')).toEqual([]);
+      const again = await journal(store, 'ann', 's-1', ['Hello there, I am Ann', 'Hi Ann']);
+      await store.archive.keepSession('ann', again);
+      expect(await store.journals.listPending('ann')).toEqual([]);
+      expect(await store.archive.sessions('ann')).toEqual([{ sessionId: 's-1', startedAt: T0, endedAt: T0, turns: 1, firstLine: 'Hello there, I am Ann' }]);
+      const episode = await store.archive.readSession('ann', 's-1');
+      expect(episode).toMatchObject({ sessionId: 's-1', userId: 'ann', startedAt: T0, model: 'claude-test' });
+      expect(episode?.turns.map((t) => [t.role, t.text])).toEqual([['user', 'Hello there, I am Ann'], ['assistant', 'Hi Ann']]);
+      expect(await store.archive.readSession('ann', 'nope')).toBeNull();
+      expect(await store.archive.readSession('bob', 's-1')).toBeNull();
+    });
+
+    it('with a retention of N days, keeping a session prunes the sessions started more than N days ago', async () => {
+      const store = (await backing()).open({ archiveDays: 30, now: () => new Date('2026-03-20T00:00:00.000Z') });
+      const old = await store.journals.open({ userId: 'ann', sessionId: 's-old', model: 'm', now: new Date('2026-01-01T00:00:00.000Z') });
+      old.append({ type: 'turn', role: 'user', text: 'an old chat', at: '2026-01-01T00:00:00.000Z' });
+      await old.close();
+      await store.archive.keepSession('ann', old.path);
+      expect(await store.archive.sessions('ann')).toEqual([]);
+      await store.archive.keepSession('ann', await journal(store, 'ann', 's-new', ['a recent chat']));
+      expect((await store.archive.sessions('ann')).map((s) => s.sessionId)).toEqual(['s-new']);
+    });
+
+    it('prune removes sessions started before the date and keeps the facts; forget scrubs items and turns; forgetAll removes everything', async () => {
+      const store = (await backing()).open();
+      await store.update('ann', adding('f1', 'Lives in Lisbon'));
+      await store.update('ann', removing('f1'));
+      await store.update('ann', adding('f2', 'Prefers green tea'));
+      await store.archive.keepSession('ann', await journal(store, 'ann', 's-1', ['I live in Lisbon now', 'ok', 'and I like tea']));
+      const forgot = await store.archive.forget('ann', (i) => 'text' in i && i.text.includes('Lisbon'), (t) => t.includes('Lisbon'));
+      expect(forgot).toEqual({ items: 1, turns: 1 });
+      expect((await store.archive.items('ann')).items).toEqual([]);
+      expect(await store.archive.search('ann', 'Lisbon', { limit: 5 })).toEqual([]);
+      expect((await store.archive.readSession('ann', 's-1'))?.turns.map((t) => t.text)).toEqual(['ok', 'and I like tea']);
+      expect(await store.archive.forget('ann', () => false, (t) => t.includes('Lisbon'))).toEqual({ items: 0, turns: 0 });
+      expect(await store.archive.prune('ann', new Date('2026-03-01T00:00:00Z'))).toBe(0);
+      expect(await store.archive.prune('ann', new Date('2026-04-01T00:00:00Z'))).toBe(1);
+      expect(await store.archive.sessions('ann')).toEqual([]);
+      expect((await store.load('ann')).memory.facts.map((f) => f.id)).toEqual(['f2']);
+      await store.update('ann', removing('f2'));
+      await store.archive.keepSession('ann', await journal(store, 'ann', 's-2', ['tea again']));
+      await store.forgetAll('ann');
+      expect((await store.archive.items('ann')).items).toEqual([]);
+      expect(await store.archive.sessions('ann')).toEqual([]);
+      expect(await store.archive.search('ann', 'tea', { limit: 5 })).toEqual([]);
     });
   });
 

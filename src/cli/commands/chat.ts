@@ -3,15 +3,16 @@
  * Ink REPL (stdin and stdout are TTYs) or to pipe mode (anything else: Ink is never mounted).
  * Signals are handled by `../signals.ts` while the session runs.
  */
-import { ChatSession, DEFAULT_MAX_TOKENS, extractPending } from '../../core/chat.js';
-import { UsageError, renderMemorySummaryLine, type ExtractionOutcome, type ModelClient, type MemoryStore } from '../../core/index.js';
+import { ChatSession, DEFAULT_MAX_TOKENS, extractPending, restoreConversation } from '../../core/chat.js';
+import { UsageError, renderMemorySummaryLine, type EpisodeSummary, type ExtractionOutcome, type ModelClient, type MemoryStore } from '../../core/index.js';
 import type { Services } from '../compose.js';
 import { requireUser, type Config } from '../config.js';
-import { installSignalHandlers } from '../signals.js';
+import { resolveResume, resumedLine, type ResumeFlags } from '../resume.js';
+import { installSignalHandlers, suspendToShell } from '../signals.js';
 import { formatMemoryView } from './show.js';
 
-/** Flags of `chat`. */
-export interface ChatFlags {
+/** Flags of `chat` (`continue`/`resume`: reopen an earlier conversation, see ../resume.ts). */
+export interface ChatFlags extends ResumeFlags {
   user?: string;
   incognito?: boolean;
   review?: boolean;
@@ -34,11 +35,18 @@ export async function runChat(services: Services, flags: ChatFlags): Promise<num
   const userId = requireUser(flags.user);
   // The SDK (~1 MB of code to compile) is loaded after the prompt is drawn, not before.
   const model = services.model();
-  const store = services.store;
-  // A corrupt file stops here, before any journal is opened or anything extracted.
-  await store.load(userId);
+  // A corrupt file stops here, before any journal is opened or anything extracted. A database
+  // that is down does not: the chat goes on without memory, journaled here, saved next run.
+  const { store, unavailable } = await services.chatStore(userId);
+  if (unavailable) {
+    process.stderr.write(`memagent: memory unavailable (${unavailable}); chatting without it, this session is kept on this machine and saved by the next run\n`);
+  }
   const now = () => new Date();
   const interactive = flags.prompt === undefined && Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  if (flags.prompt === undefined && process.stdin.isTTY && !process.stdout.isTTY) {
+    // `memagent chat | tee log` from a keyboard: the answers go to the pipe, so no REPL can be drawn.
+    process.stderr.write('memagent: line mode, because stdout is not a terminal (piped or redirected): type a message and Enter; Ctrl+D saves and quits\n');
+  }
   if (flags.review && flags.prompt !== undefined) {
     throw new UsageError('--review asks about each change in the interactive chat; it does not go with a one-shot prompt');
   }
@@ -51,17 +59,34 @@ export async function runChat(services: Services, flags: ChatFlags): Promise<num
 
   // Before anything is written: a symlink out of the memory dir is refused in one line, up front.
   await store.checkUser(userId);
-  if (!flags.incognito) await recoverPending(store, model, config, userId);
+  if (!flags.incognito && !unavailable) await recoverPending(store, model, config, userId);
+  // After the recovery, so a session killed last time is kept and can be continued.
+  const pick = interactive
+    ? async (sessions: EpisodeSummary[]) => {
+        // Ink reads these once, when imported (see below).
+        delete process.env.CI;
+        delete process.env.CONTINUOUS_INTEGRATION;
+        return (await import('../../ui/SessionPicker.js')).pickSession(sessions);
+      }
+    : null;
+  const resumed = await resolveResume(store, userId, flags, pick);
 
   const session = await ChatSession.start(store, model, {
     userId,
     model: config.model,
     extractModel: config.extractModel,
     memoryBudgetTokens: config.memoryBudgetTokens,
+    recallBudgetTokens: config.recallBudgetTokens,
     maxTokens: DEFAULT_MAX_TOKENS,
     incognito: Boolean(flags.incognito),
+    review: Boolean(flags.review),
     now,
   });
+
+  if (resumed) {
+    restoreConversation(session, resumed);
+    if (!interactive) process.stderr.write(`memagent: ${resumedLine(resumed)}\n`);
+  }
 
   // In the REPL, SIGINT/SIGTERM leave as /exit does (the live region goes, the save shows its
   // spinner and the diff), then the command exits with the signal's code.
@@ -87,13 +112,18 @@ export async function runChat(services: Services, flags: ChatFlags): Promise<num
         inputHistory: services.inputHistory(userId),
         exitTimeoutMs: config.exitTimeoutMs,
         review: Boolean(flags.review),
-        memoryLine: `${renderMemorySummaryLine(session.memory)}`,
+        memoryLine: unavailable ? 'memory unavailable (database down): this session is saved by the next run' : `${renderMemorySummaryLine(session.memory)}`,
         memoryView: () => formatMemoryView(session.memory, { budgetTokens: config.memoryBudgetTokens, now: now() }),
         leave: leave.signal,
+        onSuspend: suspendToShell,
+        earlier: resumed ? { title: resumedLine(resumed), turns: resumed.turns } : undefined,
       });
       // Compile the SDK once the first frame is on screen, while the user types (Ink flushes its
       // first frame on a timer, so a preload started at once would delay it).
-      const preload = setTimeout(() => model.preload(), PRELOAD_AFTER_MS);
+      const preload = setTimeout(() => {
+        model.preload();
+        session.warmRecall();
+      }, PRELOAD_AFTER_MS);
       // A failed save is reported in the REPL and its journal kept for the next run; the exit
       // code says so too (1), as in pipe mode, so a script can tell. A signal's code wins.
       const { saved } = await repl;

@@ -36,7 +36,7 @@ export interface ForgetFlags {
 export const MIN_MATCH_CHARS = 3;
 
 /** Asks a yes/no question on the terminal (stderr). Call only when stdin is a TTY. */
-async function confirm(question: string): Promise<boolean> {
+export async function confirm(question: string): Promise<boolean> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question(`${question} [y/N] `);
@@ -88,10 +88,10 @@ export async function runForget(services: Services, ids: string[], flags: Forget
     process.stderr.write(`memagent: could not search ${terminalSafe(path)} (a set-aside journal memagent cannot read); delete it yourself if it may hold what you forget\n`);
   }
   if (report.unknownIds.length) process.stderr.write(`memagent: no fact or decision with id ${report.unknownIds.join(', ')}; forgot the others\n`);
-  const { journalLines, inputHistoryLines: inputLines } = report;
+  const { journalLines, inputHistoryLines: inputLines, archivedItems, sessionLines } = report;
   const removedIds = new Set(report.removed.map((item) => item.id));
   const elsewhere = new Set(report.matched.map((item) => item.id).filter((id) => !removedIds.has(id))).size;
-  if (report.matched.length === 0 && !report.summaryChanged && report.historyVersions === 0 && journalLines === 0 && inputLines === 0) {
+  if (report.matched.length === 0 && !report.summaryChanged && report.historyVersions === 0 && journalLines === 0 && inputLines === 0 && archivedItems === 0 && sessionLines === 0) {
     throw new MemagentError(nothingMentions(userId, flags.match ?? ''));
   }
   const lines = report.removed.map((item) => `- ${item.id}  ${itemLine(item)}`);
@@ -100,6 +100,8 @@ export async function runForget(services: Services, ids: string[], flags: Forget
     elsewhere > 0 ? `${plural(elsewhere, 'older item')} kept only in history` : '',
     journalLines ? plural(journalLines, 'journal line') : '',
     inputLines ? plural(inputLines, 'input history line') : '',
+    archivedItems ? plural(archivedItems, 'archived item') : '',
+    sessionLines ? plural(sessionLines, 'past session line') : '',
   ].filter(Boolean);
   lines.push(
     `Forgot ${plural(report.removed.length, 'item')} for ${userId}` +
@@ -126,14 +128,16 @@ function itemLine(item: Fact | Decision): string {
  */
 async function confirmMatch(store: MemoryStore, userId: string, target: { text: string; substring?: boolean }): Promise<void> {
   const preview = await previewForget(store, userId, target);
-  const { items, summarySentences, journalTurns, journals, inputHistoryLines, historyVersions } = preview;
-  const found = items.length + summarySentences.length + journalTurns + inputHistoryLines;
+  const { items, summarySentences, journalTurns, journals, inputHistoryLines, historyVersions, archivedItems, sessionTurns, sessions } = preview;
+  const found = items.length + summarySentences.length + journalTurns + inputHistoryLines + archivedItems.length + sessionTurns;
   if (found === 0 && historyVersions === 0) throw new MemagentError(nothingMentions(userId, target.text));
   const counts = [
     items.length ? plural(items.length, 'item') : '',
     summarySentences.length ? plural(summarySentences.length, 'summary sentence') : '',
     journalTurns ? plural(journalTurns, 'journal line') : '',
     inputHistoryLines ? plural(inputHistoryLines, 'input history line') : '',
+    archivedItems.length ? plural(archivedItems.length, 'archived item') : '',
+    sessionTurns ? plural(sessionTurns, 'past session line') : '',
   ].filter(Boolean);
   const what = counts.length ? counts.join(', ') : 'nothing in the current memory';
   if (!process.stdin.isTTY) {
@@ -149,6 +153,8 @@ async function confirmMatch(store: MemoryStore, userId: string, target: { text: 
   for (const sentence of summarySentences) lines.push(`  - summary: ${terminalSafe(sentence)}`);
   if (journalTurns) lines.push(`  - ${plural(journalTurns, 'line')} of ${plural(journals, 'session')} not yet saved to memory`);
   if (inputHistoryLines) lines.push(`  - ${plural(inputHistoryLines, 'line')} of your input history`);
+  for (const item of archivedItems) lines.push(`  - ${item.id}  ${itemLine(item)} [archived]`);
+  if (sessionTurns) lines.push(`  - ${plural(sessionTurns, 'line')} of ${plural(sessions, 'past session')}`);
   if (found === 0) lines.push('  (nothing in the current memory)');
   if (historyVersions) lines.push(`  and the same in ${plural(historyVersions, 'saved version')} (undo history)`);
   process.stderr.write(`${lines.join('\n')}\n`);

@@ -3,7 +3,7 @@
  * same renderer, with the same budget, that builds the system prompt, so the user sees exactly
  * what the model sees (ids are listed below it, not inside it).
  */
-import { renderMemoryBlock, FACT_KINDS, emptyMemory, terminalSafe, terminalSafeJson, UsageError, type Fact, type Memory } from '../../core/index.js';
+import { atRestEncryption, renderMemoryBlock, FACT_KINDS, emptyMemory, terminalSafe, terminalSafeJson, UsageError, type Fact, type Memory } from '../../core/index.js';
 import type { Services } from '../compose.js';
 import { requireUser } from '../config.js';
 
@@ -153,7 +153,26 @@ export async function runShow({ config, store }: Services, flags: ShowFlags): Pr
     process.stdout.write(`Nothing is remembered about ${userId} yet.\n`);
     return;
   }
-  process.stdout.write(`${formatMemoryView(memory, { budgetTokens: config.memoryBudgetTokens, now, all: flags.all, pending })}\n`);
+  const view = formatMemoryView(memory, { budgetTokens: config.memoryBudgetTokens, now, all: flags.all, pending });
+  // On a terminal, long facts wrap under their own indent instead of at column 0; piped, lines stay whole.
+  const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+  process.stdout.write(`${columns ? wrapToWidth(view, columns) : view}\n`);
+  const encryption = await encryptionLine(store, userId);
+  if (encryption) process.stdout.write(`\n${encryption}\n`);
+}
+
+/**
+ * One line about encryption at rest when encryption is on and some of the user's files are still
+ * plaintext (a mixed state: encryption turned on later, an `encrypt` or `decrypt` interrupted).
+ * Null otherwise, and for stores that keep no files (PostgreSQL).
+ */
+async function encryptionLine(memoryStore: Services['store'], userId: string): Promise<string | null> {
+  const store = atRestEncryption(memoryStore);
+  // With encryption off there is nothing to finish (an age file is refused, naming itself, when read).
+  if (store === null || !store.cipher.encrypts) return null;
+  const { encrypted, plaintext } = await store.encryptionState(userId);
+  if (plaintext === 0) return null;
+  return `Encryption: ${encrypted} of ${encrypted + plaintext} files encrypted, ${plaintext} still plaintext (\`memagent encrypt --user ${userId}\` finishes it)`;
 }
 
 /**
@@ -190,4 +209,32 @@ function formatBytes(n: number): string {
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+/**
+ * `text` with each line longer than `width` columns wrapped at spaces, continuation lines
+ * indented two columns past the line's own indent (a word longer than the room is cut). Widths
+ * count UTF-16 units (a wide character may overflow by a column). Pure.
+ */
+export function wrapToWidth(text: string, width: number): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      if (line.length <= width || width < 20) return line;
+      const indent = ' '.repeat(Math.min((/^ */.exec(line)?.[0].length ?? 0) + 2, Math.floor(width / 2)));
+      const out: string[] = [];
+      let rest = line;
+      let prefix = '';
+      while (prefix.length + rest.length > width) {
+        const room = width - prefix.length;
+        let cut = rest.lastIndexOf(' ', room);
+        if (cut <= 0) cut = room;
+        out.push(prefix + rest.slice(0, cut).trimEnd());
+        rest = rest.slice(cut).trimStart();
+        prefix = indent;
+      }
+      out.push(prefix + rest);
+      return out.join('\n');
+    })
+    .join('\n');
 }

@@ -88,7 +88,7 @@ export function parseJournal(text: string): JournalContents {
     // A later header is the one `append` rewrites when it recreates a deleted journal: same session.
     if (line.type === 'session') out.header ??= line;
     else if (line.type === 'cleared') out.cleared.push({ at: line.at, beforeTurn: out.turns.length });
-    else if (line.type === 'recall') (out.recalls ??= []).push({ ...line, beforeTurn: out.turns.length });
+    else if (line.type === 'recall') (out.recalls ??= []).push({ ...line, beforeTurn: line.follows ? Math.max(0, out.turns.length - 1) : out.turns.length });
     else if (line.type === 'tool') (out.tools ??= []).push({ ...line, afterTurn: out.turns.length });
     else out.turns.push({ role: line.role, text: line.text, at: line.at, ...(line.interrupted ? { interrupted: true } : {}) });
   }

@@ -1,6 +1,7 @@
 /**
  * Forgetting everywhere: what the user wants gone leaves the memory, every saved version, the
- * summaries, the session journals and the REPL's input history, over the storage interface.
+ * summaries, the session journals, the REPL's input history, archival memory, the kept sessions
+ * of episodic memory and the search index, over the storage interface.
  */
 import { UsageError } from '../errors.js';
 import type { Decision, Fact } from '../schema.js';
@@ -29,6 +30,10 @@ export interface ForgetEverywhereReport extends PurgeReport {
   unknownIds: string[];
   /** Quarantined journal entries that could not be searched (a directory, an oversized file), left as they are. */
   journalsUnsearched: string[];
+  /** Items removed from archival memory (what caps moved out of the memory file). */
+  archivedItems: number;
+  /** Lines removed from kept sessions (episodic memory). */
+  sessionLines: number;
 }
 
 /**
@@ -40,7 +45,9 @@ export interface ForgetEverywhereReport extends PurgeReport {
  *   input-history lines containing their text or source quote (the user's own words; texts
  *   under 8 normalized chars are not searched for).
  * Memory and saved versions go through `store.purge` (under the lock), journals through
- * `store.journals.forget`, input history through `store.inputHistory.forget`. Not undoable. Idempotent.
+ * `store.journals.forget`, input history through `store.inputHistory.forget`, archived items
+ * (by id: also those only the archive holds), kept sessions' turns and the search index through
+ * `store.archive.forget` (under the lock). Not undoable. Idempotent.
  * @throws UsageError for an empty text or an invalid id; MemoryFileError if the current file is
  *   corrupt (nothing written); LockError.
  */
@@ -54,15 +61,19 @@ export async function forgetEverywhere(store: MemoryStore, userId: string, targe
     const journalsUnsearched: string[] = [];
     const journalLines = await store.journals.forget(userId, mentions, journalsUnsearched);
     const inputHistoryLines = await store.inputHistory.forget(userId, mentions);
-    return { ...report, journalLines, inputHistoryLines, unknownIds: [], journalsUnsearched };
+    const archive = await store.archive.forget(userId, (item) => itemTexts(item).some((t) => mentions(t)), mentions);
+    return { ...report, journalLines, inputHistoryLines, unknownIds: [], journalsUnsearched, archivedItems: archive.items, sessionLines: archive.turns };
   }
   const wanted = new Set(target.ids);
+  // Items only archival memory holds (moved out of the file by a cap) are forgotten by id too,
+  // and their words looked for like those of the file's.
+  const archived = (await store.archive.items(userId)).items.map((a) => a.item).filter((item) => wanted.has(item.id));
   const report = await store.purge(userId, (item) => wanted.has(item.id), {
-    summary: (summary, matched) => dropSentencesContaining(summary, traceTexts(matched)),
+    summary: (summary, matched) => dropSentencesContaining(summary, traceTexts([...matched, ...archived])),
   });
-  const found = new Set(report.matched.map((item) => item.id));
+  const found = new Set([...report.matched, ...archived].map((item) => item.id));
   const unknownIds = target.ids.filter((id) => !found.has(id));
-  const traces = traceTexts(report.matched);
+  const traces = traceTexts([...report.matched, ...archived]);
   let journalLines = 0;
   const unsearched = new Set<string>();
   for (const t of traces) {
@@ -70,8 +81,18 @@ export async function forgetEverywhere(store: MemoryStore, userId: string, targe
     journalLines += await store.journals.forget(userId, t, found);
     for (const path of found) unsearched.add(path);
   }
-  const inputHistoryLines = await store.inputHistory.forget(userId, (entry) => traces.some((t) => containsText(entry, t)));
-  return { ...report, journalLines, inputHistoryLines, unknownIds, journalsUnsearched: [...unsearched] };
+  const mentionsTrace = (text: string) => traces.some((t) => containsText(text, t));
+  const inputHistoryLines = await store.inputHistory.forget(userId, mentionsTrace);
+  const archive = await store.archive.forget(userId, (item) => wanted.has(item.id), mentionsTrace);
+  return {
+    ...report,
+    journalLines,
+    inputHistoryLines,
+    unknownIds,
+    journalsUnsearched: [...unsearched],
+    archivedItems: archive.items,
+    sessionLines: archive.turns,
+  };
 }
 
 /**
@@ -137,12 +158,19 @@ export interface ForgetPreview {
   inputHistoryLines: number;
   /** Saved versions (for `undo`) that will be searched and scrubbed too; their contents are not read here. */
   historyVersions: number;
+  /** Items of archival memory (moved out of the memory file by a cap) that match. */
+  archivedItems: Array<Fact | Decision>;
+  /** Matching lines (turns, tool calls) of kept sessions (episodic memory). */
+  sessionTurns: number;
+  /** How many kept sessions hold them. */
+  sessions: number;
 }
 
 /**
  * What `forgetEverywhere(store, userId, target)` would delete, read without writing or locking:
  * the current memory's matching items and summary sentences, matching turns of pending journals
- * and input-history lines, and how many saved versions will be searched as well. The deletion
+ * and input-history lines, matching archived items and kept sessions' turns, and how many saved
+ * versions will be searched as well. The deletion
  * itself matches again when it runs, so something written in between is judged the same way.
  * @throws UsageError for an empty text; MemoryFileError for a corrupt memory file.
  */
@@ -160,6 +188,17 @@ export async function previewForget(store: MemoryStore, userId: string, target: 
     if (hits > 0) journals++;
   }
   const { entries } = await store.inputHistory.open(userId);
+  const archivedItems = (await store.archive.items(userId)).items.map((a) => a.item).filter((item) => itemTexts(item).some((t) => mentions(t)));
+  let sessionTurns = 0;
+  let sessions = 0;
+  for (const { sessionId } of await store.archive.sessions(userId)) {
+    const episode = await store.archive.readSession(userId, sessionId);
+    const hits =
+      (episode?.turns.filter((t) => mentions(t.text)).length ?? 0) +
+      (episode?.tools?.filter((t) => mentions(JSON.stringify(t.input) ?? '') || mentions(t.result)).length ?? 0);
+    sessionTurns += hits;
+    if (hits > 0) sessions++;
+  }
   return {
     items,
     summarySentences: sentencesMatching(memory.summary, mentions),
@@ -167,6 +206,9 @@ export async function previewForget(store: MemoryStore, userId: string, target: 
     journals,
     inputHistoryLines: entries.filter((e) => mentions(e)).length,
     historyVersions: (await store.history(userId)).length,
+    archivedItems,
+    sessionTurns,
+    sessions,
   };
 }
 

@@ -209,6 +209,13 @@ export interface ArchiveStore {
     matchItem: (item: Fact | Decision) => boolean,
     matchTurn: (text: string) => boolean,
   ): Promise<{ items: number; turns: number }>;
+  /**
+   * Optional (`memagent migrate`): stores archived items copied from another store as they are
+   * (`archivedAt`, `revision` kept); an id already archived is replaced by the given state.
+   * Idempotent. Under the user's lock. A store without it cannot be migrated to when the source
+   * has archived items (migrate says so).
+   */
+  importItems?(userId: string, items: readonly ArchivedItem[]): Promise<void>;
 }
 
 /**

@@ -5,6 +5,7 @@
  * memory files: see versions.ts), and the REPL's input history.
  */
 import { randomBytes } from 'node:crypto';
+import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -95,6 +96,38 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
 }
 
 /**
+ * `writeFileAtomic`, synchronously (for a journal append, which is synchronous by contract): a
+ * temp file (O_EXCL, mode exactly `mode`) written and fsynced, renamed over `path`, the
+ * directory fsynced. On error the temp file is removed and the error thrown; `path` is untouched.
+ */
+export function writeFileAtomicSync(path: string, data: Uint8Array, mode = 0o600): void {
+  const tmp = tempPathFor(path);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', mode);
+    fchmodSync(fd, mode);
+    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  let dirFd: number | undefined;
+  try {
+    dirFd = openSync(dirname(path), 'r');
+    fsyncSync(dirFd);
+  } catch (err) {
+    if (!DIR_FSYNC_UNSUPPORTED.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+  } finally {
+    if (dirFd !== undefined) closeSync(dirFd);
+  }
+}
+
+/**
  * Removes temp files left next to `path` by writers that were killed mid-write
  * (`.<name>.<pid>.<random>.tmp`). Returns how many were removed. Call only while holding
  * `path`'s lock: a live writer's temp file would otherwise be pulled from under it (its rename
@@ -120,6 +153,28 @@ export async function listTempFiles(path: string): Promise<string[]> {
     throw err;
   }
   return names.filter((n) => n.startsWith(prefix) && /^\d+\.[0-9a-f]+\.tmp$/.test(n.slice(prefix.length))).map((n) => join(dirname(path), n));
+}
+
+/**
+ * Removes, in directory `dir`, the temp files (`writeFileAtomic`'s `.<name>.<pid>.<random>.tmp`)
+ * of writers that are gone (no process with that pid here): a write killed before its rename,
+ * whose file still holds what it held before, so the temp file is garbage that may hold user
+ * text. A live writer's temp file is left alone. Returns how many were removed; a missing dir is 0.
+ */
+export async function removeDeadTempFilesIn(dir: string, alive: (pid: number) => boolean): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  const dead = names.filter((n) => {
+    const m = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(n);
+    return m !== null && !alive(Number(m[1]));
+  });
+  await Promise.all(dead.map((n) => rm(join(dir, n), { force: true })));
+  return dead.length;
 }
 
 /**

@@ -25,14 +25,16 @@ import {
   type UpdateResult,
   type UserSummary,
 } from '../store.js';
-import { listTempFiles, removeTempFiles, writeFileAtomic } from './atomic-write.js';
+import { PLAINTEXT, type FileCipher } from './age-cipher.js';
+import { listTempFiles, removeDeadTempFilesIn, removeTempFiles, writeFileAtomic } from './atomic-write.js';
+import { convertLines, convertLocked, encryptionState, userFiles, type ConvertReport, type EncryptionState } from './encryption-state.js';
 import { FIX_HINT, checkForWrite, cloneMemory, isNotFound, parseMemory, serialize } from './codec.js';
 import { assertContained, containedDir } from './contained-dir.js';
 import { FileInputHistoryStore } from './input-history.js';
 import { FileJournalStore } from './journals.js';
 import { withLock, type LockHandle, type LockOptions } from './lock.js';
 import { processAlive } from './process-alive.js';
-import { checkedMemoryFile, historyDirFor, journalDirFor, memoryFileFor, userIdOfEntry } from './paths.js';
+import { archiveDirFor, checkedMemoryFile, historyDirFor, journalDirFor, memoryFileFor, userIdOfEntry } from './paths.js';
 import {
   RevisionConflictError,
   closeLater,
@@ -46,8 +48,9 @@ import {
   type CommitHooks,
   type HistoryEntry,
 } from './versions.js';
-import { unbuiltArchive } from '../unbuilt-archive.js';
-import type { ArchiveStore } from '../store.js';
+import { archivedBy } from '../../recall/archive-plan.js';
+import type { ArchivedItem } from '../../recall/types.js';
+import { FileArchive } from './archive.js';
 
 export type { CommitHooks, HistoryEntry };
 
@@ -70,6 +73,14 @@ export interface FileMemoryStoreOptions {
   lock?: LockOptions;
   /** Test-only hooks into the commit (see `CommitHooks`); production passes none. */
   hooks?: CommitHooks;
+  /**
+   * Encryption at rest (see age-cipher.ts): every file holding user text (memory files, versions,
+   * journals, input history) is written through `cipher.seal` and read through `cipher.open`.
+   * Default `PLAINTEXT` (writes plaintext, refuses age files with one line).
+   */
+  cipher?: FileCipher;
+  /** Kept sessions older than this many days are removed after each kept session (`MEMAGENT_ARCHIVE_DAYS`). Default: keep all. */
+  archiveDays?: number;
 }
 
 /** 5 MiB: about 2,000 facts at the schema's caps fit in well under 2 MiB; more means something is wrong. */
@@ -156,12 +167,14 @@ export class FileMemoryStore implements MemoryStore {
   readonly dir: string;
   readonly journals: FileJournalStore;
   readonly inputHistory: FileInputHistoryStore;
-  readonly archive: ArchiveStore;
+  readonly archive: FileArchive;
   private readonly now: () => Date;
   private readonly historyLimit: number;
   private readonly maxFileBytes: number;
   private readonly lockOptions: LockOptions;
   private readonly hooks: CommitHooks | undefined;
+  /** How files holding user text are written and read (encrypted or not). */
+  readonly cipher: FileCipher;
   /**
    * Per file (memory file or history version), the last bytes this store validated (read or
    * wrote) and their memory, which is never handed out (callers get copies). Validation is a
@@ -187,10 +200,19 @@ export class FileMemoryStore implements MemoryStore {
     this.maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.lockOptions = opts.lock ?? {};
     this.hooks = opts.hooks;
+    this.cipher = opts.cipher ?? PLAINTEXT;
     checkMemoryDir(this.dir, opts.createDir !== false);
-    this.journals = new FileJournalStore(this.dir);
-    this.inputHistory = new FileInputHistoryStore(this.dir);
-    this.archive = unbuiltArchive(this.journals);
+    this.journals = new FileJournalStore(this.dir, this.cipher);
+    this.inputHistory = new FileInputHistoryStore(this.dir, this.cipher);
+    this.archive = new FileArchive({
+      dir: this.dir,
+      journals: this.journals,
+      load: async (userId) => (await this.load(userId)).memory,
+      withUserLock: (userId, fn) => withLock(memoryFileFor(this.dir, userId), fn, this.lockOptions),
+      now: this.now,
+      retentionDays: opts.archiveDays,
+      cipher: this.cipher,
+    });
   }
 
   /** The memory dir. */
@@ -256,7 +278,9 @@ export class FileMemoryStore implements MemoryStore {
       // fn gets its own copy: whatever it does to it, `before` stays the memory as it was.
       const proposed = fn(cloneMemory(before));
       if (proposed === null) return { before, after: before, written: false };
-      const after = await this.commit(userId, file, before, proposed, lock);
+      // What the write removes from the file is archived in the same locked section (archive-plan.ts).
+      const archive = (revision: number, next: Memory) => archivedBy(before, next, { now: new Date(next.updatedAt), revision });
+      const after = await this.commit(userId, file, before, proposed, lock, archive);
       committed = { before, after, written: true };
       return committed;
     });
@@ -421,10 +445,17 @@ export class FileMemoryStore implements MemoryStore {
       for (const path of asides) {
         const bytes = await readFile(path).catch((err: unknown) => (isNotFound(err) ? null : Promise.reject(err)));
         if (bytes === null) continue;
+        let plain: Buffer;
         try {
-          asideMemories.push({ path, memory: parseMemory(path, bytes, userId, this.maxFileBytes) });
+          plain = this.cipher.open(path, bytes);
         } catch {
-          asideTexts.push({ path, text: bytes.toString('utf8') });
+          // an age file that cannot be decrypted here: nothing in it can be searched or scrubbed
+          continue;
+        }
+        try {
+          asideMemories.push({ path, memory: parseMemory(path, plain, userId, this.maxFileBytes) });
+        } catch {
+          asideTexts.push({ path, text: plain.toString('utf8') });
         }
       }
       const matched = matchedItems([memory, ...versions.map((v) => v.memory), ...asideMemories.map((a) => a.memory)], match);
@@ -463,8 +494,8 @@ export class FileMemoryStore implements MemoryStore {
   }
 
   /**
-   * Deletes everything memagent keeps about `userId`, under the lock: its history dir (versions
-   * and input history), the memory file, memories moved aside by `restore`, its journal dir
+   * Deletes everything memagent keeps about `userId`, under the lock: its archive dir (archival
+   * and episodic memory, the search index), its history dir (versions and input history), the memory file, memories moved aside by `restore`, its journal dir
    * (including journals of sessions still running), and leftover temp files; the lock dir goes
    * when the lock is released. History goes first, so a kill midway leaves the memory visible
    * (run it again) rather than old versions without one. Idempotent.
@@ -475,6 +506,8 @@ export class FileMemoryStore implements MemoryStore {
     await withLock(
       file,
       async () => {
+        await rm(archiveDirFor(this.dir, userId), { recursive: true, force: true });
+        this.archive.dropIndex(userId);
         await rm(historyDirFor(this.dir, userId), { recursive: true, force: true });
         // rm on the path removes a symlink itself, never what it points to.
         await rm(file, { force: true });
@@ -518,7 +551,70 @@ export class FileMemoryStore implements MemoryStore {
   }
 
   /**
-   * Checks, before a session writes anything, that `userId`'s journal and history directories
+   * Every user id with anything in the memory dir: a memory file (readable or not), a history dir
+   * or a journal dir. Sorted. Takes no lock, never writes.
+   */
+  async userIdsOnDisk(): Promise<string[]> {
+    const ids = new Set<string>();
+    const list = (d: string) => readdir(d).catch((err: unknown) => (isNotFound(err) ? [] : Promise.reject(err)));
+    for (const name of await list(this.dir)) {
+      const id = userIdOfEntry(name);
+      if (id !== null) ids.add(id);
+    }
+    for (const sub of ['history', 'journal', 'archive']) {
+      for (const name of await list(join(this.dir, sub))) {
+        try {
+          ids.add(validateUserId(name));
+        } catch {
+          // not a user's dir
+        }
+      }
+    }
+    return [...ids].sort();
+  }
+
+  /**
+   * How many of `userId`'s files holding user text (memory file, versions, moved-aside memories,
+   * journals, input history) are age files and how many plaintext: both non-zero is a mixed
+   * state (an `encrypt` or `decrypt` not finished, or encryption turned on after the fact), which
+   * reads fine and `show` reports. Takes no lock, never writes.
+   * @throws UsageError for an invalid id.
+   */
+  async encryptionState(userId: string): Promise<EncryptionState> {
+    const files = await userFiles(this.dir, validateUserId(userId));
+    return encryptionState([...files.locked, ...files.lines]);
+  }
+
+  /**
+   * Converts every file of `userId` holding user text to age files (`encrypt`, to this store's
+   * cipher's recipient) or back to plaintext, in place: each file replaced atomically (its mtime
+   * kept), under the memory file's lock (journals and the input history under their line locks,
+   * as their appends take), temp files left by killed writers removed first. Resumable and
+   * idempotent: files already in the wanted form are counted in `already`. A file that cannot be
+   * decrypted (another identity, damaged) is left as it is and listed in `failed`.
+   * @throws MemagentError when this store has no identity (nothing to encrypt to or decrypt
+   *   with); UsageError for an invalid id; LockError.
+   */
+  async convertEncryption(userId: string, encrypt: boolean): Promise<ConvertReport> {
+    if (!this.cipher.encrypts) throw new MemagentError(`no age identity is configured, so nothing can be ${encrypt ? 'encrypted' : 'decrypted'}: run \`memagent keygen\` or set MEMAGENT_IDENTITY_FILE`);
+    const file = await this.pathFor(userId);
+    const report: ConvertReport = { converted: 0, already: 0, failed: [] };
+    await withLock(
+      file,
+      async () => {
+        await this.removeDeadTempFiles(file);
+        await removeDeadTempFilesIn(journalDirFor(this.dir, userId), processAlive);
+        const files = await userFiles(this.dir, userId);
+        await convertLocked(files.locked, this.cipher, encrypt, report);
+        convertLines(files.lines, this.cipher, encrypt, report);
+      },
+      this.lockOptions,
+    );
+    return report;
+  }
+
+  /**
+   * Checks, before a session writes anything, that `userId`'s journal, history and archive directories
    * (existing or not yet) stay inside the memory dir after resolving symlinks.
    * @throws MemoryFileError naming the path that leads outside; UsageError for an invalid id.
    */
@@ -526,6 +622,7 @@ export class FileMemoryStore implements MemoryStore {
     const id = validateUserId(userId);
     await assertContained(this.dir, journalDirFor(this.dir, id));
     await assertContained(this.dir, historyDirFor(this.dir, id));
+    await assertContained(this.dir, archiveDirFor(this.dir, id));
   }
 
   /** Same as `checkUser` (the name tests of the file store use). */
@@ -557,19 +654,32 @@ export class FileMemoryStore implements MemoryStore {
    * Commits `content` as the next revision of `file` (under the lock, `before` being the memory
    * as read in this section): validated, `revision` one above `before` and every kept version,
    * `updatedAt` now. Keeps `before` in history first when it is not there (a file written before
-   * link-as-commit), prunes history to `historyLimit` earlier versions after. Returns the written memory.
+   * link-as-commit), prunes history to `historyLimit` earlier versions after. Sets the archive's
+   * segment of the new revision to `archive(revision, after)` just before committing (none by
+   * default: only `update` archives). Returns the written memory.
    * @throws MemagentError for an invalid memory; RevisionConflictError; LockError; the fs error.
    */
-  private async commit(userId: string, file: string, before: Memory, content: Memory, lock: LockHandle): Promise<Memory> {
+  private async commit(
+    userId: string,
+    file: string,
+    before: Memory,
+    content: Memory,
+    lock: LockHandle,
+    archive: (revision: number, after: Memory) => ArchivedItem[] = () => [],
+  ): Promise<Memory> {
     const dir = await this.containedHistoryDir(userId);
     let numbers = await versionNumbers(dir);
     const revision = Math.max(before.revision, numbers[0] ?? 0) + 1;
     const after = checkForWrite(userId, { ...content, revision, updatedAt: this.now().toISOString() });
-    const bytes = Buffer.from(serialize(after));
+    // Encrypted once: the committed version and the memory file get the same bytes.
+    const bytes = this.cipher.seal(serialize(after));
     if (this.historyLimit > 0 && before.revision > 0 && !numbers.includes(before.revision) && (await keepCurrent(file, dir, before.revision))) {
       numbers = [...numbers, before.revision].sort((a, b) => b - a);
     }
     lock.assertHeld();
+    // Before the commit, so a crash never loses an archived item; for every commit, so a segment
+    // a write of this revision left without landing is replaced (or removed) by the one that lands.
+    await this.archive.writeSegment(userId, revision, archive(revision, after));
     await commitRevision(file, dir, revision, bytes, this.hooks);
     this.validated.set(file, { userId, bytes, memory: cloneMemory(after) });
     await pruneVersions(dir, this.unlinked, this.historyLimit + 1, [revision, ...numbers]);
@@ -618,11 +728,16 @@ export class FileMemoryStore implements MemoryStore {
     }
   }
 
-  /** `parseMemory` of `bytes` read from `path`, skipped when they equal the last bytes validated for it (see `validated`). Returns a copy. */
+  /**
+   * `parseMemory` of `bytes` read from `path` (decrypted first when they are an age file), skipped
+   * when they equal the last bytes validated for it (see `validated`: compared as on disk, so a
+   * re-read of an unchanged encrypted file is not decrypted again). Returns a copy.
+   * @throws CipherError (a MemoryFileError) when an age file cannot be decrypted; as `parseMemory`.
+   */
   private parseCached(path: string, bytes: Buffer, userId: string): Memory {
     const known = this.validated.get(path);
     if (known !== undefined && known.userId === userId && known.bytes.equals(bytes)) return cloneMemory(known.memory);
-    const memory = parseMemory(path, bytes, userId, this.maxFileBytes);
+    const memory = parseMemory(path, this.cipher.open(path, bytes), userId, this.maxFileBytes);
     this.validated.set(path, { userId, bytes, memory });
     return cloneMemory(memory);
   }
@@ -673,7 +788,7 @@ export class FileMemoryStore implements MemoryStore {
       if (isNotFound(err)) return false;
       throw err;
     }
-    await writeFileAtomic(path, data, { mode: 0o600 });
+    await writeFileAtomic(path, this.cipher.seal(data), { mode: 0o600 });
     await utimes(path, info.atime, info.mtime);
     return true;
   }

@@ -15,8 +15,10 @@ import {
   type JournalContents,
   type SessionHeader,
 } from '../../journal/journal.js';
+import { CipherError, PLAINTEXT, isAgeFile, type FileCipher } from './age-cipher.js';
+import { removeDeadTempFilesIn } from './atomic-write.js';
 import { assertContained } from './contained-dir.js';
-import { rewriteLines } from './line-file.js';
+import { removeStaleLineLock, rewriteLines } from './line-file.js';
 import { holdLock, isLockLive, lockHolder, lockOwnerFileOf, reclaimIfHolderDead, removeLockDirIf, lockDirId, type HeldLock, type LockDirId } from './lock.js';
 import { processAlive } from './process-alive.js';
 import { journalDirFor } from './paths.js';
@@ -42,7 +44,7 @@ const HEADER_PROBE_BYTES = 64 * 1024;
  * A snapshot: a journal can be retired or go stale right after.
  * @throws UsageError for an invalid user id.
  */
-export async function listPending(dir: string, userId: string, except?: string): Promise<string[]> {
+export async function listPending(dir: string, userId: string, except?: string, cipher: FileCipher = PLAINTEXT): Promise<string[]> {
   const jdir = resolve(journalDirFor(dir, userId));
   await assertContained(dir, jdir);
   let names: string[];
@@ -58,7 +60,7 @@ export async function listPending(dir: string, userId: string, except?: string):
   for (const name of names.filter((n) => n.endsWith('.jsonl') && !n.startsWith('.')).sort()) {
     const path = join(jdir, name);
     if (path === skip) continue;
-    if ((await isLockLive(path)) && !(await ownerIsGone(path))) continue;
+    if ((await isLockLive(path)) && !(await ownerIsGone(path, cipher))) continue;
     out.push(path);
   }
   return out;
@@ -71,13 +73,13 @@ export async function listPending(dir: string, userId: string, except?: string):
  * at once, whatever the lock's mtime says. A pid reused by another process only makes us wait
  * for the stale time.
  */
-async function ownerIsGone(path: string): Promise<boolean> {
+async function ownerIsGone(path: string, cipher: FileCipher): Promise<boolean> {
   // The lock's owner record names whoever holds it now (the session, or a process extracting
   // the journal): its word is final. The journal's header names only the session that wrote it.
   const holder = await lockHolder(path);
   if (holder === 'alive') return false;
   if (holder === 'dead') return reclaimIfHolderDead(path);
-  const header = await readHeader(path);
+  const header = await readHeader(path, cipher);
   if (!header?.pid || header.host !== hostname() || header.pid === process.pid) return false;
   // The lock dir judged, before the judgement: only that one may be removed (not a claim made since).
   const ino = await lockDirNow(path);
@@ -89,16 +91,22 @@ async function ownerIsGone(path: string): Promise<boolean> {
 /**
  * The header of the journal at `path` from its first line, reading at most HEADER_PROBE_BYTES of
  * a regular file (never a whole 600 MB file, never a FIFO or through a symlink); null when there
- * is none or it cannot be read.
+ * is none or it cannot be read. An encrypted journal is read whole (up to MAX_JOURNAL_BYTES) and
+ * decrypted: age has no way to read its start alone.
  */
-async function readHeader(path: string): Promise<SessionHeader | null> {
+async function readHeader(path: string, cipher: FileCipher): Promise<SessionHeader | null> {
   try {
     if (!(await lstat(path)).isFile()) return null;
     const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     try {
       const buf = Buffer.alloc(HEADER_PROBE_BYTES);
       const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-      const text = buf.subarray(0, bytesRead).toString('utf8');
+      let text = buf.subarray(0, bytesRead).toString('utf8');
+      if (isAgeFile(buf.subarray(0, bytesRead))) {
+        if ((await handle.stat()).size > MAX_JOURNAL_BYTES) return null;
+        // The positional read above left the file position at 0: this reads the whole file.
+        text = cipher.open(path, await handle.readFile()).toString('utf8');
+      }
       const end = text.indexOf('\n');
       return end < 0 ? null : parseJournal(text.slice(0, end + 1)).header;
     } finally {
@@ -171,11 +179,14 @@ function gone(err: unknown): boolean {
  * - a journal whose header names a user other than `userId` (when given): refused, left in place,
  *   so nothing of another user is ever merged into this one's memory;
  * - something that is not a regular file (a directory, a FIFO), larger than MAX_JOURNAL_BYTES, or
- *   unreadable (EACCES…): moved to `quarantine/` beside it.
+ *   unreadable (EACCES…), or an age file that fails authentication (damaged or tampered with):
+ *   moved to `quarantine/` beside it;
+ * - an age file encrypted to another identity, or with no identity configured: refused, left in
+ *   place (the message says which identity to configure).
  * @throws JournalGoneError if it is not there (retired meanwhile); JournalSetAsideError for the
  *   cases above; another fs error (EIO, EMFILE…) as it is.
  */
-export async function readJournal(path: string, userId?: string): Promise<JournalContents> {
+export async function readJournal(path: string, userId?: string, cipher: FileCipher = PLAINTEXT): Promise<JournalContents> {
   let info;
   try {
     info = await lstat(path);
@@ -188,12 +199,12 @@ export async function readJournal(path: string, userId?: string): Promise<Journa
   if (info.size > MAX_JOURNAL_BYTES) {
     return quarantine(path, `is ${Math.round(info.size / 2 ** 20)} MB, larger than a journal can be (${MAX_JOURNAL_BYTES / 2 ** 20} MB)`);
   }
-  let text: string;
+  let bytes: Buffer;
   try {
     // O_NOFOLLOW: a symlink swapped in after the lstat is refused too.
     const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
-      text = (await handle.readFile()).toString('utf8');
+      bytes = await handle.readFile();
     } finally {
       await handle.close();
     }
@@ -203,6 +214,15 @@ export async function readJournal(path: string, userId?: string): Promise<Journa
     if (code === 'ELOOP') throw new JournalSetAsideError(path, 'is a symlink, not a journal memagent wrote', null);
     if (code === 'EACCES' || code === 'EPERM' || code === 'EISDIR') return quarantine(path, `cannot be read (${code})`);
     throw err;
+  }
+  let text: string;
+  try {
+    text = cipher.open(path, bytes).toString('utf8');
+  } catch (err) {
+    if (!(err instanceof CipherError)) throw err;
+    const problem = err.message.slice(path.length + 2);
+    if (err.failure === 'damaged') return quarantine(path, problem.slice(0, problem.indexOf(' (a damaged')) || problem);
+    throw new JournalSetAsideError(path, problem, null);
   }
   const contents = parseJournal(text);
   if (userId !== undefined && contents.header && contents.header.userId !== userId) {
@@ -226,6 +246,9 @@ export async function claimJournal(path: string): Promise<HeldLock | null> {
  */
 export async function retire(path: string): Promise<void> {
   await rm(path, { force: true });
+  // Temp files of killed appends (encrypted journals are rewritten per line) of this journal or another.
+  await removeDeadTempFilesIn(dirname(path), processAlive).catch(() => undefined);
+  removeStaleLineLock(path);
   if (!(await isLockLive(path))) {
     await unlink(lockOwnerFileOf(path)).catch(() => undefined);
     await rmdir(`${path}.lock`).catch(() => undefined);
@@ -245,18 +268,27 @@ export async function retire(path: string): Promise<void> {
  * @returns the number of lines removed.
  * @throws UsageError for an empty `matchText` or an invalid user id.
  */
-export async function forgetInJournals(dir: string, userId: string, matchText: string | ((text: string) => boolean), unsearched: string[] = []): Promise<number> {
+export async function forgetInJournals(
+  dir: string,
+  userId: string,
+  matchText: string | ((text: string) => boolean),
+  unsearched: string[] = [],
+  cipher: FileCipher = PLAINTEXT,
+): Promise<number> {
   const needle = typeof matchText === 'string' ? matchText.trim().toLowerCase() : matchText;
   if (!needle) throw new UsageError('the text to forget is empty');
   const jdir = journalDirFor(dir, userId);
   await assertContained(dir, jdir);
   const scrub = (text: string) => dropTurnsMentioning(text, needle);
   let removed = 0;
+  // A killed encrypted append leaves a temp file holding the journal as it was going to be.
+  await removeDeadTempFilesIn(jdir, processAlive);
+  await removeDeadTempFilesIn(join(jdir, QUARANTINE_DIR), processAlive);
   for (const name of (await namesIn(jdir)).filter((n) => n.endsWith('.jsonl') && !n.startsWith('.'))) {
     // Only journals memagent wrote: not a directory named like one, not through a symlink.
     const info = await lstat(join(jdir, name)).catch(() => null);
     if (!info?.isFile()) continue;
-    removed += await rewriteLines(join(jdir, name), scrub);
+    removed += await rewriteLines(join(jdir, name), scrub, cipher);
   }
   const qdir = join(jdir, QUARANTINE_DIR);
   for (const name of (await namesIn(qdir)).filter((n) => !n.startsWith('.'))) {
@@ -269,8 +301,13 @@ export async function forgetInJournals(dir: string, userId: string, matchText: s
       continue;
     }
     try {
-      removed += await rewriteLines(path, scrub);
+      removed += await rewriteLines(path, scrub, cipher);
     } catch (err) {
+      // A quarantined age file that cannot be decrypted (damaged, another identity) cannot be searched.
+      if (err instanceof CipherError) {
+        unsearched.push(path);
+        continue;
+      }
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EISDIR') throw err;
       unsearched.push(path);

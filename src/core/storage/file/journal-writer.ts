@@ -18,6 +18,7 @@ import { journalLineSchema, type JournalLine } from '../../schema.js';
 import type { SessionJournal } from '../store.js';
 import { fsyncDir } from './atomic-write.js';
 import { containedDir } from './contained-dir.js';
+import { PLAINTEXT, type FileCipher } from './age-cipher.js';
 import { appendDurably } from './line-file.js';
 import { holdLock, type HeldLock } from './lock.js';
 import { journalDirFor } from './paths.js';
@@ -31,6 +32,8 @@ export interface OpenJournalOptions {
   sessionId: string;
   model: string;
   now: Date;
+  /** How the journal is written (encrypted or not; see age-cipher.ts). Default plaintext. */
+  cipher?: FileCipher;
 }
 
 const SESSION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -55,17 +58,21 @@ export class Journal implements SessionJournal {
   private released: Promise<void> = Promise.resolve();
   // Set when an append failed midway: the next append first ends the partial line.
   private partial = false;
+  private readonly cipher: FileCipher;
 
   /** @internal use `openJournal`. */
-  constructor(path: string, header: SessionHeader, lock: HeldLock) {
+  constructor(path: string, header: SessionHeader, lock: HeldLock, cipher: FileCipher = PLAINTEXT) {
     this.path = path;
     this.header = header;
     this.lock = lock;
+    this.cipher = cipher;
   }
 
   /**
    * Appends one line, synchronously and durably (written and fsynced when this returns). If the
-   * journal was deleted meanwhile (`forgetAll`), it is recreated with its header first.
+   * journal was deleted meanwhile (`forgetAll`), it is recreated with its header first. With
+   * encryption on, the journal is replaced atomically by an age file holding the new line too
+   * (see line-file.ts): a crash leaves the old journal or the new one, whole.
    * @throws MemagentError after `close`; ZodError for an invalid line (a bug); the fs error if the
    *   disk refuses (ENOSPC…): the line is then not recorded (a part of it may be, ended by the
    *   next append so it reads as one damaged line), and later appends still work.
@@ -80,7 +87,7 @@ export class Journal implements SessionJournal {
     }
     if (this.partial) text = `\n${text}`;
     try {
-      appendDurably(this.path, Buffer.from(text));
+      appendDurably(this.path, Buffer.from(text), this.cipher);
       this.partial = false;
     } catch (err) {
       this.partial = true;
@@ -161,7 +168,7 @@ export async function openJournal(opts: OpenJournalOptions): Promise<Journal> {
     // 'wx': a session id names one session; never append to someone else's journal.
     const fd = openSync(path, 'wx', 0o600);
     try {
-      writeSync(fd, lineOf(header));
+      writeSync(fd, (opts.cipher ?? PLAINTEXT).seal(lineOf(header)));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -178,6 +185,6 @@ export async function openJournal(opts: OpenJournalOptions): Promise<Journal> {
     }
     throw err;
   }
-  return new Journal(path, header, lock);
+  return new Journal(path, header, lock, opts.cipher);
 }
 

@@ -9,6 +9,7 @@ import type { JournalStore } from '../store.js';
 import { claimJournal, countJournals, forgetInJournals, listPending, readJournal, retire } from './journal-pending.js';
 import { openJournal, type Journal } from './journal-writer.js';
 import type { HeldLock } from './lock.js';
+import { PLAINTEXT, type FileCipher } from './age-cipher.js';
 
 export { claimJournal, countJournals, forgetInJournals, listPending, readJournal, retire } from './journal-pending.js';
 export { Journal, openJournal, type OpenJournalOptions } from './journal-writer.js';
@@ -16,19 +17,23 @@ export { journalDirFor } from './paths.js';
 
 /** The `JournalStore` of a memory dir: the functions above, bound to `dir`. */
 export class FileJournalStore implements JournalStore {
-  constructor(private readonly dir: string) {}
+  /** `cipher`: how journals are written and read (encrypted or not; see age-cipher.ts). */
+  constructor(
+    private readonly dir: string,
+    private readonly cipher: FileCipher = PLAINTEXT,
+  ) {}
 
   open(opts: { userId: string; sessionId: string; model: string; now: Date }): Promise<Journal> {
-    return openJournal({ dir: this.dir, ...opts });
+    return openJournal({ dir: this.dir, cipher: this.cipher, ...opts });
   }
 
   listPending(userId: string, except?: string): Promise<string[]> {
-    return listPending(this.dir, userId, except);
+    return listPending(this.dir, userId, except, this.cipher);
   }
 
   /** See `readJournal`: the user a journal must belong to is the one whose journal dir holds it. */
   async read(ref: string): Promise<JournalContents & { sessionId: string }> {
-    return { ...(await readJournal(ref, basename(dirname(ref)))), sessionId: basename(ref, '.jsonl') };
+    return { ...(await readJournal(ref, basename(dirname(ref)), this.cipher)), sessionId: basename(ref, '.jsonl') };
   }
 
   claim(ref: string): Promise<HeldLock | null> {
@@ -40,7 +45,7 @@ export class FileJournalStore implements JournalStore {
   }
 
   forget(userId: string, text: string | ((text: string) => boolean), unsearched?: string[]): Promise<number> {
-    return forgetInJournals(this.dir, userId, text, unsearched);
+    return forgetInJournals(this.dir, userId, text, unsearched, this.cipher);
   }
 
   count(userId: string): Promise<number> {

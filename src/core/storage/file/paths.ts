@@ -6,6 +6,7 @@
  *   `<dir>/history/<userId>/<revision>.json`           its committed revisions, the current one included (see versions.ts)
  *   `<dir>/history/<userId>/input-history.jsonl`       the REPL's input history
  *   `<dir>/journal/<userId>/<sessionId>.jsonl`         session journals (see journals.ts)
+ *   `<dir>/archive/<userId>/`                          archival and episodic memory, the search index (see archive.ts)
  */
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -42,6 +43,11 @@ export function historyDirFor(dir: string, userId: string): string {
 /** `<dir>/journal/<userId>`. @throws UsageError for an invalid id. */
 export function journalDirFor(dir: string, userId: string): string {
   return join(dir, 'journal', validateUserId(userId));
+}
+
+/** `<dir>/archive/<userId>` (layout inside it: archive.ts). @throws UsageError for an invalid id. */
+export function archiveDirFor(dir: string, userId: string): string {
+  return join(dir, 'archive', validateUserId(userId));
 }
 
 /** `<dir>/history/<userId>/input-history.jsonl`. @throws UsageError for an invalid id. */

@@ -4,3 +4,5 @@
  */
 export { PostgresMemoryStore, type PostgresMemoryStoreOptions } from './postgres-store.js';
 export { describeDatabase } from './pg-errors.js';
+export { DatabaseUnavailableError } from './pg-errors.js';
+export { unavailableStore } from './unavailable.js';

@@ -6,6 +6,13 @@
 import { ConfigError, MemagentError } from '../../errors.js';
 
 /**
+ * The database cannot be reached right now (refused, unreachable, not resolving, not answering,
+ * starting up): nothing about the configuration is known to be wrong, so `chat` goes on without
+ * memory and keeps its session locally for the next run. Other commands fail with it (exit 1).
+ */
+export class DatabaseUnavailableError extends ConfigError {}
+
+/**
  * `PostgreSQL database <db> on <host>:<port>` from a connection URL; the password never appears.
  * A URL that does not parse is named as `the PostgreSQL database in MEMAGENT_DATABASE_URL`.
  */
@@ -39,22 +46,23 @@ export function translatePgError(err: unknown, where: string): Error {
     case '42501':
       return new ConfigError(`${where}: permission denied (${message}); grant this user CREATE and USAGE on the database's public schema, or use its owner`);
     case 'ECONNREFUSED':
-      return new ConfigError(`${where}: connection refused; is the server running and listening there? (check the host and port in MEMAGENT_DATABASE_URL)`);
+      return new DatabaseUnavailableError(`${where}: connection refused; is the server running and listening there? (check the host and port in MEMAGENT_DATABASE_URL)`);
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new ConfigError(`${where}: the host name does not resolve; check the host in MEMAGENT_DATABASE_URL`);
+      return new DatabaseUnavailableError(`${where}: the host name does not resolve; check the host in MEMAGENT_DATABASE_URL`);
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return new ConfigError(`${where}: the server cannot be reached (${e.code}); check the host, the network and any firewall`);
+      return new DatabaseUnavailableError(`${where}: the server cannot be reached (${e.code}); check the host, the network and any firewall`);
+    case '57P03': // the server is starting up or shutting down
+      return new DatabaseUnavailableError(`${where}: the server is starting up or shutting down; try again in a moment`);
     case 'ECONNRESET':
     case '57P01': // the server ended this connection (admin shutdown, pg_terminate_backend)
     case '57P02':
-    case '57P03': // the server is starting up or shutting down
       return new MemagentError(`${where}: the connection was lost mid-operation (nothing was written by it); try again`);
     default:
       if (/timeout exceeded when trying to connect/i.test(message)) {
-        return new ConfigError(`${where}: the server did not answer in time; check that it is running and reachable`);
+        return new DatabaseUnavailableError(`${where}: the server did not answer in time; check that it is running and reachable`);
       }
       if (/Connection terminated/i.test(message)) {
         return new MemagentError(`${where}: the connection was lost mid-operation (nothing was written by it); try again`);

@@ -28,7 +28,8 @@ import {
 } from '../store.js';
 import { describeDatabase, translatePgError } from './pg-errors.js';
 import { migrate } from './schema.js';
-import { unbuiltArchive } from '../unbuilt-archive.js';
+import { insertArchivedItems, PostgresArchive } from './archive.js';
+import { archivedBy } from '../../recall/archive-plan.js';
 import type { ArchiveStore } from '../store.js';
 
 /** Constructor options of `PostgresMemoryStore`. */
@@ -46,6 +47,8 @@ export interface PostgresMemoryStoreOptions {
   historyLimit?: number;
   /** Connections this store may open at once. Default 4: a CLI process writes one user at a time. */
   maxConnections?: number;
+  /** Kept sessions older than this many days are pruned after each `keepSession`; undefined keeps all. */
+  archiveDays?: number;
   /** Test-only: awaited inside every write transaction right before COMMIT (production passes none). */
   hooks?: { beforeCommit?: () => Promise<void> | void };
 }
@@ -81,7 +84,8 @@ export class PostgresMemoryStore implements MemoryStore {
   /** The database, for people: `PostgreSQL database <db> on <host>:<port>` (never the password). */
   readonly location: string;
   private readonly url: string;
-  private readonly local: PostgresMemoryStoreOptions['local'];
+  /** The local store holding this machine's journals and input history. */
+  readonly local: PostgresMemoryStoreOptions['local'];
   private readonly now: () => Date;
   private readonly historyLimit: number;
   private readonly maxConnections: number;
@@ -94,7 +98,18 @@ export class PostgresMemoryStore implements MemoryStore {
     this.local = opts.local;
     this.journals = opts.local.journals;
     this.inputHistory = opts.local.inputHistory;
-    this.archive = unbuiltArchive(this.journals);
+    this.archive = new PostgresArchive(
+      {
+        read: (fn) => this.withClient((client) => fn(client)),
+        write: (userId, fn) => this.transaction(userId, fn),
+        current: async (client, userId) => {
+          const current = await this.readCurrent(client as PoolClient, userId);
+          return current.row ? this.parse(userId, current.row) : null;
+        },
+      },
+      this.journals,
+      { now: () => this.now(), retentionDays: opts.archiveDays },
+    );
     this.now = opts.now ?? (() => new Date());
     this.historyLimit = Math.max(0, opts.historyLimit ?? DEFAULT_HISTORY_VERSIONS);
     this.maxConnections = opts.maxConnections ?? 4;
@@ -133,7 +148,9 @@ export class PostgresMemoryStore implements MemoryStore {
   /**
    * Read-modify-write in one transaction under the user's advisory lock: re-reads, calls
    * `fn(current)` once, and writes its result as a new revision (one above every kept one) with
-   * `updatedAt` now. `fn` returning null writes nothing. A failed commit writes nothing.
+   * `updatedAt` now. What the write removes from the memory (an evicted fact, history past its
+   * cap) is archived in the same transaction (`archivedBy`). `fn` returning null writes nothing.
+   * A failed commit writes nothing, archive included.
    * @throws MemoryFileError (current memory invalid), MemagentError (`fn` returned an invalid memory), ConfigError; nothing written.
    */
   async update(userId: string, fn: (current: Memory) => Memory | null): Promise<UpdateResult> {
@@ -144,6 +161,7 @@ export class PostgresMemoryStore implements MemoryStore {
       const proposed = fn(cloneMemory(before));
       if (proposed === null) return { before, after: before, written: false };
       const after = await this.commit(client, userId, current, proposed);
+      await insertArchivedItems(client, userId, archivedBy(before, after, { now: new Date(after.updatedAt), revision: after.revision }));
       return { before, after, written: true };
     });
   }
@@ -283,13 +301,15 @@ export class PostgresMemoryStore implements MemoryStore {
   }
 
   /**
-   * Deletes the user's memory and every kept version (one locked transaction), then the local
-   * journals and input history (the local store's `forgetAll`). Idempotent.
+   * Deletes the user's memory, every kept version, archived items and kept sessions (one locked
+   * transaction), then the local journals and input history (the local store's `forgetAll`). Idempotent.
    */
   async forgetAll(userId: string): Promise<void> {
     validateUserId(userId);
     await this.transaction(userId, async (client) => {
       await client.query('DELETE FROM memagent_users WHERE user_id = $1', [userId]);
+      await client.query('DELETE FROM memagent_archive_items WHERE user_id = $1', [userId]);
+      await client.query('DELETE FROM memagent_sessions WHERE user_id = $1', [userId]);
     });
     await this.local.forgetAll(userId);
   }

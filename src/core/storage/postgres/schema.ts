@@ -10,6 +10,11 @@ import { ConfigError } from '../../errors.js';
  *
  * 1: one row per user holding the current revision (0: none yet), and every kept version of the
  *    memory as its serialized JSON text (the same bytes the file store writes), keyed by revision.
+ * 2: archival and episodic memory (issue 11). Archived items (one row per item id, its last
+ *    state as `ArchivedItem` JSON) and kept sessions with one row per turn; each searchable text
+ *    has a generated `tsvector` (English configuration) under a GIN index. Not tied to
+ *    `memagent_users` by a foreign key: a session may be kept before its user has a memory; the
+ *    store's `forgetAll` deletes them explicitly.
  */
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE memagent_users (
@@ -23,6 +28,39 @@ export const MIGRATIONS: readonly string[] = [
      saved_at text NOT NULL,
      PRIMARY KEY (user_id, revision)
    );`,
+  `CREATE TABLE memagent_archive_items (
+     user_id text NOT NULL,
+     item_id text NOT NULL,
+     body text NOT NULL,
+     archived_at timestamptz NOT NULL,
+     seq bigserial NOT NULL,
+     search_text text NOT NULL,
+     tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', search_text)) STORED,
+     PRIMARY KEY (user_id, item_id)
+   );
+   CREATE INDEX memagent_archive_items_tsv ON memagent_archive_items USING GIN (tsv);
+   CREATE INDEX memagent_archive_items_order ON memagent_archive_items (user_id, archived_at, seq);
+   CREATE TABLE memagent_sessions (
+     user_id text NOT NULL,
+     session_id text NOT NULL,
+     started_at text NOT NULL,
+     model text NOT NULL,
+     extra jsonb NOT NULL DEFAULT '{}'::jsonb,
+     PRIMARY KEY (user_id, session_id)
+   );
+   CREATE TABLE memagent_turns (
+     user_id text NOT NULL,
+     session_id text NOT NULL,
+     n integer NOT NULL,
+     role text NOT NULL,
+     text text NOT NULL,
+     at text NOT NULL,
+     interrupted boolean NOT NULL DEFAULT false,
+     tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED,
+     PRIMARY KEY (user_id, session_id, n),
+     FOREIGN KEY (user_id, session_id) REFERENCES memagent_sessions (user_id, session_id) ON DELETE CASCADE
+   );
+   CREATE INDEX memagent_turns_tsv ON memagent_turns USING GIN (tsv);`,
 ];
 
 /** The schema version this binary writes and understands. */

@@ -1,0 +1,144 @@
+// `memagent edit`'s text and plan (core/edit-plan.ts): what a user's edit of the Markdown does to
+// the memory, and the problems they are shown for an edit that cannot be applied.
+import { describe, expect, it } from 'vitest';
+import { EditParseError, isEmptyPlan, parseEditable, planEdit, renderEditable } from '../src/core/edit-plan.js';
+import { emptyMemory, type Memory } from '../src/core/schema.js';
+import { makeFact } from './helpers/memory.js';
+
+const AT = '2026-11-01T10:00:00.000Z';
+const NOW = new Date('2026-12-02T12:00:00.000Z');
+
+function memory(): Memory {
+  return {
+    ...emptyMemory('ann', new Date(AT)),
+    revision: 4,
+    summary: 'Ann is a designer in Lyon.',
+    facts: [
+      makeFact('f_tea', 'Likes green tea', AT, { kind: 'preference' }),
+      makeFact('f_lyon', 'Lives in Lyon', AT, { pinned: true }),
+      makeFact('f_old', 'Lived in Paris', AT, { status: 'superseded', validTo: AT, supersededBy: 'f_lyon' }),
+    ],
+    decisions: [{ id: 'd_1', topic: 'pricing', decision: 'annual plan first', date: AT, source: { session: 's1', at: AT, quote: 'annual first' } }],
+  };
+}
+
+function edit(m: Memory, change: (text: string) => string) {
+  const parsed = parseEditable(change(renderEditable(m)));
+  if (parsed === null) throw new Error('cancelled');
+  return planEdit(m, parsed, { sessionId: 'edit-1', now: NOW });
+}
+
+const active = (m: Memory) => m.facts.filter((f) => f.status === 'active');
+
+describe('memagent edit: the text a user edits', () => {
+  it('lists active facts with their tags and decisions as comments, never history', () => {
+    const text = renderEditable(memory());
+    expect(text).toContain('- Likes green tea  {f_tea preference high}');
+    expect(text).toContain('- Lives in Lyon  {f_lyon fact high pinned}');
+    expect(text).not.toContain('Paris');
+    expect(text).toContain('# - 2026-11-01 pricing: annual plan first');
+    expect(text).toContain('Ann is a designer in Lyon.');
+  });
+
+  it('saved unchanged, it plans nothing', () => {
+    expect(isEmptyPlan(edit(memory(), (t) => t))).toBe(true);
+  });
+
+  it('an emptied file (comments only) is a cancel', () => {
+    expect(parseEditable('# nothing here\n\n')).toBeNull();
+  });
+});
+
+describe('memagent edit: what an edit does', () => {
+  it('a changed text supersedes the fact and keeps the old one as history', () => {
+    const plan = edit(memory(), (t) => t.replace('Likes green tea', 'Likes black tea'));
+    expect(plan.changes).toEqual([expect.objectContaining({ type: 'supersede', text: 'Likes black tea', was: 'Likes green tea' })]);
+    const tea = plan.memory.facts.find((f) => f.id === 'f_tea');
+    expect(tea?.status).toBe('superseded');
+    expect(active(plan.memory).map((f) => f.text)).toContain('Likes black tea');
+    expect(active(plan.memory).find((f) => f.text === 'Likes black tea')?.source.quote).toBe('Likes black tea');
+  });
+
+  it('a deleted line retracts the fact (kept as retracted, not deleted)', () => {
+    const plan = edit(memory(), (t) => t.replace(/^- Likes green tea.*\n/m, ''));
+    expect(plan.changes).toEqual([expect.objectContaining({ type: 'retract', id: 'f_tea' })]);
+    expect(plan.memory.facts.find((f) => f.id === 'f_tea')?.status).toBe('retracted');
+  });
+
+  it('a new line without an id adds a fact, pinned when tagged so', () => {
+    const plan = edit(memory(), (t) => t.replace('## Decisions', '- Allergic to peanuts {constraint pinned}\n\n## Decisions'));
+    const added = active(plan.memory).find((f) => f.text === 'Allergic to peanuts');
+    expect(added).toMatchObject({ kind: 'constraint', confidence: 'high', pinned: true });
+    expect(plan.changes).toEqual([expect.objectContaining({ type: 'add', text: 'Allergic to peanuts' })]);
+  });
+
+  it('removing "pinned" unpins without touching the text, and the report says so', () => {
+    const plan = edit(memory(), (t) => t.replace('{f_lyon fact high pinned}', '{f_lyon fact high}'));
+    expect(plan.changes).toEqual([]);
+    expect(plan.retags).toEqual([{ id: 'f_lyon', text: 'Lives in Lyon', pinned: false }]);
+    expect(plan.memory.facts.find((f) => f.id === 'f_lyon')).toMatchObject({ pinned: false, status: 'active', updatedAt: NOW.toISOString() });
+  });
+
+  it('a changed kind or confidence retags the fact in place', () => {
+    const plan = edit(memory(), (t) => t.replace('{f_tea preference high}', '{f_tea goal low}'));
+    expect(plan.retags).toEqual([{ id: 'f_tea', text: 'Likes green tea', kind: 'goal', confidence: 'low' }]);
+    expect(plan.memory.facts.find((f) => f.id === 'f_tea')).toMatchObject({ kind: 'goal', confidence: 'low', status: 'active' });
+  });
+
+  it('a pinned fact whose text changes stays pinned as its successor, unless unpinned in the same edit', () => {
+    const kept = edit(memory(), (t) => t.replace('Lives in Lyon', 'Lives in Grenoble'));
+    expect(active(kept.memory).find((f) => f.text === 'Lives in Grenoble')?.pinned).toBe(true);
+    const unpinned = edit(memory(), (t) => t.replace('- Lives in Lyon  {f_lyon fact high pinned}', '- Lives in Grenoble {f_lyon}'));
+    expect(active(unpinned.memory).find((f) => f.text === 'Lives in Grenoble')?.pinned).toBe(false);
+  });
+
+  it('a rewritten summary is proposed as a summary change', () => {
+    const plan = edit(memory(), (t) => t.replace('Ann is a designer in Lyon.', 'Ann designs type.'));
+    expect(plan.memory.summary).toBe('Ann designs type.');
+    expect(plan.changes).toEqual([expect.objectContaining({ type: 'summary' })]);
+  });
+});
+
+describe('memagent edit: edits that cannot be applied', () => {
+  function problems(m: Memory, change: (text: string) => string): string[] {
+    try {
+      edit(m, change);
+    } catch (error) {
+      if (error instanceof EditParseError) return error.problems;
+      throw error;
+    }
+    return [];
+  }
+
+  it('an unknown id, a bad tag, a duplicated fact and a line without a dash are each named by line number', () => {
+    const found = problems(memory(), (t) =>
+      t.replace('{f_tea preference high}', '{f_tea preference hgih}').replace('## Decisions', '- Lives in Lyon again {f_lyon}\nno dash here\n\n## Decisions'),
+    );
+    expect(found).toEqual([
+      expect.stringMatching(/^line \d+: "hgih" in \{…\} is not a fact id/),
+      expect.stringMatching(/^line \d+: a fact line starts with "- "/),
+      expect.stringMatching(/^line \d+: fact f_lyon is already on line \d+/),
+    ]);
+    expect(problems(memory(), (t) => t.replace('{f_tea', '{f_nope'))).toEqual([expect.stringMatching(/^line \d+: f_nope is not an active fact/)]);
+  });
+
+  it('decisions cannot be edited here, and an over-long fact is refused', () => {
+    expect(problems(memory(), (t) => t.replace('# - 2026-11-01 pricing', '- 2026-11-01 pricing'))).toEqual([
+      expect.stringMatching(/decisions cannot be edited here/),
+    ]);
+    expect(problems(memory(), (t) => t.replace('Likes green tea', 'x'.repeat(501)))).toEqual([expect.stringMatching(/501 characters; at most 500/)]);
+  });
+});
+
+describe('/pin and /unpin (pinFact)', () => {
+  it('pins an active fact, is a no-op when already so, and refuses an unknown or inactive id', async () => {
+    const { pinFact } = await import('../src/core/edit-plan.js');
+    const m = memory();
+    const pinned = pinFact(m, 'f_tea', true, NOW);
+    expect(pinned?.memory.facts.find((f) => f.id === 'f_tea')?.pinned).toBe(true);
+    expect(pinned?.retag).toEqual({ id: 'f_tea', text: 'Likes green tea', pinned: true });
+    expect(pinFact(m, 'f_lyon', true, NOW)?.memory).toBe(m);
+    expect(pinFact(m, 'f_old', true, NOW)).toBeNull();
+    expect(pinFact(m, 'f_nope', false, NOW)).toBeNull();
+  });
+});

@@ -1,0 +1,94 @@
+// Memory tools in the Ink REPL, driven like a user: keys into stdin, the screen out of
+// ink-testing-library, a real ChatSession over the real SDK against the strict scripted fake.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { render as renderInk } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { ChatSession } from '../src/core/chat-session.js';
+import { createModelClient } from '../src/core/model.js';
+import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
+import { openHistory } from '../src/core/storage/file/input-history.js';
+import { App } from '../src/ui/App.js';
+import { createTheme, ThemeContext } from '../src/ui/theme.js';
+import { chatRequests, useFakeApi } from './helpers/fake.js';
+
+const fake = useFakeApi({ strict: true });
+const ENTER = '\r';
+const strip = (s: string) => s.replace(/\x1b\[[\d;?]*[ -/]*[@-~]/g, '').replace(/\x1b[78]/g, '');
+
+async function until<T>(read: () => T, ok: (v: T) => boolean, ms = 8000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = read();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out; last value:\n${String(v).slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function renderApp(opts: { review?: boolean } = {}) {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'memagent-tools-ui-'));
+  const store = new FileMemoryStore({ dir });
+  const model = createModelClient({ apiKey: 'test-key', baseURL: fake().url, maxRetries: 0 });
+  const session = await ChatSession.start(store, model, {
+    userId: 'alice',
+    model: 'claude-sonnet-5-5',
+    extractModel: 'claude-haiku-5-5',
+    memoryBudgetTokens: 2000,
+    maxTokens: 4096,
+    incognito: false,
+    review: opts.review,
+    now: () => new Date(),
+  });
+  const ui = renderInk(
+    <ThemeContext.Provider value={createTheme(false)}>
+      <App session={session} inputHistory={{ open: () => openHistory(store.inputHistoryPath('alice')) }} memoryLine="This is a new user" memoryView={() => ''} />
+    </ThemeContext.Provider>,
+  );
+  await until(() => ui.stdin.listenerCount('readable'), (n) => n > 0);
+  const screen = () => strip(ui.lastFrame() ?? '');
+  const type = (text: string) => ui.stdin.write(text);
+  return { store, session, ui, screen, type };
+}
+
+const remember = {
+  kind: 'tool_use' as const,
+  text: 'Noting it.',
+  calls: [{ name: 'memory_remember', input: { text: 'Lives in Lyon', kind: 'fact', quote: 'I live in Lyon' } }],
+};
+
+describe('memory tools in the REPL', () => {
+  it('shows one line per tool call with what it saved', async () => {
+    const { store, ui, screen, type } = await renderApp();
+    fake().enqueue(remember, { kind: 'text', text: 'Saved it.' });
+    type('I live in Lyon');
+    type(ENTER);
+    await until(screen, (s) => s.includes('Saved it.'));
+    const fact = (await store.load('alice')).memory.facts[0];
+    expect(screen()).toContain(`⚙ memory_remember "Lives in Lyon" → saved ${fact.id}: Lives in Lyon`);
+    ui.unmount();
+  });
+
+  it('--review asks before a tool write lands: n refuses it, y saves it', async () => {
+    const { store, ui, screen, type } = await renderApp({ review: true });
+    fake().enqueue(remember, { kind: 'text', text: 'Not saved then.' });
+    type('I live in Lyon');
+    type(ENTER);
+    await until(screen, (s) => s.includes('Save to memory? + Lives in Lyon'));
+    type('n');
+    await until(screen, (s) => s.includes('Not saved then.'));
+    expect(screen()).toContain('⚙ memory_remember "Lives in Lyon" ✗ not saved: the user declined this change');
+    expect((await store.load('alice')).exists).toBe(false);
+
+    fake().enqueue(remember, { kind: 'text', text: 'Saved now.' });
+    type('please do, I live in Lyon');
+    type(ENTER);
+    await until(screen, (s) => s.includes('Save to memory? + Lives in Lyon'));
+    type('y');
+    await until(screen, (s) => s.includes('Saved now.'));
+    expect((await store.load('alice')).memory.facts.map((f) => f.text)).toEqual(['Lives in Lyon']);
+    expect(chatRequests(fake())).toHaveLength(4);
+    ui.unmount();
+  });
+});

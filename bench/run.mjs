@@ -83,7 +83,8 @@ function copyCli() {
     mkdirSync(dirname(join(APP, 'dist', rel)), { recursive: true });
     writeFileSync(join(APP, 'dist', rel), text);
     if (existsSync(join(BUILT, `${rel}.map`))) copyFileSync(join(BUILT, `${rel}.map`), join(APP, 'dist', `${rel}.map`));
-    for (const m of text.matchAll(/(?:from\s*|import\(\s*)"(\.{1,2}\/[^"]+\.js)"/g)) todo.push(relative(join(BUILT), resolve(dirname(join(BUILT, rel)), m[1])));
+    // Static (`from "…"`), side-effect (`import "…"`) and dynamic (`import("…")`) imports.
+    for (const m of text.matchAll(/(?:from\s*|import\s*\(?\s*)"(\.{1,2}\/[^"]+\.js)"/g)) todo.push(relative(join(BUILT), resolve(dirname(join(BUILT, rel)), m[1])));
   }
   return done.size;
 }

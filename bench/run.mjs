@@ -855,7 +855,12 @@ function report() {
   const text = `${[...header, ...table, '', ...details.flatMap((d) => [d, ''])].join('\n')}`;
   process.stdout.write(`${text}\n`);
   if (WRITE && !ONLY.length) {
-    writeFileSync(join(BENCH, 'RESULTS.md'), text);
+    // The LoCoMo section (between its markers) is written by bench/locomo.mjs, not by this run: keep it.
+    const previous = existsSync(join(BENCH, 'RESULTS.md')) ? readFileSync(join(BENCH, 'RESULTS.md'), 'utf8') : '';
+    const a = previous.indexOf('<!-- locomo:start -->');
+    const b = previous.indexOf('<!-- locomo:end -->');
+    const locomo = a >= 0 && b > a ? `\n${previous.slice(a, b + '<!-- locomo:end -->'.length)}\n` : '';
+    writeFileSync(join(BENCH, 'RESULTS.md'), `${text}${locomo}`);
     log(`wrote ${relative(ROOT, join(BENCH, 'RESULTS.md'))}`);
   }
   log(`total ${((performance.now() - began) / 1000).toFixed(0)} s`);

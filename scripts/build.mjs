@@ -5,6 +5,7 @@
 import { readFile, rename, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 import { nodeBundleOptions } from './esbuild-options.mjs';
+import { inkFastPaths } from './ink-fast-paths.mjs';
 
 /**
  * Start-up trims, each measured by `npm run bench` (bench/RESULTS.md):
@@ -29,10 +30,13 @@ const startupTrims = {
   },
 };
 
+const { version } = JSON.parse(await readFile('package.json', 'utf8'));
 const common = {
   ...nodeBundleOptions,
+  // The version `memagent --version` prints; bin/memagent.js answers a lone --version from package.json too.
+  define: { ...nodeBundleOptions.define, MEMAGENT_VERSION: JSON.stringify(version) },
   sourcemap: 'linked',
-  plugins: [startupTrims],
+  plugins: [startupTrims, inkFastPaths],
 };
 
 // Built into a fresh directory, then swapped in with two renames: stale chunks of earlier builds

@@ -6,6 +6,7 @@
 import { chmod, link, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../src/core/storage/file/atomic-write.js';
@@ -15,6 +16,8 @@ import { mergeMemory } from '../src/core/merge.js';
 import { emptyMemory, type Fact, type Memory, type MergeOps } from '../src/core/schema.js';
 import { isNearDuplicate, normalizeText } from '../src/core/text-match.js';
 import { makeFact } from './helpers/memory.js';
+// @ts-expect-error: a plain .mjs build script without types
+import { inkFastPaths } from '../scripts/ink-fast-paths.mjs';
 
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 let tmp: string;
@@ -184,6 +187,65 @@ describe('mergeMemory duplicate test', () => {
         expect(refreshed).toEqual(expected ? [expected.id] : []);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+// The REPL's bundle patches two hot spots of Ink's frame output (scripts/ink-fast-paths.mjs,
+// issue 15). Each must draw exactly what the unpatched code draws: both versions are bundled here
+// from node_modules and given the same random styled text.
+describe("Ink's frame output with the bundle's fast paths", () => {
+  const inkOutput = join(process.cwd(), 'node_modules', 'ink', 'build', 'output.js');
+  /** Bundles `entry` (with or without the patches) and imports it. */
+  async function load(contents: string, patched: boolean) {
+    const result = await build({
+      stdin: { contents, resolveDir: process.cwd(), loader: 'js' },
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      write: false,
+      logLevel: 'silent',
+      plugins: patched ? [inkFastPaths] : [],
+    });
+    return import(`data:text/javascript;base64,${Buffer.from(result.outputFiles[0].text).toString('base64')}`);
+  }
+  const entry = `export { styledCharsToString, styledCharsFromTokens, tokenize } from '@alcalzone/ansi-tokenize';\nexport { default as Output } from ${JSON.stringify(inkOutput)};`;
+  let original: any;
+  let fast: any;
+  beforeAll(async () => {
+    [original, fast] = await Promise.all([load(entry, false), load(entry, true)]);
+  }, 60_000);
+
+  // Text as Ink's transformers leave it: words, wide and combining characters, and SGR codes
+  // (bold/dim, colours, resets, closes) opening and closing anywhere.
+  const piece = fc.oneof(
+    fc.constantFrom('a', 'word ', ' ', '漢', 'é', 'e\u0301', '🙂', '│', '-'),
+    fc.constantFrom('\x1b[1m', '\x1b[22m', '\x1b[2m', '\x1b[3m', '\x1b[23m', '\x1b[31m', '\x1b[39m', '\x1b[38;5;110m', '\x1b[44m', '\x1b[49m', '\x1b[0m', '\x1b[4m', '\x1b[24m'),
+  );
+  const styledLine = fc.array(piece, { maxLength: 40 }).map((parts) => parts.join(''));
+
+  it('turns a row of styled characters into the same string', () => {
+    fc.assert(
+      fc.property(styledLine, (line) => {
+        const chars = original.styledCharsFromTokens(original.tokenize(line));
+        expect(fast.styledCharsToString(chars)).toBe(original.styledCharsToString(chars));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('draws the same frame from the same writes', () => {
+    const write = fc.record({ x: fc.nat(30), y: fc.nat(8), lines: fc.array(styledLine, { minLength: 1, maxLength: 3 }) });
+    fc.assert(
+      fc.property(fc.nat(40), fc.nat(10), fc.array(write, { maxLength: 8 }), (width, height, writes) => {
+        const frames = [original, fast].map((m) => {
+          const output = new m.Output({ width, height });
+          for (const w of writes) output.write(w.x, w.y, w.lines.join('\n'), { transformers: [] });
+          return output.get();
+        });
+        expect(frames[1]).toEqual(frames[0]);
+      }),
+      { numRuns: 300 },
     );
   });
 });

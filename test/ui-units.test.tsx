@@ -228,6 +228,36 @@ describe('answer splitting', () => {
       { numRuns: 200 },
     );
   });
+
+  it('makes the same chunks and live tails whether it re-scans every delta or only deltas that end a line', () => {
+    const line = fc.oneof(
+      fc.constant(''),
+      fc.constant('```'),
+      fc.constant('~~~py'),
+      fc.stringMatching(/^[a-z ]{1,30}$/),
+      fc.stringMatching(/^[a-z ]{60,200}$/),
+      fc.stringMatching(/^- [a-z ]{1,20}$/),
+    );
+    const layouts = fc.array(fc.record({ columns: fc.integer({ min: 10, max: 100 }), maxLiveRows: fc.integer({ min: 2, max: 12 }) }), { minLength: 1, maxLength: 3 });
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1 }), layouts, (lines, sizes, sizesOfScreen) => {
+        const text = lines.join('\n');
+        let k = 0;
+        // A resize now and then, the same for both streams.
+        const layout = () => sizesOfScreen[Math.floor(k / 7) % sizesOfScreen.length];
+        const fast = new AnswerStream(layout);
+        const reference = new AnswerStream(layout, true);
+        for (let i = 0; i < text.length; k++) {
+          const delta = text.slice(i, i + sizes[k % sizes.length]);
+          i += delta.length;
+          expect(fast.push(delta)).toEqual(reference.push(delta));
+          expect(fast.tail).toEqual(reference.tail);
+        }
+        expect(fast.end()).toEqual(reference.end());
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe('input window', () => {
@@ -375,6 +405,23 @@ describe('Markdown', () => {
     expect(dropWrapSpace('\x1b[2m next', 2)).toBe('\x1b[2mnext');
     // "aaaaa bbbb" fills the 10 columns exactly; Ink would start the next row with the space.
     expect(show('aaaaa bbbb cc dd', {}, 10)).toBe('aaaaa bbbb\ncc dd');
+  });
+
+  it('draws a chunk of one block exactly as that block is drawn among others', () => {
+    const blocks = [
+      `A paragraph long enough to wrap ${'across several rows of the terminal '.repeat(4)}with **bold** and \`code\`.`,
+      '## A heading',
+      '- one\n- two\n  - nested',
+      '```ts\nconst a = 1;\n```',
+      '> quoted\n> text',
+      '| a | bb |\n|---|---:|\n| 1 | 2 |',
+      '---',
+    ];
+    for (const block of blocks) {
+      for (const width of [30, 60]) {
+        expect(`${show(block, {}, width)}\n\nlast`).toBe(show(`${block}\n\nlast`, {}, width));
+      }
+    }
   });
 
   it('decodes entities and shows links and images as text', () => {

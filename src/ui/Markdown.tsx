@@ -33,6 +33,12 @@ export const Markdown = memo(function Markdown({ chunk, width }: MarkdownProps) 
   if (!theme.color) return <Text>{plainSource(chunk)}</Text>;
   const codes = tokens.filter((t) => t.type === 'code');
   const ctx: BlockContext = { theme, width, firstCode: codes[0], lastCode: codes[codes.length - 1], chunk };
+  // Most chunks of a long answer are one paragraph: drawn without the two column boxes around it,
+  // which lay out the same for text (it wraps at the width it is given either way) but cost two
+  // layout nodes each to create, lay out and free (yoga's calls were ~13% of a streamed turn's
+  // CPU). Boxes (code, lists, tables) keep them: a full-width frame depends on its parent.
+  const blocks = tokens.filter((t) => t.type !== 'space' && t.type !== 'def');
+  if (blocks.length === 1 && (blocks[0].type === 'paragraph' || blocks[0].type === 'heading')) return <>{renderBlock(blocks[0], ctx)}</>;
   return <Box flexDirection="column">{renderBlocks(tokens, ctx, false)}</Box>;
 });
 

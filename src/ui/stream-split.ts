@@ -71,6 +71,21 @@ function rowsOf(line: string, columns: number): number {
  * @param fenceBefore the fence `pending` starts inside, if any.
  */
 export function splitStable(pending: string, fenceBefore: Fence | null, layout: SplitLayout): StableSplit {
+  const { stable, rest, fenceAfter, atBoundary } = scanStable(pending, fenceBefore, layout);
+  return { stable, rest, fenceAfter, atBoundary };
+}
+
+/** `splitStable`, plus what lets the next delta skip the scan when it adds no complete line. */
+interface StableScan extends StableSplit {
+  /** Index just after the last newline of `pending` (0 when there is none). */
+  readonly completeEnd: number;
+  /** Rows of the complete lines after the boundary, plus the open fence's frame. */
+  readonly completeRows: number;
+  /** There is a complete line after the boundary, so a tail over budget would be cut. */
+  readonly canCut: boolean;
+}
+
+function scanStable(pending: string, fenceBefore: Fence | null, layout: SplitLayout): StableScan {
   let fence = fenceBefore;
   let boundary = 0;
   let boundaryFence: Fence | null = fenceBefore;
@@ -104,13 +119,16 @@ export function splitStable(pending: string, fenceBefore: Fence | null, layout: 
     start = end;
   }
   // Rows the tail after the boundary would take; past the budget, cut at the last complete line.
-  let rows = rowsOf(pending.slice(start), layout.columns) + (fence ? 2 : 0);
-  for (const l of lines) if (l.start >= boundary) rows += rowsOf(pending.slice(l.start, l.end - 1), layout.columns);
+  let completeRows = fence ? 2 : 0;
+  for (const l of lines) if (l.start >= boundary) completeRows += rowsOf(pending.slice(l.start, l.end - 1), layout.columns);
+  const rows = completeRows + rowsOf(pending.slice(start), layout.columns);
   const last = lines[lines.length - 1];
-  if (rows > layout.maxLiveRows && last && last.end > boundary) {
-    return { stable: pending.slice(0, last.end), rest: pending.slice(last.end), fenceAfter: last.fence, atBoundary: false };
+  const canCut = !!last && last.end > boundary;
+  const scan = { completeEnd: start, completeRows, canCut };
+  if (rows > layout.maxLiveRows && canCut) {
+    return { stable: pending.slice(0, last.end), rest: pending.slice(last.end), fenceAfter: last.fence, atBoundary: false, ...scan };
   }
-  return { stable: pending.slice(0, boundary), rest: pending.slice(boundary), fenceAfter: boundaryFence, atBoundary: true };
+  return { stable: pending.slice(0, boundary), rest: pending.slice(boundary), fenceAfter: boundaryFence, atBoundary: true, ...scan };
 }
 
 /** Wraps raw answer text into a self-contained chunk (reopening / closing cut fences). */
@@ -130,14 +148,37 @@ export class AnswerStream {
   private fence: Fence | null = null;
   private gapNext = false;
   private started = false;
+  /**
+   * The last scan of `pending` when it made nothing final, and the layout it used: until a delta
+   * brings a newline (or the layout changes), only the unfinished last line grows, so the scan's
+   * answer stays the same unless that line pushes the tail over its rows.
+   */
+  private quiet: { scan: StableScan; layout: SplitLayout } | null = null;
 
-  /** @param layout read on every push, so a resize takes effect at once. */
-  constructor(private readonly layout: () => SplitLayout) {}
+  /**
+   * @param layout read on every push, so a resize takes effect at once.
+   * @param fullScan re-scan the whole pending text on every delta (the reference behaviour the
+   *   incremental path is tested against); the default scans only when a delta completes a line.
+   */
+  constructor(
+    private readonly layout: () => SplitLayout,
+    private readonly fullScan = false,
+  ) {}
 
-  /** Adds a text delta. @returns chunks that will never change again (possibly none). */
+  /**
+   * Adds a text delta. @returns chunks that will never change again (possibly none). Costs O(1)
+   * for a delta without a newline, O(pending text) otherwise.
+   */
   push(delta: string): AnswerChunk[] {
     this.pending += delta;
-    const split = splitStable(this.pending, this.fence, this.layout());
+    const layout = this.layout();
+    const quiet = this.quiet;
+    if (!this.fullScan && quiet && !delta.includes('\n') && quiet.layout.columns === layout.columns && quiet.layout.maxLiveRows === layout.maxLiveRows) {
+      const rows = quiet.scan.completeRows + rowsOf(this.pending.slice(quiet.scan.completeEnd), layout.columns);
+      if (rows <= layout.maxLiveRows || !quiet.scan.canCut) return [];
+    }
+    const split = scanStable(this.pending, this.fence, layout);
+    this.quiet = split.stable === '' ? { scan: split, layout } : null;
     if (!split.stable.trim() && !(split.stable && this.fence)) {
       // Only blank lines are final: drop them, but remember they separate what follows.
       if (split.stable) {
@@ -162,6 +203,7 @@ export class AnswerStream {
 
   /** Ends the stream. @returns the rest as a final chunk (none when only whitespace is left). */
   end(): AnswerChunk[] {
+    this.quiet = null;
     const rest = this.pending;
     const fence = this.fence;
     this.pending = '';

@@ -168,6 +168,62 @@ describe('memory_update and memory_forget', () => {
   });
 });
 
+describe('memory_update and memory_forget of a fact a cap moved out of the memory file', () => {
+  // f_lisbon is archived as it is when a cap evicts it: still active, only out of the file.
+  async function archivedLisbon() {
+    const s = await newSession();
+    await s.store.update('alice', (m) => ({ ...m, facts: [makeFact('f_lisbon', 'Lives in Lisbon', '2026-01-10T10:00:00.000Z'), makeFact('f_tea', 'Prefers green tea', '2026-01-11T10:00:00.000Z')] }));
+    await s.store.update('alice', (m) => ({ ...m, facts: m.facts.filter((f) => f.id !== 'f_lisbon') }));
+    expect((await s.store.archive.items('alice')).items.map((a) => [a.item.id, a.item.status])).toEqual([['f_lisbon', 'active']]);
+    return s;
+  }
+
+  it('memory_update corrects it: a later search finds the new fact active and Lisbon superseded, not both current', async () => {
+    const { store, session } = await archivedLisbon();
+    fake().enqueue(call('memory_update', { id: 'f_lisbon', text: 'Lives in Porto', quote: 'I moved to Porto' }), { kind: 'text', text: 'Updated.' });
+    await send(session, 'I moved to Porto last month');
+    const porto = (await store.load('alice')).memory.facts.find((f) => f.text === 'Lives in Porto')!;
+    expect(toolResultsIn(1)[0]).toEqual(expect.objectContaining({ content: `updated f_lisbon → ${porto.id}: Lives in Porto (was: Lives in Lisbon)` }));
+    expect(toolResultsIn(1)[0].is_error).toBeUndefined();
+    expect(porto.status).toBe('active');
+
+    fake().enqueue(call('memory_search', { query: 'lives in', limit: 5 }), { kind: 'text', text: 'Porto.' });
+    await send(session, 'where do I live?');
+    const today = new Date().toISOString().slice(0, 10);
+    const lines = toolResultsIn(3)[0].content.split('\n');
+    expect(lines).toContain(`${porto.id} [${today}] fact: Lives in Porto`);
+    expect(lines).toContain(`f_lisbon [2026-01-10 until ${today}, superseded by ${porto.id}] fact: Lives in Lisbon`);
+    expect(lines.filter((l) => l.startsWith('f_lisbon '))).toHaveLength(1);
+    // No store reader sees the archive's stale active copy any more.
+    expect((await store.archive.items('alice')).items.map((a) => a.item.id)).not.toContain('f_lisbon');
+    expect(fake().unexpected).toEqual([]);
+  });
+
+  it('memory_forget retracts it, so it is no longer found as current', async () => {
+    const { store, session } = await archivedLisbon();
+    fake().enqueue(call('memory_forget', { id: 'f_lisbon', reason: 'moved away' }), { kind: 'text', text: 'Done.' });
+    await send(session, 'I do not live in Lisbon any more');
+    expect(toolResultsIn(1)[0].content).toBe('retracted f_lisbon: Lives in Lisbon');
+    expect((await store.load('alice')).memory.facts.find((f) => f.id === 'f_lisbon')).toMatchObject({ status: 'retracted' });
+    const hits = await store.archive.search('alice', 'Lisbon', { limit: 5 });
+    expect(hits.filter((h) => h.id === 'f_lisbon').map((h) => h.status)).toEqual(['retracted']);
+  });
+
+  it('an archived fact that is already superseded is refused naming its successor, and nothing is written', async () => {
+    const { store, session } = await newSession();
+    await store.update('alice', (m) => ({
+      ...m,
+      facts: [makeFact('f_lisbon', 'Lives in Lisbon', '2026-01-10T10:00:00.000Z', { status: 'superseded', supersededBy: 'f_porto', validTo: '2026-02-01T10:00:00.000Z' }), makeFact('f_porto', 'Lives in Porto', '2026-02-01T10:00:00.000Z')],
+    }));
+    await store.update('alice', (m) => ({ ...m, facts: m.facts.filter((f) => f.id !== 'f_lisbon') }));
+    const revision = (await store.load('alice')).memory.revision;
+    fake().enqueue(call('memory_forget', { id: 'f_lisbon', reason: 'moved away' }), { kind: 'text', text: 'Hm.' });
+    await send(session, 'I do not live in Lisbon');
+    expect(toolResultsIn(1)[0]).toMatchObject({ is_error: true, content: 'fact f_lisbon is already superseded by f_porto; change that one instead' });
+    expect((await store.load('alice')).memory.revision).toBe(revision);
+  });
+});
+
 describe('memory_search and invalid input', () => {
   it('finds remembered facts, the superseded value marked with until when it held', async () => {
     const { store, session } = await newSession();

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ChatSession, type SessionEvent } from '../src/core/chat-session.js';
 import { describeChanges } from '../src/core/describe-changes.js';
 import { createModelClient } from '../src/core/model.js';
+import { MAX_ACTIVE_FACTS } from '../src/core/merge.js';
 import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import type { FakeStep } from '../src/fake-api/types.js';
 import { chatRequests, extractRequests, gate, systemText, useFakeApi } from './helpers/fake.js';
@@ -207,6 +208,25 @@ describe('memory_update and memory_forget of a fact a cap moved out of the memor
     expect((await store.load('alice')).memory.facts.find((f) => f.id === 'f_lisbon')).toMatchObject({ status: 'retracted' });
     const hits = await store.archive.search('alice', 'Lisbon', { limit: 5 });
     expect(hits.filter((h) => h.id === 'f_lisbon').map((h) => h.status)).toEqual(['retracted']);
+  });
+
+  it('in a full memory, the correction takes a place in the file and the lowest-ranked fact moves out, reported and still searchable', async () => {
+    const { store, session } = await newSession();
+    const day = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 86_400_000).toISOString();
+    const filler = Array.from({ length: MAX_ACTIVE_FACTS }, (_, n) => makeFact(`f_fill${String(n).padStart(4, '0')}`, `Owns board game number ${n}`, day(n + 2)));
+    await store.update('alice', (m) => ({ ...m, facts: [makeFact('f_lisbon', 'Lives in Lisbon', day(0)), ...filler] }));
+    await store.update('alice', (m) => ({ ...m, facts: m.facts.filter((f) => f.id !== 'f_lisbon') }));
+    fake().enqueue(call('memory_update', { id: 'f_lisbon', text: 'Lives in Porto', quote: 'I moved to Porto' }), { kind: 'text', text: 'Updated.' });
+    await send(session, 'I moved to Porto last month');
+    const { memory } = await store.load('alice');
+    const porto = memory.facts.find((f) => f.text === 'Lives in Porto')!;
+    expect(memory.facts.filter((f) => f.status === 'active')).toHaveLength(MAX_ACTIVE_FACTS);
+    expect(porto.status).toBe('active');
+    expect(toolResultsIn(1)[0].content.split('\n')).toEqual([
+      `updated f_lisbon → ${porto.id}: Lives in Porto (was: Lives in Lisbon)`,
+      'dropped f_fill0000 to make room: Owns board game number 0',
+    ]);
+    expect((await store.archive.items('alice')).items.map((a) => [a.item.id, a.item.status])).toEqual([['f_fill0000', 'active']]);
   });
 
   it('an archived fact that is already superseded is refused naming its successor, and nothing is written', async () => {

@@ -175,7 +175,7 @@ describe('memory_update and memory_forget of a fact a cap moved out of the memor
     const s = await newSession();
     await s.store.update('alice', (m) => ({ ...m, facts: [makeFact('f_lisbon', 'Lives in Lisbon', '2026-01-10T10:00:00.000Z'), makeFact('f_tea', 'Prefers green tea', '2026-01-11T10:00:00.000Z')] }));
     await s.store.update('alice', (m) => ({ ...m, facts: m.facts.filter((f) => f.id !== 'f_lisbon') }));
-    expect((await s.store.archive.items('alice')).items.map((a) => [a.item.id, a.item.status])).toEqual([['f_lisbon', 'active']]);
+    expect((await s.store.archive.items('alice')).items.map((a) => [a.item.id, 'status' in a.item ? a.item.status : a.type])).toEqual([['f_lisbon', 'active']]);
     return s;
   }
 
@@ -226,7 +226,7 @@ describe('memory_update and memory_forget of a fact a cap moved out of the memor
       `updated f_lisbon → ${porto.id}: Lives in Porto (was: Lives in Lisbon)`,
       'dropped f_fill0000 to make room: Owns board game number 0',
     ]);
-    expect((await store.archive.items('alice')).items.map((a) => [a.item.id, a.item.status])).toEqual([['f_fill0000', 'active']]);
+    expect((await store.archive.items('alice')).items.map((a) => [a.item.id, 'status' in a.item ? a.item.status : a.type])).toEqual([['f_fill0000', 'active']]);
   });
 
   it('an archived fact that is already superseded is refused naming its successor, and nothing is written', async () => {
@@ -283,6 +283,36 @@ describe('memory_search and invalid input', () => {
 });
 
 describe('the tool loop', () => {
+  it('sends the text of a two-round answer once in the next turn, while the user saw and the journal keeps all of it', async () => {
+    const { store, session } = await newSession();
+    fake().enqueue(call('memory_remember', { text: 'Lives in Lyon', quote: 'I live in Lyon' }), { kind: 'text', text: 'Noted: Lyon.' });
+    const { outcome } = await send(session, 'I live in Lyon');
+    expect(outcome).toMatchObject({ type: 'done', text: 'Let me note that.\n\nNoted: Lyon.' });
+    fake().enqueue({ kind: 'text', text: 'Sure.' });
+    await send(session, 'thanks');
+    const sent = JSON.stringify(chatRequests(fake())[2].body.messages);
+    expect(sent.split('Let me note that.')).toHaveLength(2);
+    expect(sent.split('Noted: Lyon.')).toHaveLength(2);
+    const messages = chatRequests(fake())[2].body.messages;
+    expect(messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user']);
+    expect(messages[3].content).toBe('Noted: Lyon.');
+    const journal = await store.journals.read(session.journalPath!);
+    expect(journal.turns.filter((t) => t.role === 'assistant').map((t) => t.text)).toEqual(['Let me note that.\n\nNoted: Lyon.', 'Sure.']);
+    expect(fake().unexpected).toEqual([]);
+  });
+
+  it('keeps a placeholder, not the earlier rounds\' text, after a last round that says nothing', async () => {
+    const { session } = await newSession();
+    fake().enqueue(call('memory_remember', { text: 'Lives in Lyon', quote: 'I live in Lyon' }), { kind: 'text', text: '' });
+    const { outcome } = await send(session, 'I live in Lyon');
+    expect(outcome).toMatchObject({ type: 'done', text: 'Let me note that.' });
+    fake().enqueue({ kind: 'text', text: 'Sure.' });
+    await send(session, 'thanks');
+    const messages = chatRequests(fake())[2].body.messages;
+    expect(messages[3]).toEqual({ role: 'assistant', content: '(used memory tools)' });
+    expect(JSON.stringify(messages).split('Let me note that.')).toHaveLength(2);
+  });
+
   it('stops at its bound with one notice, and the next turn still sends a valid conversation', async () => {
     const { session } = await newSession();
     for (let i = 0; i < 5; i++) fake().enqueue(call('memory_search', { query: `round ${i}` }, { text: undefined }));

@@ -45,7 +45,11 @@ export interface ToolLoopOptions {
 export interface ToolLoopResult {
   /** The text of every round, joined by blank lines: what the user saw. */
   text: string;
-  /** The assistant message to keep after the last round (its text, or a placeholder when it had none). */
+  /**
+   * The assistant message to keep after the last round: that round's text only (each earlier
+   * round's text is already in its own assistant message, with its tool_use blocks), or a
+   * placeholder when it had none.
+   */
   reply: ChatMessage;
   usage: Usage;
   aborted: boolean;
@@ -71,14 +75,20 @@ export async function runToolLoop(messages: ChatMessage[], opts: ToolLoopOptions
   let shown = '';
   let rounds = 0;
   for (;;) {
+    // `said` is what the model said this round; `roundText` is what the user saw of it (with the
+    // break from the previous round's text).
     let roundText = '';
+    let said = '';
     const before = shown;
     const onModelEvent = (event: SessionEvent): void => {
       if (event.type === 'text' && roundText === '' && before !== '' && !before.endsWith('\n')) {
         roundText += ROUND_SEPARATOR;
         opts.onEvent({ type: 'text', text: ROUND_SEPARATOR });
       }
-      if (event.type === 'text') roundText += event.text;
+      if (event.type === 'text') {
+        roundText += event.text;
+        said += event.text;
+      }
       opts.onEvent(event);
     };
     let result;
@@ -93,11 +103,12 @@ export async function runToolLoop(messages: ChatMessage[], opts: ToolLoopOptions
     shown = before + roundText;
     const calls = (result.content ?? []).filter((b): b is Extract<ContentBlock, { type: 'tool_use' }> => b.type === 'tool_use');
     if (result.aborted || result.stopReason !== 'tool_use' || calls.length === 0) {
-      return { text: shown, reply: replyOf(shown), usage, aborted: result.aborted, rounds, stopReason: result.stopReason };
+      return { text: shown, reply: replyOf(said), usage, aborted: result.aborted, rounds, stopReason: result.stopReason };
     }
     if (rounds >= maxRounds) {
       opts.onEvent({ type: 'notice', level: 'warning', text: `stopped the memory tools after ${maxRounds} rounds in one answer` });
-      return { text: shown, reply: replyOf(shown), usage, aborted: false, rounds, stopReason: result.stopReason };
+      // Its tool_use blocks are not kept (their calls did not run), so its text goes in the reply.
+      return { text: shown, reply: replyOf(said), usage, aborted: false, rounds, stopReason: result.stopReason };
     }
     const results: ContentBlock[] = [];
     for (const call of calls) {
@@ -109,7 +120,8 @@ export async function runToolLoop(messages: ChatMessage[], opts: ToolLoopOptions
     messages.push({ role: 'assistant', content: result.content ?? calls }, { role: 'user', content: results });
     rounds++;
     if (opts.request.signal?.aborted) {
-      return { text: shown, reply: replyOf(shown), usage, aborted: true, rounds, stopReason: result.stopReason };
+      // This round's text went into its assistant message above: nothing of it is repeated.
+      return { text: shown, reply: replyOf(''), usage, aborted: true, rounds, stopReason: result.stopReason };
     }
   }
 }

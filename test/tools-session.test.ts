@@ -362,6 +362,63 @@ describe('an API failure after a tool round', () => {
   });
 });
 
+describe('a turn cut short after a tool round', () => {
+  /** How many times `text` occurs in the messages of chat request `i`. */
+  const timesSent = (i: number, text: string) => JSON.stringify(chatRequests(fake())[i].body.messages).split(text).length - 1;
+
+  it('an interrupt between rounds: the next request has the first round\'s text once', async () => {
+    const { session } = await newSession();
+    const hold = gate();
+    fake().enqueue(call('memory_remember', { text: 'Lives in Lyon', quote: 'I live in Lyon' }), { kind: 'text', text: 'never shown', until: hold.promise });
+    const abort = new AbortController();
+    await session.send('I live in Lyon', (e) => e.type === 'tool_result' && abort.abort(), abort.signal);
+    hold.open();
+    fake().reset();
+    fake().enqueue({ kind: 'text', text: 'Back.' });
+    await send(session, 'hello again');
+    expect(timesSent(0, 'Let me note that.')).toBe(1);
+    expect(chatRequests(fake())[0].body.messages.at(-2)).toEqual({ role: 'assistant', content: '[interrupted: the user stopped this answer]' });
+  });
+
+  it('an interrupt during the second round: the next request has each round\'s text once', async () => {
+    const { session } = await newSession();
+    fake().enqueue(call('memory_remember', { text: 'Lives in Lyon', quote: 'I live in Lyon' }), {
+      kind: 'text',
+      text: 'Noted: Lyon. And here is a long answer that goes on for a while.',
+      chunkSize: 6,
+      chunkDelayMs: 30,
+    });
+    const abort = new AbortController();
+    let ran = false;
+    const outcome = await session.send(
+      'I live in Lyon',
+      (e) => {
+        if (e.type === 'tool_result') ran = true;
+        else if (ran && e.type === 'text' && e.text.includes('Noted')) abort.abort();
+      },
+      abort.signal,
+    );
+    expect(outcome).toMatchObject({ type: 'interrupted', text: expect.stringMatching(/^Let me note that\.\n\nNoted/) });
+    fake().enqueue({ kind: 'text', text: 'Back.' });
+    await send(session, 'hello again');
+    expect(timesSent(2, 'Let me note that.')).toBe(1);
+    expect(timesSent(2, 'Noted')).toBe(1);
+    expect(chatRequests(fake())[2].body.messages.at(-2).content).toMatch(/^Noted.*\n\n\[interrupted: the user stopped this answer\]$/s);
+  });
+
+  it('a stream broken in the second round: the next request has each round\'s text once', async () => {
+    const { session } = await newSession();
+    fake().enqueue(call('memory_remember', { text: 'Lives in Lyon', quote: 'I live in Lyon' }), { kind: 'stream-error', afterText: 'Noted: Ly' });
+    const { outcome } = await send(session, 'I live in Lyon');
+    expect(outcome).toMatchObject({ type: 'error', partialText: 'Let me note that.\n\nNoted: Ly' });
+    fake().enqueue({ kind: 'text', text: 'Recovered.' });
+    expect((await send(session, 'still there?')).outcome).toMatchObject({ type: 'done', text: 'Recovered.' });
+    expect(timesSent(2, 'Let me note that.')).toBe(1);
+    expect(timesSent(2, 'Noted: Ly')).toBe(1);
+    expect(fake().unexpected).toEqual([]);
+  });
+});
+
 describe('--review for tool writes', () => {
   it('refuses writes when no one can be asked, asks when it can, and keeps only what the user accepts', async () => {
     const { store, session } = await newSession({ review: true });

@@ -159,9 +159,9 @@ const refused = (content: string): ToolOutcome => ({ content, isError: true, cha
  * memory file or of archival memory (one a cap moved out of the file); an archived one is brought
  * back into the file under the lock and ended there (superseded or retracted), so the file's copy
  * overlays the archive's and it is no longer recalled as current. Never throws: an unknown tool,
- * input that does not validate (each problem named), an id that is not an active fact, a quote not found in the user's turns, incognito,
- * a write declined or not askable under `--review`, a storage error (lock, corrupt file) all give
- * `isError: true` with one line saying why. A write holds the user's lock for the merge only.
+ * input that does not validate (each problem named), an id that is not an active fact, a quote
+ * not found in the user's turns, incognito, a write declined or not askable under `--review`, a
+ * storage error (lock, corrupt file) all give `isError: true` with one line saying why. A write holds the user's lock for the merge only.
  */
 export async function runMemoryTool(call: { name: string; input: unknown }, ctx: ToolContext): Promise<ToolOutcome> {
   if (!(MEMORY_TOOL_NAMES as readonly string[]).includes(call.name)) {

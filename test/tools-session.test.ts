@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ChatSession, type SessionEvent } from '../src/core/chat-session.js';
 import { describeChanges } from '../src/core/describe-changes.js';
 import { createModelClient } from '../src/core/model.js';
+import { MAX_ACTIVE_FACTS } from '../src/core/merge.js';
 import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import type { FakeStep } from '../src/fake-api/types.js';
 import { chatRequests, extractRequests, gate, systemText, useFakeApi } from './helpers/fake.js';
@@ -168,6 +169,81 @@ describe('memory_update and memory_forget', () => {
   });
 });
 
+describe('memory_update and memory_forget of a fact a cap moved out of the memory file', () => {
+  // f_lisbon is archived as it is when a cap evicts it: still active, only out of the file.
+  async function archivedLisbon() {
+    const s = await newSession();
+    await s.store.update('alice', (m) => ({ ...m, facts: [makeFact('f_lisbon', 'Lives in Lisbon', '2026-01-10T10:00:00.000Z'), makeFact('f_tea', 'Prefers green tea', '2026-01-11T10:00:00.000Z')] }));
+    await s.store.update('alice', (m) => ({ ...m, facts: m.facts.filter((f) => f.id !== 'f_lisbon') }));
+    expect((await s.store.archive.items('alice')).items.map((a) => [a.item.id, 'status' in a.item ? a.item.status : a.type])).toEqual([['f_lisbon', 'active']]);
+    return s;
+  }
+
+  it('memory_update corrects it: a later search finds the new fact active and Lisbon superseded, not both current', async () => {
+    const { store, session } = await archivedLisbon();
+    fake().enqueue(call('memory_update', { id: 'f_lisbon', text: 'Lives in Porto', quote: 'I moved to Porto' }), { kind: 'text', text: 'Updated.' });
+    await send(session, 'I moved to Porto last month');
+    const porto = (await store.load('alice')).memory.facts.find((f) => f.text === 'Lives in Porto')!;
+    expect(toolResultsIn(1)[0]).toEqual(expect.objectContaining({ content: `updated f_lisbon → ${porto.id}: Lives in Porto (was: Lives in Lisbon)` }));
+    expect(toolResultsIn(1)[0].is_error).toBeUndefined();
+    expect(porto.status).toBe('active');
+
+    fake().enqueue(call('memory_search', { query: 'lives in', limit: 5 }), { kind: 'text', text: 'Porto.' });
+    await send(session, 'where do I live?');
+    const today = new Date().toISOString().slice(0, 10);
+    const lines = toolResultsIn(3)[0].content.split('\n');
+    expect(lines).toContain(`${porto.id} [${today}] fact: Lives in Porto`);
+    expect(lines).toContain(`f_lisbon [2026-01-10 until ${today}, superseded by ${porto.id}] fact: Lives in Lisbon`);
+    expect(lines.filter((l) => l.startsWith('f_lisbon '))).toHaveLength(1);
+    // No store reader sees the archive's stale active copy any more.
+    expect((await store.archive.items('alice')).items.map((a) => a.item.id)).not.toContain('f_lisbon');
+    expect(fake().unexpected).toEqual([]);
+  });
+
+  it('memory_forget retracts it, so it is no longer found as current', async () => {
+    const { store, session } = await archivedLisbon();
+    fake().enqueue(call('memory_forget', { id: 'f_lisbon', reason: 'moved away' }), { kind: 'text', text: 'Done.' });
+    await send(session, 'I do not live in Lisbon any more');
+    expect(toolResultsIn(1)[0].content).toBe('retracted f_lisbon: Lives in Lisbon');
+    expect((await store.load('alice')).memory.facts.find((f) => f.id === 'f_lisbon')).toMatchObject({ status: 'retracted' });
+    const hits = await store.archive.search('alice', 'Lisbon', { limit: 5 });
+    expect(hits.filter((h) => h.id === 'f_lisbon').map((h) => h.status)).toEqual(['retracted']);
+  });
+
+  it('in a full memory, the correction takes a place in the file and the lowest-ranked fact moves out, reported and still searchable', async () => {
+    const { store, session } = await newSession();
+    const day = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 86_400_000).toISOString();
+    const filler = Array.from({ length: MAX_ACTIVE_FACTS }, (_, n) => makeFact(`f_fill${String(n).padStart(4, '0')}`, `Owns board game number ${n}`, day(n + 2)));
+    await store.update('alice', (m) => ({ ...m, facts: [makeFact('f_lisbon', 'Lives in Lisbon', day(0)), ...filler] }));
+    await store.update('alice', (m) => ({ ...m, facts: m.facts.filter((f) => f.id !== 'f_lisbon') }));
+    fake().enqueue(call('memory_update', { id: 'f_lisbon', text: 'Lives in Porto', quote: 'I moved to Porto' }), { kind: 'text', text: 'Updated.' });
+    await send(session, 'I moved to Porto last month');
+    const { memory } = await store.load('alice');
+    const porto = memory.facts.find((f) => f.text === 'Lives in Porto')!;
+    expect(memory.facts.filter((f) => f.status === 'active')).toHaveLength(MAX_ACTIVE_FACTS);
+    expect(porto.status).toBe('active');
+    expect(toolResultsIn(1)[0].content.split('\n')).toEqual([
+      `updated f_lisbon → ${porto.id}: Lives in Porto (was: Lives in Lisbon)`,
+      'dropped f_fill0000 to make room: Owns board game number 0',
+    ]);
+    expect((await store.archive.items('alice')).items.map((a) => [a.item.id, 'status' in a.item ? a.item.status : a.type])).toEqual([['f_fill0000', 'active']]);
+  });
+
+  it('an archived fact that is already superseded is refused naming its successor, and nothing is written', async () => {
+    const { store, session } = await newSession();
+    await store.update('alice', (m) => ({
+      ...m,
+      facts: [makeFact('f_lisbon', 'Lives in Lisbon', '2026-01-10T10:00:00.000Z', { status: 'superseded', supersededBy: 'f_porto', validTo: '2026-02-01T10:00:00.000Z' }), makeFact('f_porto', 'Lives in Porto', '2026-02-01T10:00:00.000Z')],
+    }));
+    await store.update('alice', (m) => ({ ...m, facts: m.facts.filter((f) => f.id !== 'f_lisbon') }));
+    const revision = (await store.load('alice')).memory.revision;
+    fake().enqueue(call('memory_forget', { id: 'f_lisbon', reason: 'moved away' }), { kind: 'text', text: 'Hm.' });
+    await send(session, 'I do not live in Lisbon');
+    expect(toolResultsIn(1)[0]).toMatchObject({ is_error: true, content: 'fact f_lisbon is already superseded by f_porto; change that one instead' });
+    expect((await store.load('alice')).memory.revision).toBe(revision);
+  });
+});
+
 describe('memory_search and invalid input', () => {
   it('finds remembered facts, the superseded value marked with until when it held', async () => {
     const { store, session } = await newSession();
@@ -207,6 +283,36 @@ describe('memory_search and invalid input', () => {
 });
 
 describe('the tool loop', () => {
+  it('sends the text of a two-round answer once in the next turn, while the user saw and the journal keeps all of it', async () => {
+    const { store, session } = await newSession();
+    fake().enqueue(call('memory_remember', { text: 'Lives in Lyon', quote: 'I live in Lyon' }), { kind: 'text', text: 'Noted: Lyon.' });
+    const { outcome } = await send(session, 'I live in Lyon');
+    expect(outcome).toMatchObject({ type: 'done', text: 'Let me note that.\n\nNoted: Lyon.' });
+    fake().enqueue({ kind: 'text', text: 'Sure.' });
+    await send(session, 'thanks');
+    const sent = JSON.stringify(chatRequests(fake())[2].body.messages);
+    expect(sent.split('Let me note that.')).toHaveLength(2);
+    expect(sent.split('Noted: Lyon.')).toHaveLength(2);
+    const messages = chatRequests(fake())[2].body.messages;
+    expect(messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user']);
+    expect(messages[3].content).toBe('Noted: Lyon.');
+    const journal = await store.journals.read(session.journalPath!);
+    expect(journal.turns.filter((t) => t.role === 'assistant').map((t) => t.text)).toEqual(['Let me note that.\n\nNoted: Lyon.', 'Sure.']);
+    expect(fake().unexpected).toEqual([]);
+  });
+
+  it('keeps a placeholder, not the earlier rounds\' text, after a last round that says nothing', async () => {
+    const { session } = await newSession();
+    fake().enqueue(call('memory_remember', { text: 'Lives in Lyon', quote: 'I live in Lyon' }), { kind: 'text', text: '' });
+    const { outcome } = await send(session, 'I live in Lyon');
+    expect(outcome).toMatchObject({ type: 'done', text: 'Let me note that.' });
+    fake().enqueue({ kind: 'text', text: 'Sure.' });
+    await send(session, 'thanks');
+    const messages = chatRequests(fake())[2].body.messages;
+    expect(messages[3]).toEqual({ role: 'assistant', content: '(used memory tools)' });
+    expect(JSON.stringify(messages).split('Let me note that.')).toHaveLength(2);
+  });
+
   it('stops at its bound with one notice, and the next turn still sends a valid conversation', async () => {
     const { session } = await newSession();
     for (let i = 0; i < 5; i++) fake().enqueue(call('memory_search', { query: `round ${i}` }, { text: undefined }));
@@ -252,6 +358,63 @@ describe('an API failure after a tool round', () => {
     expect((await store.load('alice')).memory.facts.map((f) => f.text)).toEqual(['Lives in Lyon']);
     fake().enqueue({ kind: 'text', text: 'Recovered.' });
     expect((await send(session, 'still there?')).outcome).toMatchObject({ type: 'done', text: 'Recovered.' });
+    expect(fake().unexpected).toEqual([]);
+  });
+});
+
+describe('a turn cut short after a tool round', () => {
+  /** How many times `text` occurs in the messages of chat request `i`. */
+  const timesSent = (i: number, text: string) => JSON.stringify(chatRequests(fake())[i].body.messages).split(text).length - 1;
+
+  it('an interrupt between rounds: the next request has the first round\'s text once', async () => {
+    const { session } = await newSession();
+    const hold = gate();
+    fake().enqueue(call('memory_remember', { text: 'Lives in Lyon', quote: 'I live in Lyon' }), { kind: 'text', text: 'never shown', until: hold.promise });
+    const abort = new AbortController();
+    await session.send('I live in Lyon', (e) => e.type === 'tool_result' && abort.abort(), abort.signal);
+    hold.open();
+    fake().reset();
+    fake().enqueue({ kind: 'text', text: 'Back.' });
+    await send(session, 'hello again');
+    expect(timesSent(0, 'Let me note that.')).toBe(1);
+    expect(chatRequests(fake())[0].body.messages.at(-2)).toEqual({ role: 'assistant', content: '[interrupted: the user stopped this answer]' });
+  });
+
+  it('an interrupt during the second round: the next request has each round\'s text once', async () => {
+    const { session } = await newSession();
+    fake().enqueue(call('memory_remember', { text: 'Lives in Lyon', quote: 'I live in Lyon' }), {
+      kind: 'text',
+      text: 'Noted: Lyon. And here is a long answer that goes on for a while.',
+      chunkSize: 6,
+      chunkDelayMs: 30,
+    });
+    const abort = new AbortController();
+    let ran = false;
+    const outcome = await session.send(
+      'I live in Lyon',
+      (e) => {
+        if (e.type === 'tool_result') ran = true;
+        else if (ran && e.type === 'text' && e.text.includes('Noted')) abort.abort();
+      },
+      abort.signal,
+    );
+    expect(outcome).toMatchObject({ type: 'interrupted', text: expect.stringMatching(/^Let me note that\.\n\nNoted/) });
+    fake().enqueue({ kind: 'text', text: 'Back.' });
+    await send(session, 'hello again');
+    expect(timesSent(2, 'Let me note that.')).toBe(1);
+    expect(timesSent(2, 'Noted')).toBe(1);
+    expect(chatRequests(fake())[2].body.messages.at(-2).content).toMatch(/^Noted.*\n\n\[interrupted: the user stopped this answer\]$/s);
+  });
+
+  it('a stream broken in the second round: the next request has each round\'s text once', async () => {
+    const { session } = await newSession();
+    fake().enqueue(call('memory_remember', { text: 'Lives in Lyon', quote: 'I live in Lyon' }), { kind: 'stream-error', afterText: 'Noted: Ly' });
+    const { outcome } = await send(session, 'I live in Lyon');
+    expect(outcome).toMatchObject({ type: 'error', partialText: 'Let me note that.\n\nNoted: Ly' });
+    fake().enqueue({ kind: 'text', text: 'Recovered.' });
+    expect((await send(session, 'still there?')).outcome).toMatchObject({ type: 'done', text: 'Recovered.' });
+    expect(timesSent(2, 'Let me note that.')).toBe(1);
+    expect(timesSent(2, 'Noted: Ly')).toBe(1);
     expect(fake().unexpected).toEqual([]);
   });
 });

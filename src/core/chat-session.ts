@@ -18,7 +18,7 @@ import { usageCost } from './pricing.js';
 import { pinFact, type Retag } from './edit-plan.js';
 import { memoryToolPromptLines } from './tools/memory-tools.js';
 import { SessionTools } from './tools/session-tools.js';
-import { runToolLoop } from './tools/tool-loop.js';
+import { runToolLoop, ToolTurnBrokenError } from './tools/tool-loop.js';
 import { AutoRecall, recallJournalLine, userMessage, type AttachedRecall } from './recall/auto-recall.js';
 import { DEFAULT_RECALL_BUDGET_TOKENS } from './recall/recall.js';
 import type { FactKind, JournalLine, Memory, MemoryChange, Turn } from './schema.js';
@@ -201,7 +201,7 @@ export class ChatSession {
       addUsage(this.usage, result.usage);
       this.charge(this.options.model, result.usage);
       if (result.aborted) {
-        this.finishInterrupted(result.text);
+        this.finishInterrupted(result.text, result.lastText);
         this.tellJournalState(onEvent);
         return { type: 'interrupted', text: result.text };
       }
@@ -213,7 +213,7 @@ export class ChatSession {
       const apiError = error instanceof ApiError ? error : new ApiError('stream', String(error));
       const partial = error instanceof StreamBrokenError ? error.partialText : '';
       if (partial) {
-        this.finishInterrupted(partial);
+        this.finishInterrupted(partial, error instanceof ToolTurnBrokenError ? error.lastText : partial);
         this.tellJournalState(onEvent);
       } else {
         // The user message (and any tool rounds after it) leave the conversation; tool writes stay.
@@ -225,10 +225,11 @@ export class ChatSession {
 
   /**
    * An interrupted answer is kept (the user saw it) but marked, so it is never sent back to the
-   * model as if it were a complete turn.
+   * model as if it were a complete turn. `sent` is the part of `partial` not already in the
+   * conversation (after tool rounds, only the last round's text).
    */
-  private finishInterrupted(partial: string): void {
-    const marked = `${partial}${partial ? '\n\n' : ''}[interrupted: the user stopped this answer]`;
+  private finishInterrupted(partial: string, sent: string): void {
+    const marked = `${sent}${sent ? '\n\n' : ''}[interrupted: the user stopped this answer]`;
     this.messages.push({ role: 'assistant', content: marked });
     this.record({ role: 'assistant', text: partial, at: this.options.now().toISOString(), interrupted: true });
   }

@@ -155,10 +155,13 @@ export interface ToolOutcome {
 const refused = (content: string): ToolOutcome => ({ content, isError: true, changes: [] });
 
 /**
- * Runs one tool call. Never throws: an unknown tool, input that does not validate (each problem
- * named), an id that is not an active fact, a quote not found in the user's turns, incognito,
- * a write declined or not askable under `--review`, a storage error (lock, corrupt file) all give
- * `isError: true` with one line saying why. A write holds the user's lock for the merge only.
+ * Runs one tool call. `memory_update`/`memory_forget` take the id of an active fact of the
+ * memory file or of archival memory (one a cap moved out of the file); an archived one is brought
+ * back into the file under the lock and ended there (superseded or retracted), so the file's copy
+ * overlays the archive's and it is no longer recalled as current. Never throws: an unknown tool,
+ * input that does not validate (each problem named), an id that is not an active fact, a quote
+ * not found in the user's turns, incognito, a write declined or not askable under `--review`, a
+ * storage error (lock, corrupt file) all give `isError: true` with one line saying why. A write holds the user's lock for the merge only.
  */
 export async function runMemoryTool(call: { name: string; input: unknown }, ctx: ToolContext): Promise<ToolOutcome> {
   if (!(MEMORY_TOOL_NAMES as readonly string[]).includes(call.name)) {
@@ -210,19 +213,23 @@ async function write(name: Exclude<MemoryToolName, 'memory_search'>, input: Writ
   const savedQuote = redactSecrets(input.quote ?? '').text;
   const ops: MergeOps = { add: [], update: [], supersede: [], retract: [], decisions: [] };
 
+  let archived: Fact | undefined;
   // Checked before asking the user, and again under the lock (the file may have changed).
-  const targetProblem = (memory: Memory): string | undefined => {
-    if (input.id === undefined) return undefined;
-    const fact = memory.facts.find((f) => f.id === input.id);
-    if (fact === undefined) return `no fact ${input.id}; use an id from memory_search`;
-    if (fact.status === 'superseded') return `fact ${input.id} is already superseded${fact.supersededBy ? ` by ${fact.supersededBy}; change that one instead` : ''}`;
-    if (fact.status === 'retracted') return `fact ${input.id} is already retracted`;
-    return undefined;
+  const targetOf = (memory: Memory): { fact?: Fact; problem?: string } => {
+    if (input.id === undefined) return {};
+    const fact = memory.facts.find((f) => f.id === input.id) ?? archived;
+    if (fact === undefined) return { problem: `no fact ${input.id}; use an id from memory_search` };
+    if (fact.status === 'superseded') return { problem: `fact ${input.id} is already superseded${fact.supersededBy ? ` by ${fact.supersededBy}; change that one instead` : ''}` };
+    if (fact.status === 'retracted') return { problem: `fact ${input.id} is already retracted` };
+    return { fact };
   };
   const { memory: seen } = await ctx.store.load(ctx.userId);
-  const problem = targetProblem(seen);
+  // A fact a cap moved out of the memory file is still active, and memory_search shows its id:
+  // it can be corrected too. Read before the lock (`update`'s `fn` is synchronous); under the
+  // lock the file's copy still wins, as it does in `archive.items` and in search.
+  if (input.id !== undefined && !seen.facts.some((f) => f.id === input.id)) archived = await archivedFact(ctx, input.id);
+  const { fact: target, problem } = targetOf(seen);
   if (problem) return refused(problem);
-  const target = seen.facts.find((f) => f.id === input.id);
 
   if (name === 'memory_remember') ops.add.push({ text, kind: input.kind ?? 'fact', confidence: 'high', quote: savedQuote });
   else if (name === 'memory_update') {
@@ -243,9 +250,13 @@ async function write(name: Exclude<MemoryToolName, 'memory_search'>, input: Writ
   let warnings: string[] = [];
   let lockedProblem: string | undefined;
   const result = await ctx.store.update(ctx.userId, (current) => {
-    lockedProblem = targetProblem(current);
+    const locked = targetOf(current);
+    lockedProblem = locked.problem;
     if (lockedProblem) return null;
-    const merged = mergeMemory(current, ops, { sessionId: ctx.sessionId, now });
+    // An archived target comes back into the file as it was, so the merge ends it there like any
+    // other fact: the file's superseded (or retracted) copy then overlays the archive's active one.
+    const base = locked.fact !== undefined && !current.facts.some((f) => f.id === locked.fact!.id) ? { ...current, facts: [...current.facts, locked.fact] } : current;
+    const merged = mergeMemory(base, ops, { sessionId: ctx.sessionId, now });
     changes = merged.changes.filter((c) => c.type !== 'summary');
     warnings = merged.warnings;
     return merged.memory;
@@ -255,6 +266,17 @@ async function write(name: Exclude<MemoryToolName, 'memory_search'>, input: Writ
   const lines = changes.map(resultLine);
   if (warnings.length > 0) lines.push(...warnings.map((w) => `note: ${oneLine(w)}`));
   return { content: lines.join('\n'), isError: false, changes, memory: result.after };
+}
+
+/**
+ * The fact `id` as archival memory holds it (a copy), or undefined when it holds none by that id.
+ * `archive.items` leaves out ids the memory file holds (the file's state is theirs). Takes no lock.
+ * @throws the store's read error.
+ */
+async function archivedFact(ctx: ToolContext, id: string): Promise<Fact | undefined> {
+  const { items } = await ctx.store.archive.items(ctx.userId);
+  const found = items.find((a) => a.type === 'fact' && a.item.id === id);
+  return found?.type === 'fact' ? { ...found.item, source: { ...found.item.source } } : undefined;
 }
 
 /** One written change as the model reads it: `saved f_…: …`, `updated f_old → f_new: … (was: …)`, `retracted f_…: …`. */

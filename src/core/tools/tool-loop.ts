@@ -26,6 +26,19 @@ export interface ToolRun {
   isError: boolean;
 }
 
+/**
+ * A stream that broke in a round after a tool round: `partialText` is all the text the user saw
+ * (every round's), `lastText` the broken round's own text; the earlier rounds' text is already in
+ * the conversation, in their assistant messages, so only `lastText` belongs in what is kept after.
+ */
+export class ToolTurnBrokenError extends StreamBrokenError {
+  readonly lastText: string;
+  constructor(message: string, partialText: string, lastText: string) {
+    super(message, partialText);
+    this.lastText = lastText;
+  }
+}
+
 /** What `runToolLoop` needs. */
 export interface ToolLoopOptions {
   model: ModelClient;
@@ -45,7 +58,16 @@ export interface ToolLoopOptions {
 export interface ToolLoopResult {
   /** The text of every round, joined by blank lines: what the user saw. */
   text: string;
-  /** The assistant message to keep after the last round (its text, or a placeholder when it had none). */
+  /**
+   * The last round's own text ('' when it had none, or when an abort came after its tool calls
+   * ran: then its text is already in the conversation): what an interrupted turn keeps.
+   */
+  lastText: string;
+  /**
+   * The assistant message to keep after the last round: that round's text only (each earlier
+   * round's text is already in its own assistant message, with its tool_use blocks), or a
+   * placeholder when it had none.
+   */
   reply: ChatMessage;
   usage: Usage;
   aborted: boolean;
@@ -62,8 +84,8 @@ export interface ToolLoopResult {
  * reply and a `notice` says the loop stopped. An abort between rounds or during one ends the
  * loop with `aborted: true` and the text shown so far (calls already started finish first: they
  * are local and short).
- * @throws StreamBrokenError / ApiError as `ModelClient.streamChat`; a break in a later round
- *   carries the text of the earlier rounds too in `partialText`.
+ * @throws StreamBrokenError / ApiError as `ModelClient.streamChat`; a break in a later round is a
+ *   `ToolTurnBrokenError`: the text of the earlier rounds too in `partialText`, its own in `lastText`.
  */
 export async function runToolLoop(messages: ChatMessage[], opts: ToolLoopOptions): Promise<ToolLoopResult> {
   const maxRounds = opts.maxRounds ?? MAX_TOOL_ROUNDS;
@@ -71,33 +93,40 @@ export async function runToolLoop(messages: ChatMessage[], opts: ToolLoopOptions
   let shown = '';
   let rounds = 0;
   for (;;) {
+    // `said` is what the model said this round; `roundText` is what the user saw of it (with the
+    // break from the previous round's text).
     let roundText = '';
+    let said = '';
     const before = shown;
     const onModelEvent = (event: SessionEvent): void => {
       if (event.type === 'text' && roundText === '' && before !== '' && !before.endsWith('\n')) {
         roundText += ROUND_SEPARATOR;
         opts.onEvent({ type: 'text', text: ROUND_SEPARATOR });
       }
-      if (event.type === 'text') roundText += event.text;
+      if (event.type === 'text') {
+        roundText += event.text;
+        said += event.text;
+      }
       opts.onEvent(event);
     };
     let result;
     try {
       result = await opts.model.streamChat({ ...opts.request, messages }, onModelEvent);
     } catch (error) {
-      if (before !== '' && error instanceof StreamBrokenError) throw new StreamBrokenError(error.message, before + roundText);
-      if (before !== '' && roundText === '') throw new StreamBrokenError(error instanceof Error ? error.message : String(error), before);
+      if (before !== '' && error instanceof StreamBrokenError) throw new ToolTurnBrokenError(error.message, before + roundText, said);
+      if (before !== '' && roundText === '') throw new ToolTurnBrokenError(error instanceof Error ? error.message : String(error), before, '');
       throw error;
     }
     addUsage(usage, result.usage);
     shown = before + roundText;
     const calls = (result.content ?? []).filter((b): b is Extract<ContentBlock, { type: 'tool_use' }> => b.type === 'tool_use');
     if (result.aborted || result.stopReason !== 'tool_use' || calls.length === 0) {
-      return { text: shown, reply: replyOf(shown), usage, aborted: result.aborted, rounds, stopReason: result.stopReason };
+      return { text: shown, lastText: said, reply: replyOf(said), usage, aborted: result.aborted, rounds, stopReason: result.stopReason };
     }
     if (rounds >= maxRounds) {
       opts.onEvent({ type: 'notice', level: 'warning', text: `stopped the memory tools after ${maxRounds} rounds in one answer` });
-      return { text: shown, reply: replyOf(shown), usage, aborted: false, rounds, stopReason: result.stopReason };
+      // Its tool_use blocks are not kept (their calls did not run), so its text goes in the reply.
+      return { text: shown, lastText: said, reply: replyOf(said), usage, aborted: false, rounds, stopReason: result.stopReason };
     }
     const results: ContentBlock[] = [];
     for (const call of calls) {
@@ -109,7 +138,8 @@ export async function runToolLoop(messages: ChatMessage[], opts: ToolLoopOptions
     messages.push({ role: 'assistant', content: result.content ?? calls }, { role: 'user', content: results });
     rounds++;
     if (opts.request.signal?.aborted) {
-      return { text: shown, reply: replyOf(shown), usage, aborted: true, rounds, stopReason: result.stopReason };
+      // This round's text went into its assistant message above: nothing of it is repeated.
+      return { text: shown, lastText: '', reply: replyOf(''), usage, aborted: true, rounds, stopReason: result.stopReason };
     }
   }
 }

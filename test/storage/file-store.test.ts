@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemagentError, MemoryFileError, UsageError } from '../../src/core/errors.js';
 import { openJournal } from '../../src/core/storage/file/journals.js';
 import { FileMemoryStore } from '../../src/core/storage/file/file-store.js';
+import type { FileArchive } from '../../src/core/storage/file/archive.js';
+import { RevisionConflictError } from '../../src/core/storage/file/versions.js';
 import { SCHEMA_VERSION, emptyMemory, type Decision, type Fact, type Memory } from '../../src/core/schema.js';
 import { serialize as serializeMemory } from '../../src/core/storage/file/codec.js';
 import { makeFact } from '../helpers/memory.js';
@@ -548,6 +550,33 @@ describe('the file archive (archive/<userId>/)', () => {
     await store.update('alice', addFact(fact('f_2', 'Owns a cat'))); // revision 2, archives nothing
     expect(await readdir(items)).toEqual([]);
     expect((await store.archive.items('alice')).items).toEqual([]);
+  });
+
+  it('a writer that lost its lock never replaces or removes the segment of a revision another writer committed', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'Likes tea')));
+    await store.update('alice', removing('f_1')); // revision 2 committed, its segment holds f_1
+    const segment = join(dir, 'archive', 'alice', 'items', '0000000002.jsonl');
+    const committed = await readFile(segment, 'utf8');
+    // The stale writer resumes and writes its own segment for the revision it had chosen (2).
+    const stale = { type: 'fact' as const, item: fact('f_9', 'Stale writer'), archivedAt: T0.toISOString(), revision: 2 };
+    const archive = store.archive as FileArchive;
+    await expect(archive.writeSegment('alice', 2, [stale])).rejects.toThrow(RevisionConflictError);
+    await expect(archive.writeSegment('alice', 2, [])).rejects.toThrow(RevisionConflictError);
+    expect(await readFile(segment, 'utf8')).toBe(committed);
+    expect((await store.archive.items('alice')).items.map((a) => a.item.id)).toEqual(['f_1']);
+    expect((await readdir(dirname(segment))).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a segment left by a write that never landed is replaced by the write that lands at its revision', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'Likes tea')));
+    const items = join(dir, 'archive', 'alice', 'items');
+    await mkdir(items, { recursive: true });
+    const ghost = { type: 'fact', item: fact('f_ghost', 'Never archived'), archivedAt: T0.toISOString(), revision: 2 };
+    await writeFile(join(items, '0000000002.jsonl'), `${JSON.stringify(ghost)}\n`);
+    await store.update('alice', removing('f_1')); // revision 2 archives f_1
+    expect((await store.archive.items('alice')).items.map((a) => a.item.id)).toEqual(['f_1']);
   });
 
   it('corrupt segment lines are skipped and counted, the rest still read', async () => {

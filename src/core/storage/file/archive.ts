@@ -9,7 +9,7 @@
  * A save writes one small segment (or removes a stale one) whatever the archive's size. Writes go
  * through atomic-write.ts and line-file.ts; sessions are read with the journal reader.
  */
-import { link, lstat, readFile, readdir, rm } from 'node:fs/promises';
+import { link, lstat, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as z from 'zod';
 import { MemagentError } from '../../errors.js';
@@ -18,13 +18,14 @@ import { journalLineSchema, decisionSchema, factSchema, type Decision, type Fact
 import type { ArchivedItem, Episode, EpisodeSummary, SearchHit, SearchOptions } from '../../recall/types.js';
 import type { ArchiveStore, JournalStore } from '../store.js';
 import { PLAINTEXT, type FileCipher } from './age-cipher.js';
-import { fsyncDir, writeFileAtomic } from './atomic-write.js';
+import { fsyncDir, writeFileAtomic, writeSyncedTemp } from './atomic-write.js';
 import { isNotFound } from './codec.js';
 import { assertContained, containedDir } from './contained-dir.js';
 import { ArchiveIndexes, readArchiveText as readText, type FoldedSegments } from './archive-index.js';
 import { readJournal } from './journal-pending.js';
 import { rewriteLines, type KeptLines } from './line-file.js';
-import { archiveDirFor, journalDirFor } from './paths.js';
+import { archiveDirFor, historyDirFor, journalDirFor, memoryFileFor } from './paths.js';
+import { RevisionConflictError, versionPath } from './versions.js';
 
 const DAY_MS = 86_400_000;
 
@@ -199,22 +200,46 @@ export class FileArchive implements ArchiveStore {
   }
 
   /**
-   * Sets revision `revision`'s segment to `items`: written atomically when there are any, removed
-   * otherwise (a segment left by a write of that revision that never landed must not be read as
-   * this one's). Call under the user's lock, after `revision` is chosen and before it is
-   * committed, for every commit: a crash in between leaves a segment above the memory's revision,
-   * which reads ignore and the next write of that revision replaces. Its cost does not depend on
-   * the archive's size.
-   * @throws the fs error (the commit must then not happen).
+   * Sets revision `revision`'s segment to `items`: written as a synced temp file then hard-linked
+   * into place when there are any, removed otherwise (a segment left by a write of that revision
+   * that never landed must not be read as this one's). Never replaces the segment of a committed
+   * revision: a writer that lost its lock (paused past the stale time while another committed
+   * `revision`) gets RevisionConflictError and writes nothing, so the other's archived items stay.
+   * Call under the user's lock, after `revision` is chosen and before it is committed, for every
+   * commit: a crash in between leaves a segment above the memory's revision, which reads ignore
+   * and the next write of that revision replaces. Its cost does not depend on the archive's size.
+   * @throws RevisionConflictError when `revision` is committed already; the fs error (the commit
+   *   must then not happen).
    */
   async writeSegment(userId: string, revision: number, items: readonly ArchivedItem[]): Promise<void> {
     const path = join(this.dirOf(userId), 'items', segmentName(revision));
     if (items.length === 0) {
+      if (!(await exists(path))) return;
+      await this.assertUncommitted(userId, revision);
       await rm(path, { force: true });
       return;
     }
     const dir = await this.containedSub(userId, 'items');
-    await writeFileAtomic(join(dir, segmentName(revision)), this.cipher.seal(items.map((i) => `${JSON.stringify(i)}\n`).join('')), { mode: 0o600 });
+    const target = join(dir, segmentName(revision));
+    const { tmp } = await writeSyncedTemp(target, this.cipher.seal(items.map((i) => `${JSON.stringify(i)}\n`).join('')), 0o600);
+    try {
+      // link(2), not rename(2): a committed revision's segment is never replaced by a stale writer.
+      await link(tmp, target).catch(async (err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        await this.assertUncommitted(userId, revision);
+        // A leftover of a write of this revision that never landed: replaced by this one.
+        await rename(tmp, target);
+      });
+      await fsyncDir(dir);
+    } finally {
+      await rm(tmp, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /** @throws RevisionConflictError when `revision` of `userId` is committed (its history version exists, or the memory is at or past it). */
+  private async assertUncommitted(userId: string, revision: number): Promise<void> {
+    const committed = (await exists(versionPath(historyDirFor(this.deps.dir, userId), revision))) || (await this.deps.load(userId)).revision >= revision;
+    if (committed) throw new RevisionConflictError(memoryFileFor(this.deps.dir, userId), revision);
   }
 
   /**

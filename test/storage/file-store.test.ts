@@ -458,6 +458,21 @@ describe('MemoryStore.forget', () => {
     expect(await readFile(join(quarantine, 'S1.jsonl'), 'utf8')).toContain('I like tea.');
   });
 
+  it('forget names a moved-aside memory it cannot decrypt instead of claiming it clean', async () => {
+    const { dir, store } = await freshStore();
+    const file = join(dir, 'alice.json');
+    await store.update('alice', addFact(fact('f_1', 'lives in Lisbon')));
+    const aside = `${file}.corrupt-2026-01-01T00-00-00-000Z`;
+    // Set aside while the memory was encrypted with a key this store does not have.
+    await writeFile(aside, contractCipher.seal(await readFile(file)), { mode: 0o600 });
+
+    const report = await forgetEverywhere(store, 'alice', { text: 'Lisbon' });
+
+    expect(report.removed.map((f) => f.id)).toEqual(['f_1']);
+    expect(report.journalsUnsearched).toEqual([aside]);
+    expect((await store.purge('alice', () => false)).unsearched).toEqual([aside]);
+  });
+
   it('forgetAll deletes the file, history, journals and lock', async () => {
     const { dir, store } = await freshStore();
     await store.update('alice', addFact(fact('f_1', 'a')));
@@ -588,6 +603,34 @@ describe('the file archive (archive/<userId>/)', () => {
     const { items, skipped } = await store.archive.items('alice');
     expect(items.map((a) => a.item.id)).toEqual(['f_1']);
     expect(skipped).toBe(2);
+  });
+
+  it('a segment or kept session this store cannot decrypt is skipped and counted: items, search and forget still work, and forget names it', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'Likes kayaking')));
+    await store.update('alice', addFact(fact('f_2', 'Goes kayaking on Sundays')));
+    await store.update('alice', removing('f_1')); // segment 3
+    await store.update('alice', removing('f_2')); // segment 4
+    await keptJournal(dir, store, 'S1', ['I went kayaking today']);
+    await keptJournal(dir, store, 'S2', ['More kayaking tomorrow']);
+    // Sealed for another key (or damaged): this plaintext store cannot read them.
+    const root = join(dir, 'archive', 'alice');
+    const sealedSegment = join(root, 'items', '0000000003.jsonl');
+    const sealedSession = join(root, 'sessions', 'S2.jsonl');
+    for (const path of [sealedSegment, sealedSession]) await writeFile(path, contractCipher.seal(await readFile(path)));
+    const reader = new FileMemoryStore({ dir });
+
+    const { items, skipped } = await reader.archive.items('alice');
+    expect(items.map((a) => a.item.id)).toEqual(['f_2']);
+    expect(skipped).toBe(1);
+    expect((await reader.archive.search('alice', 'kayaking', { limit: 10 })).map((h) => h.id).sort()).toEqual(['S1:0', 'f_2']);
+
+    const report = await forgetEverywhere(reader, 'alice', { text: 'kayaking' });
+    expect(report.archivedItems).toBe(1);
+    expect(report.sessionLines).toBe(1);
+    expect(report.journalsUnsearched.sort()).toEqual([sealedSegment, sealedSession].sort());
+    expect(await reader.archive.search('alice', 'kayaking', { limit: 10 })).toEqual([]);
+    expect(await filesMentioning(root, /kayaking/)).toEqual([]);
   });
 
   it('keepSession moves the journal into sessions/ as the same file (0600), never a copy', async () => {

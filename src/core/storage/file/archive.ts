@@ -175,7 +175,8 @@ export class FileArchive implements ArchiveStore {
       load: (userId) => this.deps.load(userId),
       fold: (userId, upTo, after) => this.fold(userId, upTo, after),
       segment: async (userId, revision) => {
-        const text = await readText(join(this.dirOf(userId), 'items', segmentName(revision)), this.cipher);
+        // A segment damaged or undecryptable since it was indexed: its items are left out, like its lines.
+        const text = await readText(join(this.dirOf(userId), 'items', segmentName(revision)), this.cipher).catch(() => null);
         return text === null ? [] : parseSegment(text).items;
       },
       sessionIds: (userId) => this.sessionIds(userId),
@@ -246,7 +247,8 @@ export class FileArchive implements ArchiveStore {
    * Every archived item, last state per id (a later segment's wins), oldest archived first,
    * without the items the memory file holds again (an undo brought them back: the file's state
    * is theirs). Segments above the memory's revision (writes that never landed) are ignored.
-   * Corrupt lines are skipped and counted in `skipped`. Takes no lock.
+   * Corrupt lines, and segments that cannot be read or decrypted (one each), are skipped and
+   * counted in `skipped`. Takes no lock.
    * @throws MemoryFileError for an unreadable memory; the fs error.
    */
   async items(userId: string): Promise<{ items: ArchivedItem[]; skipped: number }> {
@@ -267,7 +269,15 @@ export class FileArchive implements ArchiveStore {
     const from = new Map<string, number>();
     let skipped = 0;
     for (const r of revisions) {
-      const text = await readText(join(dir, segmentName(r)), this.cipher);
+      let text: string | null;
+      try {
+        text = await readText(join(dir, segmentName(r)), this.cipher);
+      } catch {
+        // One segment that cannot be read or decrypted (damaged, another key, not a file) is
+        // skipped and counted like a corrupt line: it never makes the whole archive unreadable.
+        skipped++;
+        continue;
+      }
       if (text === null) continue;
       const parsed = parseSegment(text);
       skipped += parsed.skipped;
@@ -404,18 +414,35 @@ export class FileArchive implements ArchiveStore {
    * text), and from every kept session the turns `matchTurn` matches (and tool calls whose
    * input or result it matches), then drops the search index (file and this instance's copy),
    * changes the epoch, so no index built before is used again, and rebuilds it from what is left.
-   * Returns how many items and session lines were removed. Idempotent.
+   * A segment or session that cannot be read, decrypted or rewritten is left as it is and its
+   * path listed in `unsearched` (the caller names it rather than claim it clean); the others are
+   * still scrubbed and the index still rebuilt. Returns how many items and session lines were
+   * removed, and those paths. Idempotent.
    */
-  async forget(userId: string, matchItem: (item: Fact | Decision) => boolean, matchTurn: (text: string) => boolean): Promise<{ items: number; turns: number }> {
+  async forget(
+    userId: string,
+    matchItem: (item: Fact | Decision) => boolean,
+    matchTurn: (text: string) => boolean,
+  ): Promise<{ items: number; turns: number; unsearched: string[] }> {
     const root = this.dirOf(userId);
     return this.deps.withUserLock(userId, async () => {
       await assertContained(this.deps.dir, root);
       let items = 0;
       let turns = 0;
+      const unsearched: string[] = [];
+      /** `rewriteLines` of one file; 0 and the path in `unsearched` when it fails. */
+      const scrubOne = async (path: string, keep: (text: string) => KeptLines): Promise<number> => {
+        try {
+          return await rewriteLines(path, keep, this.cipher);
+        } catch {
+          unsearched.push(path);
+          return 0;
+        }
+      };
       const itemsDir = join(root, 'items');
       for (const name of await namesIn(itemsDir)) {
         if (segmentRevision(name) === null) continue;
-        items += await rewriteLines(join(itemsDir, name), (text) => {
+        items += await scrubOne(join(itemsDir, name), (text) => {
           const kept: string[] = [];
           let removed = 0;
           for (const raw of text.split('\n')) {
@@ -425,17 +452,17 @@ export class FileArchive implements ArchiveStore {
             else kept.push(raw);
           }
           return { kept: kept.map((l) => `${l}\n`).join(''), removed };
-        }, this.cipher);
+        });
       }
       const sessionsDir = join(root, 'sessions');
       for (const sessionId of await this.sessionIds(userId)) {
         const path = join(sessionsDir, `${sessionId}.jsonl`);
         const info = await lstat(path).catch(() => null);
         if (!info?.isFile()) continue;
-        turns += await rewriteLines(path, (text) => scrubSessionText(text, matchTurn), this.cipher);
+        turns += await scrubOne(path, (text) => scrubSessionText(text, matchTurn));
       }
       await this.indexes.reset(userId);
-      return { items, turns };
+      return { items, turns, unsearched };
     });
   }
 

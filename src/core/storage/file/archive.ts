@@ -417,13 +417,13 @@ export class FileArchive implements ArchiveStore {
    * A segment or session that cannot be read, decrypted or rewritten is left as it is and its
    * path listed in `unsearched` (the caller names it rather than claim it clean); the others are
    * still scrubbed and the index still rebuilt. Returns how many items and session lines were
-   * removed, and those paths. Idempotent.
+   * removed, and those paths (`unsearched`, only when there are any). Idempotent.
    */
   async forget(
     userId: string,
     matchItem: (item: Fact | Decision) => boolean,
     matchTurn: (text: string) => boolean,
-  ): Promise<{ items: number; turns: number; unsearched: string[] }> {
+  ): Promise<{ items: number; turns: number; unsearched?: string[] }> {
     const root = this.dirOf(userId);
     return this.deps.withUserLock(userId, async () => {
       await assertContained(this.deps.dir, root);
@@ -462,7 +462,8 @@ export class FileArchive implements ArchiveStore {
         turns += await scrubOne(path, (text) => scrubSessionText(text, matchTurn));
       }
       await this.indexes.reset(userId);
-      return { items, turns, unsearched };
+      // Named only when there is one: a clean sweep reports just its counts.
+      return unsearched.length > 0 ? { items, turns, unsearched } : { items, turns };
     });
   }
 

@@ -418,7 +418,7 @@ export class FileMemoryStore implements MemoryStore {
    * Memories moved aside by `restore` (`<userId>.json.corrupt-*`) are scrubbed too: rewritten
    * like a version when they parse, else as plain text (every line mentioning a matched item's
    * text or quote, or that `summary` would rewrite, dropped); counted in `historyVersions`. One
-   * this store's key cannot decrypt is left as it is and listed in `unsearched`.
+   * this store's key cannot decrypt is left as it is and listed in `unsearched` (set only then).
    * Temp files next to the memory file (a killed or paused writer's, which may hold the old text)
    * are removed. Idempotent when `summary` is. Since every kept version is scrubbed, a forget
    * cannot be undone.
@@ -465,7 +465,8 @@ export class FileMemoryStore implements MemoryStore {
       const matched = matchedItems([memory, ...versions.map((v) => v.memory), ...asideMemories.map((a) => a.memory)], match);
       const scrub = scrubber(match, matched, options);
       const changed = scrubChanged;
-      const report: PurgeReport = { removed: [], summaryChanged: false, historyVersions: 0, matched, unsearched };
+      const report: PurgeReport = { removed: [], summaryChanged: false, historyVersions: 0, matched };
+      if (unsearched.length > 0) report.unsearched = unsearched;
       await removeTempFiles(file);
       if (exists) {
         const kept = scrub(memory);

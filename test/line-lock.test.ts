@@ -2,7 +2,7 @@
  * The line lock that serializes appends, rewrites and conversions of journals and the input
  * history: a holder killed mid-append never wedges the file, and an encrypted append is atomic.
  */
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,6 +34,40 @@ describe('line lock', () => {
     utimesSync(lock, old, old);
     expect(withLineLock(file, () => 42)).toBe(42);
     expect(existsSync(lock)).toBe(false);
+  });
+
+  it('of two waiters that judged a dead holder\'s lock stale, the second never removes the lock the first just took', () => {
+    const file = join(dir, 'e.jsonl');
+    const lock = join(dir, '.e.jsonl.rw-lock');
+    writeFileSync(lock, String(DEAD_PID));
+    // A live process other than this one: the first waiter, which took the lock over meanwhile.
+    const first = process.ppid;
+    let ran = false;
+    const second = () =>
+      withLineLock(file, () => (ran = true), {
+        waitMs: 200,
+        afterStaleJudged: () => {
+          rmSync(lock);
+          writeFileSync(lock, String(first));
+        },
+      });
+    expect(second).toThrow(`is being rewritten by process ${first}`);
+    expect(ran).toBe(false);
+    expect(readFileSync(lock, 'utf8')).toBe(String(first));
+    rmSync(lock);
+  });
+
+  it('a takeover guard left by a waiter killed while holding it does not wedge the file', () => {
+    const file = join(dir, 'f.jsonl');
+    const lock = join(dir, '.f.jsonl.rw-lock');
+    writeFileSync(lock, String(DEAD_PID));
+    mkdirSync(`${lock}.takeover`);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(`${lock}.takeover`, old, old);
+    appendDurably(file, Buffer.from('one\n'));
+    expect(readFileSync(file, 'utf8')).toBe('one\n');
+    expect(existsSync(lock)).toBe(false);
+    expect(existsSync(`${lock}.takeover`)).toBe(false);
   });
 
   it('releases the lock when the work throws', () => {

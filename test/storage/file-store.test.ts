@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemagentError, MemoryFileError, UsageError } from '../../src/core/errors.js';
 import { openJournal } from '../../src/core/storage/file/journals.js';
 import { FileMemoryStore } from '../../src/core/storage/file/file-store.js';
+import type { FileArchive } from '../../src/core/storage/file/archive.js';
+import { RevisionConflictError } from '../../src/core/storage/file/versions.js';
 import { SCHEMA_VERSION, emptyMemory, type Decision, type Fact, type Memory } from '../../src/core/schema.js';
 import { serialize as serializeMemory } from '../../src/core/storage/file/codec.js';
 import { makeFact } from '../helpers/memory.js';
@@ -456,6 +458,21 @@ describe('MemoryStore.forget', () => {
     expect(await readFile(join(quarantine, 'S1.jsonl'), 'utf8')).toContain('I like tea.');
   });
 
+  it('forget names a moved-aside memory it cannot decrypt instead of claiming it clean', async () => {
+    const { dir, store } = await freshStore();
+    const file = join(dir, 'alice.json');
+    await store.update('alice', addFact(fact('f_1', 'lives in Lisbon')));
+    const aside = `${file}.corrupt-2026-01-01T00-00-00-000Z`;
+    // Set aside while the memory was encrypted with a key this store does not have.
+    await writeFile(aside, contractCipher.seal(await readFile(file)), { mode: 0o600 });
+
+    const report = await forgetEverywhere(store, 'alice', { text: 'Lisbon' });
+
+    expect(report.removed.map((f) => f.id)).toEqual(['f_1']);
+    expect(report.journalsUnsearched).toEqual([aside]);
+    expect((await store.purge('alice', () => false)).unsearched).toEqual([aside]);
+  });
+
   it('forgetAll deletes the file, history, journals and lock', async () => {
     const { dir, store } = await freshStore();
     await store.update('alice', addFact(fact('f_1', 'a')));
@@ -550,6 +567,33 @@ describe('the file archive (archive/<userId>/)', () => {
     expect((await store.archive.items('alice')).items).toEqual([]);
   });
 
+  it('a writer that lost its lock never replaces or removes the segment of a revision another writer committed', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'Likes tea')));
+    await store.update('alice', removing('f_1')); // revision 2 committed, its segment holds f_1
+    const segment = join(dir, 'archive', 'alice', 'items', '0000000002.jsonl');
+    const committed = await readFile(segment, 'utf8');
+    // The stale writer resumes and writes its own segment for the revision it had chosen (2).
+    const stale = { type: 'fact' as const, item: fact('f_9', 'Stale writer'), archivedAt: T0.toISOString(), revision: 2 };
+    const archive = store.archive as FileArchive;
+    await expect(archive.writeSegment('alice', 2, [stale])).rejects.toThrow(RevisionConflictError);
+    await expect(archive.writeSegment('alice', 2, [])).rejects.toThrow(RevisionConflictError);
+    expect(await readFile(segment, 'utf8')).toBe(committed);
+    expect((await store.archive.items('alice')).items.map((a) => a.item.id)).toEqual(['f_1']);
+    expect((await readdir(dirname(segment))).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a segment left by a write that never landed is replaced by the write that lands at its revision', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'Likes tea')));
+    const items = join(dir, 'archive', 'alice', 'items');
+    await mkdir(items, { recursive: true });
+    const ghost = { type: 'fact', item: fact('f_ghost', 'Never archived'), archivedAt: T0.toISOString(), revision: 2 };
+    await writeFile(join(items, '0000000002.jsonl'), `${JSON.stringify(ghost)}\n`);
+    await store.update('alice', removing('f_1')); // revision 2 archives f_1
+    expect((await store.archive.items('alice')).items.map((a) => a.item.id)).toEqual(['f_1']);
+  });
+
   it('corrupt segment lines are skipped and counted, the rest still read', async () => {
     const { dir, store } = await freshStore();
     await store.update('alice', addFact(fact('f_1', 'Likes tea')));
@@ -559,6 +603,34 @@ describe('the file archive (archive/<userId>/)', () => {
     const { items, skipped } = await store.archive.items('alice');
     expect(items.map((a) => a.item.id)).toEqual(['f_1']);
     expect(skipped).toBe(2);
+  });
+
+  it('a segment or kept session this store cannot decrypt is skipped and counted: items, search and forget still work, and forget names it', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'Likes kayaking')));
+    await store.update('alice', addFact(fact('f_2', 'Goes kayaking on Sundays')));
+    await store.update('alice', removing('f_1')); // segment 3
+    await store.update('alice', removing('f_2')); // segment 4
+    await keptJournal(dir, store, 'S1', ['I went kayaking today']);
+    await keptJournal(dir, store, 'S2', ['More kayaking tomorrow']);
+    // Sealed for another key (or damaged): this plaintext store cannot read them.
+    const root = join(dir, 'archive', 'alice');
+    const sealedSegment = join(root, 'items', '0000000003.jsonl');
+    const sealedSession = join(root, 'sessions', 'S2.jsonl');
+    for (const path of [sealedSegment, sealedSession]) await writeFile(path, contractCipher.seal(await readFile(path)));
+    const reader = new FileMemoryStore({ dir });
+
+    const { items, skipped } = await reader.archive.items('alice');
+    expect(items.map((a) => a.item.id)).toEqual(['f_2']);
+    expect(skipped).toBe(1);
+    expect((await reader.archive.search('alice', 'kayaking', { limit: 10 })).map((h) => h.id).sort()).toEqual(['S1:0', 'f_2']);
+
+    const report = await forgetEverywhere(reader, 'alice', { text: 'kayaking' });
+    expect(report.archivedItems).toBe(1);
+    expect(report.sessionLines).toBe(1);
+    expect(report.journalsUnsearched.sort()).toEqual([sealedSegment, sealedSession].sort());
+    expect(await reader.archive.search('alice', 'kayaking', { limit: 10 })).toEqual([]);
+    expect(await filesMentioning(root, /kayaking/)).toEqual([]);
   });
 
   it('keepSession moves the journal into sessions/ as the same file (0600), never a copy', async () => {

@@ -28,7 +28,11 @@ export interface ForgetEverywhereReport extends PurgeReport {
   inputHistoryLines: number;
   /** Requested ids found in no version (ids target only). */
   unknownIds: string[];
-  /** Quarantined journal entries that could not be searched (a directory, an oversized file), left as they are. */
+  /**
+   * Files that could not be searched, left as they are: quarantined journal entries (a directory,
+   * an oversized file), moved-aside memories and archive segments or kept sessions that cannot be
+   * read or decrypted.
+   */
   journalsUnsearched: string[];
   /** Items removed from archival memory (what caps moved out of the memory file). */
   archivedItems: number;
@@ -62,6 +66,7 @@ export async function forgetEverywhere(store: MemoryStore, userId: string, targe
     const journalLines = await store.journals.forget(userId, mentions, journalsUnsearched);
     const inputHistoryLines = await store.inputHistory.forget(userId, mentions);
     const archive = await store.archive.forget(userId, (item) => itemTexts(item).some((t) => mentions(t)), mentions);
+    journalsUnsearched.push(...(report.unsearched ?? []), ...(archive.unsearched ?? []));
     return { ...report, journalLines, inputHistoryLines, unknownIds: [], journalsUnsearched, archivedItems: archive.items, sessionLines: archive.turns };
   }
   const wanted = new Set(target.ids);
@@ -89,7 +94,7 @@ export async function forgetEverywhere(store: MemoryStore, userId: string, targe
     journalLines,
     inputHistoryLines,
     unknownIds,
-    journalsUnsearched: [...unsearched],
+    journalsUnsearched: [...unsearched, ...(report.unsearched ?? []), ...(archive.unsearched ?? [])],
     archivedItems: archive.items,
     sessionLines: archive.turns,
   };

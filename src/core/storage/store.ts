@@ -72,6 +72,8 @@ export interface PurgeReport {
   historyVersions: number;
   /** Every distinct matching item found in the current memory or any saved version. */
   matched: Array<Fact | Decision>;
+  /** Saved copies that could not be searched (a moved-aside memory this key cannot decrypt), left as they are. */
+  unsearched?: string[];
 }
 
 /** Options of `purge`: how to rewrite each version's summary given every matched item. */
@@ -202,13 +204,14 @@ export interface ArchiveStore {
   /**
    * Hard-deletes from archival and episodic memory (and the search index): archived items for
    * which `matchItem` is true, and session turns for which `matchTurn(text)` is true. Returns how
-   * many items and turns were removed. Under the user's lock.
+   * many items and turns were removed, and (optional) where the archive could not be searched
+   * (a damaged or undecryptable segment or session, left as it is). Under the user's lock.
    */
   forget(
     userId: string,
     matchItem: (item: Fact | Decision) => boolean,
     matchTurn: (text: string) => boolean,
-  ): Promise<{ items: number; turns: number }>;
+  ): Promise<{ items: number; turns: number; unsearched?: string[] }>;
   /**
    * Optional (`memagent migrate`): stores archived items copied from another store as they are
    * (`archivedAt`, `revision` kept); an id already archived is replaced by the given state.

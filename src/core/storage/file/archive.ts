@@ -9,7 +9,7 @@
  * A save writes one small segment (or removes a stale one) whatever the archive's size. Writes go
  * through atomic-write.ts and line-file.ts; sessions are read with the journal reader.
  */
-import { link, lstat, readFile, readdir, rm } from 'node:fs/promises';
+import { link, lstat, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as z from 'zod';
 import { MemagentError } from '../../errors.js';
@@ -18,13 +18,14 @@ import { journalLineSchema, decisionSchema, factSchema, type Decision, type Fact
 import type { ArchivedItem, Episode, EpisodeSummary, SearchHit, SearchOptions } from '../../recall/types.js';
 import type { ArchiveStore, JournalStore } from '../store.js';
 import { PLAINTEXT, type FileCipher } from './age-cipher.js';
-import { fsyncDir, writeFileAtomic } from './atomic-write.js';
+import { fsyncDir, writeFileAtomic, writeSyncedTemp } from './atomic-write.js';
 import { isNotFound } from './codec.js';
 import { assertContained, containedDir } from './contained-dir.js';
 import { ArchiveIndexes, readArchiveText as readText, type FoldedSegments } from './archive-index.js';
 import { readJournal } from './journal-pending.js';
 import { rewriteLines, type KeptLines } from './line-file.js';
-import { archiveDirFor, journalDirFor } from './paths.js';
+import { archiveDirFor, historyDirFor, journalDirFor, memoryFileFor } from './paths.js';
+import { RevisionConflictError, versionPath } from './versions.js';
 
 const DAY_MS = 86_400_000;
 
@@ -174,7 +175,8 @@ export class FileArchive implements ArchiveStore {
       load: (userId) => this.deps.load(userId),
       fold: (userId, upTo, after) => this.fold(userId, upTo, after),
       segment: async (userId, revision) => {
-        const text = await readText(join(this.dirOf(userId), 'items', segmentName(revision)), this.cipher);
+        // A segment damaged or undecryptable since it was indexed: its items are left out, like its lines.
+        const text = await readText(join(this.dirOf(userId), 'items', segmentName(revision)), this.cipher).catch(() => null);
         return text === null ? [] : parseSegment(text).items;
       },
       sessionIds: (userId) => this.sessionIds(userId),
@@ -199,29 +201,54 @@ export class FileArchive implements ArchiveStore {
   }
 
   /**
-   * Sets revision `revision`'s segment to `items`: written atomically when there are any, removed
-   * otherwise (a segment left by a write of that revision that never landed must not be read as
-   * this one's). Call under the user's lock, after `revision` is chosen and before it is
-   * committed, for every commit: a crash in between leaves a segment above the memory's revision,
-   * which reads ignore and the next write of that revision replaces. Its cost does not depend on
-   * the archive's size.
-   * @throws the fs error (the commit must then not happen).
+   * Sets revision `revision`'s segment to `items`: written as a synced temp file then hard-linked
+   * into place when there are any, removed otherwise (a segment left by a write of that revision
+   * that never landed must not be read as this one's). Never replaces the segment of a committed
+   * revision: a writer that lost its lock (paused past the stale time while another committed
+   * `revision`) gets RevisionConflictError and writes nothing, so the other's archived items stay.
+   * Call under the user's lock, after `revision` is chosen and before it is committed, for every
+   * commit: a crash in between leaves a segment above the memory's revision, which reads ignore
+   * and the next write of that revision replaces. Its cost does not depend on the archive's size.
+   * @throws RevisionConflictError when `revision` is committed already; the fs error (the commit
+   *   must then not happen).
    */
   async writeSegment(userId: string, revision: number, items: readonly ArchivedItem[]): Promise<void> {
     const path = join(this.dirOf(userId), 'items', segmentName(revision));
     if (items.length === 0) {
+      if (!(await exists(path))) return;
+      await this.assertUncommitted(userId, revision);
       await rm(path, { force: true });
       return;
     }
     const dir = await this.containedSub(userId, 'items');
-    await writeFileAtomic(join(dir, segmentName(revision)), this.cipher.seal(items.map((i) => `${JSON.stringify(i)}\n`).join('')), { mode: 0o600 });
+    const target = join(dir, segmentName(revision));
+    const { tmp } = await writeSyncedTemp(target, this.cipher.seal(items.map((i) => `${JSON.stringify(i)}\n`).join('')), 0o600);
+    try {
+      // link(2), not rename(2): a committed revision's segment is never replaced by a stale writer.
+      await link(tmp, target).catch(async (err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        await this.assertUncommitted(userId, revision);
+        // A leftover of a write of this revision that never landed: replaced by this one.
+        await rename(tmp, target);
+      });
+      await fsyncDir(dir);
+    } finally {
+      await rm(tmp, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /** @throws RevisionConflictError when `revision` of `userId` is committed (its history version exists, or the memory is at or past it). */
+  private async assertUncommitted(userId: string, revision: number): Promise<void> {
+    const committed = (await exists(versionPath(historyDirFor(this.deps.dir, userId), revision))) || (await this.deps.load(userId)).revision >= revision;
+    if (committed) throw new RevisionConflictError(memoryFileFor(this.deps.dir, userId), revision);
   }
 
   /**
    * Every archived item, last state per id (a later segment's wins), oldest archived first,
    * without the items the memory file holds again (an undo brought them back: the file's state
    * is theirs). Segments above the memory's revision (writes that never landed) are ignored.
-   * Corrupt lines are skipped and counted in `skipped`. Takes no lock.
+   * Corrupt lines, and segments that cannot be read or decrypted (one each), are skipped and
+   * counted in `skipped`. Takes no lock.
    * @throws MemoryFileError for an unreadable memory; the fs error.
    */
   async items(userId: string): Promise<{ items: ArchivedItem[]; skipped: number }> {
@@ -242,7 +269,15 @@ export class FileArchive implements ArchiveStore {
     const from = new Map<string, number>();
     let skipped = 0;
     for (const r of revisions) {
-      const text = await readText(join(dir, segmentName(r)), this.cipher);
+      let text: string | null;
+      try {
+        text = await readText(join(dir, segmentName(r)), this.cipher);
+      } catch {
+        // One segment that cannot be read or decrypted (damaged, another key, not a file) is
+        // skipped and counted like a corrupt line: it never makes the whole archive unreadable.
+        skipped++;
+        continue;
+      }
       if (text === null) continue;
       const parsed = parseSegment(text);
       skipped += parsed.skipped;
@@ -379,18 +414,35 @@ export class FileArchive implements ArchiveStore {
    * text), and from every kept session the turns `matchTurn` matches (and tool calls whose
    * input or result it matches), then drops the search index (file and this instance's copy),
    * changes the epoch, so no index built before is used again, and rebuilds it from what is left.
-   * Returns how many items and session lines were removed. Idempotent.
+   * A segment or session that cannot be read, decrypted or rewritten is left as it is and its
+   * path listed in `unsearched` (the caller names it rather than claim it clean); the others are
+   * still scrubbed and the index still rebuilt. Returns how many items and session lines were
+   * removed, and those paths (`unsearched`, only when there are any). Idempotent.
    */
-  async forget(userId: string, matchItem: (item: Fact | Decision) => boolean, matchTurn: (text: string) => boolean): Promise<{ items: number; turns: number }> {
+  async forget(
+    userId: string,
+    matchItem: (item: Fact | Decision) => boolean,
+    matchTurn: (text: string) => boolean,
+  ): Promise<{ items: number; turns: number; unsearched?: string[] }> {
     const root = this.dirOf(userId);
     return this.deps.withUserLock(userId, async () => {
       await assertContained(this.deps.dir, root);
       let items = 0;
       let turns = 0;
+      const unsearched: string[] = [];
+      /** `rewriteLines` of one file; 0 and the path in `unsearched` when it fails. */
+      const scrubOne = async (path: string, keep: (text: string) => KeptLines): Promise<number> => {
+        try {
+          return await rewriteLines(path, keep, this.cipher);
+        } catch {
+          unsearched.push(path);
+          return 0;
+        }
+      };
       const itemsDir = join(root, 'items');
       for (const name of await namesIn(itemsDir)) {
         if (segmentRevision(name) === null) continue;
-        items += await rewriteLines(join(itemsDir, name), (text) => {
+        items += await scrubOne(join(itemsDir, name), (text) => {
           const kept: string[] = [];
           let removed = 0;
           for (const raw of text.split('\n')) {
@@ -400,17 +452,18 @@ export class FileArchive implements ArchiveStore {
             else kept.push(raw);
           }
           return { kept: kept.map((l) => `${l}\n`).join(''), removed };
-        }, this.cipher);
+        });
       }
       const sessionsDir = join(root, 'sessions');
       for (const sessionId of await this.sessionIds(userId)) {
         const path = join(sessionsDir, `${sessionId}.jsonl`);
         const info = await lstat(path).catch(() => null);
         if (!info?.isFile()) continue;
-        turns += await rewriteLines(path, (text) => scrubSessionText(text, matchTurn), this.cipher);
+        turns += await scrubOne(path, (text) => scrubSessionText(text, matchTurn));
       }
       await this.indexes.reset(userId);
-      return { items, turns };
+      // Named only when there is one: a clean sweep reports just its counts.
+      return unsearched.length > 0 ? { items, turns, unsearched } : { items, turns };
     });
   }
 

@@ -417,7 +417,8 @@ export class FileMemoryStore implements MemoryStore {
    * had). Versions left unchanged are not rewritten; unparseable versions are left as they are.
    * Memories moved aside by `restore` (`<userId>.json.corrupt-*`) are scrubbed too: rewritten
    * like a version when they parse, else as plain text (every line mentioning a matched item's
-   * text or quote, or that `summary` would rewrite, dropped); counted in `historyVersions`.
+   * text or quote, or that `summary` would rewrite, dropped); counted in `historyVersions`. One
+   * this store's key cannot decrypt is left as it is and listed in `unsearched` (set only then).
    * Temp files next to the memory file (a killed or paused writer's, which may hold the old text)
    * are removed. Idempotent when `summary` is. Since every kept version is scrubbed, a forget
    * cannot be undone.
@@ -442,6 +443,7 @@ export class FileMemoryStore implements MemoryStore {
       const asides = await this.asideFiles(file);
       const asideMemories: Array<{ path: string; memory: Memory }> = [];
       const asideTexts: Array<{ path: string; text: string }> = [];
+      const unsearched: string[] = [];
       for (const path of asides) {
         const bytes = await readFile(path).catch((err: unknown) => (isNotFound(err) ? null : Promise.reject(err)));
         if (bytes === null) continue;
@@ -449,7 +451,9 @@ export class FileMemoryStore implements MemoryStore {
         try {
           plain = this.cipher.open(path, bytes);
         } catch {
-          // an age file that cannot be decrypted here: nothing in it can be searched or scrubbed
+          // An age file that cannot be decrypted here: nothing in it can be searched or scrubbed,
+          // so it is reported, never counted as clean.
+          unsearched.push(path);
           continue;
         }
         try {
@@ -462,6 +466,7 @@ export class FileMemoryStore implements MemoryStore {
       const scrub = scrubber(match, matched, options);
       const changed = scrubChanged;
       const report: PurgeReport = { removed: [], summaryChanged: false, historyVersions: 0, matched };
+      if (unsearched.length > 0) report.unsearched = unsearched;
       await removeTempFiles(file);
       if (exists) {
         const kept = scrub(memory);

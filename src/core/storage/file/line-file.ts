@@ -11,7 +11,7 @@
  * their work synchronously while they hold it, so an append never lands between a rewrite's read
  * and its rename.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, rmdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { MemagentError } from '../../errors.js';
@@ -34,14 +34,76 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /** A lock file with no pid in it older than this was left by a holder killed while creating it. */
 const EMPTY_LOCK_STALE_MS = 2_000;
 
+/** Test-only seams of `withLineLock`; production passes none. */
+export interface LineLockHooks {
+  /** Replaces LINE_LOCK_WAIT_MS (ms). */
+  waitMs?: number;
+  /**
+   * Called when this waiter has judged the lock stale, right before it takes it over. Tests use
+   * it to let another waiter take the same dead holder's lock over first.
+   */
+  afterStaleJudged?: () => void;
+}
+
+/** Who holds `lock` (its pid; NaN or 0 when it holds none yet) and how old it is (ms), or null when it is gone. */
+function lockHolder(lock: string): { holder: number; age: number } | null {
+  try {
+    return { holder: Number(readFileSync(lock, 'utf8')), age: Date.now() - statSync(lock).mtimeMs };
+  } catch {
+    return null; // released meanwhile
+  }
+}
+
+/**
+ * Whether a lock held by `holder`, `age` ms old, is left by a holder that is gone. A lock of this
+ * very process cannot be held (fn is synchronous): it is left from a crash. One without a pid is
+ * a holder killed between creating and writing it, once it is not new.
+ */
+function isStale({ holder, age }: { holder: number; age: number }): boolean {
+  return holder === process.pid || (Number.isInteger(holder) && holder > 0 ? !processAlive(holder) : age > EMPTY_LOCK_STALE_MS);
+}
+
+/** A takeover guard is held for a few syscalls: one older than this was left by a waiter killed holding it. */
+const TAKEOVER_GUARD_STALE_MS = 2_000;
+
+/**
+ * Removes `lock` if it is stale, judged again while holding its takeover guard (`<lock>.takeover`,
+ * a dir: mkdir is exclusive). Every takeover goes through the guard, so of two waiters that both
+ * judged one dead holder's lock stale, the second sees the first one's fresh lock (a live pid)
+ * and leaves it: never two holders. Returns false when another waiter holds the guard (try again
+ * later). Never throws for a lock or guard that went meanwhile.
+ */
+function takeOverIfStale(lock: string): boolean {
+  const guard = `${lock}.takeover`;
+  try {
+    mkdirSync(guard, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    try {
+      if (Date.now() - statSync(guard).mtimeMs > TAKEOVER_GUARD_STALE_MS) rmdirSync(guard);
+    } catch {
+      // gone meanwhile
+    }
+    return false;
+  }
+  try {
+    const seen = lockHolder(lock);
+    if (seen !== null && isStale(seen)) rmSync(lock, { force: true });
+    return true;
+  } finally {
+    rmSync(guard, { recursive: true, force: true });
+  }
+}
+
 /**
  * Runs `fn` (synchronous) holding the exclusive lock of line file `path`. A lock whose holder
- * process is gone (killed mid-append) is taken over.
+ * process is gone (killed mid-append) is taken over, by one waiter only (see `takeOverIfStale`).
  * @throws MemagentError after LINE_LOCK_WAIT_MS of a live holder; what `fn` throws.
  */
-export function withLineLock<T>(path: string, fn: () => T): T {
+export function withLineLock<T>(path: string, fn: () => T, hooks?: LineLockHooks): T {
   const lock = join(dirname(path), `.${basename(path)}.rw-lock`);
-  const deadline = Date.now() + LINE_LOCK_WAIT_MS;
+  const waitMs = hooks?.waitMs ?? LINE_LOCK_WAIT_MS;
+  const deadline = Date.now() + waitMs;
   for (;;) {
     let fd: number | undefined;
     try {
@@ -58,22 +120,14 @@ export function withLineLock<T>(path: string, fn: () => T): T {
       }
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    let holder = NaN;
-    let age = 0;
-    try {
-      holder = Number(readFileSync(lock, 'utf8'));
-      age = Date.now() - statSync(lock).mtimeMs;
-    } catch {
-      continue; // released meanwhile
+    const seen = lockHolder(lock);
+    if (seen === null) continue;
+    if (isStale(seen)) {
+      hooks?.afterStaleJudged?.();
+      if (takeOverIfStale(lock)) continue;
+    } else if (Date.now() > deadline) {
+      throw new MemagentError(`${path} is being rewritten by process ${Number.isNaN(seen.holder) ? '?' : seen.holder} for over ${waitMs / 1000} s; try again`);
     }
-    // A lock of this very process cannot be held (fn is synchronous): it is left from a crash.
-    // One without a pid is a holder killed between creating and writing it, once it is not new.
-    const stale = holder === process.pid || (Number.isInteger(holder) && holder > 0 ? !processAlive(holder) : age > EMPTY_LOCK_STALE_MS);
-    if (stale) {
-      rmSync(lock, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) throw new MemagentError(`${path} is being rewritten by process ${Number.isNaN(holder) ? '?' : holder} for over ${LINE_LOCK_WAIT_MS / 1000} s; try again`);
     Atomics.wait(sleeper, 0, 0, 2);
   }
   try {
@@ -85,13 +139,15 @@ export function withLineLock<T>(path: string, fn: () => T): T {
 
 /**
  * Removes the line lock of `path` when its holder is gone (killed mid-append), e.g. once the
- * journal itself is retired. Never throws.
+ * journal itself is retired; through the takeover guard, so never a lock a waiter just took.
+ * Never throws.
  */
 export function removeStaleLineLock(path: string): void {
   const lock = join(dirname(path), `.${basename(path)}.rw-lock`);
   try {
-    const holder = Number(readFileSync(lock, 'utf8'));
-    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && !processAlive(holder)) rmSync(lock, { force: true });
+    const seen = lockHolder(lock);
+    // Only a dead other process's: this process's own may be held by a caller up the stack.
+    if (seen !== null && Number.isInteger(seen.holder) && seen.holder > 0 && seen.holder !== process.pid && !processAlive(seen.holder)) takeOverIfStale(lock);
   } catch {
     // no lock, or gone meanwhile
   }

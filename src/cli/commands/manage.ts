@@ -85,7 +85,7 @@ export async function runForget(services: Services, ids: string[], flags: Forget
     throw new MemagentError(`no fact or decision with id ${ids.join(', ')} in ${userId}'s memory (memagent show --user ${userId} --all lists them)`);
   }
   for (const path of report.journalsUnsearched) {
-    process.stderr.write(`memagent: could not search ${terminalSafe(path)} (a set-aside journal memagent cannot read); delete it yourself if it may hold what you forget\n`);
+    process.stderr.write(`memagent: could not search ${terminalSafe(path)} (a set-aside journal, archive part or moved-aside memory memagent cannot read); delete it yourself if it may hold what you forget\n`);
   }
   if (report.unknownIds.length) process.stderr.write(`memagent: no fact or decision with id ${report.unknownIds.join(', ')}; forgot the others\n`);
   const { journalLines, inputHistoryLines: inputLines, archivedItems, sessionLines } = report;

@@ -239,3 +239,19 @@ describe('default tool answers (npm run fake-api)', () => {
     }
   });
 });
+
+describe('the default answers when automatic recall put a block before the typed text', () => {
+  it('react to what the user typed: the tool trigger fires and the echo leaves the block out', async () => {
+    const { defaultToolStep } = await import('../src/fake-api/tools.js');
+    const { defaultChatStep } = await import('../src/fake-api/chat.js');
+    const content = [
+      { type: 'text', text: '<recalled-memory>\n- [2026-01-02] I live in Lisbon.\n</recalled-memory>' },
+      { type: 'text', text: 'correct f_abc: I live in Porto now' },
+    ];
+    const body = { tools: [{ name: 'memory_update', input_schema: { type: 'object' } }], messages: [{ role: 'user', content }] };
+    expect(defaultToolStep(body)).toMatchObject({ kind: 'tool_use', calls: [{ name: 'memory_update', input: { id: 'f_abc', text: 'I live in Porto now' } }] });
+    const echo = defaultChatStep({ messages: [{ role: 'user', content: [content[0], { type: 'text', text: 'hello' }] }] });
+    expect(JSON.stringify(echo)).toContain('You said: \\"hello\\"');
+    expect(JSON.stringify(echo)).not.toContain('recalled-memory');
+  });
+});

@@ -3,7 +3,7 @@
  * `tool_result` blocks pair up across messages (a client that breaks them gets the real 400), and
  * the default tool answers that let memagent's memory tools be tried by hand (`npm run fake-api`).
  */
-import { contentText } from './chat.js';
+import { contentText, lastUserText } from './chat.js';
 import type { FakeStep } from './types.js';
 
 type Body = Record<string, unknown>;
@@ -83,7 +83,8 @@ export function defaultToolStep(body: Body): FakeStep | undefined {
     });
     return { kind: 'text', text: lines.join('\n') };
   }
-  const message = contentText(last?.content).trim();
+  // What the user typed (a recalled-memory block before it is not part of the request to act on).
+  const message = lastUserText(body).trim();
   const call = toolCallFor(message);
   if (call === undefined || !offered.includes(call.name)) return undefined;
   return { kind: 'tool_use', text: `Using ${call.name}.`, calls: [call] };

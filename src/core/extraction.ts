@@ -306,7 +306,16 @@ export async function extractPending(
   for (const path of pending) {
     // A journal `memagent import` left when it was killed is its to finish (it rewrites a journal
     // cut short from the file): extracted here, a half-written session would count as imported.
-    if (await writtenByImport(deps, path)) continue;
+    try {
+      if ((await deps.store.journals.read(path)).header?.model === IMPORTED_MODEL) continue;
+    } catch (error) {
+      if (error instanceof JournalGoneError) continue;
+      if (error instanceof JournalSetAsideError) {
+        onSetAside?.(error);
+        continue;
+      }
+      throw error;
+    }
     const claim = await deps.store.journals.claim(path);
     if (!claim) continue; // another terminal is extracting it right now
     try {
@@ -321,14 +330,6 @@ export async function extractPending(
     }
   }
   return outcomes;
-}
-
-async function writtenByImport(deps: ExtractionDeps, path: string): Promise<boolean> {
-  try {
-    return (await deps.store.journals.read(path)).header?.model === IMPORTED_MODEL;
-  } catch {
-    return false; // unreadable or gone: extractJournal below reports it as it always does
-  }
 }
 
 /** True when an extraction failure is worth retrying next run (everything but a corrupt memory file). */

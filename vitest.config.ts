@@ -36,7 +36,7 @@ const PROCESS_TESTS = [
   'test/pending-journals.test.ts',
   'test/package-install.test.ts',
   'test/privacy-secrets.test.tsx',
-  'test/repl-suspend.test.ts',
+  'test/repl-keys-pty.test.ts',
   'test/resume-pty.test.ts',
   'test/recall-e2e.test.ts',
   'test/storage-paused-writer.test.ts',

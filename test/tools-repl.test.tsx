@@ -1,46 +1,21 @@
 // Memory tools in the Ink REPL, driven like a user: keys into stdin, the screen out of
 // ink-testing-library, a real ChatSession over the real SDK against the strict scripted fake.
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { render as renderInk } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { ChatSession } from '../src/core/chat-session.js';
-import { createModelClient } from '../src/core/model.js';
-import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import { openHistory } from '../src/core/storage/file/input-history.js';
 import { App } from '../src/ui/App.js';
 import { createTheme, ThemeContext } from '../src/ui/theme.js';
 import { chatRequests, useFakeApi } from './helpers/fake.js';
 
+import { startTestSession, until } from './helpers/session.js';
+
 const fake = useFakeApi({ strict: true });
 const ENTER = '\r';
 const strip = (s: string) => s.replace(/\x1b\[[\d;?]*[ -/]*[@-~]/g, '').replace(/\x1b[78]/g, '');
 
-async function until<T>(read: () => T, ok: (v: T) => boolean, ms = 8000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out; last value:\n${String(v).slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 async function renderApp(opts: { review?: boolean } = {}) {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'memagent-tools-ui-'));
-  const store = new FileMemoryStore({ dir });
-  const model = createModelClient({ apiKey: 'test-key', baseURL: fake().url, maxRetries: 0 });
-  const session = await ChatSession.start(store, model, {
-    userId: 'alice',
-    model: 'claude-sonnet-5-5',
-    extractModel: 'claude-haiku-5-5',
-    memoryBudgetTokens: 2000,
-    maxTokens: 4096,
-    incognito: false,
-    review: opts.review,
-    now: () => new Date(),
-  });
+  const { dir, store, session } = await startTestSession(fake().url, 'memagent-tools-ui-', { review: opts.review });
   const ui = renderInk(
     <ThemeContext.Provider value={createTheme(false)}>
       <App session={session} inputHistory={{ open: () => openHistory(store.inputHistoryPath('alice')) }} memoryLine="This is a new user" memoryView={() => ''} />

@@ -1,35 +1,19 @@
 // Memory tools mid-chat, end to end in process: a real ChatSession over the real SDK (through our
 // model adapter) against the strict scripted fake Messages API, and a real file store in a temp dir.
 // What the model "receives" is asserted on the recorded requests: the next request's tool_result.
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChatSession, type SessionEvent } from '../src/core/chat-session.js';
 import { describeChanges } from '../src/core/describe-changes.js';
-import { createModelClient } from '../src/core/model.js';
 import { MAX_ACTIVE_FACTS } from '../src/core/merge.js';
-import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import type { FakeStep } from '../src/fake-api/types.js';
 import { chatRequests, extractRequests, gate, systemText, useFakeApi } from './helpers/fake.js';
 import { makeFact } from './helpers/memory.js';
+import { startTestSession } from './helpers/session.js';
 
 const fake = useFakeApi({ strict: true });
 
 async function newSession(opts: { incognito?: boolean; review?: boolean } = {}) {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'memagent-tools-'));
-  const store = new FileMemoryStore({ dir });
-  const model = createModelClient({ apiKey: 'test-key', baseURL: fake().url, maxRetries: 0 });
-  const session = await ChatSession.start(store, model, {
-    userId: 'alice',
-    model: 'claude-sonnet-5-5',
-    extractModel: 'claude-haiku-5-5',
-    memoryBudgetTokens: 2000,
-    maxTokens: 4096,
-    incognito: opts.incognito ?? false,
-    review: opts.review,
-    now: () => new Date(),
-  });
+  const { dir, store, session } = await startTestSession(fake().url, 'memagent-tools-', { incognito: opts.incognito ?? false, review: opts.review });
   return { dir, store, session };
 }
 

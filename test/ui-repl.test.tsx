@@ -3,18 +3,15 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { render as renderInk } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { ChatSession } from '../src/core/chat-session.js';
-import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import { openHistory } from '../src/core/storage/file/input-history.js';
-import { createModelClient } from '../src/core/model.js';
 import { App } from '../src/ui/App.js';
 import { runRepl, type ReplExit } from '../src/ui/run-repl.js';
 import { createTheme, ThemeContext } from '../src/ui/theme.js';
 import { chatRequests, useFakeApi } from './helpers/fake.js';
+import { startTestSession, until } from './helpers/session.js';
 
 const ESC = '\x1b';
 const UP = '\x1b[A';
@@ -25,30 +22,8 @@ const fake = useFakeApi();
 
 const strip = (s: string) => s.replace(/\x1b\[[\d;?]*[ -/]*[@-~]/g, '').replace(/\x1b[78]/g, '');
 
-/** Polls `read` until `ok`, every 10 ms; fails with the last value after `ms`. */
-async function until<T>(read: () => T, ok: (v: T) => boolean, ms = 8000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out; last value:\n${String(v).slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 async function newSession(opts: { incognito?: boolean } = {}) {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'memagent-ui-'));
-  const store = new FileMemoryStore({ dir });
-  const model = createModelClient({ apiKey: 'test-key', baseURL: fake().url, maxRetries: 2 });
-  const session = await ChatSession.start(store, model, {
-    userId: 'alice',
-    model: 'claude-sonnet-5-5',
-    extractModel: 'claude-haiku-5-5',
-    memoryBudgetTokens: 2000,
-    maxTokens: 4096,
-    incognito: opts.incognito ?? false,
-    now: () => new Date(),
-  });
+  const { dir, store, session } = await startTestSession(fake().url, 'memagent-ui-', { incognito: opts.incognito ?? false }, { maxRetries: 2 });
   // Where the CLI puts it, so the store's forget scrubs the same file.
   return { dir, store, session, historyPath: store.inputHistoryPath('alice') };
 }

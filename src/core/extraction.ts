@@ -303,31 +303,28 @@ export async function extractPending(
 ): Promise<ExtractionOutcome[]> {
   const pending = await deps.store.journals.listPending(userId, exceptSessionPath);
   const outcomes: ExtractionOutcome[] = [];
+  // A journal retired meanwhile is skipped (already handled); one the store sets aside is reported.
+  const tolerant = async <T>(step: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await step();
+    } catch (error) {
+      if (error instanceof JournalGoneError) return undefined;
+      if (error instanceof JournalSetAsideError) {
+        onSetAside?.(error);
+        return undefined;
+      }
+      throw error;
+    }
+  };
   for (const path of pending) {
     // A journal `memagent import` left when it was killed is its to finish (it rewrites a journal
     // cut short from the file): extracted here, a half-written session would count as imported.
-    try {
-      if ((await deps.store.journals.read(path)).header?.model === IMPORTED_MODEL) continue;
-    } catch (error) {
-      if (error instanceof JournalGoneError) continue;
-      if (error instanceof JournalSetAsideError) {
-        onSetAside?.(error);
-        continue;
-      }
-      throw error;
-    }
+    const contents = await tolerant(() => deps.store.journals.read(path));
+    if (!contents || contents.header?.model === IMPORTED_MODEL) continue;
     const claim = await deps.store.journals.claim(path);
     if (!claim) continue; // another terminal is extracting it right now
-    try {
-      outcomes.push(await extractJournal(deps, userId, path, claim));
-    } catch (error) {
-      if (error instanceof JournalGoneError) continue;
-      if (error instanceof JournalSetAsideError) {
-        onSetAside?.(error);
-        continue;
-      }
-      throw error;
-    }
+    const outcome = await tolerant(() => extractJournal(deps, userId, path, claim));
+    if (outcome) outcomes.push(outcome);
   }
   return outcomes;
 }

@@ -15,7 +15,7 @@ export default {
   // The pure policy, by module name anywhere under src/core, so the files stay covered when they
   // move into src/core/policy/ and fact-transitions.ts is picked up once it exists. A policy
   // module with a new name must be added here.
-  mutate: ['src/core/**/{merge,fact-transitions,compaction,compaction-plan,grounding,grounding-align,grounding-text,grounding-report,text-match,redact,render,archive-plan}.ts'],
+  mutate: ['src/core/**/{merge,fact-transitions,compaction,compaction-plan,grounding,grounding-align,grounding-text,grounding-report,text-match,redact,render,archive-plan,recall,edit-plan,pricing}.ts'],
   // Each mutant runs only the tests that reached its code.
   coverageAnalysis: 'perTest',
   // Two cores on this machine, shared.

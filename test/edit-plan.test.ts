@@ -142,3 +142,68 @@ describe('/pin and /unpin (pinFact)', () => {
     expect(pinFact(m, 'f_nope', false, NOW)).toBeNull();
   });
 });
+
+describe('memagent edit: reading the text exactly', () => {
+  it('puts the problems of a failed attempt first as "# !" comments, and nothing of the kind otherwise', () => {
+    const again = renderEditable(memory(), ['line 3: bad tag']).split('\n');
+    expect(again.slice(0, 3)).toEqual(['# ! line 3: bad tag', '#', '# Memory of ann, revision 4.']);
+    const first = renderEditable(memory()).split('\n');
+    expect(first[0]).toBe('# Memory of ann, revision 4.');
+    expect(first.some((l) => l.startsWith('# !'))).toBe(false);
+  });
+
+  it('an empty summary renders as nothing between the headings, and a summary is trimmed', () => {
+    const empty = renderEditable({ ...memory(), summary: '   ' });
+    expect(empty).toContain('## Summary\n\n\n## Facts');
+    expect(renderEditable({ ...memory(), summary: '  Ann draws.\n' })).toContain('## Summary\n\nAnn draws.\n\n## Facts');
+  });
+
+  it('names unknown sections, text outside a section, a fact without text and an over-long summary by line', () => {
+    const problems = (text: string) => {
+      try {
+        parseEditable(text);
+        return [];
+      } catch (error) {
+        expect(error).toBeInstanceOf(EditParseError);
+        expect((error as EditParseError).name).toBe('EditParseError');
+        expect((error as Error).message).toBe((error as EditParseError).problems.join('; '));
+        return (error as EditParseError).problems;
+      }
+    };
+    expect(problems('stray\n## Notes\n## Facts\n- {f_tea}\n')).toEqual([
+      'line 1: text outside a section; put it under ## Summary or ## Facts',
+      'line 2: unknown section "## Notes" (expected ## Summary, ## Facts or ## Decisions)',
+      'line 4: the fact has no text (delete the line to retract it)',
+    ]);
+    expect(problems(`## Summary\n${'x'.repeat(4001)}\n`)).toEqual(['the summary is 4001 characters; at most 4000']);
+    expect(problems(`## Summary\n${'x'.repeat(4000)}\n`)).toEqual([]);
+    expect(problems('## Facts\n-no space\n')).toEqual(['line 2: a fact line starts with "- "']);
+    expect(problems('## Facts\n- one {f_a f_b}\n')).toEqual([expect.stringMatching(/^line 2: "f_b" in \{…\} is not a fact id/)]);
+  });
+
+  it('accepts "*" bullets, indentation, spaces inside the tag, comments anywhere; a {…} not at the end is text', () => {
+    const parsed = parseEditable('## Summary\n  Ann.  \n   # a comment\n## Facts\n  * Likes tea  {  f_tea   preference  }  \n- a {f_x} b\n')!;
+    expect(parsed.summary).toBe('Ann.');
+    expect(parsed.facts).toEqual([
+      { line: 5, id: 'f_tea', kind: 'preference', text: 'Likes tea', pinned: false },
+      { line: 6, text: 'a {f_x} b', pinned: false },
+    ]);
+    expect(parseEditable('## Facts\n- Heading-like ## words stay text\n')!.facts[0].text).toBe('Heading-like ## words stay text');
+  });
+
+  it('a new fact without tags is a high-confidence "fact"; a pin past the cap is refused with a warning', async () => {
+    const { MAX_PINNED_FACTS } = await import('../src/core/merge.js');
+    const plan = edit(memory(), (t) => t.replace('## Decisions', '- Reads at night\n\n## Decisions'));
+    expect(plan.memory.facts.find((f) => f.text === 'Reads at night')).toMatchObject({ kind: 'fact', confidence: 'high', pinned: false });
+    const pinnedFull: Memory = {
+      ...memory(),
+      facts: [
+        ...Array.from({ length: MAX_PINNED_FACTS }, (_, i) => makeFact(`f_p${i}`, `Pinned fact number ${i}`, AT, { pinned: true })),
+        makeFact('f_free', 'A free fact', AT),
+      ],
+    };
+    const full = edit(pinnedFull, (t) => t.replace('{f_free fact high}', '{f_free fact high pinned}'));
+    expect(full.warnings).toEqual([`already ${MAX_PINNED_FACTS} pinned facts; "A free fact" kept unpinned`]);
+    expect(full.memory.facts.find((f) => f.id === 'f_free')?.pinned).toBe(false);
+  });
+});

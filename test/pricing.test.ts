@@ -30,3 +30,18 @@ describe('session cost', () => {
     expect(spendFacts('claude-sonnet-5-5', { usd: 0, lastPromptTokens: 0 })).toEqual([]);
   });
 });
+
+describe('the price table', () => {
+  it('every model has all five prices, positive, and a context window', async () => {
+    const { MODEL_PRICES } = await import('../src/core/pricing.js');
+    for (const [model, p] of Object.entries(MODEL_PRICES)) {
+      for (const key of ['input', 'output', 'cacheWrite', 'cacheRead', 'contextTokens'] as const) expect(p[key], `${model}.${key}`).toBeGreaterThan(0);
+      expect(p.output, model).toBeGreaterThan(p.input);
+      expect(p.cacheRead, model).toBeLessThan(p.input);
+    }
+  });
+
+  it('only a trailing date suffix is ignored', () => {
+    expect(priceOf('claude-sonnet-5-5-20261001-preview')).toBeNull();
+  });
+});

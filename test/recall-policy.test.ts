@@ -137,3 +137,36 @@ describe('chooseRecall', () => {
     expect(chooseRecall([], { inCore: new Set(), budgetTokens: 500 })).toBeNull();
   });
 });
+
+describe('recall policy, exactly', () => {
+  it('a budget of 0 recalls nothing; hits already in core memory are never attached', () => {
+    expect(chooseRecall([hit('f_1', 'Likes tea', { score: 5 })], { inCore: new Set(), budgetTokens: 0 })).toBeNull();
+    const block = chooseRecall([hit('f_1', 'Likes tea', { score: 5 }), hit('f_2', 'Likes cake', { score: 4 })], { inCore: new Set(['f_1']), budgetTokens: 500 })!;
+    expect(block.hits.map((h) => h.id)).toEqual(['f_2']);
+  });
+
+  it('the block is delimited by its tags; a turn after a fact is attached once', () => {
+    const block = chooseRecall([hit('s1:0', 'we talked tea', { kind: 'turn', role: 'user', score: 9 }), hit('f_1', 'Likes tea', { score: 5 })], { inCore: new Set(), budgetTokens: 500 })!;
+    expect(block.text.startsWith(`${RECALL_OPEN}\n`)).toBe(true);
+    expect(block.text.endsWith(`\n${RECALL_CLOSE}`)).toBe(true);
+    expect(RECALL_OPEN).toBe('<recalled-memory>');
+    expect(block.hits.map((h) => h.id)).toEqual(['f_1', 's1:0']);
+  });
+
+  it('a line that fits to the last character is kept; one character more is not', () => {
+    const one = hit('f_1', 'x'.repeat(40), { score: 5 });
+    const frame = `${RECALL_OPEN}\n${RECALL_PREAMBLE}\n${RECALL_CLOSE}`.length;
+    const exact = frame + formatRecallLine(one).length + 1;
+    const budget = Math.ceil(exact / 4);
+    const fits = chooseRecall([hit('f_1', 'x'.repeat(40 + budget * 4 - exact), { score: 5 })], { inCore: new Set(), budgetTokens: budget });
+    expect(fits?.hits).toHaveLength(1);
+    const over = chooseRecall([hit('f_1', 'x'.repeat(41 + budget * 4 - exact), { score: 5 })], { inCore: new Set(), budgetTokens: budget });
+    expect(over).toBeNull();
+  });
+
+  it('a superseded fact without an end date says "until later"; only facts are marked uncertain', () => {
+    expect(formatRecallLine(hit('f_1', 'Lives in Lisbon', { status: 'superseded', date: '2025-01-02T00:00:00.000Z' }))).toBe('- [2025-01-02] until later: Lives in Lisbon');
+    expect(formatRecallLine(hit('s1:0', 'maybe Lisbon', { kind: 'turn', role: 'user', confidence: 'low', date: '2025-01-02T00:00:00.000Z' }))).not.toContain('uncertain');
+    expect(formatRecallLine(hit('d_1', 'pricing: annual', { kind: 'decision', status: 'superseded', date: '2025-01-02T00:00:00.000Z' }))).not.toContain('until');
+  });
+});

@@ -207,3 +207,31 @@ describe('memagent edit: reading the text exactly', () => {
     expect(full.memory.facts.find((f) => f.id === 'f_free')?.pinned).toBe(false);
   });
 });
+
+describe('memagent edit: plans and their edges', () => {
+  it('a changed plan is not empty, a retag alone is not empty, an untouched text is', () => {
+    expect(isEmptyPlan(edit(memory(), (t) => t.replace('Likes green tea', 'Likes black tea')))).toBe(false);
+    expect(isEmptyPlan(edit(memory(), (t) => t.replace('{f_lyon fact high pinned}', '{f_lyon fact high}')))).toBe(false);
+    expect(isEmptyPlan(edit({ ...memory(), summary: '  Ann is a designer in Lyon.  ' }, (t) => t))).toBe(true);
+  });
+
+  it('a multi-line summary keeps its lines; a text change of a pinned fact that stays pinned is no retag', () => {
+    const plan = edit(memory(), (t) => t.replace('Ann is a designer in Lyon.', 'Ann draws.\nShe lives in Lyon.').replace('Lives in Lyon', 'Lives in Grenoble'));
+    expect(plan.memory.summary).toBe('Ann draws.\nShe lives in Lyon.');
+    expect(plan.retags).toEqual([]);
+  });
+
+  it("a superseded fact's id cannot be edited back to life; two new lines without ids are two facts", () => {
+    expect(() => edit(memory(), (t) => t.replace('## Decisions', '- Lived in Paris again {f_old}\n\n## Decisions'))).toThrow(/f_old is not an active fact/);
+    const plan = edit(memory(), (t) => t.replace('## Decisions', '- Reads at night\n- Swims in summer\n\n## Decisions'));
+    expect(plan.changes.filter((c) => c.type === 'add')).toHaveLength(2);
+  });
+
+  it('whitespace-only text is a cancel; a heading with more words still opens its section; 500 characters is a fact', () => {
+    expect(parseEditable('   \n\t\n# only comments\n')).toBeNull();
+    expect(parseEditable('## Facts (active ones)\n- Likes tea\n')!.facts.map((f) => f.text)).toEqual(['Likes tea']);
+    expect(parseEditable(`## Facts\n- ${'y'.repeat(500)}\n`)!.facts[0].text).toHaveLength(500);
+    // An indented heading reads as a comment (a line starting with #), so the fact after it is outside a section.
+    expect(() => parseEditable('  ## Facts\n- Likes tea\n')).toThrow(/line 2: text outside a section/);
+  });
+});

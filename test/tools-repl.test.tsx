@@ -14,11 +14,11 @@ const fake = useFakeApi({ strict: true });
 const ENTER = '\r';
 const strip = (s: string) => s.replace(/\x1b\[[\d;?]*[ -/]*[@-~]/g, '').replace(/\x1b[78]/g, '');
 
-async function renderApp(opts: { review?: boolean } = {}) {
+async function renderApp(opts: { review?: boolean; leave?: AbortSignal } = {}) {
   const { dir, store, session } = await startTestSession(fake().url, 'memagent-tools-ui-', { review: opts.review });
   const ui = renderInk(
     <ThemeContext.Provider value={createTheme(false)}>
-      <App session={session} inputHistory={{ open: () => openHistory(store.inputHistoryPath('alice')) }} memoryLine="This is a new user" memoryView={() => ''} />
+      <App session={session} inputHistory={{ open: () => openHistory(store.inputHistoryPath('alice')) }} memoryLine="This is a new user" memoryView={() => ''} leave={opts.leave} />
     </ThemeContext.Provider>,
   );
   await until(() => ui.stdin.listenerCount('readable'), (n) => n > 0);
@@ -34,6 +34,21 @@ const remember = {
 };
 
 describe('memory tools in the REPL', () => {
+  it('a SIGTERM while a tool write waits for y/n leaves at once, without saving it', async () => {
+    const leave = new AbortController();
+    const { store, session, ui, screen, type } = await renderApp({ review: true, leave: leave.signal });
+    fake().enqueue(remember, { kind: 'text', text: 'never reached' });
+    type('I live in Lyon');
+    type(ENTER);
+    await until(screen, (s) => s.includes('Save to memory? + Lives in Lyon'));
+    leave.abort();
+    // The turn ends (recorded as interrupted) instead of waiting for an answer no one will give.
+    await until(() => session.transcript.map((t) => `${t.role}${t.interrupted ? ':interrupted' : ''}`).join(' '), (t) => t === 'user assistant:interrupted', 3000);
+    expect((await store.load('alice')).exists).toBe(false);
+    expect(chatRequests(fake())).toHaveLength(1);
+    ui.unmount();
+  });
+
   it('shows one line per tool call with what it saved', async () => {
     const { store, ui, screen, type } = await renderApp();
     fake().enqueue(remember, { kind: 'text', text: 'Saved it.' });

@@ -154,6 +154,9 @@ export function App({ session, inputHistory, memoryLine, memoryView, leave, onSu
     (reason: AppExit['reason']) => {
       if (exiting.current) return;
       exiting.current = true;
+      // A memory-tool write waiting for y/n is not saved: the turn is stopping, and an unanswered
+      // question would keep the turn (and the exit) waiting forever.
+      toolAskRef.current?.answer(false);
       chat.stop();
       // Draw no live region any more, so the prompt and status line do not stay on screen.
       setLeaving(true);

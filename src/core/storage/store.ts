@@ -33,6 +33,23 @@ export interface UserSummary {
   error?: string;
 }
 
+/**
+ * `listUsers`' line for one user: counts from a readable memory, or zeros and the reason (`error`,
+ * one line) for one that could not be read. `bytes` is the stored memory's size. Pure; shared by
+ * every store so the table means the same everywhere.
+ */
+export function userSummaryOf(userId: string, bytes: number, read: Memory | Error): UserSummary {
+  if (read instanceof Error) return { userId, facts: 0, decisions: 0, sessionCount: 0, updatedAt: '', bytes, error: read.message };
+  return {
+    userId,
+    facts: read.facts.filter((f) => f.status === 'active').length,
+    decisions: read.decisions.length,
+    sessionCount: read.sessionCount,
+    updatedAt: read.updatedAt,
+    bytes,
+  };
+}
+
 /** What `update` did. `after` equals `before` when `written` is false. */
 export interface UpdateResult {
   before: Memory;

@@ -16,6 +16,7 @@ import { emptyMemory, type Decision, type Fact, type Memory } from '../../schema
 import { validateUserId } from '../../user-id.js';
 import { matchedItems, sameContent, scrubChanged, scrubber } from '../purge-plan.js';
 import {
+  userSummaryOf,
   DEFAULT_HISTORY_VERSIONS,
   type MemoryStore,
   type PurgeOptions,
@@ -538,18 +539,10 @@ export class FileMemoryStore implements MemoryStore {
       let bytes = 0;
       try {
         bytes = (await stat(memoryFileFor(this.dir, userId))).size;
-        const { memory } = await this.load(userId);
-        out.push({
-          userId,
-          facts: memory.facts.filter((f) => f.status === 'active').length,
-          decisions: memory.decisions.length,
-          sessionCount: memory.sessionCount,
-          updatedAt: memory.updatedAt,
-          bytes,
-        });
+        out.push(userSummaryOf(userId, bytes, (await this.load(userId)).memory));
       } catch (err) {
         if (isNotFound(err)) continue; // deleted meanwhile
-        out.push({ userId, facts: 0, decisions: 0, sessionCount: 0, updatedAt: '', bytes, error: (err as Error).message });
+        out.push(userSummaryOf(userId, bytes, err as Error));
       }
     }
     return out;

@@ -16,6 +16,7 @@ import { matchedItems, sameContent, scrubChanged, scrubber } from '../purge-plan
 import { validateUserId } from '../../user-id.js';
 import { checkForWrite, cloneMemory, parseMemory, serialize } from '../file/codec.js';
 import {
+  userSummaryOf,
   DEFAULT_HISTORY_VERSIONS,
   type MemoryStore,
   type PurgeOptions,
@@ -327,17 +328,9 @@ export class PostgresMemoryStore implements MemoryStore {
         const row: Row = { revision: Number(r.revision), body: String(r.body), savedAt: String(r.saved_at) };
         const bytes = Buffer.byteLength(row.body);
         try {
-          const memory = this.parse(userId, row);
-          return {
-            userId,
-            facts: memory.facts.filter((f) => f.status === 'active').length,
-            decisions: memory.decisions.length,
-            sessionCount: memory.sessionCount,
-            updatedAt: memory.updatedAt,
-            bytes,
-          };
+          return userSummaryOf(userId, bytes, this.parse(userId, row));
         } catch (err) {
-          return { userId, facts: 0, decisions: 0, sessionCount: 0, updatedAt: '', bytes, error: (err as Error).message };
+          return userSummaryOf(userId, bytes, err as Error);
         }
       });
     });

@@ -9,7 +9,6 @@
  *   node encryption.js journal <dir> <turns> <chars per turn>
  *     Prints JSON { plain: ms[], encrypted: ms[] }: the time of each append, in order.
  */
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ageCipher, parseIdentity, type FileCipher } from '../../src/core/storage/file/age-cipher.js';
@@ -18,21 +17,10 @@ import { FileMemoryStore } from '../../src/core/storage/file/file-store.js';
 import { openJournal } from '../../src/core/storage/file/journal-writer.js';
 import { mergeMemory } from '../../src/core/merge.js';
 import type { MergeOps } from '../../src/core/schema.js';
-import { makeMemory, serializeMemory } from './kit.js';
+import { makeMemory, serializeMemory, restoreAtRest } from './kit.js';
 
 function addOps(text: string): MergeOps {
   return { summary: `The user is a software engineer; last note: ${text}`, add: [{ text, kind: 'fact', confidence: 'high', quote: text }], update: [], supersede: [], retract: [], decisions: [] };
-}
-
-/** Puts the fixture back as a file at rest (written and fsynced, untimed), as memory-writes.ts does. */
-function restore(file: string, data: Uint8Array): void {
-  const fd = openSync(file, 'w', 0o600);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 async function timedUpdate(store: FileMemoryStore, userId: string, sessionId: string, text: string): Promise<number> {
@@ -58,7 +46,7 @@ async function saves(dir: string, iterations: number): Promise<void> {
   ];
   for (const s of setups) {
     for (let i = 0; i < 5; i++) {
-      restore(join(s.store.dir, 'bench.json'), s.bytes);
+      restoreAtRest(join(s.store.dir, 'bench.json'), s.bytes);
       await timedUpdate(s.store, 'bench', 's_warmup', `Warm-up note ${i}.`);
     }
   }
@@ -66,7 +54,7 @@ async function saves(dir: string, iterations: number): Promise<void> {
   // not validated yet (the fixture restored), as the first save of a session does.
   for (let i = 0; i < iterations; i++) {
     for (const s of i % 2 === 0 ? setups : [...setups].reverse()) {
-      restore(join(s.store.dir, 'bench.json'), s.bytes);
+      restoreAtRest(join(s.store.dir, 'bench.json'), s.bytes);
       s.out.push(await timedUpdate(s.store, 'bench', `s_${i}`, `Fresh note number ${i} about a new hobby.`));
     }
   }

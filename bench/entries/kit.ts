@@ -3,6 +3,7 @@
  * Messages API, its deterministic long answer, and memory-file fixtures validated against the
  * real schema (so `show` and the write benchmark read files the product accepts).
  */
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { memorySchema, SCHEMA_VERSION, type Fact, type Memory } from '../../src/core/schema.js';
 
 export { startFakeApi } from '../../src/fake-api/server.js';
@@ -68,4 +69,20 @@ export function makeMemory(userId: string, active: number, historical: number, n
 /** The on-disk form the store writes (pretty JSON + newline). */
 export function serializeMemory(memory: Memory): string {
   return `${JSON.stringify(memory, null, 2)}\n`;
+}
+
+/**
+ * Puts a fixture back as a file at rest: written and fsynced (untimed), as every memory file
+ * memagent wrote is. Without the fsync the next timed write would also pay for flushing these
+ * bytes (the history version is the replaced file, and its data is made durable), which the bare
+ * write it is compared with never does.
+ */
+export function restoreAtRest(file: string, data: string | Uint8Array): void {
+  const fd = openSync(file, 'w', 0o600);
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

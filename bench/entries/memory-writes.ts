@@ -13,13 +13,12 @@
  *     then makes <writes> updates, each adding the fact `writerFact(i, j)` and bumping
  *     sessionCount. Prints JSON { latencies: ms[], start, end } (epoch ms).
  */
-import { fsyncSync, openSync, closeSync, writeSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileMemoryStore } from '../../src/core/storage/file/file-store.js';
 import { mergeMemory } from '../../src/core/merge.js';
 import type { MergeOps } from '../../src/core/schema.js';
-import { makeMemory, serializeMemory } from './kit.js';
+import { makeMemory, serializeMemory, restoreAtRest } from './kit.js';
 
 function addOps(text: string): MergeOps {
   return {
@@ -64,22 +63,6 @@ async function bareWrite(dir: string, file: string, data: string): Promise<numbe
   return performance.now() - t0;
 }
 
-/**
- * Puts the fixture back as a file at rest: written and fsynced (untimed), as every memory file
- * memagent wrote is. Without the fsync the next timed write would also pay for flushing these
- * bytes (the history version is the replaced file, and its data is made durable), which the bare
- * write it is compared with never does.
- */
-function restore(file: string, data: string): void {
-  const fd = openSync(file, 'w', 0o600);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 async function latency(dir: string, iterations: number, historical: number): Promise<void> {
   const userId = 'bench';
   const store = new FileMemoryStore({ dir });
@@ -91,7 +74,7 @@ async function latency(dir: string, iterations: number, historical: number): Pro
   const loaded: number[] = [];
   const bytes = { fresh: Buffer.byteLength(fixture), steady: 0 };
   for (let i = 0; i < 5; i++) {
-    restore(file, fixture);
+    restoreAtRest(file, fixture);
     await timedUpdate(store, userId, 's_warmup', `Warm-up note ${i}.`);
   }
   // Interleaved, so all three see the same disk and machine load. `fresh` re-reads bytes this
@@ -99,13 +82,13 @@ async function latency(dir: string, iterations: number, historical: number): Pro
   // bytes, as at exit, where the extraction loads the file before its model call.
   for (let i = 0; i < iterations; i++) {
     bare.push(await bareWrite(dir, file, fixture));
-    restore(file, fixture);
+    restoreAtRest(file, fixture);
     fresh.push(await timedUpdate(store, userId, `s_fresh_${i}`, `Fresh note number ${i} about a new hobby.`));
-    restore(file, fixture);
+    restoreAtRest(file, fixture);
     await store.load(userId);
     loaded.push(await timedUpdate(store, userId, `s_loaded_${i}`, `Loaded note number ${i} about a new hobby.`));
   }
-  restore(file, fixture);
+  restoreAtRest(file, fixture);
   for (let i = 0; i < iterations; i++) {
     steady.push(await timedUpdate(store, userId, `s_steady_${i}`, `Steady note number ${i} about a new hobby.`));
   }

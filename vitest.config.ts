@@ -15,6 +15,7 @@ const PROCESS_TESTS = [
   'test/bench-locomo.test.ts',
   'test/cli-output-drain.test.ts',
   'test/cli-ux.test.ts',
+  'test/code-cache-cli.test.ts',
   'test/cli-help.test.ts',
   'test/commands-compact.test.ts',
   'test/commands-edit.test.ts',

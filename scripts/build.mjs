@@ -1,19 +1,23 @@
 // Bundles the CLI and the fake Messages API into dist/ with esbuild.
-// One file per entry point: importing ~60 ES modules separately costs ~0.8 s at start-up on
-// this class of machine; one bundle costs ~0.12 s (measured in issue 6). Lazy `import()`s
-// inside the CLI become separate chunks so commands that draw no UI never load Ink or React.
-import { readFile, rename, rm } from 'node:fs/promises';
+//
+// The CLI is one CommonJS script, dist/memagent.cjs, run by dist/boot.js (src/boot/) through V8's
+// code cache: Node 20 can cache compiled code only for a script (`vm.Script` `cachedData`), not
+// for ES modules (issue 15). Modules are still initialised lazily inside the script (esbuild turns
+// each `import()` into an on-demand initialiser), so `show` runs no Ink, React or SDK code; the
+// cache then holds the compiled functions a command used, and a later start skips compiling them.
+// scripts/script-bundle.mjs removes the dependencies' top-level `await`s a script cannot hold.
+// The script's first line names its SHA-256, which keys the cache (src/boot/code-cache.ts).
+import { createHash } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 import { nodeBundleOptions } from './esbuild-options.mjs';
 import { inkFastPaths } from './ink-fast-paths.mjs';
+import { scriptBundle } from './script-bundle.mjs';
 
 /**
  * Start-up trims, each measured by `npm run bench` (bench/RESULTS.md):
  * - zod re-exports all 60+ locales (~313 KB) from `locales/index.js`; memagent only ever uses
  *   English, so the bundle gets an index that exports `en` alone (~25 ms less to compile).
- * - yoga (Ink's layout engine) loads its inline wasm with `fetch('data:…')` when `fetch` exists;
- *   on Node 20 the first `fetch` loads undici (35-90 ms). Told there is no fetch, it decodes the
- *   same base64 bytes directly.
  */
 const startupTrims = {
   name: 'startup-trims',
@@ -21,37 +25,46 @@ const startupTrims = {
     b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
       contents: 'export { default as en } from "./en.js";\n',
     }));
-    b.onLoad({ filter: /yoga-wasm-base64-esm\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      const patched = source.replaceAll('"function"!=typeof fetch', 'true');
-      if (patched === source) throw new Error('yoga-layout changed: the fetch check to patch was not found');
-      return { contents: patched, loader: 'js' };
-    });
   },
 };
 
 const { version } = JSON.parse(await readFile('package.json', 'utf8'));
-const common = {
-  ...nodeBundleOptions,
-  // The version `memagent --version` prints; bin/memagent.js answers a lone --version from package.json too.
-  define: { ...nodeBundleOptions.define, MEMAGENT_VERSION: JSON.stringify(version) },
-  sourcemap: 'linked',
-  plugins: [startupTrims, inkFastPaths],
-};
+const PLACEHOLDER = '0'.repeat(64);
 
-// Built into a fresh directory, then swapped in with two renames: stale chunks of earlier builds
-// do not pile up (every build hashes new names), and a CLI started meanwhile (another test run)
-// finds dist/ missing for microseconds, not for the whole build.
+// Built into a fresh directory, then swapped in with two renames: a CLI started meanwhile (another
+// test run) finds dist/ missing for microseconds, not for the whole build.
 const fresh = `dist.${process.pid}.tmp`;
 const old = `dist.${process.pid}.old`;
 await rm(fresh, { recursive: true, force: true });
-await build({
-  ...common,
-  entryPoints: { memagent: 'src/cli/main.ts', 'fake-api': 'src/fake-api/main.ts' },
-  outdir: fresh,
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
-});
+await Promise.all([
+  build({
+    ...nodeBundleOptions,
+    format: 'cjs',
+    // The header line the code cache is keyed by; its hash is filled in below (same length, so the
+    // source map's line numbers stay right).
+    banner: { js: `//! memagent-script sha256=${PLACEHOLDER}` },
+    define: { ...nodeBundleOptions.define, MEMAGENT_VERSION: JSON.stringify(version), 'import.meta.url': '__memagentUrl' },
+    sourcemap: 'linked',
+    plugins: [startupTrims, inkFastPaths, scriptBundle],
+    entryPoints: { memagent: 'src/cli/main.ts' },
+    outdir: fresh,
+    outExtension: { '.js': '.cjs' },
+  }),
+  build({ ...nodeBundleOptions, entryPoints: { boot: 'src/boot/launch.ts' }, outdir: fresh }),
+  build({ ...nodeBundleOptions, sourcemap: 'linked', entryPoints: { 'fake-api': 'src/fake-api/main.ts' }, outdir: fresh }),
+]);
+const scriptPath = `${fresh}/memagent.cjs`;
+// src/boot/code-cache.ts reads the script as Latin-1 (one byte a character: ~3x faster than UTF-8
+// for 4 MB, and V8 keeps it as a one-byte string). esbuild escapes non-ASCII in strings and
+// templates but leaves it in comments and regular-expression literals; there a `\uXXXX` escape
+// means the same character (a surrogate pair of escapes is one code point under the `u` flag and
+// two code units without it, as the literal character was), unless a backslash precedes it.
+const utf8 = await readFile(scriptPath, 'utf8');
+if (/\\[^\x00-\x7f]/u.test(utf8)) throw new Error('build: a backslash before a non-ASCII character in dist/memagent.cjs; escaping it would change its meaning');
+const script = utf8.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+if (!script.startsWith(`//! memagent-script sha256=${PLACEHOLDER}\n`)) throw new Error('build: the script header is missing');
+const sha256 = createHash('sha256').update(script).digest('hex');
+await writeFile(scriptPath, script.replace(PLACEHOLDER, sha256), 'latin1');
 await rename('dist', old).catch((err) => {
   if (err.code !== 'ENOENT') throw err;
 });

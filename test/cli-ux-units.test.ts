@@ -6,26 +6,29 @@ import { oneShotPrompt } from '../src/cli/one-shot.js';
 import { userDirs } from '../src/cli/user-dirs.js';
 
 describe('userDirs', () => {
-  it('Linux: XDG_DATA_HOME and XDG_CONFIG_HOME when absolute, else ~/.local/share and ~/.config', () => {
-    expect(userDirs({}, 'linux', '/home/al')).toEqual({ data: '/home/al/.local/share/memagent', config: '/home/al/.config/memagent' });
-    expect(userDirs({ XDG_DATA_HOME: '/d', XDG_CONFIG_HOME: '/c' }, 'linux', '/home/al')).toEqual({ data: '/d/memagent', config: '/c/memagent' });
-    expect(userDirs({ XDG_DATA_HOME: 'rel', XDG_CONFIG_HOME: '' }, 'freebsd', '/home/al')).toEqual({
+  it('Linux: XDG_DATA_HOME, XDG_CONFIG_HOME and XDG_CACHE_HOME when absolute, else ~/.local/share, ~/.config and ~/.cache', () => {
+    expect(userDirs({}, 'linux', '/home/al')).toEqual({ data: '/home/al/.local/share/memagent', config: '/home/al/.config/memagent', cache: '/home/al/.cache/memagent' });
+    expect(userDirs({ XDG_DATA_HOME: '/d', XDG_CONFIG_HOME: '/c', XDG_CACHE_HOME: '/k' }, 'linux', '/home/al')).toEqual({ data: '/d/memagent', config: '/c/memagent', cache: '/k/memagent' });
+    expect(userDirs({ XDG_DATA_HOME: 'rel', XDG_CONFIG_HOME: '', XDG_CACHE_HOME: 'rel' }, 'freebsd', '/home/al')).toEqual({
       data: '/home/al/.local/share/memagent',
       config: '/home/al/.config/memagent',
+      cache: '/home/al/.cache/memagent',
     });
   });
 
-  it('macOS: Application Support and Preferences under ~/Library, whatever XDG says', () => {
-    expect(userDirs({ XDG_DATA_HOME: '/d' }, 'darwin', '/Users/al')).toEqual({
+  it('macOS: Application Support, Preferences and Caches under ~/Library, whatever XDG says', () => {
+    expect(userDirs({ XDG_DATA_HOME: '/d', XDG_CACHE_HOME: '/k' }, 'darwin', '/Users/al')).toEqual({
       data: '/Users/al/Library/Application Support/memagent',
       config: '/Users/al/Library/Preferences/memagent',
+      cache: '/Users/al/Library/Caches/memagent',
     });
   });
 
-  it('Windows: %LOCALAPPDATA%\\memagent\\Data and %APPDATA%\\memagent\\Config, with the usual fallbacks', () => {
+  it('Windows: %LOCALAPPDATA%\\memagent\\Data and \\Cache, %APPDATA%\\memagent\\Config, with the usual fallbacks', () => {
     expect(userDirs({ LOCALAPPDATA: 'C:\\Users\\al\\AppData\\Local', APPDATA: 'C:\\Users\\al\\AppData\\Roaming' }, 'win32', 'C:\\Users\\al')).toEqual({
       data: 'C:\\Users\\al\\AppData\\Local\\memagent\\Data',
       config: 'C:\\Users\\al\\AppData\\Roaming\\memagent\\Config',
+      cache: 'C:\\Users\\al\\AppData\\Local\\memagent\\Cache',
     });
     expect(userDirs({}, 'win32', 'C:\\Users\\al').data).toBe('C:\\Users\\al\\AppData\\Local\\memagent\\Data');
   });

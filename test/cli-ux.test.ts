@@ -21,10 +21,14 @@ async function homeWorkspace(extra: Record<string, string> = {}) {
   return { root, home, a, b, env };
 }
 
-/** Every path under `dir`, relative, sorted. */
+/**
+ * Every path under `dir`, relative, sorted; without the code cache (`.cache/memagent/code-cache`,
+ * V8's compiled code of the CLI itself, issue 15), the one thing any run may leave in a home.
+ */
 async function tree(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { recursive: true });
-  return entries.map(String).sort();
+  const cache = ['.cache', path.join('.cache', 'memagent'), path.join('.cache', 'memagent', 'code-cache')];
+  return entries.map(String).filter((e) => !cache.includes(e) && !e.startsWith(`${cache[2]}${path.sep}`)).sort();
 }
 
 /** What the user sent in the last user message of a recorded chat request (its last text block: a recalled-memory block may come first). */

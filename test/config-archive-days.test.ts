@@ -8,7 +8,7 @@ import { UsageError } from '../src/core/errors.js';
 import { resolveConfig } from '../src/cli/config.js';
 import { compose } from '../src/cli/compose.js';
 
-const dirs = { data: '/home/u/.local/share/memagent', config: '/home/u/.config/memagent' };
+const dirs = { data: '/home/u/.local/share/memagent', config: '/home/u/.config/memagent', cache: '/home/u/.cache/memagent' };
 const resolve = (env: NodeJS.ProcessEnv) => resolveConfig({}, env, '/work', dirs);
 const temps: string[] = [];
 afterAll(async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/core/errors.js';
 import { resolveConfig } from '../src/cli/config.js';
 
-const dirs = { data: '/home/u/.local/share/memagent', config: '/home/u/.config/memagent' };
+const dirs = { data: '/home/u/.local/share/memagent', config: '/home/u/.config/memagent', cache: '/home/u/.cache/memagent' };
 const resolve = (flags: { databaseUrl?: string }, env: NodeJS.ProcessEnv) => resolveConfig(flags, env, '/work', dirs);
 
 describe('database URL configuration', () => {

@@ -56,7 +56,8 @@ describe('the npm package', () => {
     const packed = await run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir], { cwd: repo, env: npmEnv, maxBuffer: 16 * 1024 * 1024 });
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')));
     const files: string[] = info.files.map((f: { path: string }) => f.path);
-    expect(files).toContain('dist/memagent.js');
+    expect(files).toContain('dist/memagent.cjs');
+    expect(files).toContain('dist/boot.js');
     expect(files).toContain('bin/memagent.js');
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.map'))).toEqual([]);
     // Small: the bundle and its chunks, no sources, tests or source maps.

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/cli/config.js';
 import { UsageError } from '../src/core/errors.js';
 
-const dirs = { data: '/home/u/.local/share/memagent', config: '/home/u/.config/memagent' };
+const dirs = { data: '/home/u/.local/share/memagent', config: '/home/u/.config/memagent', cache: '/home/u/.cache/memagent' };
 const resolve = (env: NodeJS.ProcessEnv) => resolveConfig({}, env, '/work', dirs);
 
 describe('MEMAGENT_RECALL_BUDGET', () => {

@@ -1,6 +1,6 @@
 /**
  * Where memagent keeps a person's things when nothing says otherwise: the platform's user data dir
- * (memory files, journals, history) and user config dir (an optional `.env`). The same rules as the
+ * (memory files, journals, history), user config dir (an optional `.env`) and user cache dir. The same rules as the
  * `env-paths` package (not used: its current major pulls in a dependency for two paths), written
  * as a pure function of the environment so tests can pass any platform.
  */
@@ -15,6 +15,8 @@ export interface UserDirs {
   data: string;
   /** An optional `.env`: `$XDG_CONFIG_HOME/memagent` (Linux), `~/Library/Preferences/memagent`, `%APPDATA%\memagent\Config`. */
   config: string;
+  /** Files that only make things faster and may be deleted any time (V8's code cache): `$XDG_CACHE_HOME/memagent` (Linux), `~/Library/Caches/memagent`, `%LOCALAPPDATA%\memagent\Cache`. */
+  cache: string;
 }
 
 /**
@@ -28,6 +30,7 @@ export function userDirs(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, home
     return {
       data: path.posix.join(library, 'Application Support', APP_DIR_NAME),
       config: path.posix.join(library, 'Preferences', APP_DIR_NAME),
+      cache: path.posix.join(library, 'Caches', APP_DIR_NAME),
     };
   }
   if (platform === 'win32') {
@@ -36,6 +39,7 @@ export function userDirs(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, home
     return {
       data: path.win32.join(local, APP_DIR_NAME, 'Data'),
       config: path.win32.join(roaming, APP_DIR_NAME, 'Config'),
+      cache: path.win32.join(local, APP_DIR_NAME, 'Cache'),
     };
   }
   const xdg = (name: string, fallback: string): string => {
@@ -45,5 +49,6 @@ export function userDirs(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, home
   return {
     data: path.posix.join(xdg('XDG_DATA_HOME', '.local/share'), APP_DIR_NAME),
     config: path.posix.join(xdg('XDG_CONFIG_HOME', '.config'), APP_DIR_NAME),
+    cache: path.posix.join(xdg('XDG_CACHE_HOME', '.cache'), APP_DIR_NAME),
   };
 }

@@ -35,6 +35,8 @@ export function cliEnv(extra: Record<string, string | undefined>): NodeJS.Proces
     NO_COLOR: '1',
     XDG_CONFIG_HOME: path.join(NO_USER_DIRS, 'config'),
     XDG_DATA_HOME: path.join(NO_USER_DIRS, 'data'),
+    // One code cache shared by the run's CLI children (as one user's runs share theirs).
+    XDG_CACHE_HOME: path.join(NO_USER_DIRS, 'cache'),
   };
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
   return env;

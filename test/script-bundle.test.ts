@@ -1,0 +1,80 @@
+// The CLI ships as one script (issue 15, V8 code cache), with patches to dependencies that must not
+// change what they compute: string-width, made lazy and given a fast path for simple graphemes, is
+// checked here against the original on every code point of the fast path and on random text.
+// (The yoga and Ink patches change only how modules load; every REPL test runs them.)
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain .mjs build script without types
+import { patchStringWidth, scriptBundle, SIMPLE_GRAPHEMES } from '../scripts/script-bundle.mjs';
+
+type StringWidth = (text: string, options?: { ambiguousIsNarrow?: boolean; countAnsiEscapeCodes?: boolean }) => number;
+let tmp: string;
+let original: StringWidth;
+let patched: StringWidth;
+
+async function bundle(name: string, plugins: unknown[]): Promise<StringWidth> {
+  const outfile = join(tmp, `${name}.mjs`);
+  await build({
+    stdin: { contents: "export { default } from 'string-width';", resolveDir: process.cwd() },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile,
+    plugins: plugins as never,
+    logLevel: 'silent',
+  });
+  return ((await import(pathToFileURL(outfile).href)) as { default: StringWidth }).default;
+}
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'memagent-script-bundle-'));
+  original = await bundle('original', []);
+  patched = await bundle('patched', [scriptBundle]);
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** Every code point of the fast path's character class. */
+function simpleCodePoints(): number[] {
+  const out: number[] = [];
+  for (const m of (SIMPLE_GRAPHEMES as string).matchAll(/\\u([0-9A-F]{4})-\\u([0-9A-F]{4})/g)) {
+    for (let c = parseInt(m[1]!, 16); c <= parseInt(m[2]!, 16); c++) out.push(c);
+  }
+  return out;
+}
+
+describe('string-width as bundled into the CLI', () => {
+  it('the patch applies to the installed string-width (a changed dependency fails the build, not the REPL)', async () => {
+    const source = await readFile(join('node_modules', 'string-width', 'index.js'), 'utf8');
+    expect(patchStringWidth(source)).not.toBe(source);
+  });
+
+  it('measures every code point of the fast path as the original does, narrow and wide ambiguous', () => {
+    const points = simpleCodePoints();
+    expect(points.length).toBeGreaterThan(1000);
+    const differ = points.filter((c) => {
+      const ch = String.fromCodePoint(c);
+      return patched(ch) !== original(ch) || patched(ch, { ambiguousIsNarrow: false }) !== original(ch, { ambiguousIsNarrow: false });
+    });
+    expect(differ.map((c) => c.toString(16))).toEqual([]);
+  });
+
+  it('measures random text (simple graphemes mixed with emoji, combining marks, CJK, Hangul, ZWJ, ANSI codes) as the original does', () => {
+    const simple = simpleCodePoints().map((c) => String.fromCodePoint(c));
+    const other = ['👍', '👨‍👩‍👧', '❤️', '☺', '1️⃣', '\u0301', '\u200d', '\ufe0f', '\u00ad', '中', '한', '\u1100\u1161', 'ｱ', 'ﾞ', '\u001b[31m', '\u001b[0m', '\t', '\n', '🇵🇹', '\u2028'];
+    const piece = fc.oneof(fc.constantFrom(...simple), fc.constantFrom(...other), fc.constantFrom('a', ' ', '›', '·', '─'));
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), fc.boolean(), (parts, narrow) => {
+        const text = parts.join('');
+        expect(patched(text, { ambiguousIsNarrow: narrow })).toBe(original(text, { ambiguousIsNarrow: narrow }));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

@@ -63,7 +63,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exi
 
 // ---------------------------------------------------------------------------------------------
 // A private copy of the CLI: bin/memagent.js and the two dist files it runs (dist/boot.js and the
-// script dist/memagent.cjs, with its source map). A rebuild of dist/ while the bench runs then
+// script dist/memagent.cjs, with its source map and module graph). A rebuild of dist/ while the bench runs then
 // cannot mix two builds. Children get their own code-cache dir (XDG_CACHE_HOME, see childEnv).
 
 const APP = join(work, 'app');
@@ -74,7 +74,7 @@ function copyCli() {
   // bin/memagent.js answers a lone --version from package.json, as in the published package.
   copyFileSync(join(ROOT, 'package.json'), join(APP, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(APP, 'node_modules'), 'dir');
-  const files = ['boot.js', 'memagent.cjs', 'memagent.cjs.map'];
+  const files = ['boot.js', 'memagent.cjs', 'memagent.cjs.map', 'memagent.meta.json'];
   for (const f of files) copyFileSync(join(BUILT, f), join(APP, 'dist', f));
   return files.length;
 }

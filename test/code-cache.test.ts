@@ -1,7 +1,7 @@
 // V8's code cache for the CLI script (issue 15): it may only ever change how fast memagent starts.
 // In process: the cache file's header and digest decide whether cached bytes are used at all, and
 // `runScript` runs a small script the same with a cache, without one, and with a broken one.
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,15 +53,19 @@ describe('the cache file', () => {
     expect(readCache(file, header)).toBeNull();
   });
 
-  it('replaces the caches older builds left for this Node, and keeps other Nodes\' caches', async () => {
+  it('keeps the newest three caches other builds left for this Node, drops older ones, and keeps other Nodes\' caches', async () => {
     const dir = await mkdtemp(join(tmp, 'clean-'));
-    const old = cacheFileName('1'.repeat(64), process.version, process.arch);
+    const builds = ['1', '2', '3', '4', '5'].map((d) => cacheFileName(d.repeat(64), process.version, process.arch));
+    for (const [i, name] of builds.entries()) {
+      await writeFile(join(dir, name), 'x');
+      await utimes(join(dir, name), 1_000_000 + i, 1_000_000 + i);
+    }
     const otherNode = cacheFileName('1'.repeat(64), 'v18.0.0', process.arch);
-    await writeFile(join(dir, old), 'x');
     await writeFile(join(dir, otherNode), 'x');
-    const name = cacheFileName('2'.repeat(64), process.version, process.arch);
+    await utimes(join(dir, otherNode), 1, 1);
+    const name = cacheFileName('9'.repeat(64), process.version, process.arch);
     writeCache(dir, name, header, Buffer.from('new'));
-    expect((await readdir(dir)).sort()).toEqual([name, otherNode].sort());
+    expect((await readdir(dir)).sort()).toEqual([name, otherNode, ...builds.slice(2)].sort());
   });
 
   it('fails quietly where it cannot be written (a file where the dir should be)', async () => {

@@ -15,7 +15,7 @@
  * The cache holds bytecode of the bundle's own source, never anything the user typed.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,6 +23,9 @@ import vm from 'node:vm';
 
 /** The first line of a bundle built by scripts/build.mjs: `//! memagent-script sha256=<64 hex>`. */
 const SCRIPT_HEADER = /^\/\/! memagent-script sha256=([0-9a-f]{64})\n/;
+
+/** How many caches of other builds of memagent (for the same Node) a write leaves in place. */
+const KEPT_OTHER_BUILDS = 3;
 
 /** Format version of the cache file's header line; bump to orphan every older cache. */
 const CACHE_FORMAT = 1;
@@ -89,7 +92,7 @@ export function readCache(file: string, expected: Omit<CacheHeader, 'digest'>): 
 /**
  * Writes `data` as the cache for `header`'s script: a temp file in `dir` renamed over the cache
  * file (atomic: a reader sees the old cache, the new one, or none), dir 0700 and file 0600; then
- * removes the caches other builds of memagent left in `dir` for this Node. Best effort: returns false on any error.
+ * removes all but the newest 3 caches other builds of memagent left in `dir` for this Node. Best effort: returns false on any error.
  */
 export function writeCache(dir: string, name: string, header: Omit<CacheHeader, 'digest'>, data: Buffer): boolean {
   const target = path.join(dir, name);
@@ -108,11 +111,15 @@ export function writeCache(dir: string, name: string, header: Omit<CacheHeader, 
     return false;
   }
   try {
-    // Other builds' caches for this Node (an upgraded memagent); other Nodes' caches stay (nvm).
+    // Older builds' caches for this Node (an upgraded memagent) beyond the newest few: two
+    // installs used in turn (a global one and npx) keep theirs instead of replacing each other's
+    // on every run. Other Nodes' caches stay (nvm).
     const sameNode = `-${header.node}-${process.arch}.v8cache`;
-    for (const other of readdirSync(dir)) {
-      if (other !== name && other.endsWith(sameNode)) rmSync(path.join(dir, other), { force: true });
-    }
+    const others = readdirSync(dir)
+      .filter((other) => other !== name && other.endsWith(sameNode))
+      .map((other) => ({ other, mtimeMs: statSync(path.join(dir, other)).mtimeMs }))
+      .sort((a, b) => b.mtimeMs - a.mtimeMs);
+    for (const { other } of others.slice(KEPT_OTHER_BUILDS)) rmSync(path.join(dir, other), { force: true });
   } catch {
     // Old caches are only clutter.
   }

@@ -29,8 +29,8 @@ const SAVES = QUICK ? 40 : 300;
 const SHOWS = QUICK ? 6 : 30;
 const TURNS = QUICK ? 40 : 200;
 
-if (!existsSync(join(ROOT, 'dist', 'boot.js'))) {
-  process.stderr.write('bench: dist/boot.js is missing; run `npm run build` first\n');
+if (!existsSync(join(ROOT, 'dist', 'boot.cjs'))) {
+  process.stderr.write('bench: dist/boot.cjs is missing; run `npm run build` first\n');
   process.exit(1);
 }
 const work = mkdtempSync(join(os.tmpdir(), 'memagent-bench-enc-'));

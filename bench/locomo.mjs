@@ -90,7 +90,7 @@ if (!DATA || !existsSync(DATA)) {
   process.stdout.write(`bench/locomo: skipped: the LoCoMo data set ${DATA ? `is not at ${DATA}` : 'path was not given'} (npm run bench:locomo -- <path/to/locomo10.json>)\n`);
   process.exit(0);
 }
-if (!existsSync(join(ROOT, 'dist', 'boot.js'))) fail('dist/boot.js is missing: run `npm run build` first (npm run bench:locomo does)');
+if (!existsSync(join(ROOT, 'dist', 'boot.cjs'))) fail('dist/boot.cjs is missing: run `npm run build` first (npm run bench:locomo does)');
 
 function fail(msg) {
   process.stderr.write(`bench/locomo: ${msg}\n`);

@@ -46,7 +46,7 @@ const N = {
   exitRepl: runs(5, 2),
 };
 
-if (!existsSync(join(BUILT, 'boot.js')) || !existsSync(join(BUILT, 'memagent.cjs'))) {
+if (!existsSync(join(BUILT, 'boot.cjs')) || !existsSync(join(BUILT, 'memagent.cjs'))) {
   process.stderr.write('bench: dist/ is not built; run `npm run bench` (it builds first) or `npm run build`\n');
   process.exit(1);
 }
@@ -62,7 +62,7 @@ process.on('exit', () => {
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 
 // ---------------------------------------------------------------------------------------------
-// A private copy of the CLI: bin/memagent.js and the two dist files it runs (dist/boot.js and the
+// A private copy of the CLI: bin/memagent.js and the two dist files it runs (dist/boot.cjs and the
 // script dist/memagent.cjs, with its source map and module graph). A rebuild of dist/ while the bench runs then
 // cannot mix two builds. Children get their own code-cache dir (XDG_CACHE_HOME, see childEnv).
 
@@ -71,10 +71,11 @@ function copyCli() {
   mkdirSync(join(APP, 'bin'), { recursive: true });
   mkdirSync(join(APP, 'dist'), { recursive: true });
   copyFileSync(join(ROOT, 'bin', 'memagent.js'), join(APP, 'bin', 'memagent.js'));
+  copyFileSync(join(ROOT, 'bin', 'package.json'), join(APP, 'bin', 'package.json'));
   // bin/memagent.js answers a lone --version from package.json, as in the published package.
   copyFileSync(join(ROOT, 'package.json'), join(APP, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(APP, 'node_modules'), 'dir');
-  const files = ['boot.js', 'memagent.cjs', 'memagent.cjs.map', 'memagent.meta.json'];
+  const files = ['boot.cjs', 'memagent.cjs', 'memagent.cjs.map', 'memagent.meta.json'];
   for (const f of files) copyFileSync(join(BUILT, f), join(APP, 'dist', f));
   return files.length;
 }

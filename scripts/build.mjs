@@ -1,6 +1,6 @@
 // Bundles the CLI and the fake Messages API into dist/ with esbuild.
 //
-// The CLI is one CommonJS script, dist/memagent.cjs, run by dist/boot.js (src/boot/) through V8's
+// The CLI is one CommonJS script, dist/memagent.cjs, run by dist/boot.cjs (src/boot/) through V8's
 // code cache: Node 20 can cache compiled code only for a script (`vm.Script` `cachedData`), not
 // for ES modules (issue 15). Modules are still initialised lazily inside the script (esbuild turns
 // each `import()` into an on-demand initialiser), so `show` runs no Ink, React or SDK code; the
@@ -56,7 +56,7 @@ await Promise.all([
     // The module graph, for bench/lib/trace-modules.mjs (not shipped).
     metafile: true,
   }).then((result) => writeFile(`${fresh}/memagent.meta.json`, JSON.stringify(result.metafile))),
-  build({ ...nodeBundleOptions, entryPoints: { boot: 'src/boot/launch.ts' }, outdir: fresh }),
+  build({ ...nodeBundleOptions, format: 'cjs', banner: {}, entryPoints: { boot: 'src/boot/launch.ts' }, outdir: fresh, outExtension: { '.js': '.cjs' } }),
   build({ ...nodeBundleOptions, sourcemap: 'linked', entryPoints: { 'fake-api': 'src/fake-api/main.ts' }, outdir: fresh }),
 ]);
 const scriptPath = `${fresh}/memagent.cjs`;

@@ -57,8 +57,9 @@ describe('the npm package', () => {
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')));
     const files: string[] = info.files.map((f: { path: string }) => f.path);
     expect(files).toContain('dist/memagent.cjs');
-    expect(files).toContain('dist/boot.js');
+    expect(files).toContain('dist/boot.cjs');
     expect(files).toContain('bin/memagent.js');
+    expect(files).toContain('bin/package.json');
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.map'))).toEqual([]);
     // Small: the bundle and its chunks, no sources, tests or source maps.
     expect(info.size).toBeLessThan(1_500_000);

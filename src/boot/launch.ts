@@ -1,17 +1,17 @@
 /**
- * The CLI's launcher (dist/boot.js, imported by bin/memagent.js): runs the CLI bundle
- * (dist/memagent.cjs, next to this file) through V8's code cache in the user cache dir
+ * The CLI's launcher (dist/boot.cjs, required by bin/memagent.js): runs the CLI bundle
+ * (dist/memagent.cjs, next to this file once built) through V8's code cache in the user cache dir
  * (`<cache dir>/code-cache`, see user-dirs.ts). `MEMAGENT_CODE_CACHE=0` (or `off`) runs it
- * without one. Read from the environment only: this runs before any `.env` is loaded.
+ * without one. Read from the environment only: this runs before any `.env` is loaded. Bundled
+ * as CommonJS, so `__dirname` is the dist dir.
  */
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { userDirs } from '../cli/user-dirs.js';
 import { runScript } from './code-cache.js';
 
 const off = ['0', 'off', 'false', 'no'].includes((process.env.MEMAGENT_CODE_CACHE ?? '').trim().toLowerCase());
 runScript({
-  file: fileURLToPath(new URL('./memagent.cjs', import.meta.url)),
+  file: path.join(__dirname, 'memagent.cjs'),
   cacheDir: off ? null : path.join(userDirs(process.env, process.platform, os.homedir()).cache, 'code-cache'),
 });

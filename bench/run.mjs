@@ -10,7 +10,7 @@
  * --quick runs fewer repetitions (for trying the bench, not for RESULTS.md); --only runs some
  * sections; --no-write prints without touching RESULTS.md. See bench/README.md.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -277,6 +277,46 @@ async function startup() {
   row('Start-up', '`memagent chat --user` (60 facts) to prompt `› ` drawn (pty)', ms(median(pty.chat)), `pty floor: ${ms(pf)}`, ratio(pc), '≤ 2.5x', pc <= 2.5);
   row('Start-up', '… same, first byte on the terminal', ms(median(pty.firstByte)), `pty floor: ${ms(pf)}`, ratio(paired(pty.firstByte, pty.floor)), '', null);
   row('Start-up', '… same, first run (no code cache yet)', ms(median(pty.cold)), `pty floor: ${ms(pf)}`, ratio(paired(pty.cold, pty.floor)), '', null);
+  await archiveBeforePrompt();
+}
+
+/**
+ * Issue 15: nothing of the archive (kept sessions, archived items, the search index) is read
+ * before the REPL's prompt is drawn. Two pipe sessions leave an archive with an index; then the
+ * REPL starts under strace, and no file under `archive/` may be opened before the write that puts
+ * the prompt `› ` on the terminal. Skipped without strace.
+ */
+async function archiveBeforePrompt() {
+  const name = '`memagent chat` opens nothing of the archive before the prompt is drawn (strace)';
+  if (spawnSync('strace', ['-V']).status !== 0) {
+    row('Start-up', name, 'n/a: strace not found', '', '', 'none opened', null);
+    return;
+  }
+  const d = memoryDir(60, 0);
+  const env = childEnv({ MEMAGENT_MEMORY_DIR: d });
+  for (const text of ['I keep bees on the roof of my flat in Lyon.', 'What do you remember about my bees?']) {
+    // Not spawnSync: the fake API answering it runs in this process.
+    const p = spawn(NODE, [BIN, 'chat', '--user', 'bench'], { env, cwd: d, stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (b) => (err += b));
+    p.stdin.end(`${text}\n`);
+    const code = await new Promise((r) => p.on('exit', r));
+    if (code !== 0) throw new Error(`bench: a pipe session for the archive check failed: ${err}`);
+  }
+  if (!existsSync(join(d, 'archive', 'bench', 'sessions'))) throw new Error('bench: the pipe sessions left no archive');
+  const trace = join(work, `strace-${++seq}.txt`);
+  const c = ptyChild(`strace -f -qq -s 65536 -e trace=openat,open,write,writev -o ${shq(trace)} ${shq(NODE)} ${shq(BIN)} chat --user bench`, { env, cwd: d });
+  await c.waitText(/› /, 0, 60_000);
+  await c.waitQuiet(1500, 20_000); // the warm-up after the prompt (index load) happens here
+  c.write('\x04');
+  await exitOf(c, 30_000);
+  const lines = readFileSync(trace, 'utf8').split('\n');
+  const prompt = lines.findIndex((l) => /writev?\(\d+, .*\\342\\200\\272 /.test(l));
+  const opened = (l) => /open(at)?\(.*\/archive\//.test(l) && !/ENOENT/.test(l);
+  const before = lines.slice(0, prompt).filter(opened);
+  const after = lines.slice(prompt).filter(opened);
+  if (prompt < 0) throw new Error('bench: the prompt write was not found in the strace output');
+  row('Start-up', name, `${before.length} opened before, ${after.length} after`, '', '', 'none opened', before.length === 0 && after.length > 0);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 // scripts/script-bundle.mjs removes the dependencies' top-level `await`s a script cannot hold.
 // The script's first line names its SHA-256, which keys the cache (src/boot/code-cache.ts).
 import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 import { nodeBundleOptions } from './esbuild-options.mjs';
@@ -36,6 +37,9 @@ const PLACEHOLDER = '0'.repeat(64);
 const fresh = `dist.${process.pid}.tmp`;
 const old = `dist.${process.pid}.old`;
 await rm(fresh, { recursive: true, force: true });
+process.on('exit', (code) => {
+  if (code !== 0) rmSync(fresh, { recursive: true, force: true });
+});
 await Promise.all([
   build({
     ...nodeBundleOptions,
@@ -55,7 +59,13 @@ await Promise.all([
     outExtension: { '.js': '.cjs' },
     // The module graph, for bench/lib/trace-modules.mjs (not shipped).
     metafile: true,
-  }).then((result) => writeFile(`${fresh}/memagent.meta.json`, JSON.stringify(result.metafile))),
+  }).then((result) => {
+    // A script run by vm.Script cannot `import()` (Node 20 needs an experimental flag for it), and
+    // esbuild leaves `import()` of a Node built-in as it is: use a static import for those.
+    const dynamic = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import' && i.external));
+    if (dynamic.length) throw new Error(`build: dist/memagent.cjs would import() ${dynamic.map((i) => i.path).join(', ')} at run time; import it statically`);
+    return writeFile(`${fresh}/memagent.meta.json`, JSON.stringify(result.metafile));
+  }),
   build({ ...nodeBundleOptions, format: 'cjs', banner: {}, entryPoints: { boot: 'src/boot/launch.ts' }, outdir: fresh, outExtension: { '.js': '.cjs' } }),
   build({ ...nodeBundleOptions, sourcemap: 'linked', entryPoints: { 'fake-api': 'src/fake-api/main.ts' }, outdir: fresh }),
 ]);

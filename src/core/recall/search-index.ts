@@ -136,8 +136,25 @@ function words(text: string): Array<{ word: string; at: number }> {
   return out;
 }
 
-/** One word as indexed: folded, stemmed; null for a stop word or a lone letter. */
+/** One word as indexed: folded, stemmed; null for a stop word or a lone letter. Memoized (`TERMS`). */
 function term(word: string): string | null {
+  let t = TERMS.get(word);
+  if (t === undefined) {
+    if (TERMS.size >= TERMS_MAX) TERMS.clear();
+    TERMS.set(word, (t = termOf(word)));
+  }
+  return t;
+}
+
+/**
+ * `term` of each word met, since `fold` and `stem` cost a Unicode normalisation and a dozen
+ * regular expressions per word, and a search analyses the words of every candidate hit (for
+ * collapsing and cutting) again and again: chat's vocabulary is small. Bounded: cleared when full.
+ */
+const TERMS = new Map<string, string | null>();
+const TERMS_MAX = 100_000;
+
+function termOf(word: string): string | null {
   const w = fold(word);
   if (STOP_WORDS.has(w) || (w.length < 2 && !/\d/.test(w))) return null;
   return stem(w);
@@ -282,7 +299,12 @@ export class SearchIndex {
     const hits = top;
     return collapse(belowSuccessors(hits), (h) => this.termsOf(h))
       .slice(0, opts.limit)
-      .map((h) => (h.kind === 'turn' && h.text.length > MAX_TURN_CHARS ? { ...h, text: cutAround(h.text, queryTerms) } : h));
+      .map((h) => {
+        if (h.kind === 'turn' && h.text.length > MAX_TURN_CHARS) return { ...h, text: cutAround(h.text, queryTerms) };
+        // Its terms are those of its document, analysed already: `nearDuplicate` need not again.
+        termsOfHit.set(h, this.termsOf(h));
+        return h;
+      });
   }
 
   private termsOf(hit: SearchHit): { key: string; set: Set<string> } {

@@ -171,6 +171,43 @@ describe('search index', () => {
     expect(index.search('bicycle', { limit: 5, kinds: ['turn'] }).map((h) => h.id)).toEqual(['s1:0']);
   });
 
+  it('ranks exactly as through minisearch\'s public search: the same hits, scores and order, ties included', () => {
+    // A small vocabulary, so most words match hundreds of documents, and exact copies (same text
+    // and date), so scores tie.
+    let seed = 7;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const vocabulary = 'tea coffee kayak paddle lisbon porto budget invoice garden tomato piano guitar run marathon dog cat'.split(' ');
+    const sentence = () => Array.from({ length: 3 + Math.floor(random() * 8) }, () => vocabulary[Math.floor(random() * vocabulary.length)]).join(' ');
+    const day = () => `2026-01-${String(1 + Math.floor(random() * 28)).padStart(2, '0')}T10:00:00.000Z`;
+    const facts: Fact[] = [];
+    for (let i = 0; i < 400; i++) {
+      const status = i % 11 === 0 ? 'superseded' : i % 17 === 0 ? 'retracted' : 'active';
+      facts.push(makeFact(`f_${i}`, sentence(), day(), status === 'superseded' ? { status, supersededBy: `f_${i + 1}`, validTo: day() } : { status }));
+    }
+    for (const f of facts.slice(0, 40)) facts.push({ ...f, id: `${f.id}_copy` });
+    const decisions: Decision[] = Array.from({ length: 30 }, (_, i) => ({ id: `d_${i}`, topic: sentence(), decision: sentence(), date: day(), source: { session: 's1', at: day(), quote: 'q' } }));
+    const turns = Array.from({ length: 300 }, (_, i) => ({ role: i % 2 ? ('assistant' as const) : ('user' as const), text: sentence(), at: day() }));
+    const fast = SearchIndex.create();
+    const reference = SearchIndex.create({ publicSearch: true });
+    for (const index of [fast, reference]) {
+      index.add(docsFromMemory({ facts: facts.slice(0, 100), decisions }));
+      index.add(docsFromArchive(facts.slice(100).map((item, n) => ({ type: 'fact' as const, item, archivedAt: item.createdAt, revision: n + 1 }))));
+      index.add(docsFromEpisode({ ...episode, turns }));
+    }
+    const loaded = SearchIndex.fromJSON(fast.toJSON());
+    let compared = 0;
+    for (let q = 0; q < 150; q++) {
+      const query = `what about ${sentence()}?`;
+      for (const opts of [{ limit: 10 }, { limit: 30 }, { limit: 3, kinds: ['fact' as const] }, { limit: 10, kinds: ['turn' as const, 'decision' as const] }]) {
+        const expected = reference.search(query, opts);
+        expect(fast.search(query, opts)).toEqual(expected);
+        expect(loaded.search(query, opts)).toEqual(expected);
+        compared += expected.length;
+      }
+    }
+    expect(compared).toBeGreaterThan(5000);
+  });
+
   it('replaces and removes documents at once, also in an index loaded from JSON, with nothing left for later', async () => {
     const index = SearchIndex.create();
     const many = Array.from({ length: 3000 }, (_, i) => makeFact(`f_${i}`, `Word${i} appears with tea number ${i % 7}`, '2026-01-02T09:00:00.000Z'));

@@ -11,7 +11,8 @@
  * first search of a store rebuilding the index (no index.json), the first search of a new store
  * loading index.json (a session's cold start, which `warmRecall` moves off the first turn), and
  * `AutoRecall.recall` over the warm store per turn (what a turn really waits for: the store's
- * catch-up checks included).
+ * catch-up checks included), and the warm store's search of a word nothing holds (its catch-up
+ * checks alone, `storeCheckMs`).
  *
  * Texts are synthetic but shaped like chat: English function words, a few hundred common content
  * words and a Zipf-distributed long tail of 3,000 rarer words (names, places, products), so
@@ -201,7 +202,11 @@ for (let s = 0; s < SESSIONS; s++) {
   const lines = [{ type: 'session', sessionId: sid, userId: USER, startedAt: e.startedAt, model: 'm' }, ...e.turns.map((t) => ({ type: 'turn', ...t }))];
   writeFileSync(join(root, 'sessions', `${sid}.jsonl`), lines.map((l) => `${JSON.stringify(l)}\n`).join(''), { mode: 0o600 });
 }
-writeFileSync(join(dir, `${USER}.json`), serializeMemory({ ...makeMemory(USER, 60, 200), revision: SESSIONS, sessionCount: SESSIONS }), { mode: 0o600 });
+const memoryText = serializeMemory({ ...makeMemory(USER, 60, 200), revision: SESSIONS, sessionCount: SESSIONS });
+writeFileSync(join(dir, `${USER}.json`), memoryText, { mode: 0o600 });
+// History holds the current revision too, as the store keeps it (read by every catch-up).
+mkdirSync(join(dir, 'history', USER), { recursive: true, mode: 0o700 });
+writeFileSync(join(dir, 'history', USER, `${String(SESSIONS).padStart(10, '0')}.json`), memoryText, { mode: 0o600 });
 
 let s0 = performance.now();
 await new FileMemoryStore({ dir }).archive.search(USER, queries[0]!, { limit: 30 });
@@ -223,6 +228,13 @@ for (const q of queries) {
   storeRecallMs.push(performance.now() - s);
   storeRecallCpu.push((dc.user + dc.system) / 1000);
 }
+// What the store adds to a search: a word no document holds costs the catch-up checks alone.
+const storeCheckMs: number[] = [];
+for (let i = 0; i < queries.length; i++) {
+  const s = performance.now();
+  await store.archive.search(USER, 'zzqxv', { limit: 30 });
+  storeCheckMs.push(performance.now() - s);
+}
 rmSync(dir, { recursive: true, force: true });
 
 process.stdout.write(
@@ -231,6 +243,7 @@ process.stdout.write(
     storeColdMs,
     storeRecallMs,
     storeRecallCpu,
+    storeCheckMs,
     sessions: SESSIONS,
     facts: FACTS,
     docs: loaded.size,

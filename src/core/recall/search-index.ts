@@ -129,15 +129,40 @@ export function fold(text: string): string {
   return text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
 }
 
-/** Splits text into raw words (letters and digits, accents kept for folding), with their offsets. */
+/** Raw words: runs of letters and digits, accents kept for folding. */
+const WORD = /[\p{L}\p{N}\p{M}]+/gu;
+
+/** Splits text into raw words (`WORD`), with their offsets. */
 function words(text: string): Array<{ word: string; at: number }> {
   const out: Array<{ word: string; at: number }> = [];
-  for (const m of text.matchAll(/[\p{L}\p{N}\p{M}]+/gu)) out.push({ word: m[0], at: m.index ?? 0 });
+  for (const m of text.matchAll(WORD)) out.push({ word: m[0], at: m.index ?? 0 });
   return out;
 }
 
-/** One word as indexed: folded, stemmed; null for a stop word or a lone letter. */
+/** Splits text into raw words (`WORD`), without offsets: what indexing and analysing need, at less cost. */
+function wordsOnly(text: string): string[] {
+  return text.match(WORD) ?? [];
+}
+
+/** One word as indexed: folded, stemmed; null for a stop word or a lone letter. Memoized (`TERMS`). */
 function term(word: string): string | null {
+  let t = TERMS.get(word);
+  if (t === undefined) {
+    if (TERMS.size >= TERMS_MAX) TERMS.clear();
+    TERMS.set(word, (t = termOf(word)));
+  }
+  return t;
+}
+
+/**
+ * `term` of each word met, since `fold` and `stem` cost a Unicode normalisation and a dozen
+ * regular expressions per word, and a search analyses the words of every candidate hit (for
+ * collapsing and cutting) again and again: chat's vocabulary is small. Bounded: cleared when full.
+ */
+const TERMS = new Map<string, string | null>();
+const TERMS_MAX = 50_000;
+
+function termOf(word: string): string | null {
   const w = fold(word);
   if (STOP_WORDS.has(w) || (w.length < 2 && !/\d/.test(w))) return null;
   return stem(w);
@@ -149,7 +174,12 @@ function term(word: string): string | null {
  * "offic"]. Pure.
  */
 export function analyze(text: string): string[] {
-  return words(text).flatMap(({ word }) => term(word) ?? []);
+  const out: string[] = [];
+  for (const word of wordsOnly(text)) {
+    const t = term(word);
+    if (t !== null) out.push(t);
+  }
+  return out;
 }
 
 function options() {
@@ -160,7 +190,7 @@ function options() {
     // Its one message says a removed document had changed since it was indexed; `docs` keeps each
     // exactly as indexed, and a console line would break the REPL's screen.
     logger: () => {},
-    tokenize: (text: string) => words(text).map((w) => w.word),
+    tokenize: (text: string) => wordsOnly(text),
     processTerm: (word: string) => term(word),
     // A topic is indexed from the stored text of decisions only (the part before the first ': ').
     extractField: (doc: SearchDoc, field: string) =>
@@ -171,19 +201,52 @@ function options() {
   };
 }
 
+/** What the index keeps of a document: it, its boost (kind, status, date), its analysed terms once first needed. */
+interface DocEntry {
+  doc: SearchDoc;
+  boost: number;
+  terms?: { key: string; set: Set<string> };
+}
+
+/** How every query is run: any query word may match (OR); a decision's topic weighs more. */
+const SEARCH_OPTIONS = { combineWith: 'OR', boost: { text: 1, topic: TOPIC_BOOST } } as const;
+
+/**
+ * The two private members of minisearch (7.x) that `bestViaMatches` reads: the matches of a query
+ * by short document id, with their summed score and the query terms they matched (what `search`
+ * turns into results), and the map from short ids to ids. Checked at construction
+ * (`hasInternals`): without them an index ranks through the public `search`, with the same hits.
+ */
+interface MiniSearchInternals {
+  executeQuery(query: string, options: typeof SEARCH_OPTIONS): Map<number, { score: number; terms: string[] }>;
+  _documentIds: Map<number, unknown>;
+}
+
+function hasInternals(mini: MiniSearch<SearchDoc>): boolean {
+  const m = mini as unknown as Partial<MiniSearchInternals>;
+  return typeof m.executeQuery === 'function' && m._documentIds instanceof Map;
+}
+
 /** A user's search index. Not thread-safe; cheap to copy by `toJSON`/`fromJSON`. */
 export class SearchIndex {
   // The documents by id, with their boost (kind, status, date) computed once, and their analysed
   // terms (for collapsing) once first needed. Kept here rather than as minisearch stored fields:
   // minisearch copies every stored field into each of the thousands of results a common word
   // matches, and only the best few are ever read (measured: bench `recall`).
-  private readonly docs = new Map<string, { doc: SearchDoc; boost: number; terms?: { key: string; set: Set<string> } }>();
+  private readonly docs = new Map<string, DocEntry>();
 
-  private constructor(private readonly mini: MiniSearch<SearchDoc>) {}
+  private constructor(
+    private readonly mini: MiniSearch<SearchDoc>,
+    private readonly publicSearch = !hasInternals(mini),
+  ) {}
 
-  /** An empty index. */
-  static create(): SearchIndex {
-    return new SearchIndex(new MiniSearch<SearchDoc>(options()));
+  /**
+   * An empty index. `opts.publicSearch` ranks through minisearch's public `search` instead of
+   * its match map: the same hits, slower; for the test that checks they are the same.
+   */
+  static create(opts: { publicSearch?: boolean } = {}): SearchIndex {
+    const mini = new MiniSearch<SearchDoc>(options());
+    return new SearchIndex(mini, opts.publicSearch === true || !hasInternals(mini));
   }
 
   /**
@@ -253,18 +316,57 @@ export class SearchIndex {
     const queryTerms = new Set(analyze(query));
     if (queryTerms.size === 0) return [];
     const kinds = opts.kinds ? new Set(opts.kinds) : null;
+    const want = Math.max(opts.limit, 1) * OVERFETCH;
+    const hits = this.publicSearch ? this.bestViaResults(query, kinds, want) : this.bestViaMatches(query, kinds, want);
+    return collapse(belowSuccessors(hits), (h) => this.termsOf(h))
+      .slice(0, opts.limit)
+      .map((h) => {
+        if (h.kind === 'turn' && h.text.length > MAX_TURN_CHARS) return { ...h, text: cutAround(h.text, queryTerms) };
+        // Its terms are those of its document, analysed already: `nearDuplicate` need not again.
+        termsOfHit.set(h, this.termsOf(h));
+        return h;
+      });
+  }
+
+  /**
+   * The `want` best documents for `query` by boosted score (a document's boost multiplies each of
+   * its term scores, so it multiplies minisearch's BM25 sum), best first; ties in order of BM25,
+   * then of minisearch's matches. Walks minisearch's match map (`executeQuery`, one entry per
+   * matching document) instead of its public `search`, which makes an object of every match (a
+   * common word matches thousands) and sorts them all, though only the best few are ever read
+   * (measured: bench `recall`). Exactly the order and scores of `bestViaResults`.
+   */
+  private bestViaMatches(query: string, kinds: ReadonlySet<string> | null, want: number): SearchHit[] {
+    const mini = this.mini as unknown as MiniSearchInternals;
+    const matches = mini.executeQuery(query, SEARCH_OPTIONS);
+    const best: Array<{ entry: DocEntry; bm25: number; score: number }> = [];
+    for (const [shortId, match] of matches) {
+      // As minisearch's `search` scores a result: its sum times the number of query terms matched.
+      const bm25 = match.score * (match.terms.length || 1);
+      const last = best.length >= want ? best[want - 1]! : null;
+      if (last !== null && bm25 * MAX_BOOST < last.score) continue;
+      const entry = this.docs.get(mini._documentIds.get(shortId) as string);
+      if (!entry || (kinds && !kinds.has(entry.doc.kind ?? 'fact'))) continue;
+      const score = bm25 * entry.boost;
+      if (last !== null && (score < last.score || (score === last.score && bm25 <= last.bm25))) continue;
+      // Insert in order (ties: higher BM25 first, then the earlier match), dropping the last when over `want`.
+      let at = best.length;
+      while (at > 0 && (best[at - 1]!.score < score || (best[at - 1]!.score === score && best[at - 1]!.bm25 < bm25))) at--;
+      best.splice(at, 0, { entry, bm25, score });
+      if (best.length > want) best.pop();
+    }
+    return best.map(({ entry, score }) => ({ ...entry.doc, score }));
+  }
+
+  /** `bestViaMatches` through minisearch's public `search` (every match an object, sorted by BM25). */
+  private bestViaResults(query: string, kinds: ReadonlySet<string> | null, want: number): SearchHit[] {
     const docs = this.docs;
-    // minisearch analyses the query itself (the same tokenize/processTerm as the documents).
     const results = this.mini.search(query, {
-      combineWith: 'OR',
-      boost: { text: 1, topic: TOPIC_BOOST },
+      ...SEARCH_OPTIONS,
       ...(kinds ? { filter: (r) => kinds.has(docs.get(r.id as string)?.doc.kind ?? 'fact') } : {}),
     });
-    // A document's boost multiplies each of its term scores, so it multiplies their sum: applied
-    // here, to results minisearch sorted by BM25, rather than to each posting it walks. Exact top
-    // k: once a result's BM25 times the largest boost cannot reach the k-th boosted score, no
-    // later one can either.
-    const want = Math.max(opts.limit, 1) * OVERFETCH;
+    // Exact top k: once a result's BM25 times the largest boost cannot reach the k-th boosted
+    // score, no later one can either.
     const top: SearchHit[] = [];
     let floor = 0;
     for (const r of results) {
@@ -279,10 +381,7 @@ export class SearchIndex {
       if (top.length > want) top.pop();
       if (top.length >= want) floor = top[want - 1]!.score;
     }
-    const hits = top;
-    return collapse(belowSuccessors(hits), (h) => this.termsOf(h))
-      .slice(0, opts.limit)
-      .map((h) => (h.kind === 'turn' && h.text.length > MAX_TURN_CHARS ? { ...h, text: cutAround(h.text, queryTerms) } : h));
+    return top;
   }
 
   private termsOf(hit: SearchHit): { key: string; set: Set<string> } {

@@ -3,9 +3,12 @@
  * then `SearchIndex.toJSON()`) and the `epoch` token a `forget` changes. Loaded once per store
  * instance and user, caught up at each search with what is newer than its watermark (segments,
  * the memory file's items, kept sessions), rebuilt from the archive when missing, damaged, of
- * another format or older than the last forget. Uses only `SearchIndex`'s public API.
+ * another format or older than the last forget. A search whose watched paths (`Marks`) are as
+ * the last catch-up found them, settled, skips its catch-up: a few synchronous lstat calls instead
+ * of a read of the memory file and the epoch. Uses only `SearchIndex`'s public API.
  */
 import { randomBytes } from 'node:crypto';
+import { lstatSync } from 'node:fs';
 import { lstat, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Memory } from '../../schema.js';
@@ -49,6 +52,8 @@ interface IndexState {
   unsaved: { sessions: number; items: number };
   /** The last listing of `items/` (with the memory revision it was read for) and of `sessions/`. */
   listed: { items?: Listing & { revision: number }; sessions?: Listing };
+  /** What the watched paths were just before the last whole catch-up (see `Marks`); unset while one runs or after one failed. */
+  marks?: Marks;
 }
 
 /** When a directory was listed, and its mtime then. */
@@ -63,6 +68,61 @@ interface Listing {
  * closer to the mtime than this are redone, since file systems stamp times at a coarse tick.
  */
 const SETTLED_MS = 1000;
+
+/**
+ * The identity of every path a catch-up reads (`IndexSource.watched`) at one moment, taken
+ * synchronously: each path with its inode, size, mtime and ctime ('-' when missing). Files and
+ * dirs of the archive are only ever replaced by a rename or changed by adding or removing names,
+ * and either stamps a new ctime on the file or dir (a rename gives a new inode as well; `utimes`
+ * can put an mtime back, never a ctime). So when the marks are equal to marks taken at least
+ * SETTLED_MS after the newest time in them, nothing a catch-up reads has changed since.
+ */
+export interface Marks {
+  /** When they were taken (ms since the epoch, before the first lstat). */
+  at: number;
+  /** One line per watched path: `path ino size mtimeMs ctimeMs`, or `path -`. */
+  ids: string;
+  /** The newest mtime or ctime among them (ms since the epoch; -Infinity when none exists). */
+  newest: number;
+}
+
+/**
+ * The marks of `paths` at `at` (see `Marks`), or null when one cannot be told apart from a change
+ * made without a new time: a symlink (its target may be replaced under it) or a path lstat fails
+ * on for another reason than its absence. Synchronous on purpose: a handful of lstat calls costs
+ * microseconds, an await of each through libuv's thread pool a hundred times that, and more on a
+ * busy machine (measured: bench/entries/recall-search.ts).
+ */
+export function marksOf(paths: readonly string[], at: number): Marks | null {
+  const ids: string[] = [];
+  let newest = -Infinity;
+  for (const path of paths) {
+    let info;
+    try {
+      info = lstatSync(path, { throwIfNoEntry: false });
+    } catch {
+      return null;
+    }
+    if (info === undefined) {
+      ids.push(`${path} -`);
+      continue;
+    }
+    if (info.isSymbolicLink()) return null;
+    ids.push(`${path} ${info.ino} ${info.size} ${info.mtimeMs} ${info.ctimeMs}`);
+    newest = Math.max(newest, info.mtimeMs, info.ctimeMs);
+  }
+  return { at, ids: ids.join('\n'), newest };
+}
+
+/**
+ * Whether nothing watched changed between `before` and `now`: the same paths with the same
+ * identities, and `before` taken at least `settledMs` after the newest time in it (file systems
+ * stamp times at a coarse tick, so a change in the same tick as `before`'s newest time could
+ * carry that same time). Pure.
+ */
+export function unchangedSince(before: Marks, now: Marks, settledMs = SETTLED_MS): boolean {
+  return before.ids === now.ids && before.at - before.newest >= settledMs;
+}
 
 /** Landed segments folded by item id: each id's last state, and the segment it came from. */
 export interface FoldedSegments {
@@ -88,6 +148,14 @@ export interface IndexSource {
   /** Ids of the kept sessions. */
   sessionIds(userId: string): Promise<string[]>;
   readSession(userId: string, sessionId: string): Promise<Episode | null>;
+  /**
+   * The paths whose identities (`Marks`) cover everything a catch-up of `userId` reads, found
+   * synchronously: when none of them changed since a catch-up, a search skips the next one.
+   * Without it, or when it returns null, every search catches up. @throws like `load` for an invalid id.
+   */
+  watched?(userId: string): string[] | null;
+  /** Real time in ms since the epoch, for the settled rules (`SETTLED_MS`). Default `Date.now`. */
+  clock?(): number;
   /** Encryption at rest (age-cipher.ts): index.json is sealed with it. Default plaintext. */
   cipher?: FileCipher;
 }
@@ -117,6 +185,11 @@ export class ArchiveIndexes {
   private readonly states = new Map<string, IndexState>();
 
   constructor(private readonly source: IndexSource) {}
+
+  /** Real time (ms), for the settled rules. */
+  private now(): number {
+    return this.source.clock?.() ?? Date.now();
+  }
 
   /**
    * Hits for `query` (see `ArchiveStore.search`): the index loaded or rebuilt on first use, then
@@ -167,8 +240,14 @@ export class ArchiveIndexes {
    * Null when the user has nothing at all to search.
    */
   private async ready(userId: string): Promise<IndexState | null> {
+    // Nothing a catch-up reads changed since the last one: it would find nothing (see `Marks`).
+    const paths = this.source.watched?.(userId);
+    const marks = paths === undefined || paths === null ? null : marksOf(paths, this.now());
+    const known = this.states.get(userId);
+    if (known?.marks !== undefined && marks !== null && unchangedSince(known.marks, marks)) return known.index.size === 0 ? null : known;
+    if (known !== undefined) known.marks = undefined;
     const epoch = await this.epochOf(userId);
-    let state = this.states.get(userId);
+    let state = known;
     let fresh = false;
     if (state === undefined || state.mark.epoch !== epoch) {
       state = (await this.loadPersisted(userId, epoch)) ?? undefined;
@@ -188,6 +267,8 @@ export class ArchiveIndexes {
     state.unsaved.items += work.items;
     const enough = state.unsaved.sessions >= PERSIST_AFTER_SESSIONS || state.unsaved.items >= PERSIST_AFTER_ITEMS;
     if (enough || (fresh && work.sessions + work.items > 0)) await this.persist(userId, state);
+    // Taken before this catch-up read anything: a change made while it ran shows in the next marks.
+    if (marks !== null) state.marks = marks;
     return state.index.size === 0 ? null : state;
   }
 
@@ -283,7 +364,7 @@ export class ArchiveIndexes {
    * listed now (taken before the listing, so a change during it is seen next time).
    */
   private async unchanged(dir: string, last: Listing | undefined): Promise<{ same: boolean; listing: Listing }> {
-    const at = Date.now();
+    const at = this.now();
     const mtimeMs = await stat(dir).then(
       (info) => info.mtimeMs,
       (err: unknown) => (isNotFound(err) ? -1 : Promise.reject(err)),

@@ -25,7 +25,7 @@ import { ArchiveIndexes, readArchiveText as readText, type FoldedSegments } from
 import { readJournal } from './journal-pending.js';
 import { rewriteLines, type KeptLines } from './line-file.js';
 import { archiveDirFor, historyDirFor, journalDirFor, memoryFileFor } from './paths.js';
-import { RevisionConflictError, versionPath } from './versions.js';
+import { RevisionConflictError, versionNumbersSync, versionPath } from './versions.js';
 
 const DAY_MS = 86_400_000;
 
@@ -49,6 +49,11 @@ export interface FileArchiveDeps {
   retentionDays?: number;
   /** Encryption at rest (age-cipher.ts): segments, kept sessions and the index are sealed with it. Default plaintext. */
   cipher?: FileCipher;
+  /**
+   * Real time in ms since the epoch, against which file times are judged settled (see
+   * archive-index.ts); default `Date.now`. Tests move it ahead instead of waiting a second.
+   */
+  clock?: () => number;
 }
 
 /** The zero-padded name of revision `revision`'s segment. */
@@ -157,7 +162,8 @@ function firstLineOf(text: string, max: number): string {
  * The `ArchiveStore` of a file store. Reads take no lock; segments are written by the store's
  * commit (`writeSegment`) under the user's lock; `forget` takes that lock. The search index is
  * loaded once per instance and user, caught up with what is newer at each search (one directory
- * listing of segments and of sessions, and the memory file's items when its revision moved).
+ * listing of segments and of sessions, and the memory file's items when its revision moved),
+ * unless nothing it reads changed since the last catch-up (`watched`; a few lstat calls).
  */
 export class FileArchive implements ArchiveStore {
   /** Archive subdirs already created and checked to stay inside the memory dir. */
@@ -181,7 +187,34 @@ export class FileArchive implements ArchiveStore {
       },
       sessionIds: (userId) => this.sessionIds(userId),
       readSession: (userId, sessionId) => this.readSession(userId, sessionId),
+      watched: (userId) => this.watched(userId),
+      ...(deps.clock ? { clock: deps.clock } : {}),
     });
+  }
+
+  /**
+   * Everything a catch-up of `userId`'s index reads, as paths: the memory file and the newest
+   * history version (together the truth `load` returns: see versions.ts), `items/`, `sessions/`
+   * (their names; segments and kept sessions are never changed in place except by `forget`,
+   * which changes the epoch) and `epoch`. Found synchronously: one short listing of the history
+   * dir. Null when that listing fails (then every search catches up).
+   */
+  private watched(userId: string): string[] | null {
+    const root = this.dirOf(userId);
+    const history = historyDirFor(this.deps.dir, userId);
+    let newest: number | undefined;
+    try {
+      [newest] = versionNumbersSync(history);
+    } catch {
+      return null;
+    }
+    return [
+      memoryFileFor(this.deps.dir, userId),
+      ...(newest === undefined ? [] : [versionPath(history, newest)]),
+      join(root, 'items'),
+      join(root, 'sessions'),
+      join(root, 'epoch'),
+    ];
   }
 
   private dirOf(userId: string): string {
@@ -381,7 +414,8 @@ export class FileArchive implements ArchiveStore {
    * BM25 search over the memory file's facts and decisions, archived items and kept sessions'
    * turns (see `ArchiveStore.search`). The first search of an instance loads `index.json` (or
    * rebuilds it from the archive when it is missing, corrupt, of another format, or older than
-   * the last `forget`); each search then catches up with what is newer. Takes no lock.
+   * the last `forget`); each search then catches up with what is newer, or skips that when
+   * nothing it reads changed since the last catch-up (see `watched`). Takes no lock.
    */
   search(userId: string, query: string, opts: SearchOptions): Promise<SearchHit[]> {
     return this.indexes.search(userId, query, opts);

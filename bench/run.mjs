@@ -869,6 +869,7 @@ async function recall() {
   row('Recall', 'Through the file store (`FileMemoryStore`, same corpus on disk): first search rebuilding the index (no index.json) / first search loading index.json (a cold start; `warmRecall` runs it after the prompt is drawn)', `${ms(r.storeRebuildMs)} / ${ms(r.storeColdMs)}`, '', '', '', null);
   const w99 = quantile(r.storeRecallMs, 0.99);
   row('Recall', '… automatic recall per turn over the warm store (its catch-up checks included): median / p99', both({ wall: r.storeRecallMs, cpu: r.storeRecallCpu }), '', '', 'p99 ≤ 15 ms', w99 <= 15);
+  if (r.storeCheckMs) row('Recall', '… of which the store\'s own checks per search (is anything new on disk?): median / p99', `${ms(median(r.storeCheckMs))} / ${ms(quantile(r.storeCheckMs, 0.99))}`, '', '', '', null);
 }
 
 // ---------------------------------------------------------------------------------------------

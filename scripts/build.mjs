@@ -13,6 +13,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 import { nodeBundleOptions } from './esbuild-options.mjs';
 import { inkFastPaths } from './ink-fast-paths.mjs';
+import { lazyModules } from './lazy-modules.mjs';
 import { scriptBundle } from './script-bundle.mjs';
 
 /**
@@ -53,7 +54,7 @@ await Promise.all([
     // start, and less to parse for functions the code cache does not hold.
     minifyWhitespace: true,
     minifySyntax: true,
-    plugins: [startupTrims, inkFastPaths, scriptBundle],
+    plugins: [startupTrims, inkFastPaths, scriptBundle, lazyModules],
     entryPoints: { memagent: 'src/cli/main.ts' },
     outdir: fresh,
     outExtension: { '.js': '.cjs' },

@@ -74,7 +74,7 @@ async function messageStream(frames: string[]): Promise<Outcome> {
   });
   try {
     const m = await stream.finalMessage();
-    const content = m.content.flatMap((b) =>
+    const content = m.content.flatMap((b): unknown[] =>
       b.type === 'text' && b.text !== '' ? [{ type: 'text', text: b.text }] : b.type === 'tool_use' ? [{ type: 'tool_use', id: b.id, name: b.name, input: b.input }] : [],
     );
     const u = m.usage;

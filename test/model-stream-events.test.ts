@@ -137,6 +137,9 @@ describe('the adapter reads a streamed answer as the SDK MessageStream does', ()
       { type: 'tool_call', id: 'toolu_01c', name: 'memory_search', input: {} },
     ]);
     expect(r.stopReason).toBe('tool_use');
+    // One parsed input per block, shared by the event and the final block (as MessageStream's lazy input).
+    const blocks = r.content as Array<{ type: string; id?: string; input?: unknown }>;
+    for (const e of r.events) if (e.type === 'tool_call') expect(blocks.find((b) => b.id === e.id)?.input).toBe(e.input);
   });
 
   it('a tool input cut off by max_tokens is parsed as far as it goes', async () => {

@@ -145,6 +145,8 @@ interface BlockSoFar {
   text: string;
   /** The tool input's JSON pieces joined, or null before the first `input_json_delta`. */
   json: string | null;
+  /** `json` parsed, once asked for (the `tool_call` event and the final block share it, as in MessageStream). */
+  input?: unknown;
 }
 
 /**
@@ -191,6 +193,7 @@ class AnswerAccumulator {
           }
         } else if (delta.type === 'input_json_delta' && block && (block.start.type === 'tool_use' || block.start.type === 'server_tool_use')) {
           block.json = (block.json ?? '') + delta.partial_json;
+          block.input = undefined;
         }
         return;
       }
@@ -237,7 +240,8 @@ class AnswerAccumulator {
 /** A tool_use block's input: its JSON pieces parsed as MessageStream parses them, else what content_block_start said. */
 function inputOf(block: BlockSoFar): unknown {
   if (block.json === null) return (block.start as Anthropic.ToolUseBlock).input;
-  return block.json ? partialParse(block.json) : {};
+  block.input ??= block.json ? partialParse(block.json) : {};
+  return block.input;
 }
 
 /** Middleware that reports, before each retry, why the previous attempt failed (runs per HTTP attempt). */

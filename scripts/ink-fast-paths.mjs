@@ -263,37 +263,20 @@ function plainCells(line) {
 }
 
 /**
- * wrap-ansi 9's `exec` (Ink wraps every text with it, in layout and in drawing), with two fast
- * paths for lines of plain printable ASCII and lines without escape characters. A printable-ASCII
- * string is as wide as it is long (string-width's own first test), so `exec` measures such a line's
- * words and its growing row by `.length` instead of calling string-width once per word and once
- * more per word on the whole row so far. And its last pass walks the wrapped line code point by
- * code point, appending each to the result and, after an ESC or CSI character, the codes that close
- * and reopen a style or link around each row break; with neither character in the line it appends
- * nothing else, so its result is the joined rows themselves. Together they were most of the cost
- * of laying out a long answer's plain paragraphs.
+ * wrap-ansi 9's `exec` (Ink wraps every text with it, in layout and in drawing), with its last
+ * pass skipped for a line without escape characters. That pass walks the wrapped line code point
+ * by code point, appending each to the result and, after an ESC or CSI character, the codes that
+ * close and reopen a style or link around each row break; with neither character in the line it
+ * appends nothing else, so its result is the joined rows themselves. It was most of the cost of
+ * laying out a long answer's plain paragraphs.
  */
 export function patchWrapAnsi(source) {
-  let patched = replaceOnce(
+  return replaceOnce(
     source,
-    `const lengths = wordLengths(string);`,
-    `const plainAscii = /^[\\u0020-\\u007E]*$/.test(string);\n\tconst stringWidth = plainAscii ? asciiWidth : stringWidthOf;\n\tconst lengths = plainAscii ? string.split(' ').map(asciiWidth) : wordLengths(string);`,
-    'wrap-ansi/index.js',
-  );
-  patched = replaceOnce(
-    patched,
     `const preString = rows.join('\\n');\n\tconst pre = [...preString];`,
     `const preString = rows.join('\\n');\n\tif (!preString.includes('\\u001B') && !preString.includes('\\u009B')) {\n\t\treturn preString;\n\t}\n\tconst pre = [...preString];`,
     'wrap-ansi/index.js',
   );
-  return `${patched}
-function stringWidthOf(string) {
-	return stringWidth(string);
-}
-function asciiWidth(string) {
-	return string.length;
-}
-`;
 }
 
 /** The esbuild plugin applying the three patches. */

@@ -1,13 +1,12 @@
-// Fast paths in Ink's frame output and text wrapping, patched into the bundle by scripts/build.mjs.
-// Each returns the same string as the code it replaces (test/perf-invariants.test.ts compares them
-// on random styled text); only allocations and per-character work go.
+// Two fast paths in Ink's frame output, patched into the bundle by scripts/build.mjs. Each returns
+// the same string as the code it replaces (test/perf-invariants.test.ts compares them on random
+// styled text); only the allocations and the per-character style diffing go.
 //
 // Why (a CPU profile of the REPL streaming 20,000 words, `node --cpu-prof`, issue 15): Ink draws
 // every frame, and every finished block once, into a grid of one object per cell
 // (`Output.get`), then turns each row back into a string with `styledCharsToString`, which diffs
 // the styles of every pair of neighbouring cells through three Sets and four arrays even when both
-// are unstyled. That was ~28% of the turn's CPU, and most of the garbage collector's ~26%. Once
-// finished paragraphs were drawn as one text, wrapping them (wrap-ansi) was the next largest part.
+// are unstyled. That was ~28% of the turn's CPU, and most of the garbage collector's ~26%.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 
@@ -262,24 +261,7 @@ function plainCells(line) {
 `;
 }
 
-/**
- * wrap-ansi 9's `exec` (Ink wraps every text with it, in layout and in drawing), with its last
- * pass skipped for a line without escape characters. That pass walks the wrapped line code point
- * by code point, appending each to the result and, after an ESC or CSI character, the codes that
- * close and reopen a style or link around each row break; with neither character in the line it
- * appends nothing else, so its result is the joined rows themselves. It was most of the cost of
- * laying out a long answer's plain paragraphs.
- */
-export function patchWrapAnsi(source) {
-  return replaceOnce(
-    source,
-    `const preString = rows.join('\\n');\n\tconst pre = [...preString];`,
-    `const preString = rows.join('\\n');\n\tif (!preString.includes('\\u001B') && !preString.includes('\\u009B')) {\n\t\treturn preString;\n\t}\n\tconst pre = [...preString];`,
-    'wrap-ansi/index.js',
-  );
-}
-
-/** The esbuild plugin applying the three patches. */
+/** The esbuild plugin applying both patches. */
 export const inkFastPaths = {
   name: 'ink-fast-paths',
   setup(b) {
@@ -289,10 +271,6 @@ export const inkFastPaths = {
     }));
     b.onLoad({ filter: /[\\/]ink[\\/]build[\\/]output\.js$/ }, async (args) => ({
       contents: patchInkOutput(await readFile(args.path, 'utf8')),
-      loader: 'js',
-    }));
-    b.onLoad({ filter: /[\\/]wrap-ansi[\\/]index\.js$/ }, async (args) => ({
-      contents: patchWrapAnsi(await readFile(args.path, 'utf8')),
       loader: 'js',
     }));
   },

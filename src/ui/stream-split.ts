@@ -60,14 +60,10 @@ function closes(line: string, fence: Fence): boolean {
   return !!m && m[1][0] === fence.marker[0] && m[1].length >= fence.marker.length && m[2].trim() === '';
 }
 
-/**
- * Rows a line of `length` characters takes when wrapped at `columns` (a little pessimistic:
- * margins and bullets). Takes the length, not the line: slicing the growing answer for it on every
- * delta would copy (flatten) the whole pending text each time.
- */
-function rowsOf(length: number, columns: number): number {
+/** Rows a line takes when wrapped at `columns` (a little pessimistic: margins and bullets). */
+function rowsOf(line: string, columns: number): number {
   const usable = Math.max(10, columns - 6);
-  return Math.max(1, Math.ceil(length / usable));
+  return Math.max(1, Math.ceil(line.length / usable));
 }
 
 /**
@@ -124,8 +120,8 @@ function scanStable(pending: string, fenceBefore: Fence | null, layout: SplitLay
   }
   // Rows the tail after the boundary would take; past the budget, cut at the last complete line.
   let completeRows = fence ? 2 : 0;
-  for (const l of lines) if (l.start >= boundary) completeRows += rowsOf(l.end - 1 - l.start, layout.columns);
-  const rows = completeRows + rowsOf(pending.length - start, layout.columns);
+  for (const l of lines) if (l.start >= boundary) completeRows += rowsOf(pending.slice(l.start, l.end - 1), layout.columns);
+  const rows = completeRows + rowsOf(pending.slice(start), layout.columns);
   const last = lines[lines.length - 1];
   const canCut = !!last && last.end > boundary;
   const scan = { completeEnd: start, completeRows, canCut };
@@ -178,7 +174,7 @@ export class AnswerStream {
     const layout = this.layout();
     const quiet = this.quiet;
     if (!this.fullScan && quiet && !delta.includes('\n') && quiet.layout.columns === layout.columns && quiet.layout.maxLiveRows === layout.maxLiveRows) {
-      const rows = quiet.scan.completeRows + rowsOf(this.pending.length - quiet.scan.completeEnd, layout.columns);
+      const rows = quiet.scan.completeRows + rowsOf(this.pending.slice(quiet.scan.completeEnd), layout.columns);
       if (rows <= layout.maxLiveRows || !quiet.scan.canCut) return [];
     }
     const split = scanStable(this.pending, this.fence, layout);

@@ -234,18 +234,53 @@ describe("Ink's frame output with the bundle's fast paths", () => {
     );
   });
 
+  // Plain printable ASCII lines take the fast path (a row as a string); styled ones, rows written
+  // twice, writes outside the grid, clips and transformers must draw what Ink draws too.
+  const plainLine = fc.array(fc.constantFrom('a', 'word ', ' ', '-', 'Tea, ', '(x)', '~'), { maxLength: 30 }).map((parts) => parts.join(''));
+  const anyLine = fc.oneof(plainLine, plainLine, styledLine);
+  const transformers = [
+    (line: string, index: number) => (index === 0 ? line : line.replace(/^((?:\x1b\[[\d;]*m)*) /, '$1')),
+    (line: string) => `\x1b[2m${line}\x1b[22m`,
+    (line: string, index: number) => `${index}: ${line}`,
+  ];
+  const op = fc.oneof(
+    { weight: 6, arbitrary: fc.record({ type: fc.constant('write' as const), x: fc.integer({ min: -2, max: 45 }), y: fc.integer({ min: -2, max: 11 }), lines: fc.array(anyLine, { minLength: 1, maxLength: 3 }), transformers: fc.subarray(transformers) }) },
+    { weight: 1, arbitrary: fc.record({ type: fc.constant('clip' as const), x1: fc.nat(20), w: fc.nat(30), y1: fc.nat(6), h: fc.nat(8), horizontal: fc.boolean(), vertical: fc.boolean() }) },
+    { weight: 1, arbitrary: fc.constant({ type: 'unclip' as const }) },
+  );
+
   it('draws the same frame from the same writes', () => {
-    const write = fc.record({ x: fc.nat(30), y: fc.nat(8), lines: fc.array(styledLine, { minLength: 1, maxLength: 3 }) });
     fc.assert(
-      fc.property(fc.nat(40), fc.nat(10), fc.array(write, { maxLength: 8 }), (width, height, writes) => {
+      fc.property(fc.nat(40), fc.nat(10), fc.array(op, { maxLength: 10 }), (width, height, ops) => {
         const frames = [original, fast].map((m) => {
           const output = new m.Output({ width, height });
-          for (const w of writes) output.write(w.x, w.y, w.lines.join('\n'), { transformers: [] });
+          for (const o of ops) {
+            if (o.type === 'write') output.write(o.x, o.y, o.lines.join('\n'), { transformers: o.transformers });
+            else if (o.type === 'clip') {
+              output.clip({
+                ...(o.horizontal ? { x1: o.x1, x2: o.x1 + o.w } : {}),
+                ...(o.vertical ? { y1: o.y1, y2: o.y1 + o.h } : {}),
+              });
+            } else output.unclip();
+          }
           return output.get();
         });
         expect(frames[1]).toEqual(frames[0]);
       }),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
+  });
+
+  it('draws a paragraph wrapped into plain rows, and the same rows written over, as Ink does', () => {
+    const frames = [original, fast].map((m) => {
+      const output = new m.Output({ width: 20, height: 5 });
+      output.write(0, 0, 'Tea is good.\nSo is coffee.', { transformers: [] });
+      output.write(2, 2, 'indented', { transformers: [] });
+      output.write(4, 1, '\x1b[1mbold\x1b[22m', { transformers: [] });
+      output.write(0, 3, 'one more line that is longer than the width', { transformers: [] });
+      return output.get();
+    });
+    expect(frames[1]).toEqual(frames[0]);
+    expect(frames[1].output).toBe('Tea is good.\nSo i\x1b[1mbold\x1b[22mffee.\n  indented\none more line that is longer than the width\n');
   });
 });

@@ -3,16 +3,18 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import chalk from 'chalk';
 import fc from 'fast-check';
 import { Box } from 'ink';
 import { render } from 'ink-testing-library';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyUsage } from '../src/core/model.js';
 import { openHistory } from '../src/core/storage/file/input-history.js';
 import { HISTORY_LIMIT, pushEntry, stepHistory } from '../src/ui/history.js';
 import { layoutInput } from '../src/ui/input-view.js';
 import { createKeyDecoder, type KeyEvent } from '../src/ui/keys.js';
 import * as ed from '../src/ui/line-editor.js';
+import { AnswerChunks } from '../src/ui/AnswerChunks.js';
 import { Markdown } from '../src/ui/Markdown.js';
 import { dropWrapSpace } from '../src/ui/Prose.js';
 import { StatusLine } from '../src/ui/StatusLine.js';
@@ -356,6 +358,82 @@ describe('exit report', () => {
     expect(describeSave({ kind: 'incognito' })[0].text).toBe('Incognito: nothing saved.');
     expect(describeSave({ kind: 'failed', message: 'timed out after 10 s' })[0].text).toBe(
       'Could not save memory now (timed out after 10 s); this session is kept and will be saved next time.',
+    );
+  });
+});
+
+// Finished chunks of one flush are drawn as one transcript item, runs of one-paragraph chunks as
+// one text (src/ui/AnswerChunks.tsx). The rows must be what each chunk drawn alone gives.
+describe('answer chunks drawn together', () => {
+  // Styles on (chalk, which Ink's <Text> uses, sees no colour terminal under vitest), so that the
+  // comparison sees the escape codes too, not just the letters.
+  let level: typeof chalk.level;
+  beforeAll(() => {
+    level = chalk.level;
+    chalk.level = 1;
+  });
+  afterAll(() => {
+    chalk.level = level;
+  });
+  const frame = (node: React.ReactNode, width: number) => {
+    const ui = render(
+      <ThemeContext.Provider value={createTheme(true)}>
+        <Box flexDirection="column" width={width}>
+          {node}
+        </Box>
+      </ThemeContext.Provider>,
+    );
+    const out = ui.lastFrame() ?? '';
+    ui.unmount();
+    return out;
+  };
+  /** The chunks as they were drawn before: one box per chunk, each alone. */
+  const alone = (chunks: AnswerChunk[], first: boolean, width: number) =>
+    frame(
+      chunks.map((chunk, i) => (
+        <Box key={i} marginTop={(first && i === 0) || chunk.gapBefore ? 1 : 0} flexDirection="column">
+          <Markdown chunk={chunk} width={width} />
+        </Box>
+      )),
+      width,
+    );
+  const together = (chunks: AnswerChunk[], first: boolean, width: number) => frame(<AnswerChunks chunks={chunks} first={first} width={width} />, width);
+  const chunk = (markdown: string, gapBefore = true): AnswerChunk => ({ markdown, continuesFence: false, fenceContinues: false, gapBefore });
+
+  it('draws paragraphs, with and without blank rows between them, as each drawn alone', () => {
+    const chunks = [
+      chunk('First paragraph, long enough to wrap across a few rows of a narrow terminal window.\n\n'),
+      chunk('Second **bold** and `code` and a [link](https://example.com) too.\n\n'),
+      chunk('A line cut from its paragraph\n', false),
+      chunk('and the rest of it after a forced cut.\n\n', false),
+      chunk('## A heading\n\n'),
+      chunk('After the heading.'),
+    ];
+    for (const width of [12, 30, 80]) {
+      const expected = alone(chunks, true, width);
+      expect(together(chunks, true, width)).toBe(expected);
+      expect(together(chunks, false, width)).toBe(alone(chunks, false, width));
+    }
+    expect(together(chunks, true, 80)).toMatch(/\x1b\[/);
+  });
+
+  it('a paragraph that starts with a space is not joined (its first row keeps the space)', () => {
+    const chunks = [chunk('One.\n\n'), chunk('&nbsp;spaced start of a paragraph that wraps around.\n\n')];
+    expect(together(chunks, false, 14)).toBe(alone(chunks, false, 14));
+    expect(together(chunks, false, 14)).toContain('\n spaced');
+  });
+
+  it('draws random chunks as each drawn alone', () => {
+    const word = fc.constantFrom('tea', 'a', 'coffee,', 'supercalifragilistic', '**bold**', '`x = 1`', 'é', '漢字', '&nbsp;', '*em*', '[l](u)', '  ');
+    const paragraph = fc.array(word, { minLength: 1, maxLength: 14 }).map((w) => `${w.join(' ').trim() || 'x'}\n\n`);
+    const other = fc.constantFrom('## Heading\n\n', '- one\n- two\n\n', '```\ncode\n```\n', '> quote\n\n', '1. first\n\n', '---\n\n');
+    const chunkArb = fc.record({ markdown: fc.oneof({ weight: 4, arbitrary: paragraph }, { weight: 1, arbitrary: other }), gapBefore: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(chunkArb, { minLength: 1, maxLength: 6 }), fc.boolean(), fc.integer({ min: 8, max: 50 }), (raw, first, width) => {
+        const chunks = raw.map((c) => chunk(c.markdown, c.gapBefore));
+        expect(together(chunks, first, width)).toBe(alone(chunks, first, width));
+      }),
+      { numRuns: 150 },
     );
   });
 });

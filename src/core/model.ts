@@ -5,6 +5,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
+import { partialParse } from '@anthropic-ai/sdk/_vendor/partial-json-parser/parser';
 import type { Middleware } from '@anthropic-ai/sdk/core/middleware';
 import type { z } from 'zod';
 import { ApiError } from './errors.js';
@@ -62,41 +63,41 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
 
   return {
     async streamChat(req, onEvent) {
-      let text = '';
-      const stream = client.messages.stream(
-        {
-          model: req.model,
-          max_tokens: req.maxTokens,
-          system: [{ type: 'text', text: req.system, cache_control: { type: 'ephemeral' } }],
-          // Our ContentBlock is the API's own shape (a subset), so messages pass through unchanged.
-          messages: req.messages as Anthropic.MessageParam[],
-          ...(req.tools && req.tools.length > 0 ? { tools: req.tools as Anthropic.Tool[] } : {}),
-          cache_control: { type: 'ephemeral' },
-        },
-        { signal: req.signal, middleware: [retryReporter(maxRetries, onEvent)] },
-      );
-      stream.on('text', (delta) => {
-        text += delta;
-        onEvent({ type: 'text', text: delta });
-      });
-      // Fired at each content_block_stop, with the block's input parsed from its input_json_delta pieces.
-      stream.on('contentBlock', (block) => {
-        if (block.type === 'tool_use') onEvent({ type: 'tool_call', id: block.id, name: block.name, input: block.input });
-      });
+      const answer = new AnswerAccumulator(onEvent);
       try {
-        const message = await stream.finalMessage();
+        // The raw event stream, not `messages.stream()`: its MessageStream copies the text block and
+        // emits three events per delta, where we need one callback; `AnswerAccumulator` builds the
+        // same final message from the same events (see its doc comment).
+        const stream = await client.messages.create(
+          {
+            model: req.model,
+            max_tokens: req.maxTokens,
+            system: [{ type: 'text', text: req.system, cache_control: { type: 'ephemeral' } }],
+            // Our ContentBlock is the API's own shape (a subset), so messages pass through unchanged.
+            messages: req.messages as Anthropic.MessageParam[],
+            ...(req.tools && req.tools.length > 0 ? { tools: req.tools as Anthropic.Tool[] } : {}),
+            cache_control: { type: 'ephemeral' },
+            stream: true,
+          },
+          { signal: req.signal, middleware: [retryReporter(maxRetries, onEvent)] },
+        );
+        for await (const event of stream) answer.add(event);
+        // The SDK ends the iteration quietly when the request is aborted mid-stream.
+        if (stream.controller.signal.aborted) throw new Anthropic.APIUserAbortError();
+        const message = answer.finish();
         return {
-          text,
+          text: answer.text,
           content: toContentBlocks(message.content),
-          stopReason: message.stop_reason ?? null,
+          stopReason: message.stopReason,
           usage: toUsage(message.usage),
           aborted: false,
         };
       } catch (error) {
+        const text = answer.text;
         if (req.signal?.aborted || error instanceof Anthropic.APIUserAbortError) {
           // An interrupted answer is billed too: the input as message_start reported it, and the
           // output streamed so far (the final count never came; estimated at 4 chars a token).
-          const snapshot = stream.currentMessage?.usage;
+          const snapshot = answer.usage;
           const usage = snapshot ? toUsage(snapshot) : emptyUsage();
           usage.outputTokens = Math.max(usage.outputTokens, Math.ceil(text.length / 4));
           return { text, stopReason: null, usage, aborted: true };
@@ -136,6 +137,111 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
       }
     },
   };
+}
+
+/** A content block as the stream builds it: its start, the text so far, the tool input's JSON so far. */
+interface BlockSoFar {
+  readonly start: Anthropic.ContentBlock;
+  text: string;
+  /** The tool input's JSON pieces joined, or null before the first `input_json_delta`. */
+  json: string | null;
+  /** `json` parsed, once asked for (the `tool_call` event and the final block share it, as in MessageStream). */
+  input?: unknown;
+}
+
+/**
+ * Builds one streamed answer from the raw SSE events, as the SDK's `MessageStream` does (SDK
+ * 1.11, `lib/MessageStream.mjs`), but only the parts we read: text and `tool_use` blocks, the
+ * stop reason and usage. Calls `onEvent` with each text delta (when the last block is a text
+ * block, as `MessageStream`'s `text` event) and a `tool_call` at each `content_block_stop` whose
+ * last block is a `tool_use` (its input parsed from the joined `input_json_delta` pieces with the
+ * SDK's own partial-JSON parser, as `MessageStream` does; `{}`-style start input when none came).
+ * Events before `message_start` are ignored, as there. Not thread-safe; one per request.
+ */
+class AnswerAccumulator {
+  /** Every text delta emitted, joined (across text blocks): what the user saw. */
+  text = '';
+  /** message_start's usage, updated by message_delta; undefined before message_start. */
+  usage: Anthropic.Usage | undefined;
+  private stopReason: Anthropic.StopReason | null = null;
+  private started = false;
+  private stopped = false;
+  private readonly blocks: BlockSoFar[] = [];
+
+  constructor(private readonly onEvent: (event: ModelEvent) => void) {}
+
+  /** Takes one event. @throws AnthropicError for a second message_start before message_stop (as MessageStream). */
+  add(event: Anthropic.RawMessageStreamEvent): void {
+    if (event.type === 'message_start') {
+      if (this.started) throw new Anthropic.AnthropicError(`Unexpected event order, got ${event.type} before receiving "message_stop"`);
+      this.started = true;
+      this.usage = event.message.usage;
+      this.stopReason = event.message.stop_reason;
+      for (const block of event.message.content) this.blocks.push({ start: block, text: block.type === 'text' ? block.text : '', json: null });
+      return;
+    }
+    if (!this.started) return;
+    switch (event.type) {
+      case 'content_block_delta': {
+        const block = this.blocks.at(event.index);
+        const delta = event.delta;
+        if (delta.type === 'text_delta') {
+          if (block?.start.type === 'text') block.text += delta.text;
+          if (this.blocks.at(-1)?.start.type === 'text') {
+            this.text += delta.text;
+            this.onEvent({ type: 'text', text: delta.text });
+          }
+        } else if (delta.type === 'input_json_delta' && block && (block.start.type === 'tool_use' || block.start.type === 'server_tool_use')) {
+          block.json = (block.json ?? '') + delta.partial_json;
+          block.input = undefined;
+        }
+        return;
+      }
+      case 'content_block_start':
+        this.blocks.push({ start: event.content_block, text: event.content_block.type === 'text' ? event.content_block.text : '', json: null });
+        return;
+      case 'content_block_stop': {
+        const last = this.blocks.at(-1);
+        if (last?.start.type === 'tool_use') this.onEvent({ type: 'tool_call', id: last.start.id, name: last.start.name, input: inputOf(last) });
+        return;
+      }
+      case 'message_delta': {
+        const usage = this.usage!;
+        this.stopReason = event.delta.stop_reason;
+        usage.output_tokens = event.usage.output_tokens;
+        // Cumulative totals, omitted when they do not apply: overwrite when present, never add.
+        if (event.usage.input_tokens != null) usage.input_tokens = event.usage.input_tokens;
+        if (event.usage.cache_creation_input_tokens != null) usage.cache_creation_input_tokens = event.usage.cache_creation_input_tokens;
+        if (event.usage.cache_read_input_tokens != null) usage.cache_read_input_tokens = event.usage.cache_read_input_tokens;
+        return;
+      }
+      case 'message_stop':
+        this.stopped = true;
+        return;
+    }
+  }
+
+  /**
+   * The finished message. @throws AnthropicError with MessageStream's own messages when the
+   * stream ended without any event, or without message_stop.
+   */
+  finish(): { content: Anthropic.ContentBlock[]; stopReason: Anthropic.StopReason | null; usage: Anthropic.Usage | undefined } {
+    if (!this.started) throw new Anthropic.AnthropicError('request ended without sending any chunks');
+    if (!this.stopped) throw new Anthropic.AnthropicError('stream ended without producing a Message with role=assistant');
+    const content = this.blocks.map((b): Anthropic.ContentBlock => {
+      if (b.start.type === 'text') return { ...b.start, text: b.text };
+      if (b.start.type === 'tool_use') return { ...b.start, input: inputOf(b) };
+      return b.start;
+    });
+    return { content, stopReason: this.stopReason, usage: this.usage };
+  }
+}
+
+/** A tool_use block's input: its JSON pieces parsed as MessageStream parses them, else what content_block_start said. */
+function inputOf(block: BlockSoFar): unknown {
+  if (block.json === null) return (block.start as Anthropic.ToolUseBlock).input;
+  block.input ??= block.json ? partialParse(block.json) : {};
+  return block.input;
 }
 
 /** Middleware that reports, before each retry, why the previous attempt failed (runs per HTTP attempt). */

@@ -15,6 +15,8 @@ import { useTheme, type Theme } from './theme.js';
 export interface MarkdownProps {
   readonly chunk: AnswerChunk;
   readonly width: number;
+  /** `lexer(chunk.markdown)`, when the caller already has it. */
+  readonly tokens?: Token[];
 }
 
 interface BlockContext {
@@ -27,9 +29,9 @@ interface BlockContext {
 }
 
 /** Renders a chunk. Memoized: static chunks are rendered once; the live tail when it changes. */
-export const Markdown = memo(function Markdown({ chunk, width }: MarkdownProps) {
+export const Markdown = memo(function Markdown({ chunk, width, tokens: lexed }: MarkdownProps) {
   const theme = useTheme();
-  const tokens = useMemo(() => (theme.color ? lexer(chunk.markdown) : []), [chunk.markdown, theme.color]);
+  const tokens = useMemo(() => (theme.color ? (lexed ?? lexer(chunk.markdown)) : []), [chunk.markdown, theme.color, lexed]);
   if (!theme.color) return <Text>{plainSource(chunk)}</Text>;
   const codes = tokens.filter((t) => t.type === 'code');
   const ctx: BlockContext = { theme, width, firstCode: codes[0], lastCode: codes[codes.length - 1], chunk };

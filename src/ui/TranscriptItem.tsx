@@ -3,7 +3,7 @@
  * or a line of output. A huge user message (a pasted log) is shown abridged; it was sent whole.
  */
 import { Box, Text } from 'ink';
-import { Markdown } from './Markdown.js';
+import { AnswerChunks } from './AnswerChunks.js';
 import { Prose } from './Prose.js';
 import { useTheme } from './theme.js';
 import type { TranscriptItem } from './use-chat.js';
@@ -48,11 +48,7 @@ export function TranscriptItemView({ item, width }: TranscriptItemProps) {
       );
     }
     case 'answer':
-      return (
-        <Box marginTop={item.first || item.chunk.gapBefore ? 1 : 0} flexDirection="column">
-          <Markdown chunk={item.chunk} width={width} />
-        </Box>
-      );
+      return <AnswerChunks chunks={item.chunks} first={item.first} width={width} />;
     case 'line':
       return (
         <Box marginTop={item.gapBefore ? 1 : 0}>

@@ -14,7 +14,8 @@ import type { Tone } from './theme.js';
 /** One finished piece of the transcript. `id` is unique and stable (the `<Static>` key). */
 export type TranscriptItem =
   | { readonly id: number; readonly kind: 'user'; readonly text: string }
-  | { readonly id: number; readonly kind: 'answer'; readonly chunk: AnswerChunk; readonly first: boolean }
+  /** Answer chunks that became final together (one flush); `first`: the first one opens the answer. */
+  | { readonly id: number; readonly kind: 'answer'; readonly chunks: readonly AnswerChunk[]; readonly first: boolean }
   | { readonly id: number; readonly kind: 'line'; readonly line: OutputLine; readonly gapBefore: boolean };
 
 /** A transcript item before it gets its id. */
@@ -120,7 +121,8 @@ export function useChat(session: ChatSession, options: ChatOptions): Chat {
       const flush = () => {
         timer = undefined;
         if (buffered.length) {
-          append(...buffered.map((chunk) => ({ kind: 'answer' as const, chunk, first: shown++ === 0 })));
+          append({ kind: 'answer', chunks: buffered, first: shown === 0 });
+          shown += buffered.length;
           buffered = [];
         }
         setLive({ startedAt, tail: stream.tail, streaming, first: shown === 0 });

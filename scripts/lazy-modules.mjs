@@ -3,15 +3,16 @@
 //
 // marked builds about a hundred regular expressions when it loads: ~6-13 ms (a CPU profile of
 // `chat` to its prompt: `getRegex` under `src/ui/Markdown.tsx`'s initialisation), before the first
-// frame, for a renderer the first frame never uses. `src/ui/Markdown.tsx` uses one function of it,
-// `lexer`; here its `marked` import becomes a module whose `lexer` loads marked on first call, and
+// frame, for a renderer the first frame never uses. The REPL (`src/ui/Markdown.tsx`,
+// `AnswerChunks.tsx`) uses one function of it, `lexer`; here their `marked` import becomes a module
+// whose `lexer` loads marked on first call (any other import fails the build), and
 // which loads it anyway 300 ms after the REPL's modules load (after the prompt is drawn, before a
 // person has typed a message), so the first answer does not wait for it either. esbuild turns the
 // `require` below into its on-demand initialiser of the same bundled marked.
-/** The importer whose `marked` import is made lazy, and the exports it may use. */
-const LAZY_MARKED_IMPORTER = /[\\/]src[\\/]ui[\\/]Markdown\.tsx$/;
+/** The importers whose `marked` import is made lazy: the REPL's modules. */
+const LAZY_MARKED_IMPORTER = /[\\/]src[\\/]ui[\\/][^\\/]+\.tsx?$/;
 
-/** esbuild plugin: the lazy marked for src/ui/Markdown.tsx. */
+/** esbuild plugin: the lazy marked for src/ui/. */
 export const lazyModules = {
   name: 'lazy-modules',
   setup(b) {

@@ -16,6 +16,9 @@
 //   with the same East Asian Width table string-width uses for such a grapheme.
 //   test/script-bundle.test.ts checks the patched function against the original on every one of
 //   those code points and on random strings.
+// - commander requires `node:child_process` when it loads (~2 ms of every start: Node does not
+//   load it at its own start) for executable subcommands, which memagent has none of; the bundle's
+//   commander requires it on its first `childProcess.spawn` instead.
 import { readFile } from 'node:fs/promises';
 
 function replaceOnce(source, from, to, what) {
@@ -52,10 +55,31 @@ export function patchStringWidth(source) {
   return s;
 }
 
+/**
+ * commander 14's lib/command.js with `node:child_process` required on the first
+ * `childProcess.spawn` (an executable subcommand) instead of at load. Throws when the require is not
+ * found once, or when the module uses child_process for anything but `spawn`.
+ */
+export function patchCommander(source) {
+  const s = replaceOnce(
+    source,
+    "const childProcess = require('node:child_process');",
+    "let childProcessModule;\nconst childProcess = { spawn: (...args) => (childProcessModule ??= require('node:child_process')).spawn(...args) };",
+    'commander (child_process require)',
+  );
+  const uses = [...s.matchAll(/\bchildProcess\b(\.\w+)?/g)].map((m) => m[1] ?? '');
+  if (uses.filter((use) => use !== '.spawn').length !== 1) throw new Error('script-bundle: commander uses child_process for more than spawn; the patch no longer applies');
+  return s;
+}
+
 /** esbuild plugin: the patches above. */
 export const scriptBundle = {
   name: 'script-bundle',
   setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => ({
+      contents: patchCommander(await readFile(args.path, 'utf8')),
+      loader: 'js',
+    }));
     b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]src[\\/]index\.js$/ }, async (args) => {
       let s = await readFile(args.path, 'utf8');
       s = replaceOnce(

@@ -1,8 +1,10 @@
 // The CLI ships as one script (issue 15, V8 code cache), with patches to dependencies that must not
 // change what they compute: string-width, made lazy and given a fast path for simple graphemes, is
 // checked here against the original on every code point of the fast path and on random text.
+// commander, made to require child_process on first use, still runs an executable subcommand.
 // (The yoga and Ink patches change only how modules load; every REPL test runs them.)
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,7 +12,7 @@ import { build } from 'esbuild';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without types
-import { patchStringWidth, scriptBundle, SIMPLE_GRAPHEMES } from '../scripts/script-bundle.mjs';
+import { patchCommander, patchStringWidth, scriptBundle, SIMPLE_GRAPHEMES } from '../scripts/script-bundle.mjs';
 
 type StringWidth = (text: string, options?: { ambiguousIsNarrow?: boolean; countAnsiEscapeCodes?: boolean }) => number;
 let tmp: string;
@@ -76,5 +78,54 @@ describe('string-width as bundled into the CLI', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('commander as bundled into the CLI', () => {
+  /** commander bundled with the CLI's patches into a CommonJS file, and a program using it. */
+  async function program(dir: string): Promise<string> {
+    await build({
+      stdin: { contents: "module.exports = require('commander');", resolveDir: process.cwd() },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: join(dir, 'commander.cjs'),
+      plugins: [scriptBundle] as never,
+      logLevel: 'silent',
+    });
+    // `greet` is an executable subcommand: commander runs ./prog-greet.cjs with Node.
+    await writeFile(join(dir, 'prog-greet.cjs'), "process.stdout.write('hello from ' + process.argv.slice(2).join(' ') + '\\n');\n");
+    const prog = join(dir, 'prog.cjs');
+    await writeFile(
+      prog,
+      [
+        "const { Command } = require('./commander.cjs');",
+        "const loaded = () => process.moduleLoadList.includes('NativeModule child_process');",
+        "const before = loaded();",
+        "const program = new Command('prog').command('greet', 'an executable subcommand').command('local').action(() => {",
+        "  process.stdout.write('child_process loaded: ' + before + ' ' + loaded() + '\\n');",
+        '});',
+        "program.parent.parse();",
+      ].join('\n'),
+    );
+    return prog;
+  }
+
+  it('the patch applies to the installed commander and refuses a commander that uses child_process for more than spawn', async () => {
+    const source = await readFile(join('node_modules', 'commander', 'lib', 'command.js'), 'utf8');
+    expect(patchCommander(source)).not.toBe(source);
+    expect(() => patchCommander(`${source}\nchildProcess.execSync('x');`)).toThrow(/no longer applies/);
+    expect(() => patchCommander(source.replace("require('node:child_process')", "require('child_process')"))).toThrow(/no longer applies/);
+  });
+
+  it('loads no child_process for an ordinary command and still runs an executable subcommand', async () => {
+    const dir = await mkdtemp(join(tmp, 'commander-'));
+    const prog = await program(dir);
+    const local = spawnSync(process.execPath, [prog, 'local'], { encoding: 'utf8' });
+    expect(local.stdout).toBe('child_process loaded: false false\n');
+    const greet = spawnSync(process.execPath, [prog, 'greet', 'the', 'subcommand'], { encoding: 'utf8', cwd: dir });
+    expect(greet.stderr).toBe('');
+    expect(greet.stdout).toBe('hello from the subcommand\n');
+    expect(greet.status).toBe(0);
   });
 });

@@ -72,10 +72,28 @@ export function patchCommander(source) {
   return s;
 }
 
+/**
+ * zod 4's core.js with its global config starting as `{ jitless: true }`: no object schema
+ * compiles a fast path with `new Function` on its first parse (code V8's cache cannot hold, so
+ * every start compiled it again). Validation results are the same; only the route differs.
+ */
+export function patchZodCore(source) {
+  return replaceOnce(
+    source,
+    '(_a = globalThis).__zod_globalConfig ?? (_a.__zod_globalConfig = {});',
+    '(_a = globalThis).__zod_globalConfig ?? (_a.__zod_globalConfig = { jitless: true });',
+    'zod core (global config)',
+  );
+}
+
 /** esbuild plugin: the patches above. */
 export const scriptBundle = {
   name: 'script-bundle',
   setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]core[\\/]core\.js$/ }, async (args) => ({
+      contents: patchZodCore(await readFile(args.path, 'utf8')),
+      loader: 'js',
+    }));
     b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => ({
       contents: patchCommander(await readFile(args.path, 'utf8')),
       loader: 'js',

@@ -1,7 +1,8 @@
 // The CLI ships as one script (issue 15, V8 code cache), with patches to dependencies that must not
 // change what they compute: string-width, made lazy and given a fast path for simple graphemes, is
 // checked here against the original on every code point of the fast path and on random text.
-// commander, made to require child_process on first use, still runs an executable subcommand.
+// commander, made to require child_process on first use, still runs an executable subcommand. zod,
+// made jitless, compiles no code at run time and accepts and rejects memory files as before.
 // (The yoga and Ink patches change only how modules load; every REPL test runs them.)
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { build } from 'esbuild';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without types
-import { patchCommander, patchStringWidth, scriptBundle, SIMPLE_GRAPHEMES } from '../scripts/script-bundle.mjs';
+import { patchCommander, patchStringWidth, patchZodCore, scriptBundle, SIMPLE_GRAPHEMES } from '../scripts/script-bundle.mjs';
 
 type StringWidth = (text: string, options?: { ambiguousIsNarrow?: boolean; countAnsiEscapeCodes?: boolean }) => number;
 let tmp: string;
@@ -127,5 +128,58 @@ describe('commander as bundled into the CLI', () => {
     expect(greet.stderr).toBe('');
     expect(greet.stdout).toBe('hello from the subcommand\n');
     expect(greet.status).toBe(0);
+  });
+});
+
+describe('zod as bundled into the CLI', () => {
+  it('the patch applies to the installed zod', async () => {
+    const source = await readFile(join('node_modules', 'zod', 'v4', 'core', 'core.js'), 'utf8');
+    expect(patchZodCore(source)).not.toBe(source);
+  });
+
+  it('validates memory files as the unbundled schema does, without compiling code at run time', async () => {
+    const dir = await mkdtemp(join(tmp, 'zod-'));
+    const bundled = join(dir, 'schema.cjs');
+    await build({
+      stdin: { contents: "module.exports = require('./src/core/schema.ts');", resolveDir: process.cwd(), loader: 'ts' },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: bundled,
+      plugins: [scriptBundle] as never,
+      logLevel: 'silent',
+    });
+    const { emptyMemory, memorySchema } = await import('../src/core/schema.js');
+    const good = emptyMemory('ana', new Date('2025-01-02T03:04:05Z'));
+    const fact = { id: 'f_1', text: 'Likes tea', kind: 'preference', confidence: 'high', status: 'active', pinned: false, createdAt: '2025-01-01T00:00:00Z', updatedAt: '2025-01-01T00:00:00Z', sources: [] };
+    const inputs = [
+      good,
+      { ...good, facts: [fact] },
+      { ...good, facts: [{ ...fact, kind: 'mood' }] },
+      { ...good, revision: -1 },
+      { ...good, summary: 7 },
+      { ...good, extra: 'kept or dropped as before' },
+      'not an object',
+    ];
+    // In a child, with Function counting the code it compiles (zod's fast path is `new Function`).
+    const program = [
+      'const RealFunction = Function;',
+      'let compiled = 0;',
+      'globalThis.Function = function (...args) { compiled++; return new RealFunction(...args); };',
+      `const { memorySchema } = require(${JSON.stringify(bundled)});`,
+      `const inputs = ${JSON.stringify(inputs)};`,
+      'const results = inputs.map((input) => { const r = memorySchema.safeParse(input); return r.success ? r.data : r.error.issues; });',
+      'process.stdout.write(JSON.stringify({ compiled, results }));',
+    ].join('\n');
+    const child = spawnSync(process.execPath, ['-e', program], { encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    const { compiled, results } = JSON.parse(child.stdout) as { compiled: number; results: unknown[] };
+    expect(compiled).toBe(0);
+    const expected = inputs.map((input) => {
+      const r = memorySchema.safeParse(input);
+      return r.success ? r.data : r.error.issues;
+    });
+    expect(results).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(expected.filter((r) => Array.isArray(r)).length).toBeGreaterThan(2);
   });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { cacheDigest, cacheFileName, DIGEST, readCache, runScript, writeCache } from '../src/boot/code-cache.js';
+import { cacheDigest, cacheFileName, cacheVariant, DIGEST, readCache, runScript, writeCache } from '../src/boot/code-cache.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -71,6 +71,19 @@ describe('the digest that tells a good cache from a corrupt one', () => {
   });
 });
 
+describe('which cache a command uses', () => {
+  it('is the REPL\'s for chat, the default command, and one-shot commands\' for the others', () => {
+    expect(cacheVariant([])).toBe('chat');
+    expect(cacheVariant(['chat', '--user', 'ana'])).toBe('chat');
+    expect(cacheVariant(['--user', 'ana'])).toBe('chat');
+    expect(cacheVariant(['show', '--user', 'ana'])).toBe('cli');
+    expect(cacheVariant(['export', 'chat'])).toBe('cli');
+    const sha = 'ab'.repeat(32);
+    expect(cacheFileName(sha, 'v20.20.2', 'x64', 'chat')).not.toBe(cacheFileName(sha, 'v20.20.2', 'x64', 'cli'));
+    expect(cacheFileName(sha, 'v20.20.2', 'x64')).toBe(cacheFileName(sha, 'v20.20.2', 'x64', 'cli'));
+  });
+});
+
 describe('the cache file', () => {
   it('gives back exactly the bytes written for the same script, Node and build', async () => {
     const dir = await mkdtemp(join(tmp, 'rw-'));
@@ -120,6 +133,21 @@ describe('the cache file', () => {
     const name = cacheFileName('9'.repeat(64), process.version, process.arch);
     writeCache(dir, name, header, Buffer.from('new'));
     expect((await readdir(dir)).sort()).toEqual([name, otherNode, ...builds.slice(2)].sort());
+  });
+
+  it('keeps the other variant of the same build, and removes an old build\'s variants together', async () => {
+    const dir = await mkdtemp(join(tmp, 'variants-'));
+    const old = ['1', '2', '3', '4'].flatMap((d) => [cacheFileName(d.repeat(64), process.version, process.arch), cacheFileName(d.repeat(64), process.version, process.arch, 'chat')]);
+    for (const [i, name] of old.entries()) {
+      await writeFile(join(dir, name), 'x');
+      await utimes(join(dir, name), 1_000_000 + i, 1_000_000 + i);
+    }
+    const chat = cacheFileName('9'.repeat(64), process.version, process.arch, 'chat');
+    await writeFile(join(dir, chat), 'x');
+    await utimes(join(dir, chat), 1, 1);
+    const cli = cacheFileName('9'.repeat(64), process.version, process.arch);
+    writeCache(dir, cli, header, Buffer.from('new'));
+    expect((await readdir(dir)).sort()).toEqual([cli, chat, ...old.slice(2)].sort());
   });
 
   it('fails quietly where it cannot be written (a file where the dir should be)', async () => {

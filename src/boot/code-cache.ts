@@ -40,6 +40,23 @@ export interface ScriptRunOptions {
   cacheDir: string | null;
   /** When to write a missing or refused cache, in ms after start; it is also written at exit if the process ends first. */
   saveAfterMs?: number;
+  /** Which of the script's caches to use (`cacheVariant`): each holds what its kind of command compiles. Default 'cli'. */
+  variant?: CacheVariant;
+}
+
+/** The REPL (`chat`, memagent's default command: Ink, React, the SDK) or any one-shot command (`show`, `export`…). */
+export type CacheVariant = 'chat' | 'cli';
+
+/**
+ * Which cache a command line uses: 'chat' when the first argument is `chat` or an option (chat is
+ * the default command), 'cli' for any other command. A cache holds the code its first run
+ * compiled and a later run loads all of it, so one cache for both would make `show` load the
+ * REPL's code (~1.9 MB instead of ~0.8 MB: 6% slower) or the REPL compile its own again (~11%
+ * slower to the prompt), whichever ran first. A wrong guess only costs speed. Pure.
+ */
+export function cacheVariant(args: readonly string[]): CacheVariant {
+  const first = args[0];
+  return first === undefined || first === 'chat' || first.startsWith('-') ? 'chat' : 'cli';
 }
 
 /** The header of a cache file, one JSON line before the cached bytes. */
@@ -141,9 +158,12 @@ export function cacheDigest(data: Uint8Array): string {
   return digestIn(memory, 0, data.length);
 }
 
-/** The cache file's name for a script and this Node: `<script sha, 16 hex>-<node version>-<arch>.v8cache`. */
-export function cacheFileName(scriptSha256: string, nodeVersion: string, arch: string): string {
-  return `${scriptSha256.slice(0, 16)}-${nodeVersion}-${arch}.v8cache`;
+/**
+ * The cache file's name for a script, this Node and a variant:
+ * `<script sha, 16 hex>[.<variant>]-<node version>-<arch>.v8cache` ('cli' has no infix).
+ */
+export function cacheFileName(scriptSha256: string, nodeVersion: string, arch: string, variant: CacheVariant = 'cli'): string {
+  return `${scriptSha256.slice(0, 16)}${variant === 'cli' ? '' : `.${variant}`}-${nodeVersion}-${arch}.v8cache`;
 }
 
 /**
@@ -199,7 +219,8 @@ export function readCache(file: string, expected: Omit<CacheHeader, 'digest'>): 
 /**
  * Writes `data` as the cache for `header`'s script: a temp file in `dir` renamed over the cache
  * file (atomic: a reader sees the old cache, the new one, or none), dir 0700 and file 0600; then
- * removes all but the newest 3 caches other builds of memagent left in `dir` for this Node. Best effort: returns false on any error.
+ * removes the caches of all but the newest 3 other builds of memagent left in `dir` for this Node
+ * (a build's caches are the files named after its script, one per variant). Best effort: returns false on any error.
  */
 export function writeCache(dir: string, name: string, header: Omit<CacheHeader, 'digest'>, data: Buffer): boolean {
   const target = path.join(dir, name);
@@ -222,11 +243,12 @@ export function writeCache(dir: string, name: string, header: Omit<CacheHeader, 
     // installs used in turn (a global one and npx) keep theirs instead of replacing each other's
     // on every run. Other Nodes' caches stay (nvm).
     const sameNode = `-${header.node}-${process.arch}.v8cache`;
-    const others = readdirSync(dir)
-      .filter((other) => other !== name && other.endsWith(sameNode))
-      .map((other) => ({ other, mtimeMs: statSync(path.join(dir, other)).mtimeMs }))
-      .sort((a, b) => b.mtimeMs - a.mtimeMs);
-    for (const { other } of others.slice(KEPT_OTHER_BUILDS)) rmSync(path.join(dir, other), { force: true });
+    const build = (file: string): string => file.slice(0, 16);
+    const newest = new Map<string, number>();
+    const others = readdirSync(dir).filter((other) => build(other) !== build(name) && other.endsWith(sameNode));
+    for (const other of others) newest.set(build(other), Math.max(newest.get(build(other)) ?? 0, statSync(path.join(dir, other)).mtimeMs));
+    const kept = new Set([...newest].sort((a, b) => b[1] - a[1]).slice(0, KEPT_OTHER_BUILDS).map(([b]) => b));
+    for (const other of others) if (!kept.has(build(other))) rmSync(path.join(dir, other), { force: true });
   } catch {
     // Old caches are only clutter.
   }
@@ -278,7 +300,7 @@ export function runScript(options: ScriptRunOptions): CacheOutcome {
   const { wrapped, sha256, size, mtimeMs } = readScript(options.file);
   const header = { format: CACHE_FORMAT, script: sha256, size, mtimeMs, node: process.version };
   const dir = sha256 === '' ? null : options.cacheDir;
-  const name = cacheFileName(sha256, process.version, process.arch);
+  const name = cacheFileName(sha256, process.version, process.arch, options.variant);
   const cachedData = dir === null ? undefined : (readCache(path.join(dir, name), header) ?? undefined);
   const script = new vm.Script(wrapped, { filename: options.file, cachedData });
   const outcome: CacheOutcome = dir === null ? 'off' : cachedData === undefined ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit';

@@ -16,6 +16,14 @@
 //   with the same East Asian Width table string-width uses for such a grapheme.
 //   test/script-bundle.test.ts checks the patched function against the original on every one of
 //   those code points and on random strings.
+// - Our modules import `node:crypto` at module level (lock tokens, temp-file names, journal ids,
+//   age encryption), and loading it costs ~3-4 ms of every start (OpenSSL bindings; Node does not
+//   load it at its own start) though `show` calls none of it. Their `node:crypto` is a module of
+//   same-named functions that require the real one on first call.
+// - commander requires `node:child_process` when it loads (~2 ms of every start: Node does not
+//   load it at its own start) for executable subcommands, which memagent has none of; the bundle's
+//   commander requires it on its first `childProcess.spawn` instead.
+import * as nodeCrypto from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 
 function replaceOnce(source, from, to, what) {
@@ -52,10 +60,72 @@ export function patchStringWidth(source) {
   return s;
 }
 
+/**
+ * commander 14's lib/command.js with `node:child_process` required on the first
+ * `childProcess.spawn` (an executable subcommand) instead of at load. Throws when the require is not
+ * found once, or when the module uses child_process for anything but `spawn`.
+ */
+export function patchCommander(source) {
+  const s = replaceOnce(
+    source,
+    "const childProcess = require('node:child_process');",
+    "let childProcessModule;\nconst childProcess = { spawn: (...args) => (childProcessModule ??= require('node:child_process')).spawn(...args) };",
+    'commander (child_process require)',
+  );
+  const uses = [...s.matchAll(/\bchildProcess\b(\.\w+)?/g)].map((m) => m[1] ?? '');
+  if (uses.filter((use) => use !== '.spawn').length !== 1) throw new Error('script-bundle: commander uses child_process for more than spawn; the patch no longer applies');
+  return s;
+}
+
+/**
+ * zod 4's core.js with its global config starting as `{ jitless: true }`: no object schema
+ * compiles a fast path with `new Function` on its first parse (code V8's cache cannot hold, so
+ * every start compiled it again). Validation results are the same; only the route differs.
+ */
+export function patchZodCore(source) {
+  return replaceOnce(
+    source,
+    '(_a = globalThis).__zod_globalConfig ?? (_a.__zod_globalConfig = {});',
+    '(_a = globalThis).__zod_globalConfig ?? (_a.__zod_globalConfig = { jitless: true });',
+    'zod core (global config)',
+  );
+}
+
+/**
+ * The source of the module our own files get for `node:crypto`: for every function `node:crypto`
+ * exports with a lower-case name, a function of the same name that requires `node:crypto` on its
+ * first call and calls the real one with the same `this` and arguments. Classes (KeyObject…) and
+ * constants are not there, so a file importing one fails the build instead of getting a wrapper.
+ */
+export function lazyCryptoSource() {
+  const names = Object.keys(nodeCrypto).filter((name) => /^[a-z]/.test(name) && typeof nodeCrypto[name] === 'function');
+  return [
+    'let crypto;',
+    "const load = () => (crypto ??= require('node:crypto'));",
+    ...names.map((name) => `export function ${name}(...args) { return load().${name}.apply(this, args); }`),
+  ].join('\n');
+}
+
 /** esbuild plugin: the patches above. */
 export const scriptBundle = {
   name: 'script-bundle',
   setup(b) {
+    // Our own source files only (src/, not dependencies); the lazy module's own require is a
+    // require-call, left to Node.
+    b.onResolve({ filter: /^(node:)?crypto$/ }, (args) =>
+      args.kind === 'import-statement' && /[\\/]src[\\/]/.test(args.importer) && !/[\\/]node_modules[\\/]/.test(args.importer)
+        ? { path: 'node:crypto', namespace: 'memagent-lazy-crypto' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'memagent-lazy-crypto' }, () => ({ contents: lazyCryptoSource(), loader: 'js' }));
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]core[\\/]core\.js$/ }, async (args) => ({
+      contents: patchZodCore(await readFile(args.path, 'utf8')),
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => ({
+      contents: patchCommander(await readFile(args.path, 'utf8')),
+      loader: 'js',
+    }));
     b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]src[\\/]index\.js$/ }, async (args) => {
       let s = await readFile(args.path, 'utf8');
       s = replaceOnce(

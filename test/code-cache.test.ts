@@ -5,7 +5,8 @@ import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheFileName, readCache, runScript, writeCache } from '../src/boot/code-cache.js';
+import fc from 'fast-check';
+import { cacheDigest, cacheFileName, cacheVariant, DIGEST, readCache, runScript, writeCache } from '../src/boot/code-cache.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -16,6 +17,72 @@ afterAll(async () => {
 });
 
 const header = { format: 1, script: 'a'.repeat(64), size: 100, mtimeMs: 5, node: process.version };
+
+/** cacheDigest's definition in BigInt arithmetic, to check the WebAssembly that computes it. */
+function referenceDigest(data: Uint8Array): string {
+  const mask = (1n << 64n) - 1n;
+  const padded = new Uint8Array(Math.ceil(data.length / 8) * 8);
+  padded.set(data);
+  const view = new DataView(padded.buffer);
+  let h: bigint = DIGEST.seed;
+  for (let i = 0; i < padded.length; i += 8) {
+    const x = h ^ ((view.getBigUint64(i, true) * DIGEST.p2) & mask);
+    h = ((((x << 31n) | (x >> 33n)) & mask) * DIGEST.p1) & mask;
+  }
+  h ^= BigInt(data.length);
+  h = ((h ^ (h >> 33n)) * DIGEST.c1) & mask;
+  h = ((h ^ (h >> 33n)) * DIGEST.c2) & mask;
+  h ^= h >> 33n;
+  return h.toString(16).padStart(16, '0');
+}
+
+describe('the digest that tells a good cache from a corrupt one', () => {
+  it('is the documented 64-bit hash of the bytes, at any length and any offset in their buffer', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(7), (bytes, offset) => {
+        const shifted = new Uint8Array(bytes.length + offset).fill(0xff);
+        shifted.set(bytes, offset);
+        expect(cacheDigest(shifted.subarray(offset))).toBe(referenceDigest(bytes));
+      }),
+      { numRuns: 500 },
+    );
+    const big = Buffer.alloc(200_003, 7); // over three pages of WebAssembly memory
+    expect(cacheDigest(big)).toBe(referenceDigest(big));
+  });
+
+  it('differs for bytes that differ in one bit or only in trailing zeros', () => {
+    const data = Buffer.from('some cached bytecode of a script');
+    const flipped = Buffer.from(data);
+    flipped[9]! ^= 0x10;
+    expect(cacheDigest(flipped)).not.toBe(cacheDigest(data));
+    expect(cacheDigest(Buffer.concat([data, Buffer.alloc(1)]))).not.toBe(cacheDigest(data));
+  });
+
+  it('is what the cache file header holds for its bytes, read back from a file of any length', async () => {
+    const dir = await mkdtemp(join(tmp, 'digest-'));
+    for (const length of [0, 1, 7, 8, 9, 65_529, 65_536, 70_001]) {
+      const data = Buffer.alloc(length);
+      for (let i = 0; i < length; i++) data[i] = (i * 31 + length) & 0xff;
+      writeCache(dir, 'x.v8cache', header, data);
+      const line = (await readFile(join(dir, 'x.v8cache'), 'utf8')).split('\n')[0]!;
+      expect(JSON.parse(line).digest).toBe(referenceDigest(data));
+      expect(readCache(join(dir, 'x.v8cache'), header)).toEqual(data);
+    }
+  });
+});
+
+describe('which cache a command uses', () => {
+  it('is the REPL\'s for chat, the default command, and one-shot commands\' for the others', () => {
+    expect(cacheVariant([])).toBe('chat');
+    expect(cacheVariant(['chat', '--user', 'ana'])).toBe('chat');
+    expect(cacheVariant(['--user', 'ana'])).toBe('chat');
+    expect(cacheVariant(['show', '--user', 'ana'])).toBe('cli');
+    expect(cacheVariant(['export', 'chat'])).toBe('cli');
+    const sha = 'ab'.repeat(32);
+    expect(cacheFileName(sha, 'v20.20.2', 'x64', 'chat')).not.toBe(cacheFileName(sha, 'v20.20.2', 'x64', 'cli'));
+    expect(cacheFileName(sha, 'v20.20.2', 'x64')).toBe(cacheFileName(sha, 'v20.20.2', 'x64', 'cli'));
+  });
+});
 
 describe('the cache file', () => {
   it('gives back exactly the bytes written for the same script, Node and build', async () => {
@@ -66,6 +133,21 @@ describe('the cache file', () => {
     const name = cacheFileName('9'.repeat(64), process.version, process.arch);
     writeCache(dir, name, header, Buffer.from('new'));
     expect((await readdir(dir)).sort()).toEqual([name, otherNode, ...builds.slice(2)].sort());
+  });
+
+  it('keeps the other variant of the same build, and removes an old build\'s variants together', async () => {
+    const dir = await mkdtemp(join(tmp, 'variants-'));
+    const old = ['1', '2', '3', '4'].flatMap((d) => [cacheFileName(d.repeat(64), process.version, process.arch), cacheFileName(d.repeat(64), process.version, process.arch, 'chat')]);
+    for (const [i, name] of old.entries()) {
+      await writeFile(join(dir, name), 'x');
+      await utimes(join(dir, name), 1_000_000 + i, 1_000_000 + i);
+    }
+    const chat = cacheFileName('9'.repeat(64), process.version, process.arch, 'chat');
+    await writeFile(join(dir, chat), 'x');
+    await utimes(join(dir, chat), 1, 1);
+    const cli = cacheFileName('9'.repeat(64), process.version, process.arch);
+    writeCache(dir, cli, header, Buffer.from('new'));
+    expect((await readdir(dir)).sort()).toEqual([cli, chat, ...old.slice(2)].sort());
   });
 
   it('fails quietly where it cannot be written (a file where the dir should be)', async () => {

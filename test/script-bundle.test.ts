@@ -1,8 +1,12 @@
 // The CLI ships as one script (issue 15, V8 code cache), with patches to dependencies that must not
 // change what they compute: string-width, made lazy and given a fast path for simple graphemes, is
 // checked here against the original on every code point of the fast path and on random text.
+// commander, made to require child_process on first use, still runs an executable subcommand. zod,
+// made jitless, compiles no code at run time and accepts and rejects memory files as before. Our
+// modules' node:crypto, loaded on first call, still encrypts and decrypts an age file.
 // (The yoga and Ink patches change only how modules load; every REPL test runs them.)
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,7 +14,7 @@ import { build } from 'esbuild';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without types
-import { patchStringWidth, scriptBundle, SIMPLE_GRAPHEMES } from '../scripts/script-bundle.mjs';
+import { patchCommander, patchStringWidth, patchZodCore, scriptBundle, SIMPLE_GRAPHEMES } from '../scripts/script-bundle.mjs';
 
 type StringWidth = (text: string, options?: { ambiguousIsNarrow?: boolean; countAnsiEscapeCodes?: boolean }) => number;
 let tmp: string;
@@ -76,5 +80,143 @@ describe('string-width as bundled into the CLI', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('commander as bundled into the CLI', () => {
+  /** commander bundled with the CLI's patches into a CommonJS file, and a program using it. */
+  async function program(dir: string): Promise<string> {
+    await build({
+      stdin: { contents: "module.exports = require('commander');", resolveDir: process.cwd() },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: join(dir, 'commander.cjs'),
+      plugins: [scriptBundle] as never,
+      logLevel: 'silent',
+    });
+    // `greet` is an executable subcommand: commander runs ./prog-greet.cjs with Node.
+    await writeFile(join(dir, 'prog-greet.cjs'), "process.stdout.write('hello from ' + process.argv.slice(2).join(' ') + '\\n');\n");
+    const prog = join(dir, 'prog.cjs');
+    await writeFile(
+      prog,
+      [
+        "const { Command } = require('./commander.cjs');",
+        "const loaded = () => process.moduleLoadList.includes('NativeModule child_process');",
+        "const before = loaded();",
+        "const program = new Command('prog').command('greet', 'an executable subcommand').command('local').action(() => {",
+        "  process.stdout.write('child_process loaded: ' + before + ' ' + loaded() + '\\n');",
+        '});',
+        "program.parent.parse();",
+      ].join('\n'),
+    );
+    return prog;
+  }
+
+  it('the patch applies to the installed commander and refuses a commander that uses child_process for more than spawn', async () => {
+    const source = await readFile(join('node_modules', 'commander', 'lib', 'command.js'), 'utf8');
+    expect(patchCommander(source)).not.toBe(source);
+    expect(() => patchCommander(`${source}\nchildProcess.execSync('x');`)).toThrow(/no longer applies/);
+    expect(() => patchCommander(source.replace("require('node:child_process')", "require('child_process')"))).toThrow(/no longer applies/);
+  });
+
+  it('loads no child_process for an ordinary command and still runs an executable subcommand', async () => {
+    const dir = await mkdtemp(join(tmp, 'commander-'));
+    const prog = await program(dir);
+    const local = spawnSync(process.execPath, [prog, 'local'], { encoding: 'utf8' });
+    expect(local.stdout).toBe('child_process loaded: false false\n');
+    const greet = spawnSync(process.execPath, [prog, 'greet', 'the', 'subcommand'], { encoding: 'utf8', cwd: dir });
+    expect(greet.stderr).toBe('');
+    expect(greet.stdout).toBe('hello from the subcommand\n');
+    expect(greet.status).toBe(0);
+  });
+});
+
+describe('zod as bundled into the CLI', () => {
+  it('the patch applies to the installed zod', async () => {
+    const source = await readFile(join('node_modules', 'zod', 'v4', 'core', 'core.js'), 'utf8');
+    expect(patchZodCore(source)).not.toBe(source);
+  });
+
+  it('validates memory files as the unbundled schema does, without compiling code at run time', async () => {
+    const dir = await mkdtemp(join(tmp, 'zod-'));
+    const bundled = join(dir, 'schema.cjs');
+    await build({
+      stdin: { contents: "module.exports = require('./src/core/schema.ts');", resolveDir: process.cwd(), loader: 'ts' },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: bundled,
+      plugins: [scriptBundle] as never,
+      logLevel: 'silent',
+    });
+    const { emptyMemory, memorySchema } = await import('../src/core/schema.js');
+    const good = emptyMemory('ana', new Date('2025-01-02T03:04:05Z'));
+    const fact = { id: 'f_1', text: 'Likes tea', kind: 'preference', confidence: 'high', status: 'active', pinned: false, createdAt: '2025-01-01T00:00:00Z', updatedAt: '2025-01-01T00:00:00Z', sources: [] };
+    const inputs = [
+      good,
+      { ...good, facts: [fact] },
+      { ...good, facts: [{ ...fact, kind: 'mood' }] },
+      { ...good, revision: -1 },
+      { ...good, summary: 7 },
+      { ...good, extra: 'kept or dropped as before' },
+      'not an object',
+    ];
+    // In a child, with Function counting the code it compiles (zod's fast path is `new Function`).
+    const program = [
+      'const RealFunction = Function;',
+      'let compiled = 0;',
+      'globalThis.Function = function (...args) { compiled++; return new RealFunction(...args); };',
+      `const { memorySchema } = require(${JSON.stringify(bundled)});`,
+      `const inputs = ${JSON.stringify(inputs)};`,
+      'const results = inputs.map((input) => { const r = memorySchema.safeParse(input); return r.success ? r.data : r.error.issues; });',
+      'process.stdout.write(JSON.stringify({ compiled, results }));',
+    ].join('\n');
+    const child = spawnSync(process.execPath, ['-e', program], { encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    const { compiled, results } = JSON.parse(child.stdout) as { compiled: number; results: unknown[] };
+    expect(compiled).toBe(0);
+    const expected = inputs.map((input) => {
+      const r = memorySchema.safeParse(input);
+      return r.success ? r.data : r.error.issues;
+    });
+    expect(results).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(expected.filter((r) => Array.isArray(r)).length).toBeGreaterThan(2);
+  });
+});
+
+describe('node:crypto as our modules get it in the CLI', () => {
+  it('is loaded on the first call, not when the modules load, and encrypts and decrypts as before', async () => {
+    const dir = await mkdtemp(join(tmp, 'crypto-'));
+    const bundled = join(dir, 'age.cjs');
+    await build({
+      stdin: {
+        contents: "module.exports = require('./src/core/storage/file/age-cipher.ts');",
+        resolveDir: process.cwd(),
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: bundled,
+      plugins: [scriptBundle] as never,
+      logLevel: 'silent',
+    });
+    const { generateIdentityFile } = await import('../src/core/storage/file/age-identity.js');
+    const { text, recipient } = await generateIdentityFile(new Date());
+    const program = [
+      "const loaded = () => process.moduleLoadList.includes('NativeModule crypto');",
+      `const age = require(${JSON.stringify(bundled)});`,
+      'const atLoad = loaded();',
+      `const cipher = age.ageCipher(age.parseIdentity(${JSON.stringify(text)}));`,
+      "const sealed = cipher.seal('the memory file');",
+      "const opened = cipher.open('x.json', sealed).toString('utf8');",
+      `process.stdout.write(JSON.stringify({ atLoad, afterUse: loaded(), age: age.isAgeFile(sealed), opened, same: cipher.recipient === ${JSON.stringify(recipient)} }));`,
+    ].join('\n');
+    // A file, not `node -e`: Node's eval loads node:crypto itself.
+    await writeFile(join(dir, 'prog.cjs'), program);
+    const child = spawnSync(process.execPath, [join(dir, 'prog.cjs')], { encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual({ atLoad: false, afterUse: true, age: true, opened: 'the memory file', same: true });
   });
 });

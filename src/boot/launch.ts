@@ -8,10 +8,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import { userDirs } from '../cli/user-dirs.js';
-import { runScript } from './code-cache.js';
+import { cacheVariant, runScript } from './code-cache.js';
 
 const off = ['0', 'off', 'false', 'no'].includes((process.env.MEMAGENT_CODE_CACHE ?? '').trim().toLowerCase());
 runScript({
   file: path.join(__dirname, 'memagent.cjs'),
   cacheDir: off ? null : path.join(userDirs(process.env, process.platform, os.homedir()).cache, 'code-cache'),
+  variant: cacheVariant(process.argv.slice(2)),
 });

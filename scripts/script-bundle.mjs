@@ -16,14 +16,9 @@
 //   with the same East Asian Width table string-width uses for such a grapheme.
 //   test/script-bundle.test.ts checks the patched function against the original on every one of
 //   those code points and on random strings.
-// - Our modules import `node:crypto` at module level (lock tokens, temp-file names, journal ids,
-//   age encryption), and loading it costs ~3-4 ms of every start (OpenSSL bindings; Node does not
-//   load it at its own start) though `show` calls none of it. Their `node:crypto` is a module of
-//   same-named functions that require the real one on first call.
 // - commander requires `node:child_process` when it loads (~2 ms of every start: Node does not
 //   load it at its own start) for executable subcommands, which memagent has none of; the bundle's
 //   commander requires it on its first `childProcess.spawn` instead.
-import * as nodeCrypto from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 
 function replaceOnce(source, from, to, what) {
@@ -91,33 +86,10 @@ export function patchZodCore(source) {
   );
 }
 
-/**
- * The source of the module our own files get for `node:crypto`: for every function `node:crypto`
- * exports with a lower-case name, a function of the same name that requires `node:crypto` on its
- * first call and calls the real one with the same `this` and arguments. Classes (KeyObject…) and
- * constants are not there, so a file importing one fails the build instead of getting a wrapper.
- */
-export function lazyCryptoSource() {
-  const names = Object.keys(nodeCrypto).filter((name) => /^[a-z]/.test(name) && typeof nodeCrypto[name] === 'function');
-  return [
-    'let crypto;',
-    "const load = () => (crypto ??= require('node:crypto'));",
-    ...names.map((name) => `export function ${name}(...args) { return load().${name}.apply(this, args); }`),
-  ].join('\n');
-}
-
 /** esbuild plugin: the patches above. */
 export const scriptBundle = {
   name: 'script-bundle',
   setup(b) {
-    // Our own source files only (src/, not dependencies); the lazy module's own require is a
-    // require-call, left to Node.
-    b.onResolve({ filter: /^(node:)?crypto$/ }, (args) =>
-      args.kind === 'import-statement' && /[\\/]src[\\/]/.test(args.importer) && !/[\\/]node_modules[\\/]/.test(args.importer)
-        ? { path: 'node:crypto', namespace: 'memagent-lazy-crypto' }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'memagent-lazy-crypto' }, () => ({ contents: lazyCryptoSource(), loader: 'js' }));
     b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]core[\\/]core\.js$/ }, async (args) => ({
       contents: patchZodCore(await readFile(args.path, 'utf8')),
       loader: 'js',

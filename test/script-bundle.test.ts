@@ -2,8 +2,7 @@
 // change what they compute: string-width, made lazy and given a fast path for simple graphemes, is
 // checked here against the original on every code point of the fast path and on random text.
 // commander, made to require child_process on first use, still runs an executable subcommand. zod,
-// made jitless, compiles no code at run time and accepts and rejects memory files as before. Our
-// modules' node:crypto, loaded on first call, still encrypts and decrypts an age file.
+// made jitless, compiles no code at run time and accepts and rejects memory files as before.
 // (The yoga and Ink patches change only how modules load; every REPL test runs them.)
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -182,41 +181,5 @@ describe('zod as bundled into the CLI', () => {
     });
     expect(results).toEqual(JSON.parse(JSON.stringify(expected)));
     expect(expected.filter((r) => Array.isArray(r)).length).toBeGreaterThan(2);
-  });
-});
-
-describe('node:crypto as our modules get it in the CLI', () => {
-  it('is loaded on the first call, not when the modules load, and encrypts and decrypts as before', async () => {
-    const dir = await mkdtemp(join(tmp, 'crypto-'));
-    const bundled = join(dir, 'age.cjs');
-    await build({
-      stdin: {
-        contents: "module.exports = require('./src/core/storage/file/age-cipher.ts');",
-        resolveDir: process.cwd(),
-        loader: 'ts',
-      },
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      outfile: bundled,
-      plugins: [scriptBundle] as never,
-      logLevel: 'silent',
-    });
-    const { generateIdentityFile } = await import('../src/core/storage/file/age-identity.js');
-    const { text, recipient } = await generateIdentityFile(new Date());
-    const program = [
-      "const loaded = () => process.moduleLoadList.includes('NativeModule crypto');",
-      `const age = require(${JSON.stringify(bundled)});`,
-      'const atLoad = loaded();',
-      `const cipher = age.ageCipher(age.parseIdentity(${JSON.stringify(text)}));`,
-      "const sealed = cipher.seal('the memory file');",
-      "const opened = cipher.open('x.json', sealed).toString('utf8');",
-      `process.stdout.write(JSON.stringify({ atLoad, afterUse: loaded(), age: age.isAgeFile(sealed), opened, same: cipher.recipient === ${JSON.stringify(recipient)} }));`,
-    ].join('\n');
-    // A file, not `node -e`: Node's eval loads node:crypto itself.
-    await writeFile(join(dir, 'prog.cjs'), program);
-    const child = spawnSync(process.execPath, [join(dir, 'prog.cjs')], { encoding: 'utf8' });
-    expect(child.stderr).toBe('');
-    expect(JSON.parse(child.stdout)).toEqual({ atLoad: false, afterUse: true, age: true, opened: 'the memory file', same: true });
   });
 });

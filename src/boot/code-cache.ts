@@ -9,11 +9,12 @@
  * Safety: V8 checks a cache's V8 version and flags, but of the source only its length, so a cache
  * must never meet another script. The cache file therefore starts with a header naming the
  * script's SHA-256 (computed at build time, in the script's first line), its size and mtime, and
- * a 64-bit hash of the cached bytes (`cacheDigest`); anything that does not match is ignored and rewritten. Every
+ * the SHA-256 of the cached bytes (`cacheDigest`); anything that does not match is ignored and rewritten. Every
  * failure (missing, stale, corrupt, unreadable or unwritable cache) falls back to compiling the
  * script as if there were no cache, silently: the cache only ever changes how fast the CLI starts.
  * The cache holds bytecode of the bundle's own source, never anything the user typed.
  */
+import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -26,8 +27,8 @@ const SCRIPT_HEADER = /^\/\/! memagent-script sha256=([0-9a-f]{64})\n/;
 /** How many caches of other builds of memagent (for the same Node) a write leaves in place. */
 const KEPT_OTHER_BUILDS = 3;
 
-/** Format version of the cache file's header line; bump to orphan every older cache (2: `cacheDigest` replaced SHA-256). */
-const CACHE_FORMAT = 2;
+/** Format version of the cache file's header line; bump to orphan every older cache. */
+const CACHE_FORMAT = 3;
 
 /** How the script was compiled: with no cache asked for, from a valid cache, without one, or with one V8 or the header refused. */
 export type CacheOutcome = 'off' | 'hit' | 'miss' | 'rejected';
@@ -69,93 +70,12 @@ interface CacheHeader {
   digest: string;
 }
 
-/** Unsigned LEB128, as WebAssembly writes sizes. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    const low = n & 0x7f;
-    n >>>= 7;
-    out.push(n === 0 ? low : low | 0x80);
-  } while (n !== 0);
-  return out;
-}
-
-/** Signed LEB128 of a 64-bit value, as WebAssembly writes an `i64.const`. */
-function sleb64(value: bigint): number[] {
-  let v = BigInt.asIntN(64, value);
-  const out: number[] = [];
-  for (;;) {
-    const low = Number(v & 0x7fn);
-    v >>= 7n;
-    if ((v === 0n && (low & 0x40) === 0) || (v === -1n && (low & 0x40) !== 0)) return [...out, low];
-    out.push(low | 0x80);
-  }
-}
-
-/** The constants of `cacheDigest`: xxHash64's primes P1/P2, MurmurHash3's fmix64 multipliers, a seed. */
-export const DIGEST = { seed: 0x27d4eb2f165667c5n, p1: 0x9e3779b185ebca87n, p2: 0xc2b2ae3d27d4eb4fn, c1: 0xff51afd7ed558ccdn, c2: 0xc4ceb9fe1a85ec53n } as const;
-
 /**
- * A WebAssembly module importing memory `e.m` and exporting `h(at: i32, len: i32) -> i64`,
- * `cacheDigest`'s hash of the `len` bytes at `at` (the 8 bytes after them must be zero):
- * `h = seed; for each little-endian 8-byte word w: h = rotl(h ^ w * p2, 31) * p1; h ^= len; fmix64(h)`.
- */
-function digestModuleBytes(): Uint8Array<ArrayBuffer> {
-  const [get, set, i64] = [0x20, 0x21, 0x42];
-  const shiftXor = [get, 3, get, 3, i64, 33, 0x88 /* i64.shr_u */, 0x85 /* i64.xor */];
-  const body = [
-    ...[2, 1, 0x7f, 1, 0x7e], // locals: 2 = end (i32), 3 = h (i64); params: 0 = at, 1 = len
-    ...[get, 0, get, 1, 0x6a /* i32.add */, set, 2, i64, ...sleb64(DIGEST.seed), set, 3],
-    ...[0x02, 0x40, 0x03, 0x40], // block, loop
-    ...[get, 0, get, 2, 0x4f /* i32.ge_u */, 0x0d, 1], // at >= end: leave the block
-    ...[get, 3, get, 0, 0x29, 0, 0 /* i64.load, unaligned */, i64, ...sleb64(DIGEST.p2), 0x7e /* i64.mul */, 0x85],
-    ...[i64, 31, 0x89 /* i64.rotl */, i64, ...sleb64(DIGEST.p1), 0x7e, set, 3],
-    ...[get, 0, 0x41, 8, 0x6a, set, 0, 0x0c, 0 /* br loop */, 0x0b, 0x0b],
-    ...[get, 3, get, 1, 0xad /* i64.extend_i32_u */, 0x85, set, 3],
-    ...shiftXor, i64, ...sleb64(DIGEST.c1), 0x7e, set, 3,
-    ...shiftXor, i64, ...sleb64(DIGEST.c2), 0x7e, set, 3,
-    ...shiftXor,
-    0x0b,
-  ];
-  const code = [1, ...uleb(body.length), ...body];
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0], // magic, version 1
-    ...[1, 7, 1, 0x60, 2, 0x7f, 0x7f, 1, 0x7e], // type section: (i32, i32) -> i64
-    ...[2, 8, 1, 1, 0x65, 1, 0x6d, 2, 0, 1], // import section: memory "e"."m", at least 1 page
-    ...[3, 2, 1, 0], // function section: one function of type 0
-    ...[7, 5, 1, 1, 0x68, 0, 0], // export section: "h" = function 0
-    ...[10, ...uleb(code.length), ...code],
-  ]);
-}
-
-let digestModule: WebAssembly.Module | undefined;
-
-/** WebAssembly memory with room for `size` bytes and 8 zero bytes after them (fresh memory is zero). */
-function digestMemory(size: number): WebAssembly.Memory {
-  return new WebAssembly.Memory({ initial: Math.ceil((size + 8) / 65536) });
-}
-
-/** `cacheDigest` of the `len` bytes at `at` in `memory`, whose 8 bytes after them are zero. */
-function digestIn(memory: WebAssembly.Memory, at: number, len: number): string {
-  digestModule ??= new WebAssembly.Module(digestModuleBytes());
-  const { h } = new WebAssembly.Instance(digestModule, { e: { m: memory } }).exports as unknown as { h: (at: number, len: number) => bigint };
-  return BigInt.asUintN(64, h(at, len)).toString(16).padStart(16, '0');
-}
-
-/**
- * A 64-bit hash of `data` as 16 hex digits: xxHash64's round (`h = rotl(h ^ w * p2, 31) * p1`)
- * over its little-endian 8-byte words (the last one zero-padded), then the length, finished with
- * MurmurHash3's fmix64 (constants in `DIGEST`). Not cryptographic: it tells a corrupt or truncated
- * cache file from a good one, which is all the digest is for, without loading `node:crypto`
- * (OpenSSL, ~3-4 ms of every start). The loop is a 150-byte WebAssembly function (compiled once
- * a process, <1 ms; the same loop in JS costs ~2.5 ms before V8 optimises it), checked against a
- * BigInt reference in test/code-cache.test.ts. Pure; throws only for data too big for
- * WebAssembly memory (~4 GB).
+ * The SHA-256 of `data` as 64 hex digits: what tells a corrupt or truncated cache file from a
+ * good one (node:crypto; ~1-2 ms for a 2 MB cache). Pure.
  */
 export function cacheDigest(data: Uint8Array): string {
-  const memory = digestMemory(data.length);
-  new Uint8Array(memory.buffer).set(data);
-  return digestIn(memory, 0, data.length);
+  return createHash('sha256').update(data).digest('hex');
 }
 
 /**
@@ -171,25 +91,9 @@ export function cacheFileName(scriptSha256: string, nodeVersion: string, arch: s
  * header's digest; null otherwise (also when the file is missing or unreadable). Never throws.
  */
 export function readCache(file: string, expected: Omit<CacheHeader, 'digest'>): Buffer | null {
-  // Read straight into WebAssembly memory, where the digest runs, and handed to V8 from there:
-  // no copy of the cached bytes. The memory is this call's alone.
   let raw: Buffer;
-  let memory: WebAssembly.Memory;
   try {
-    const fd = openSync(file, 'r');
-    try {
-      const size = fstatSync(fd).size;
-      memory = digestMemory(size);
-      raw = Buffer.from(memory.buffer, 0, size);
-      let at = 0;
-      while (at < size) {
-        const n = readSync(fd, raw, at, size - at, at);
-        if (n === 0) return null;
-        at += n;
-      }
-    } finally {
-      closeSync(fd);
-    }
+    raw = readFileSync(file);
   } catch {
     return null;
   }
@@ -209,11 +113,8 @@ export function readCache(file: string, expected: Omit<CacheHeader, 'digest'>): 
     header.node === expected.node &&
     typeof header.digest === 'string';
   if (!same) return null;
-  try {
-    return digestIn(memory, newline + 1, raw.length - newline - 1) === header.digest ? raw.subarray(newline + 1) : null;
-  } catch {
-    return null;
-  }
+  const data = raw.subarray(newline + 1);
+  return cacheDigest(data) === header.digest ? data : null;
 }
 
 /**

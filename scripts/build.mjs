@@ -15,6 +15,7 @@ import { nodeBundleOptions } from './esbuild-options.mjs';
 import { inkFastPaths } from './ink-fast-paths.mjs';
 import { lazyModules } from './lazy-modules.mjs';
 import { scriptBundle } from './script-bundle.mjs';
+import { toAsciiScript } from './ascii-script.mjs';
 
 /**
  * Start-up trims, each measured by `npm run bench` (bench/RESULTS.md):
@@ -71,14 +72,9 @@ await Promise.all([
   build({ ...nodeBundleOptions, sourcemap: 'linked', entryPoints: { 'fake-api': 'src/fake-api/main.ts' }, outdir: fresh }),
 ]);
 const scriptPath = `${fresh}/memagent.cjs`;
-// src/boot/code-cache.ts reads the script as Latin-1 (one byte a character: ~3x faster than UTF-8
-// for 4 MB, and V8 keeps it as a one-byte string). esbuild escapes non-ASCII in strings and
-// templates but leaves it in comments and regular-expression literals; there a `\uXXXX` escape
-// means the same character (a surrogate pair of escapes is one code point under the `u` flag and
-// two code units without it, as the literal character was), unless a backslash precedes it.
-const utf8 = await readFile(scriptPath, 'utf8');
-if (/\\[^\x00-\x7f]/u.test(utf8)) throw new Error('build: a backslash before a non-ASCII character in dist/memagent.cjs; escaping it would change its meaning');
-const script = utf8.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+// src/boot/code-cache.ts reads the script as Latin-1: scripts/ascii-script.mjs says why and where
+// escaping keeps the meaning (and fails the build where it might not).
+const script = toAsciiScript(await readFile(scriptPath, 'utf8'));
 if (!script.startsWith(`//! memagent-script sha256=${PLACEHOLDER}\n`)) throw new Error('build: the script header is missing');
 const sha256 = createHash('sha256').update(script).digest('hex');
 await writeFile(scriptPath, script.replace(PLACEHOLDER, sha256), 'latin1');

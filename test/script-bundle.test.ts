@@ -183,3 +183,35 @@ describe('zod as bundled into the CLI', () => {
     expect(expected.filter((r) => Array.isArray(r)).length).toBeGreaterThan(2);
   });
 });
+
+describe('the script as ASCII (read by the launcher as Latin-1)', () => {
+  // @ts-expect-error: a plain .mjs build script without types
+  const ascii = () => import('../scripts/ascii-script.mjs') as Promise<{ toAsciiScript: (source: string) => string }>;
+  /** What `source` (an expression) evaluates to. */
+  const value = (source: string): unknown => new Function(`return (${source});`)();
+
+  it('escapes non-ASCII in regular expressions and comments, which then match exactly as before', async () => {
+    const { toAsciiScript } = await ascii();
+    const regexes = ['/[‘’‚‛′´`ʼ]/gu', '/[é-ü]+/', '/😀{2}/', '/[😀-😂]/u', '/(?:œ|æ)/iu', '/^\\s*(?:moi|usuário)\\s*:/iu'];
+    const inputs = ['’', 'ʼ', 'é', 'ñü', '😀😀', '\ud83d\ude00\ude00', '😁', 'Œ', 'usuário: x', 'a'];
+    for (const r of regexes) {
+      const escaped = toAsciiScript(`x = 1 / 2; /* café */ y = ${r}; // naïve`);
+      expect(escaped).toMatch(/^[\x00-\x7f]*$/);
+      const before = value(r) as RegExp;
+      const after = value(escaped.slice(escaped.indexOf('y = ') + 4, escaped.lastIndexOf(';'))) as RegExp;
+      expect(after.flags).toBe(before.flags);
+      for (const s of inputs) expect([r, s, after.test(s)]).toEqual([r, s, before.test(s)]);
+    }
+  });
+
+  it('refuses a non-ASCII character in a tagged template, a string, code, or after a backslash, instead of changing its meaning', async () => {
+    const { toAsciiScript } = await ascii();
+    expect(() => toAsciiScript('String.raw`é`.length')).toThrow(/template literal/);
+    expect(() => toAsciiScript('f`a${g(`ü`)}b`')).toThrow(/template literal/);
+    expect(() => toAsciiScript('x = `${{ a: 1 }.a}é`')).toThrow(/template literal/);
+    expect(() => toAsciiScript('x = "é"')).toThrow(/string/);
+    expect(() => toAsciiScript('x = /\\é/')).toThrow(/backslash/);
+    expect(() => toAsciiScript('var café = 1')).toThrow(/in code/);
+    expect(toAsciiScript('x = `a${1}b` + "c"; y = /é/u')).toBe('x = `a${1}b` + "c"; y = /\\u00e9/u');
+  });
+});

@@ -55,6 +55,8 @@ await Promise.all([
     // start, and less to parse for functions the code cache does not hold.
     minifyWhitespace: true,
     minifySyntax: true,
+    // Short lines: Node prints the line an uncaught error came from, which minified would be 260 KB.
+    lineLimit: 500,
     plugins: [startupTrims, inkFastPaths, scriptBundle, lazyModules],
     entryPoints: { memagent: 'src/cli/main.ts' },
     outdir: fresh,

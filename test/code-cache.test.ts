@@ -2,6 +2,7 @@
 // In process: the cache file's header and digest decide whether cached bytes are used at all, and
 // `runScript` runs a small script the same with a cache, without one, and with a broken one.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,6 +118,10 @@ describe('the cache file', () => {
     const cli = cacheFileName('9'.repeat(64), process.version, process.arch);
     writeCache(dir, cli, header, Buffer.from('new'));
     expect((await readdir(dir)).sort()).toEqual([cli, chat, ...old.slice(2)].sort());
+  });
+
+  it.skipIf(!existsSync('/proc/1'))('gives up at once under a file system that says ENOENT for a dir that exists (/proc: Node 20\'s recursive mkdir loops there)', () => {
+    expect(writeCache('/proc/1/memagent-test/code-cache', 'x.v8cache', header, Buffer.from('bytes'))).toBe(false);
   });
 
   it('fails quietly where it cannot be written (a file where the dir should be)', async () => {

@@ -118,6 +118,31 @@ export function readCache(file: string, expected: Omit<CacheHeader, 'digest'>): 
 }
 
 /**
+ * Creates `dir` and its missing parents (0700), one plain mkdir each, so a file system that answers
+ * ENOENT for an existing parent (/proc) makes this throw instead of looping: Node 20's recursive
+ * mkdir retries forever there. @throws the first fs error.
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    try {
+      if (statSync(at).isDirectory()) break;
+      throw Object.assign(new Error(`${at} is not a directory`), { code: 'ENOTDIR' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(at) === at) throw err;
+      missing.push(at);
+    }
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+/**
  * Writes `data` as the cache for `header`'s script: a temp file in `dir` renamed over the cache
  * file (atomic: a reader sees the old cache, the new one, or none), dir 0700 and file 0600; then
  * removes the caches of all but the newest 3 other builds of memagent left in `dir` for this Node
@@ -127,7 +152,7 @@ export function writeCache(dir: string, name: string, header: Omit<CacheHeader, 
   const target = path.join(dir, name);
   const tmp = `${target}.${process.pid}.tmp`;
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirs(dir);
     const line = JSON.stringify({ ...header, digest: cacheDigest(data) });
     writeFileSync(tmp, Buffer.concat([Buffer.from(`${line}\n`), data]), { mode: 0o600 });
     renameSync(tmp, target);

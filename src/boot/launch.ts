@@ -10,9 +10,18 @@ import path from 'node:path';
 import { userDirs } from '../cli/user-dirs.js';
 import { cacheVariant, runScript } from './code-cache.js';
 
-const off = ['0', 'off', 'false', 'no'].includes((process.env.MEMAGENT_CODE_CACHE ?? '').trim().toLowerCase());
+/** The cache dir, or null when turned off or when there is no home to put it in (os.homedir() throws without HOME and a passwd entry). */
+function cacheDir(): string | null {
+  if (['0', 'off', 'false', 'no'].includes((process.env.MEMAGENT_CODE_CACHE ?? '').trim().toLowerCase())) return null;
+  try {
+    return path.join(userDirs(process.env, process.platform, os.homedir()).cache, 'code-cache');
+  } catch {
+    return null;
+  }
+}
+
 runScript({
   file: path.join(__dirname, 'memagent.cjs'),
-  cacheDir: off ? null : path.join(userDirs(process.env, process.platform, os.homedir()).cache, 'code-cache'),
+  cacheDir: cacheDir(),
   variant: cacheVariant(process.argv.slice(2)),
 });

@@ -296,10 +296,11 @@ async function main(): Promise<void> {
   // quiet: dotenv 17+ logs a banner by default, which would land in pipes. The cwd's .env first,
   // then the config dir's: dotenv never overrides a variable already set, so real variables win,
   // then the cwd's file, then the config dir's.
-  dotenv.config({ quiet: true });
-  dotenv.config({ quiet: true, path: path.join(userDirs(process.env, process.platform, os.homedir()).config, '.env') });
   const program = buildProgram();
   try {
+    dotenv.config({ quiet: true });
+    // os.homedir() throws without HOME for a user with no passwd entry: one line, not a crash.
+    dotenv.config({ quiet: true, path: path.join(userDirs(process.env, process.platform, os.homedir()).config, '.env') });
     const [first, ...rest] = process.argv.slice(2);
     const typo = first !== undefined && rest.length === 0 ? mistypedCommand(first) : null;
     if (typo) {

@@ -34,7 +34,6 @@ const PROCESS_TESTS = [
   'test/hardening-privacy.test.ts',
   'test/hardening-signals.test.ts',
   'test/lock.test.ts',
-  'test/markdown-pty.test.ts',
   'test/pending-journals.test.ts',
   'test/package-install.test.ts',
   'test/privacy-secrets.test.tsx',

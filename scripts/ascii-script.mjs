@@ -50,27 +50,11 @@ export function toAsciiScript(source) {
       word = '';
       continue;
     }
-    if (c === '`') {
-      // A template's text, up to its end or to a `${` (then code until the matching `}`).
-      for (i++; i < n && source[i] !== '`'; i++) {
-        if (source[i] === '\\') i++;
-        else if (source[i] === '$' && source[i + 1] === '{') break;
-        else if (source.charCodeAt(i) > 0x7f) fail(i, 'in a template literal');
-      }
-      if (source[i] === '$') {
-        braces.push(0);
-        i += 2;
-        prev = '{';
-      } else {
-        i++;
-        prev = '`';
-      }
-      word = '';
-      continue;
-    }
-    if (c === '}' && braces.length > 1 && braces[braces.length - 1] === 0) {
-      // The end of a template's `${…}`: back to the template's text.
-      braces.pop();
+    const endsSubstitution = c === '}' && braces.length > 1 && braces[braces.length - 1] === 0;
+    if (c === '`' || endsSubstitution) {
+      // A template's text (from its start, or from the `}` ending a `${…}`), up to its end or to
+      // the next `${` (then code until the matching `}`).
+      if (endsSubstitution) braces.pop();
       for (i++; i < n && source[i] !== '`'; i++) {
         if (source[i] === '\\') i++;
         else if (source[i] === '$' && source[i + 1] === '{') break;

@@ -1,6 +1,7 @@
 // The REPL in a real terminal: the built CLI under tmux (a pty), against the fake API in this
 // process. Checks what only a terminal shows: bracketed paste from the terminal, Esc, the screen
-// left clean (no stale live region), and the terminal restored after exit. Skipped without tmux.
+// left clean (no stale live region), the terminal restored after exit, Markdown drawn formatted.
+// Skipped without tmux.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -80,6 +81,29 @@ describe.skipIf(!hasTmux)('the REPL in a terminal', () => {
     // Canonical mode (raw mode off) and a visible cursor.
     expect(end).toMatch(/^icanon$/m);
     expect(tmux('display', '-p', '-t', 'repl', '#{cursor_flag}').trim()).toBe('1');
+  });
+
+  // marked loads in the bundle only after the prompt is drawn, or on the first answer that needs it.
+  it('draws the first answer formatted even when it is asked for the moment the prompt appears, and the next one too', async () => {
+    const env = [`ANTHROPIC_API_KEY=test-key`, `ANTHROPIC_BASE_URL=${fake.url}`, `MEMAGENT_MEMORY_DIR=${path.join(dir, 'memory')}`, 'TERM=xterm-256color'].join(' ');
+    const script = `cd ${dir} && env -u CI -u CONTINUOUS_INTEGRATION ${env} ${process.execPath} ${BIN} chat --user alice --incognito; echo "EXIT=$?"; sleep 60`;
+    tmux('new-session', '-d', '-s', 'md', '-x', '80', '-y', '40', script);
+    await waitForPane(tmux, 'md', /Send a message/, 10_000);
+    tmux('send-keys', '-t', 'md', '-l', 'markdown');
+    tmux('send-keys', '-t', 'md', 'Enter');
+    const first = await waitForPane(tmux, 'md', /Read more at/, 10_000);
+    expect(first).toContain('• First item');
+    expect(first).toContain('Here is some bold text, some italic text and inline code.');
+    expect(first).toMatch(/╭─+╮/);
+    expect(first).not.toContain('**');
+    expect(first).not.toContain('# Markdown sample');
+    tmux('send-keys', '-t', 'md', '-l', 'markdown');
+    tmux('send-keys', '-t', 'md', 'Enter');
+    await waitForPane(tmux, 'md', /Read more at[\s\S]*Read more at/, 10_000);
+    const second = capturePane(tmux, 'md');
+    expect(second.match(/• Second item with emphasis/g)).toHaveLength(2);
+    tmux('send-keys', '-t', 'md', 'C-d');
+    await waitForPane(tmux, 'md', /EXIT=0/, 15_000);
   });
 
   /** The pid of the pane shell's only child (the CLI), once it is running. */

@@ -15,22 +15,7 @@ import { ageCipher, parseIdentity, type FileCipher } from '../../src/core/storag
 import { generateIdentityFile } from '../../src/core/storage/file/age-identity.js';
 import { FileMemoryStore } from '../../src/core/storage/file/file-store.js';
 import { openJournal } from '../../src/core/storage/file/journal-writer.js';
-import { mergeMemory } from '../../src/core/merge.js';
-import type { MergeOps } from '../../src/core/schema.js';
-import { makeMemory, serializeMemory, restoreAtRest } from './kit.js';
-
-function addOps(text: string): MergeOps {
-  return { summary: `The user is a software engineer; last note: ${text}`, add: [{ text, kind: 'fact', confidence: 'high', quote: text }], update: [], supersede: [], retract: [], decisions: [] };
-}
-
-async function timedUpdate(store: FileMemoryStore, userId: string, sessionId: string, text: string): Promise<number> {
-  const t0 = performance.now();
-  await store.update(userId, (current) => {
-    const merged = mergeMemory(current, addOps(text), { sessionId, now: new Date() });
-    return { ...merged.memory, sessionCount: current.sessionCount + 1 };
-  });
-  return performance.now() - t0;
-}
+import { makeMemory, serializeMemory, restoreAtRest, timedUpdate } from './kit.js';
 
 async function cipher(): Promise<FileCipher> {
   return ageCipher(parseIdentity((await generateIdentityFile(new Date())).text));

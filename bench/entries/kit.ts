@@ -4,7 +4,9 @@
  * real schema (so `show` and the write benchmark read files the product accepts).
  */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { memorySchema, SCHEMA_VERSION, type Fact, type Memory } from '../../src/core/schema.js';
+import { mergeMemory } from '../../src/core/merge.js';
+import { memorySchema, SCHEMA_VERSION, type Fact, type Memory, type MergeOps } from '../../src/core/schema.js';
+import type { FileMemoryStore } from '../../src/core/storage/file/file-store.js';
 
 export { startFakeApi } from '../../src/fake-api/server.js';
 export { longAnswer } from '../../src/fake-api/chat.js';
@@ -85,4 +87,22 @@ export function restoreAtRest(file: string, data: string | Uint8Array): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** The merge ops of one session that adds the fact `text` (and rewrites the summary around it). */
+function addOps(text: string): MergeOps {
+  return { summary: `The user is a software engineer; last note: ${text}`, add: [{ text, kind: 'fact', confidence: 'high', quote: text }], update: [], supersede: [], retract: [], decisions: [] };
+}
+
+/**
+ * One session's save through `store`: the real `mergeMemory` adding the fact `text` under the
+ * store's lock, as at exit. Returns its wall time, ms.
+ */
+export async function timedUpdate(store: FileMemoryStore, userId: string, sessionId: string, text: string): Promise<number> {
+  const t0 = performance.now();
+  await store.update(userId, (current) => {
+    const merged = mergeMemory(current, addOps(text), { sessionId, now: new Date() });
+    return { ...merged.memory, sessionCount: current.sessionCount + 1 };
+  });
+  return performance.now() - t0;
 }

@@ -16,33 +16,11 @@
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileMemoryStore } from '../../src/core/storage/file/file-store.js';
-import { mergeMemory } from '../../src/core/merge.js';
-import type { MergeOps } from '../../src/core/schema.js';
-import { makeMemory, serializeMemory, restoreAtRest } from './kit.js';
-
-function addOps(text: string): MergeOps {
-  return {
-    summary: `The user is a software engineer; last note: ${text}`,
-    add: [{ text, kind: 'fact', confidence: 'high', quote: text }],
-    update: [],
-    supersede: [],
-    retract: [],
-    decisions: [],
-  };
-}
+import { makeMemory, serializeMemory, restoreAtRest, timedUpdate } from './kit.js';
 
 /** The fact writer `i` adds on its `j`th write. The `w<i>n<j>x` token keeps any two apart for the near-duplicate test. */
 export function writerFact(i: number, j: number): string {
   return `Writer ${i} note ${j}: remember code w${i}n${j}x.`;
-}
-
-async function timedUpdate(store: FileMemoryStore, userId: string, sessionId: string, text: string): Promise<number> {
-  const t0 = performance.now();
-  await store.update(userId, (current) => {
-    const merged = mergeMemory(current, addOps(text), { sessionId, now: new Date() });
-    return { ...merged.memory, sessionCount: current.sessionCount + 1 };
-  });
-  return performance.now() - t0;
 }
 
 /**

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ageCipher, isAgeFile, parseIdentity } from '../src/core/storage/file/age-cipher.js';
 import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import { ageRequired, hasAge } from './helpers/age.js';
-import { BIN, apiWorkspace, collect, runCli, startCli, waitFor } from './helpers/cli.js';
+import { BIN, apiWorkspace, chatCrowd, collect, runCli, startCli, waitFor } from './helpers/cli.js';
 import { capturePane, hasTmux, tmuxServer } from './helpers/tmux.js';
 import { extractRequests, useFakeApi } from './helpers/fake.js';
 
@@ -259,17 +259,7 @@ describe('20 CLI sessions of one user ending together, encrypted', () => {
     expect((await runCli(['keygen'], ws)).code).toBe(0);
     const cipher = ageCipher(parseIdentity(await fs.readFile(ws.identityFile, 'utf8')));
     const store = new FileMemoryStore({ dir: ws.memoryDir, cipher });
-    const children = Array.from({ length: N }, () => startCli(['chat', '--user', 'crowd'], ws));
-    const results = children.map((child) => collect(child, null, 45_000));
-    const outs = children.map((child) => {
-      const out = { text: '' };
-      child.stdout!.on('data', (d) => (out.text += d));
-      return out;
-    });
-    children.forEach((child, i) => child.stdin!.write(`I like fruit-${i}.\n`));
-    await waitFor(() => outs.every((o) => o.text.includes('You said')), (ok) => ok, 30_000);
-    for (const child of children) child.stdin!.end();
-    const done = await Promise.all(results);
+    const { done } = await chatCrowd(N, 'crowd', ws);
     for (const r of done) {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/Memory saved: \+1 added/);

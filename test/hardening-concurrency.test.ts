@@ -11,7 +11,7 @@ import { type LockHandle, withLock } from '../src/core/storage/file/lock.js';
 import { FileMemoryStore } from '../src/core/storage/file/file-store.js';
 import { createModelClient } from '../src/core/model.js';
 import { memorySchema } from '../src/core/schema.js';
-import { apiWorkspace, collect, startCli, waitFor } from './helpers/cli.js';
+import { apiWorkspace, chatCrowd, waitFor } from './helpers/cli.js';
 import { extractRequests, gate, useFakeApi } from './helpers/fake.js';
 
 const fake = useFakeApi();
@@ -44,19 +44,8 @@ describe('20 CLI sessions of one user ending together', () => {
     const before = (await store.load('crowd')).memory;
 
     const started = Date.now();
-    const children = Array.from({ length: N }, () => startCli(['chat', '--user', 'crowd'], { cwd: ws.cwd, env }));
-    const results = children.map((child) => collect(child, null, 45_000));
-    const outs = children.map((child) => {
-      const out = { text: '' };
-      child.stdout!.on('data', (d) => (out.text += d));
-      return out;
-    });
-    children.forEach((child, i) => child.stdin!.write(`I like fruit-${i}.\n`));
     // Every session has its turn answered (and journaled) before any of them ends.
-    await waitFor(() => outs.every((o) => o.text.includes('You said')), (ok) => ok, 30_000);
-    const answeredAt = Date.now();
-    for (const child of children) child.stdin!.end();
-    const done = await Promise.all(results);
+    const { done, answeredAt } = await chatCrowd(N, 'crowd', { cwd: ws.cwd, env });
     const endedAt = Date.now();
 
     for (const r of done) {

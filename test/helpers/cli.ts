@@ -102,3 +102,24 @@ export async function apiWorkspace(
   const env = cliEnv({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: baseURL, MEMAGENT_MEMORY_DIR: ws.memoryDir, ...extra });
   return { ...ws, env };
 }
+
+/**
+ * `n` pipe-mode chats as `userId` started at once, chat `i` saying `I like fruit-<i>.`; every
+ * one's turn is answered (and journaled) before any of them ends its input, so all save at exit
+ * together. Resolves with their results (in start order) and when the last answer arrived
+ * (`Date.now()`, ms).
+ */
+export async function chatCrowd(n: number, userId: string, opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ done: CliResult[]; answeredAt: number }> {
+  const children = Array.from({ length: n }, () => startCli(['chat', '--user', userId], opts));
+  const results = children.map((child) => collect(child, null, 45_000));
+  const outs = children.map((child) => {
+    const out = { text: '' };
+    child.stdout!.on('data', (d) => (out.text += d));
+    return out;
+  });
+  children.forEach((child, i) => child.stdin!.write(`I like fruit-${i}.\n`));
+  await waitFor(() => outs.every((o) => o.text.includes('You said')), (ok) => ok, 30_000);
+  const answeredAt = Date.now();
+  for (const child of children) child.stdin!.end();
+  return { done: await Promise.all(results), answeredAt };
+}

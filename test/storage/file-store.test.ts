@@ -553,13 +553,19 @@ describe('the file archive (archive/<userId>/)', () => {
     expect(lines.map((l) => JSON.parse(l))).toEqual([{ type: 'fact', item: fact('f_1', 'Likes tea'), archivedAt: archiving.after.updatedAt, revision: 3 }]);
   });
 
-  it('a segment above the memory\'s revision (a write that never landed) is ignored, and the write that lands at that revision replaces it', async () => {
-    const { dir, store } = await freshStore();
-    await store.update('alice', addFact(fact('f_1', 'Likes tea')));
+  /** Writes alice's segment for revision 2 as a write that never landed would leave it; returns the items dir. */
+  async function writeGhostSegment(dir: string): Promise<string> {
     const items = join(dir, 'archive', 'alice', 'items');
     await mkdir(items, { recursive: true });
     const ghost = { type: 'fact', item: fact('f_ghost', 'Never archived'), archivedAt: T0.toISOString(), revision: 2 };
     await writeFile(join(items, '0000000002.jsonl'), `${JSON.stringify(ghost)}\n`);
+    return items;
+  }
+
+  it('a segment above the memory\'s revision (a write that never landed) is ignored, and the write that lands at that revision replaces it', async () => {
+    const { dir, store } = await freshStore();
+    await store.update('alice', addFact(fact('f_1', 'Likes tea')));
+    const items = await writeGhostSegment(dir);
     expect((await store.archive.items('alice')).items).toEqual([]);
     expect(await store.archive.search('alice', 'archived', { limit: 5 })).toEqual([]);
     await store.update('alice', addFact(fact('f_2', 'Owns a cat'))); // revision 2, archives nothing
@@ -586,10 +592,7 @@ describe('the file archive (archive/<userId>/)', () => {
   it('a segment left by a write that never landed is replaced by the write that lands at its revision', async () => {
     const { dir, store } = await freshStore();
     await store.update('alice', addFact(fact('f_1', 'Likes tea')));
-    const items = join(dir, 'archive', 'alice', 'items');
-    await mkdir(items, { recursive: true });
-    const ghost = { type: 'fact', item: fact('f_ghost', 'Never archived'), archivedAt: T0.toISOString(), revision: 2 };
-    await writeFile(join(items, '0000000002.jsonl'), `${JSON.stringify(ghost)}\n`);
+    const items = await writeGhostSegment(dir);
     await store.update('alice', removing('f_1')); // revision 2 archives f_1
     expect((await store.archive.items('alice')).items.map((a) => a.item.id)).toEqual(['f_1']);
   });

@@ -196,6 +196,16 @@ async function traceLoads(args, env, cwd) {
   return { files: [...files], packages: [...packages].sort() };
 }
 
+/**
+ * CPU per turn early and late in 50-turn conversations (`runs`: per run, the CPU of turns 1–50,
+ * ms): the medians over turns 11–15 and 46–50 of every run. Turns 1–10 still warm the JIT up
+ * (turn 1 costs several times a later one), so they are left out.
+ */
+function turnGrowth(runs) {
+  const turnMedian = (idx) => median(runs.flatMap((perTurn) => idx.map((i) => perTurn[i - 1])));
+  return { early: turnMedian([11, 12, 13, 14, 15]), late: turnMedian([46, 47, 48, 49, 50]) };
+}
+
 async function startup() {
   const dir = memoryDir(60, 0);
   const env = childEnv({ MEMAGENT_MEMORY_DIR: dir });
@@ -509,10 +519,7 @@ async function repl() {
   const second = marginal('repl', 11000, 20000);
   row('REPL', 'REPL: marginal CPU per word, words 11,001–20,000 vs 2,001–11,000', usPerWord(second), `2,001–11,000: ${usPerWord(first)}`, ratio(second / first), '≤ 1.5x (no growth)', second / first <= 1.5);
   row('REPL', '… the SDK baseline, words 11,001–20,000', usPerWord(marginal('sdk', 11000, 20000)), `2,001–11,000: ${usPerWord(marginal('sdk', 2000, 11000))}`, ratio(marginal('sdk', 11000, 20000) / marginal('sdk', 2000, 11000)), '', null);
-  // As in the pipe conversation, turns 1–10 still warm the JIT up: compare 11–15 with 46–50.
-  const turnMedian = (idx) => median(r.late.flatMap((x) => idx.map((i) => x.perTurn[i - 1])));
-  const early = turnMedian([11, 12, 13, 14, 15]);
-  const late = turnMedian([46, 47, 48, 49, 50]);
+  const { early, late } = turnGrowth(r.late.map((x) => x.perTurn));
   row('REPL', 'REPL, 50-turn conversation (2,000-word answers): CPU per turn, turns 46–50', ms(late), `turns 11–15: ${ms(early)}`, ratio(late / early), '≤ 1.5x (no growth)', late / early <= 1.5);
   details.push(
     [
@@ -582,10 +589,7 @@ async function streaming() {
   const convs = [];
   for (let i = 0; i < N.conversation; i++) convs.push(await conversation(50, 400));
   log(`  conversations: ${((performance.now() - began) / 1000).toFixed(0)} s since start`);
-  const turnMedian = (idx) => median(convs.flatMap((c) => idx.map((i) => c[i - 1])));
-  // Turns 1–10 warm the JIT up (turn 1 costs several times a later one); compare 11–15 with 46–50.
-  const early = turnMedian([11, 12, 13, 14, 15]);
-  const late = turnMedian([46, 47, 48, 49, 50]);
+  const { early, late } = turnGrowth(convs);
   row('Streaming', 'pipe, 50-turn conversation (400-word answers): CPU per turn, turns 46–50', ms(late), `turns 11–15: ${ms(early)}`, ratio(late / early), '≤ 1.5x (no growth)', late / early <= 1.5);
   details.push(
     [
